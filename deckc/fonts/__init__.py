@@ -1,0 +1,433 @@
+"""Shipped fonts, per-character fallback, text measuring and drawing.
+
+The layout engine measures with :meth:`FontBook.width` and the PDF writer draws
+with :meth:`FontBook.draw_text` (or the module-level :func:`draw_text`); both go
+through the same :meth:`FontBook.segments`, so what is measured is exactly what
+is drawn.  Only the ``.ttf`` files next to this module are used, never fonts of
+the host system.
+
+Fallback chain (first font that has the character wins):
+
+=========  ==================================================================
+style      chain
+=========  ==================================================================
+regular    Liberation Sans -> DejaVu Sans -> DejaVu Sans Bold -> Noto Emoji
+bold       Liberation Sans Bold -> DejaVu Sans Bold -> DejaVu Sans -> Noto Emoji
+italic     Liberation Sans Italic -> (as regular)
+mono       Liberation Mono -> Liberation Sans (same weight/slant) -> (as above)
+=========  ==================================================================
+
+Each DejaVu weight has a few characters the other lacks; a glyph of the other
+weight beats a missing one.
+
+Only one Liberation Mono face ships, so ``mono`` ignores bold/italic for the
+characters Liberation Mono has.  Every chain reaches the same set of characters,
+so :meth:`FontBook.missing` does not depend on the style.
+
+Emoji presentation: a character goes to Noto Emoji, ahead of the chain, when it
+is followed by U+FE0F, or has the Unicode property Emoji_Presentation=Yes
+(⚡ ✅ ❌ ⌛ ☕ ...; table below) and Noto Emoji has it.  A character followed by
+U+FE0E (text presentation) tries the chain without Noto Emoji first.
+
+U+FE0E/U+FE0F (variation selectors), U+200D (ZWJ), combining marks and emoji
+modifiers stay in the run of the character they attach to when that font has a
+glyph for them, otherwise they go to the first font of the chain that has one.
+Noto Emoji and DejaVu Sans map FE0E/FE0F/200D to empty zero-advance glyphs, so
+they are drawn (invisibly, width 0) and their ToUnicode entry maps back to them:
+``pdftotext`` returns "⏱️" as U+23F1 U+FE0F.  There is no shaping: a ZWJ
+sequence (👩‍💻) is drawn as its component emoji side by side, and a flag as its
+two regional-indicator letters; the characters still copy out intact.
+
+Characters no shipped font has are listed by :meth:`FontBook.missing` (the
+build warns with it); they are drawn as the primary face's .notdef box.
+Whitespace none of our fonts has (tab, U+3000...) is drawn as U+0020, and
+controls/variation selectors no font has are not drawn (zero width).
+"""
+from __future__ import annotations
+
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = [
+    "FONT_DIR", "Style", "FontBook", "font_book", "draw_text",
+    "SANS", "SANS_BOLD", "SANS_ITALIC", "SANS_BOLD_ITALIC", "MONO",
+    "DEJAVU", "DEJAVU_BOLD", "EMOJI", "PPTX_TYPEFACES",
+]
+
+FONT_DIR = Path(__file__).resolve().parent
+
+# reportlab-registered names (prefixed so they cannot collide with anything
+# else registered in the process) -> file in FONT_DIR.
+SANS = "Deckc-LiberationSans"
+SANS_BOLD = "Deckc-LiberationSans-Bold"
+SANS_ITALIC = "Deckc-LiberationSans-Italic"
+SANS_BOLD_ITALIC = "Deckc-LiberationSans-BoldItalic"
+MONO = "Deckc-LiberationMono"
+DEJAVU = "Deckc-DejaVuSans"
+DEJAVU_BOLD = "Deckc-DejaVuSans-Bold"
+EMOJI = "Deckc-NotoEmoji"
+
+FONT_FILES = {
+    SANS: "LiberationSans-Regular.ttf",
+    SANS_BOLD: "LiberationSans-Bold.ttf",
+    SANS_ITALIC: "LiberationSans-Italic.ttf",
+    SANS_BOLD_ITALIC: "LiberationSans-BoldItalic.ttf",
+    MONO: "LiberationMono-Regular.ttf",
+    DEJAVU: "DejaVuSans.ttf",
+    DEJAVU_BOLD: "DejaVuSans-Bold.ttf",
+    EMOJI: "NotoEmoji-Regular.ttf",
+}
+
+# What a PPTX should name.  Liberation Sans/Mono are metric-compatible with
+# Arial/Courier New (same advance widths), which every PowerPoint has, so
+# line breaks computed with our metrics hold in PowerPoint.  Fallback faces
+# get the closest common Office family (best effort; PowerPoint substitutes
+# per glyph anyway).
+PPTX_TYPEFACES = {
+    SANS: "Arial", SANS_BOLD: "Arial", SANS_ITALIC: "Arial", SANS_BOLD_ITALIC: "Arial",
+    MONO: "Courier New",
+    DEJAVU: "Segoe UI Symbol", DEJAVU_BOLD: "Segoe UI Symbol",
+    EMOJI: "Segoe UI Emoji",
+}
+
+VS15, VS16, ZWJ, ZWNJ = 0xFE0E, 0xFE0F, 0x200D, 0x200C
+
+# Emoji_Presentation=Yes (Unicode emoji-data.txt, 15.1).  Only the part that
+# some text font also has actually changes a decision; the rest is here so the
+# rule is the Unicode one, not a list of today's overlaps.
+_EMOJI_PRESENTATION_RANGES = (
+    (0x231A, 0x231B), (0x23E9, 0x23EC), (0x23F0, 0x23F0), (0x23F3, 0x23F3),
+    (0x25FD, 0x25FE), (0x2614, 0x2615), (0x2648, 0x2653), (0x267F, 0x267F),
+    (0x2693, 0x2693), (0x26A1, 0x26A1), (0x26AA, 0x26AB), (0x26BD, 0x26BE),
+    (0x26C4, 0x26C5), (0x26CE, 0x26CE), (0x26D4, 0x26D4), (0x26EA, 0x26EA),
+    (0x26F2, 0x26F3), (0x26F5, 0x26F5), (0x26FA, 0x26FA), (0x26FD, 0x26FD),
+    (0x2705, 0x2705), (0x270A, 0x270B), (0x2728, 0x2728), (0x274C, 0x274C),
+    (0x274E, 0x274E), (0x2753, 0x2755), (0x2757, 0x2757), (0x2795, 0x2797),
+    (0x27B0, 0x27B0), (0x27BF, 0x27BF), (0x2B1B, 0x2B1C), (0x2B50, 0x2B50),
+    (0x2B55, 0x2B55),
+    (0x1F004, 0x1F004), (0x1F0CF, 0x1F0CF), (0x1F18E, 0x1F18E),
+    (0x1F191, 0x1F19A), (0x1F1E6, 0x1F1FF), (0x1F201, 0x1F201),
+    (0x1F21A, 0x1F21A), (0x1F22F, 0x1F22F), (0x1F232, 0x1F236),
+    (0x1F238, 0x1F23A), (0x1F250, 0x1F251), (0x1F300, 0x1F320),
+    (0x1F32D, 0x1F335), (0x1F337, 0x1F37C), (0x1F37E, 0x1F393),
+    (0x1F3A0, 0x1F3CA), (0x1F3CF, 0x1F3D3), (0x1F3E0, 0x1F3F0),
+    (0x1F3F4, 0x1F3F4), (0x1F3F8, 0x1F43E), (0x1F440, 0x1F440),
+    (0x1F442, 0x1F4FC), (0x1F4FF, 0x1F53D), (0x1F54B, 0x1F54E),
+    (0x1F550, 0x1F567), (0x1F57A, 0x1F57A), (0x1F595, 0x1F596),
+    (0x1F5A4, 0x1F5A4), (0x1F5FB, 0x1F64F), (0x1F680, 0x1F6C5),
+    (0x1F6CC, 0x1F6CC), (0x1F6D0, 0x1F6D2), (0x1F6D5, 0x1F6D7),
+    (0x1F6DC, 0x1F6DF), (0x1F6EB, 0x1F6EC), (0x1F6F4, 0x1F6FC),
+    (0x1F7E0, 0x1F7EB), (0x1F7F0, 0x1F7F0), (0x1F90C, 0x1F93A),
+    (0x1F93C, 0x1F945), (0x1F947, 0x1F9FF), (0x1FA70, 0x1FA7C),
+    (0x1FA80, 0x1FA88), (0x1FA90, 0x1FABD), (0x1FABF, 0x1FAC5),
+    (0x1FACE, 0x1FADB), (0x1FAE0, 0x1FAE8), (0x1FAF0, 0x1FAF8),
+)
+EMOJI_PRESENTATION = frozenset(
+    cp for lo, hi in _EMOJI_PRESENTATION_RANGES for cp in range(lo, hi + 1))
+
+
+def _is_variation_selector(cp: int) -> bool:
+    return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
+
+
+def _is_attaching(cp: int) -> bool:
+    """Characters that belong to the cluster of the character before them."""
+    if _is_variation_selector(cp) or cp in (ZWJ, ZWNJ):
+        return True
+    if 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F:  # skin tones, tags
+        return True
+    return unicodedata.category(chr(cp)) in ("Mn", "Me")
+
+
+def _is_ignorable(ch: str) -> bool:
+    """Not reported by missing(): controls, whitespace, variation selectors, ZW(N)J."""
+    cp = ord(ch)
+    return (ch.isspace() or unicodedata.category(ch) == "Cc"
+            or _is_variation_selector(cp) or cp in (ZWJ, ZWNJ))
+
+
+@dataclass(frozen=True)
+class Style:
+    bold: bool = False
+    italic: bool = False
+    mono: bool = False
+
+
+class FontBook:
+    """Registry of the shipped fonts; see the module docstring for the rules.
+
+    Registration with reportlab happens on first use, once per process (the
+    reportlab fixes of :mod:`deckc.pdf_fixes` are installed at the same time).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._fonts = None            # name -> reportlab TTFont
+        self._cover = None            # name -> frozenset of code points
+        self._widths = None           # name -> (charWidths dict, defaultWidth)
+        self._all = None              # union of coverage
+        self._metrics = None          # name -> (ascent, descent, lineGap) per 1000 em
+        self._segments_cached = lru_cache(maxsize=65536)(self._segments)
+        self._units_cached = lru_cache(maxsize=65536)(self._units)
+
+    # -- registration -------------------------------------------------------
+    def _ensure(self):
+        if self._fonts is not None:
+            return
+        with self._lock:
+            if self._fonts is not None:
+                return
+            from reportlab.pdfbase import pdfmetrics
+            from reportlab.pdfbase.ttfonts import TTFont
+            from deckc import pdf_fixes
+            pdf_fixes.install()
+            fonts, cover, widths, metrics = {}, {}, {}, {}
+            registered = set(pdfmetrics.getRegisteredFontNames())
+            for name, filename in FONT_FILES.items():
+                path = FONT_DIR / filename
+                if name in registered:      # idempotent: reuse our own registration
+                    font = pdfmetrics.getFont(name)
+                    other = Path(getattr(getattr(font, "face", None), "filename", "")).resolve()
+                    if other != path:
+                        raise RuntimeError(f"reportlab font name {name!r} is already registered for {other}")
+                else:
+                    font = TTFont(name, str(path))
+                    pdfmetrics.registerFont(font)
+                fonts[name] = font
+                c2g = font.face.charToGlyph
+                cover[name] = frozenset(cp for cp, g in c2g.items() if g)
+                widths[name] = (font.face.charWidths, font.face.defaultWidth)
+                metrics[name] = _hhea_metrics(font.face)
+            self._cover, self._widths, self._metrics = cover, widths, metrics
+            self._all = frozenset().union(*cover.values())
+            self._fonts = fonts
+
+    def font(self, name: str):
+        """The reportlab TTFont registered under ``name``."""
+        self._ensure()
+        return self._fonts[name]
+
+    # -- fallback -----------------------------------------------------------
+    @staticmethod
+    def primary(style: Style) -> str:
+        if style.mono:
+            return MONO
+        if style.bold:
+            return SANS_BOLD_ITALIC if style.italic else SANS_BOLD
+        return SANS_ITALIC if style.italic else SANS
+
+    @classmethod
+    def chain(cls, style: Style) -> tuple[str, ...]:
+        """Fonts tried in order for ``style`` (Noto Emoji last)."""
+        names = [cls.primary(style)]
+        if style.mono:
+            names.append(cls.primary(Style(bold=style.bold, italic=style.italic)))
+        # Both DejaVu weights: each has ~20 characters the other lacks, and a
+        # glyph of the other weight beats a missing one.
+        names += [DEJAVU_BOLD, DEJAVU] if style.bold else [DEJAVU, DEJAVU_BOLD]
+        names.append(EMOJI)
+        return tuple(names)
+
+    def coverage(self, name: str) -> frozenset:
+        """Code points font ``name`` has a glyph for."""
+        self._ensure()
+        return self._cover[name]
+
+    def covers(self, name: str, ch: str) -> bool:
+        self._ensure()
+        return ord(ch) in self._cover[name]
+
+    def segments(self, text: str, style: Style = Style()) -> list[tuple[str, str]]:
+        """Maximal runs ``(font_name, substring)``; substrings join back to ``text``."""
+        return list(self._segments_cached(text, style))
+
+    def _pick(self, cps, i, style, chain, current):
+        cover = self._cover
+        cp = cps[i]
+        if _is_attaching(cp):
+            if current is not None and cp in cover[current]:
+                return current
+            for name in chain:
+                if cp in cover[name]:
+                    return name
+            return current or chain[0]
+        emoji = cover[EMOJI]
+        nxt = cps[i + 1] if i + 1 < len(cps) else None
+        if nxt == VS16 and cp in emoji:
+            return EMOJI
+        if nxt == VS15:
+            for name in chain[:-1]:
+                if cp in cover[name]:
+                    return name
+        elif cp in emoji and (cp in EMOJI_PRESENTATION
+                              or (current == EMOJI and i and cps[i - 1] == ZWJ)):
+            return EMOJI
+        for name in chain:
+            if cp in cover[name]:
+                return name
+        return chain[0]     # nobody has it: .notdef of the primary face
+
+    def _segments(self, text, style):
+        self._ensure()
+        chain = self.chain(style)
+        cps = [ord(c) for c in text]
+        out = []
+        current, start = None, 0
+        for i in range(len(cps)):
+            name = self._pick(cps, i, style, chain, current)
+            if name != current:
+                if current is not None:
+                    out.append((current, text[start:i]))
+                current, start = name, i
+        if current is not None:
+            out.append((current, text[start:]))
+        return tuple(out)
+
+    def _drawable(self, name: str, s: str) -> str:
+        """What is actually handed to reportlab for a run of font ``name``."""
+        cover = self._cover[name]
+        if all(ord(c) in cover for c in s):
+            return s
+        chars = []
+        for c in s:
+            if ord(c) in cover:
+                chars.append(c)
+            elif c.isspace():
+                chars.append(" ")
+            elif not _is_ignorable(c):
+                chars.append(c)     # reported by missing(); drawn as .notdef
+        return "".join(chars)
+
+    # -- measuring ----------------------------------------------------------
+    def _units(self, text, style):
+        total = 0.0
+        for name, s in self._segments_cached(text, style):
+            widths, default = self._widths[name]
+            g = widths.get
+            total += sum(g(ord(c), default) for c in self._drawable(name, s))
+        return total
+
+    def width(self, text: str, style: Style = Style(), size: float = 1.0) -> float:
+        """Advance width in points of ``text`` drawn at ``size`` points."""
+        if not text:
+            return 0.0
+        return 0.001 * size * self._units_cached(text, style)
+
+    # reportlab's face.ascent/descent are the OS/2 *typo* values (0.728 /
+    # 0.210 em for Liberation Sans), smaller than the glyphs' real extent;
+    # the hhea values (= usWin, 0.905 / 0.212 em, what Windows/PowerPoint use)
+    # bound accented capitals and are the ones to lay out with.
+    def ascent(self, size: float, style: Style = Style()) -> float:
+        """Height above the baseline (hhea ascender of the primary face), points."""
+        self._ensure()
+        return self._metrics[self.primary(style)][0] * 0.001 * size
+
+    def descent(self, size: float, style: Style = Style()) -> float:
+        """Depth below the baseline (hhea descender), as a POSITIVE number of points."""
+        self._ensure()
+        return self._metrics[self.primary(style)][1] * 0.001 * size
+
+    def line_height(self, size: float, style: Style = Style()) -> float:
+        """Recommended baseline-to-baseline distance: 1.2 x size.
+
+        Liberation Sans ascent+descent is 1.117 em and Noto Emoji's 1.172 em,
+        so 1.2 em holds emoji without touching the next line; it is also
+        reportlab's default leading and close to PowerPoint's single spacing.
+        """
+        return 1.2 * size
+
+    def missing(self, text: str, style: Style | None = None) -> list[str]:
+        """Characters of ``text`` that no shipped font has, each once, in order.
+
+        Controls, whitespace, variation selectors and ZWJ/ZWNJ are never
+        reported.  ``style`` is accepted for symmetry; every chain reaches the
+        same characters, so it does not change the answer.
+        """
+        self._ensure()
+        seen, out = set(), []
+        for ch in text:
+            if ch in seen:
+                continue
+            seen.add(ch)
+            if ord(ch) not in self._all and not _is_ignorable(ch):
+                out.append(ch)
+        return out
+
+    # -- PPTX ---------------------------------------------------------------
+    @staticmethod
+    def pptx_typeface(style: Style = Style(), font_name: str | None = None) -> str:
+        """Family name for a PPTX run: "Arial" (Liberation Sans is metric-
+        compatible) or "Courier New" for mono.  Pass a segment's ``font_name``
+        to get the Office name for a fallback run ("Segoe UI Emoji" for emoji).
+        """
+        if font_name is not None and font_name in PPTX_TYPEFACES:
+            return PPTX_TYPEFACES[font_name]
+        return "Courier New" if style.mono else "Arial"
+
+    # -- drawing ------------------------------------------------------------
+    def draw_text(self, canvas, x: float, y: float, text: str, style: Style = Style(),
+                  size: float = 12.0, color=None) -> float:
+        """Draw one already-wrapped line with its baseline at (x, y).
+
+        ``color``: None (keep the canvas fill colour), a reportlab Color, a
+        "#RRGGBB" string / colour name, or an (r, g, b) tuple of 0..1 floats.
+        The canvas font and colour are left as they were.  Returns the advance
+        width in points (same as :meth:`width`).
+        """
+        segs = self._segments_cached(text, style)
+        canvas.saveState()
+        try:
+            if color is not None:
+                canvas.setFillColor(_to_color(color))
+            t = canvas.beginText(x, y)
+            for name, s in segs:
+                s = self._drawable(name, s)
+                if s:
+                    t.setFont(name, size)
+                    t.textOut(s)
+            canvas.drawText(t)
+        finally:
+            canvas.restoreState()
+        return self.width(text, style, size)
+
+
+def _hhea_metrics(face) -> tuple[float, float, float]:
+    """(ascender, -descender, lineGap) of a reportlab TTFontFace, per 1000 em."""
+    import struct
+    asc, desc, gap = struct.unpack(">hhh", face.get_table("hhea")[4:10])
+    k = 1000.0 / face.unitsPerEm
+    return asc * k, -desc * k, gap * k
+
+
+def _to_color(color):
+    from reportlab.lib import colors
+    if isinstance(color, colors.Color):
+        return color
+    if isinstance(color, str):
+        return colors.toColor(color)
+    if isinstance(color, (tuple, list)) and len(color) == 3:
+        return colors.Color(*color)
+    raise TypeError(f"unsupported colour {color!r}")
+
+
+_BOOK: FontBook | None = None
+_BOOK_LOCK = threading.Lock()
+
+
+def font_book() -> FontBook:
+    """The process-wide FontBook (fonts are registered on its first use)."""
+    global _BOOK
+    if _BOOK is None:
+        with _BOOK_LOCK:
+            if _BOOK is None:
+                _BOOK = FontBook()
+    return _BOOK
+
+
+def draw_text(canvas, x: float, y: float, text: str, style: Style = Style(),
+              size: float = 12.0, color=None) -> float:
+    """``font_book().draw_text(...)``: draw one line by segments, return its advance."""
+    return font_book().draw_text(canvas, x, y, text, style, size, color)

@@ -1,0 +1,382 @@
+"""Block layouts. Each block is measured at a width and a text scale, and then placed.
+
+`measure(block, w, s, ctx)` returns a Measured: the height the block needs, whether it can
+use extra height (charts can), and `place(x, y, h)` which returns the block's elements.
+Register a new block type with @block(ModelClass).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .. import model as m
+from ..markup import plain_text
+from .plan import Arrow, ChartBox, Element, Shape, TableBox, TableCell, TextBox
+from .text import line_width, make_para, paras_height
+from .theme import Theme, mix
+
+
+@dataclass
+class Measured:
+    height: float
+    place: Callable[[float, float, float], list[Element]]   # (x, y, h) -> elements
+    flex: bool = False
+
+
+@dataclass
+class Ctx:
+    theme: Theme
+    name: str                                  # element name prefix, e.g. "slide3.body2"
+    chart: Callable[[m.Chart], object]         # computes (and caches) a chart's data
+
+
+_LAYOUTS: dict[type, Callable] = {}
+
+
+def block(model_cls):
+    def register(fn):
+        _LAYOUTS[model_cls] = fn
+        return fn
+    return register
+
+
+def measure(b, w: float, s: float, ctx: Ctx) -> Measured:
+    return _LAYOUTS[type(b)](b, w, s, ctx)
+
+
+def stack(blocks, w: float, s: float, ctx: Ctx, gap: float) -> Measured:
+    """Blocks top to bottom; extra height goes to the flexible ones (charts)."""
+    parts = [measure(b, w, s, Ctx(ctx.theme, f"{ctx.name}.{i}", ctx.chart)) for i, b in enumerate(blocks)]
+    natural = sum(p.height for p in parts) + gap * max(len(parts) - 1, 0)
+    flex = [p for p in parts if p.flex]
+
+    def place(x, y, h):
+        extra = max(h - natural, 0.0) / len(flex) if flex else 0.0
+        out: list[Element] = []
+        for p in parts:
+            ph = p.height + (extra if p.flex else 0.0)
+            out.extend(p.place(x, y, ph))
+            y += ph + gap
+        return out
+
+    return Measured(natural, place, flex=bool(flex))
+
+
+def _text_box(ctx, suffix, x, y, w, paras, **kw) -> TextBox:
+    pad = kw.pop("pad", (0.0, 0.0, 0.0, 0.0))
+    h = kw.pop("h", None)
+    if h is None:
+        h = paras_height(paras) + pad[1] + pad[3]
+    return TextBox(name=f"{ctx.name}.{suffix}", x=x, y=y, w=w, h=h, paras=tuple(paras), pad=pad, **kw)
+
+
+@block(m.Text)
+def _text(b: m.Text, w, s, ctx):
+    t = ctx.theme
+    para = make_para(b.text, t.body_size * s, w, t.text)
+    return Measured(para.height, lambda x, y, h: [_text_box(ctx, "text", x, y, w, [para])])
+
+
+@block(m.Bullets)
+def _bullets(b: m.Bullets, w, s, ctx):
+    t = ctx.theme
+    paras = [make_para(item, t.body_size * s, w, t.text, bullet="•", space_before=(4 * s if i else 0))
+             for i, item in enumerate(b.items)]
+    return Measured(paras_height(paras), lambda x, y, h: [_text_box(ctx, "bullets", x, y, w, paras)])
+
+
+@block(m.Callout)
+def _callout(b: m.Callout, w, s, ctx):
+    t = ctx.theme
+    tone = t.tones[b.tone]
+    pad = (14 * s, 10 * s, 14 * s, 10 * s)
+    para = make_para(b.text, t.body_size * 0.95 * s, w - pad[0] - pad[2], tone.text)
+    h = para.height + pad[1] + pad[3]
+    return Measured(h, lambda x, y, hh: [_text_box(
+        ctx, f"callout-{b.tone}", x, y, w, [para], pad=pad, fill=tone.fill, border=tone.border, radius=8 * s,
+        valign="middle", alt=f"{b.tone.capitalize()} callout: {plain_text(b.text)}")])
+
+
+@block(m.Sentence)
+def _sentence(b: m.Sentence, w, s, ctx):
+    t = ctx.theme
+    pad = (16 * s, 8 * s, 8 * s, 8 * s)
+    inner = w - pad[0] - pad[2]
+    paras = [make_para(b.text, t.body_size * 1.15 * s, inner, t.text, italic=True, highlight=t.highlight)]
+    if b.note:
+        paras.append(make_para(b.note, t.small_size * s, inner, t.muted, space_before=4 * s))
+    h = paras_height(paras) + pad[1] + pad[3]
+
+    def place(x, y, hh):
+        bar = Shape(name=f"{ctx.name}.sentence-bar", x=x, y=y, w=4 * s, h=h, kind="rect", fill=t.accent,
+                    alt="Decorative bar marking an example sentence")
+        return [bar, _text_box(ctx, "sentence", x, y, w, paras, pad=pad)]
+
+    return Measured(h, place)
+
+
+def _chip_rows(labels, w, s, ctx, size, texts):
+    """Chips sized to their text. The font shrinks (to the theme's minimum) to keep one row;
+    past that, chips wrap onto more rows. Returns (rows of (index, width), chip height, gap, paras, pad)."""
+    t = ctx.theme
+    pad_x, pad_y, gap = 10 * s, 5 * s, 8 * s
+    while True:
+        paras = [make_para(lab, size, 10_000, tc, align="center") for lab, tc in zip(labels, texts)]
+        widths = [line_width(p.lines[0], size) + 2 * pad_x for p in paras]
+        if sum(widths) + gap * (len(widths) - 1) <= w or size <= t.min_size:
+            break
+        size = max(size - 1, t.min_size)
+    rows: list[list[tuple[int, float]]] = [[]]
+    used = 0.0
+    for i, cw in enumerate(widths):
+        cw = min(cw, w)
+        if rows[-1] and used + gap + cw > w:
+            rows.append([])
+            used = 0.0
+        used += (gap if rows[-1] else 0.0) + cw
+        rows[-1].append((i, cw))
+    paras = [make_para(lab, size, min(widths[i], w) - 2 * pad_x, tc, align="center")
+             for i, (lab, tc) in enumerate(zip(labels, texts))]
+    chip_h = max(p.height for p in paras) + 2 * pad_y
+    return rows, chip_h, gap, paras, (pad_x, pad_y, pad_x, pad_y)
+
+
+@block(m.Steps)
+def _steps(b: m.Steps, w, s, ctx):
+    t = ctx.theme
+    n = len(b.items)
+    size = t.body_size * s
+    arrow_w = 26 * s
+    chip_w = min((w - arrow_w * (n - 1)) / n, 170 * s)
+
+    def strength(i):  # 1 = full colour; fading end goes towards the background
+        if b.fade == "none" or n == 1:
+            return 1.0
+        k = i / (n - 1)
+        return 1.0 - 0.75 * (k if b.fade == "forward" else 1 - k)
+
+    fills = [mix(t.accent, t.background, 1 - 0.25 * strength(i)) for i in range(n)]
+    borders = [mix(t.accent, t.background, 1 - strength(i)) for i in range(n)]
+    chip_paras = [make_para(it.token, size, chip_w - 16 * s, t.text, align="center", bold=True) for it in b.items]
+    chip_h = max(p.height for p in chip_paras) + 12 * s
+    state_paras = [make_para(it.state, t.small_size * s, chip_w + arrow_w * 0.8, t.muted, align="center",
+                             italic=True) if it.state else None for it in b.items]
+    state_h = max((p.height for p in state_paras if p), default=0.0)
+    cap = make_para(b.caption, t.small_size * s, w, t.muted, italic=True) if b.caption else None
+    h = chip_h + (6 * s + state_h if state_h else 0) + (8 * s + cap.height if cap else 0)
+
+    def place(x, y, hh):
+        out: list[Element] = []
+        row_w = chip_w * n + arrow_w * (n - 1)
+        x0 = x + (w - row_w) / 2 if b.fade == "backward" else x
+        for i, it in enumerate(b.items):
+            cx = x0 + i * (chip_w + arrow_w)
+            out.append(_text_box(ctx, f"step{i + 1}", cx, y, chip_w, [chip_paras[i]], h=chip_h,
+                                 pad=(8 * s, 6 * s, 8 * s, 6 * s), valign="middle", fill=fills[i],
+                                 border=borders[i], radius=8 * s, alt=f"Step {i + 1}: {plain_text(it.token)}"))
+            if i < n - 1:
+                ax = cx + chip_w + 4 * s
+                out.append(Arrow(name=f"{ctx.name}.step-arrow{i + 1}", x=ax, y=y + chip_h / 2, w=arrow_w - 8 * s,
+                                 h=0.0, color=borders[i + 1] if b.fade == "forward" else borders[i], width=2 * s,
+                                 alt="Arrow to the next step"))
+            if state_paras[i]:
+                sw = chip_w + arrow_w * 0.8
+                out.append(_text_box(ctx, f"state{i + 1}", cx + chip_w / 2 - sw / 2, y + chip_h + 6 * s, sw,
+                                     [state_paras[i]]))
+        if cap:
+            out.append(_text_box(ctx, "caption", x, y + h - cap.height, w, [cap], role="caption"))
+        return out
+
+    return Measured(h, place)
+
+
+@block(m.Tokens)
+def _tokens(b: m.Tokens, w, s, ctx):
+    t = ctx.theme
+    texts = [("FFFFFF" if tok == b.focus else t.text) for tok in b.tokens]
+    rows, chip_h, gap, paras, pad = _chip_rows(b.tokens, w, s, ctx, t.body_size * 0.9 * s, texts)
+    row_of = {i: r for r, row in enumerate(rows) for i, _ in row}
+    ids = {tok: i for i, tok in reversed(list(enumerate(b.tokens)))}   # first occurrence
+    has_arrow = (b.focus in ids and b.target in ids and row_of[ids[b.focus]] == row_of[ids[b.target]])
+    bow = 26 * s if has_arrow else 0.0
+    row_gap = 8 * s
+    chips_h = len(rows) * chip_h + (len(rows) - 1) * row_gap
+    cap = make_para(b.caption, t.body_size * 0.9 * s, w, t.text) if b.caption else None
+    h = bow + chips_h + (10 * s + cap.height if cap else 0)
+
+    def place(x, y, hh):
+        out: list[Element] = []
+        centres, tops = {}, {}
+        for r, row in enumerate(rows):
+            cx, cy = x, y + bow + r * (chip_h + row_gap)
+            for i, cw in row:
+                tok = b.tokens[i]
+                fill, border = t.chip_fill, t.chip_border
+                if tok == b.focus:
+                    fill, border = t.accent, t.accent
+                elif tok == b.target:
+                    fill, border = t.highlight, "B08900"
+                out.append(_text_box(ctx, f"token{i + 1}", cx, cy, cw, [paras[i]], h=chip_h, pad=pad,
+                                     valign="middle", fill=fill, border=border, radius=6 * s,
+                                     alt=f"Token {i + 1}: {tok}"))
+                centres.setdefault(tok, cx + cw / 2)
+                tops.setdefault(tok, cy)
+                cx += cw + gap
+        if has_arrow:
+            x1, x2 = centres[b.focus], centres[b.target]
+            out.append(Arrow(name=f"{ctx.name}.attends", x=x1, y=tops[b.focus], w=x2 - x1, h=0.0, color=t.accent,
+                             width=2.5 * s, bow=bow - 4 * s, alt=f'Arrow: "{b.focus}" attends to "{b.target}"'))
+        if cap:
+            out.append(_text_box(ctx, "caption", x, y + bow + chips_h + 10 * s, w, [cap], role="caption"))
+        return out
+
+    return Measured(h, place)
+
+
+def _column_weight(col: m.Column) -> float:
+    return 1.3 if any(isinstance(b, m.Chart) for b in col.body) else 1.0
+
+
+@block(m.Columns)
+def _columns(b: m.Columns, w, s, ctx):
+    t = ctx.theme
+    gap = t.col_gap * s
+    weights = [_column_weight(c) for c in b.columns]
+    total = sum(weights)
+    widths = [(w - gap * (len(weights) - 1)) * wt / total for wt in weights]
+    parts = []
+    for i, (col, cw) in enumerate(zip(b.columns, widths)):
+        cctx = Ctx(t, f"{ctx.name}.col{i + 1}", ctx.chart)
+        boxed = col.title is not None
+        pad = 12 * s if boxed else 0.0
+        title = make_para(col.title, t.body_size * s, cw - 2 * pad, t.tones[col.tone].text, bold=True) \
+            if boxed else None
+        inner = stack(col.body, cw - 2 * pad, s, cctx, t.gap * s)
+        head = (title.height + 8 * s) if title else 0.0
+        parts.append((col, cw, pad, title, inner, head, inner.height + head + 2 * pad))
+    h = max(p[-1] for p in parts)
+
+    def place(x, y, hh):
+        out: list[Element] = []
+        cx = x
+        for i, (col, cw, pad, title, inner, head, nat) in enumerate(parts):
+            if title:
+                tone = t.tones[col.tone]
+                out.append(Shape(name=f"{ctx.name}.col{i + 1}.panel", x=cx, y=y, w=cw, h=hh, kind="roundrect",
+                                 fill=tone.fill, border=tone.border, radius=10 * s,
+                                 alt=f"Panel: {plain_text(col.title)}"))
+                out.append(_text_box(Ctx(t, f"{ctx.name}.col{i + 1}", ctx.chart), "title", cx + pad, y + pad,
+                                     cw - 2 * pad, [title]))
+            out.extend(inner.place(cx + pad, y + pad + head, hh - head - 2 * pad))
+            cx += cw + gap
+        return out
+
+    return Measured(h, place, flex=any(p[4].flex for p in parts))
+
+
+@block(m.Table)
+def _table(b: m.Table, w, s, ctx):
+    t = ctx.theme
+    size = t.body_size * 0.9 * s
+    pad = (10 * s, 6 * s, 10 * s, 6 * s)
+    rows = [list(b.header)] + [list(r) + [""] * (len(b.header) - len(r)) for r in b.rows]
+    ncol = max(len(r) for r in rows)
+    rows = [r + [""] * (ncol - len(r)) for r in rows]
+    # Column widths in proportion to their widest cell, within the block's width.
+    natural = [max(line_width(make_para(r[c], size, 10_000, t.text, bold=(ri == 0)).lines[0], size)
+                   for ri, r in enumerate(rows)) + pad[0] + pad[2] + 2 for c in range(ncol)]
+    scale = min(1.0, w / sum(natural)) if sum(natural) else 1.0
+    widths = [nw * scale for nw in natural]
+    if scale == 1.0:  # spread spare width evenly so the table spans the slide
+        spare = (w - sum(widths)) / ncol
+        widths = [cw + spare for cw in widths]
+    cells, heights = [], []
+    for ri, r in enumerate(rows):
+        header = ri == 0
+        color = t.table_header_text if header else t.text
+        fill = t.table_header_fill if header else (t.table_stripe if ri % 2 == 0 else t.background)
+        row = [TableCell(paras=(make_para(txt, size, widths[c] - pad[0] - pad[2], color, bold=header),), fill=fill)
+               for c, txt in enumerate(r)]
+        cells.append(tuple(row))
+        heights.append(max(paras_height(cell.paras) for cell in row) + pad[1] + pad[3])
+    h = sum(heights)
+    alt = f"Table with {len(rows) - 1} rows comparing " + ", ".join(plain_text(x) for x in b.header[1:]) + \
+        " by " + plain_text(b.header[0]).lower()
+    return Measured(h, lambda x, y, hh: [TableBox(
+        name=f"{ctx.name}.table", x=x, y=y, w=sum(widths), h=h, col_widths=tuple(widths), row_heights=tuple(heights),
+        cells=tuple(cells), pad=pad, border=t.table_border, alt=alt)])
+
+
+@block(m.Analogy)
+def _analogy(b: m.Analogy, w, s, ctx):
+    t = ctx.theme
+    pad = (20 * s, 18 * s, 20 * s, 18 * s)
+    icon_w = 76 * s if b.icon else 0.0
+    inner = w - pad[0] - pad[2] - icon_w
+    paras = [make_para(b.title, t.body_size * 1.25 * s, inner, t.tones["note"].text, bold=True),
+             make_para(b.text, t.body_size * 1.05 * s, inner, t.text, space_before=10 * s)]
+    h = max(paras_height(paras), icon_w) + pad[1] + pad[3]
+
+    def place(x, y, hh):
+        out = [Shape(name=f"{ctx.name}.analogy-card", x=x, y=y, w=w, h=h, kind="roundrect",
+                     fill=t.tones["note"].fill, border=t.accent, radius=12 * s,
+                     alt=f"Analogy card: {plain_text(b.title)}")]
+        if b.icon:
+            icon = make_para(b.icon, 44 * s, icon_w, t.text, align="center")
+            out.append(_text_box(ctx, "icon", x + pad[0], y + pad[1], icon_w, [icon]))
+        out.append(_text_box(ctx, "analogy", x + pad[0] + icon_w, y + pad[1], inner, paras))
+        return out
+
+    return Measured(h, place)
+
+
+@block(m.Concepts)
+def _concepts(b: m.Concepts, w, s, ctx):
+    t = ctx.theme
+    n = len(b.cards)
+    cols = 2 if n in (2, 4) else min(n, 3)
+    gap = 16 * s
+    cw = (w - gap * (cols - 1)) / cols
+    pad = (16 * s, 12 * s, 16 * s, 12 * s)
+    inner = cw - pad[0] - pad[2]
+    card_paras = []
+    for c in b.cards:
+        head = (f"{c.icon}  " if c.icon else "") + c.term
+        card_paras.append([make_para(head, t.body_size * 1.05 * s, inner, t.tones["note"].text, bold=True),
+                           make_para(c.definition, t.small_size * 1.1 * s, inner, t.text, space_before=6 * s)])
+    rows = [card_paras[i:i + cols] for i in range(0, n, cols)]
+    row_h = [max(paras_height(p) for p in r) + pad[1] + pad[3] for r in rows]
+    h = sum(row_h) + gap * (len(rows) - 1)
+
+    def place(x, y, hh):
+        out = []
+        for ri, r in enumerate(rows):
+            for ci, paras in enumerate(r):
+                k = ri * cols + ci
+                out.append(_text_box(ctx, f"concept{k + 1}", x + ci * (cw + gap), y, cw, paras, h=row_h[ri], pad=pad,
+                                     fill=t.tones["note"].fill, border=t.accent, radius=10 * s,
+                                     alt=f"Concept card: {plain_text(b.cards[k].term)}"))
+            y += row_h[ri] + gap
+        return out
+
+    return Measured(h, place)
+
+
+@block(m.Chart)
+def _chart(b: m.Chart, w, s, ctx):
+    t = ctx.theme
+    data = ctx.chart(b)
+    cap = make_para(b.caption, t.small_size * s, w, t.muted, italic=True) if b.caption else None
+    cap_h = (6 * s + cap.height) if cap else 0.0
+    min_h = 190 * s
+
+    def place(x, y, hh):
+        ch = hh - cap_h
+        out: list[Element] = [ChartBox(name=f"{ctx.name}.chart-{data.name}", x=x, y=y, w=w, h=ch, data=data,
+                                       palette=t.palette, text_color=t.text, font_size=max(11.0, 12 * s),
+                                       alt=data.description)]
+        if cap:
+            out.append(_text_box(ctx, "caption", x, y + ch + 6 * s, w, [cap], role="caption"))
+        return out
+
+    return Measured(min_h + cap_h, place, flex=True)

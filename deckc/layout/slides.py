@@ -1,0 +1,275 @@
+"""Lesson -> DeckPlan: one layout, computed once, that every writer draws.
+
+Text that does not fit is first wrapped, then the whole slide body is shrunk step by
+step down to the theme's minimum text size; what still does not fit is cut at the
+slide's content area and reported as a warning naming the slide and element.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .. import model as m
+from ..diagnostics import Diagnostic
+from ..markup import plain_text
+from .blocks import Ctx, stack
+from .plan import ChartBox, DeckPlan, Element, Para, Run, Shape, SlidePlan, TableBox, TextBox
+from .text import make_para, paras_height, runs_from_markup
+from .theme import DEFAULT_THEME, SLIDE_H, SLIDE_W, Theme
+
+SCALES = tuple(round(1.0 - 0.04 * i, 2) for i in range(12))   # 1.00 .. 0.56
+
+
+class Planner:
+    def __init__(self, lesson: m.Lesson, theme: Theme = DEFAULT_THEME, file: str = ""):
+        self.lesson = lesson
+        self.theme = theme
+        self.file = file
+        self.warnings: list[Diagnostic] = []
+        self._charts: dict = {}
+        self._reference = None
+
+    # ---- charts: computed once per (kind, params) ----
+    def chart(self, block: m.Chart):
+        key = (block.kind, tuple(sorted((k, repr(v)) for k, v in block.params.items())))
+        if key not in self._charts:
+            from ..charts import compute_chart
+            from ..charts.reference import load_reference
+
+            if self._reference is None:
+                self._reference = load_reference(self.lesson.root / "exercises")
+            self._charts[key] = compute_chart(block.kind, dict(block.params), self._reference)
+        return self._charts[key]
+
+    def warn(self, slide: m.Slide, index: int, message: str) -> None:
+        self.warnings.append(Diagnostic(self.file, slide.line, 1, f"slides[{index}]",
+                                        f'("{plain_text(slide.title) or self.lesson.meta.title}") {message}',
+                                        "warning"))
+
+    # ---- the deck ----
+    def plan(self) -> DeckPlan:
+        meta = self.lesson.meta
+        pages: list[tuple[int, m.Slide, str]] = []    # (spec index, slide, variant)
+        for i, sl in enumerate(self.lesson.slides):
+            pages.append((i, sl, "question" if sl.kind == "quiz" else sl.kind))
+            if sl.kind == "quiz":
+                pages.append((i, sl, "answer"))
+        total = len(pages)
+        slides = []
+        for n, (i, sl, variant) in enumerate(pages, start=1):
+            slides.append(self._slide(n, total, i, sl, variant))
+        charts = tuple(sorted({c.name: c for c in self._charts.values()}.values(), key=lambda c: c.name))
+        return DeckPlan(lesson_id=meta.id, title=meta.title, subject=f"{meta.module} · {meta.position}",
+                        author=meta.author or meta.course, keywords=f"{meta.course}; {meta.module}",
+                        language=meta.language, width=SLIDE_W, height=SLIDE_H, slides=tuple(slides), charts=charts)
+
+    def _slide(self, n, total, index, sl: m.Slide, variant: str) -> SlidePlan:
+        t = self.theme
+        meta = self.lesson.meta
+        prefix = f"slide{n}"
+        if variant == "title":
+            elements = self._title_slide(prefix)
+            title = sl.title or meta.title
+            notes = sl.notes
+        else:
+            title = sl.title
+            heading = self._heading(prefix, title)
+            if variant in ("question", "answer"):
+                blocks = _quiz_blocks(sl, reveal=(variant == "answer"))
+            else:
+                blocks = list(sl.body)
+            body = self._fit(sl, index, prefix, blocks)
+            elements = [heading, *body, *self._footer(prefix, n, total)]
+            notes = self._notes(sl, variant)
+        return SlidePlan(number=n, title=plain_text(title) if title else meta.title, elements=tuple(elements),
+                         notes=notes, background=t.background)
+
+    def _notes(self, sl: m.Slide, variant: str) -> str:
+        parts = [sl.notes]
+        if isinstance(sl, m.QuizSlide):
+            q = sl.quiz
+            answer = f"Answer: {q.answer}. {plain_text(q.answer_text)}"
+            if variant == "answer":
+                parts = [sl.answer_notes or sl.notes, answer]
+            else:
+                parts.append(answer + " (revealed on the next slide)")
+            if q.explanation:
+                parts.append(plain_text(q.explanation))
+        for b in _walk(sl.body):
+            if isinstance(b, m.Chart):
+                data = self.chart(b)
+                parts.append(f"Chart ({data.title}): {data.notes or data.description}")
+        return "\n\n".join(p.strip() for p in parts if p)
+
+    # ---- fixed parts ----
+    def _heading(self, prefix, title) -> TextBox:
+        t = self.theme
+        w = SLIDE_W - 2 * t.margin_x
+        size = t.title_size
+        para = make_para(title, size, w, t.text, bold=True)
+        while len(para.lines) > 1 and size > t.min_size * 1.6:  # titles stay on one line if they can
+            size -= 2
+            para = make_para(title, size, w, t.text, bold=True)
+        h = t.content_top - t.title_y - 12
+        return TextBox(name=f"{prefix}.title", x=t.margin_x, y=t.title_y, w=w, h=max(h, paras_height([para])),
+                       paras=(para,), valign="middle", role="title")
+
+    def _footer(self, prefix, n, total) -> list[Element]:
+        t = self.theme
+        meta = self.lesson.meta
+        w = (SLIDE_W - 2 * t.margin_x) / 2
+        left = make_para(f"{meta.module} · {meta.title}", t.footer_size, w, t.muted)
+        right = make_para(f"{n} / {total}", t.footer_size, w, t.muted, align="right")
+        rule = Shape(name=f"{prefix}.footer-rule", x=t.margin_x, y=t.footer_y - 6, w=SLIDE_W - 2 * t.margin_x,
+                     h=0.75, kind="rect", fill="D5DBE3", alt="Decorative footer rule")
+        return [rule,
+                TextBox(name=f"{prefix}.footer", x=t.margin_x, y=t.footer_y, w=w, h=left.height, paras=(left,),
+                        role="footer"),
+                TextBox(name=f"{prefix}.page", x=t.margin_x + w, y=t.footer_y, w=w, h=right.height, paras=(right,),
+                        role="footer")]
+
+    def _title_slide(self, prefix) -> list[Element]:
+        t = self.theme
+        meta = self.lesson.meta
+        w, x = SLIDE_W - 2 * 72.0, 72.0
+        parts = [("module", make_para(meta.module, 20, w, t.accent, bold=True), "body"),
+                 ("title", make_para(meta.title, 50, w, t.text, bold=True), "title")]
+        if meta.subtitle:
+            parts.append(("subtitle", make_para(meta.subtitle, 22, w, t.muted), "body"))
+        parts += [("info", make_para(f"⏱️ {meta.duration}     🎯 {meta.position}", 20, w, t.text), "body"),
+                  ("course", make_para(meta.course, 14, w, t.muted), "body")]
+        gaps = {"title": 10.0, "subtitle": 14.0, "info": 26.0, "course": 8.0}
+        total = sum(p.height + gaps.get(k, 0.0) for k, p, _ in parts)
+        y = max((SLIDE_H - total) / 2 - 10, 24)
+        out: list[Element] = []
+        for key, para, role in parts:
+            y += gaps.get(key, 0.0)
+            out.append(TextBox(name=f"{prefix}.{key}", x=x, y=y, w=w, h=para.height, paras=(para,), role=role))
+            y += para.height
+        # The title first: it is what screen readers and the PPTX outline read first.
+        out.sort(key=lambda e: e.role != "title")
+        out.append(Shape(name=f"{prefix}.band", x=0, y=0, w=14, h=SLIDE_H, kind="rect", fill=t.accent,
+                         alt="Decorative accent band"))
+        return out
+
+    # ---- the body: shrink to fit, then cut and warn ----
+    def _fit(self, sl: m.Slide, index: int, prefix: str, blocks) -> list[Element]:
+        t = self.theme
+        x, y = t.margin_x, t.content_top
+        w, h = SLIDE_W - 2 * t.margin_x, t.content_bottom - t.content_top
+        floor = t.min_size / t.small_size
+        scales = [s for s in SCALES if s >= floor] or [1.0]
+        for s in scales:
+            measured = stack(blocks, w, s, Ctx(t, f"{prefix}.body", self.chart), t.gap * s)
+            if measured.height <= h:
+                break
+        if measured.height > h:
+            self.warn(sl, index, f"content is {measured.height - h:.0f}pt taller than the slide even at the "
+                                 f"minimum text size ({t.small_size * s:.0f}pt); the end is cut off: "
+                                 f"split the slide or shorten its text")
+        elements = measured.place(x, y, h)
+        return self._clip(sl, index, elements, y + h)
+
+    def _clip(self, sl, index, elements, bottom) -> list[Element]:
+        out = []
+        for el in elements:
+            if el.y >= bottom - 1:
+                self.warn(sl, index, f"element '{el.name}' does not fit on the slide and is left out")
+                continue
+            if el.bottom > bottom + 0.5:
+                el = _cut(el, bottom)
+            out.append(el)
+        return out
+
+
+def _cut(el: Element, bottom: float) -> Element:
+    h = bottom - el.y
+    if isinstance(el, TextBox):
+        room = h - el.pad[1] - el.pad[3]
+        kept: list[Para] = []
+        for p in el.paras:
+            fit = int(max(room - p.space_before, 0) // p.line_height)
+            if fit >= len(p.lines):
+                kept.append(p)
+                room -= p.height
+                continue
+            if fit > 0:
+                lines = list(p.lines[:fit])
+                last = lines[-1]
+                lines[-1] = last[:-1] + (replace(last[-1], text=last[-1].text.rstrip() + "…"),) if last else last
+                kept.append(replace(p, lines=tuple(lines), runs=_join_lines(lines)))
+            break
+        return replace(el, h=h, paras=tuple(kept))
+    if isinstance(el, TableBox):
+        heights, acc = [], 0.0
+        for rh in el.row_heights:
+            if acc + rh > h:
+                break
+            heights.append(rh)
+            acc += rh
+        return replace(el, h=acc, row_heights=tuple(heights), cells=el.cells[:len(heights)])
+    return replace(el, h=h)
+
+
+def _join_lines(lines) -> tuple[Run, ...]:
+    """Runs of the kept lines, with the space each line break stood for put back."""
+    out: list[Run] = []
+    for i, line in enumerate(lines):
+        runs = list(line)
+        if i and runs:
+            runs[0] = replace(runs[0], text=" " + runs[0].text)
+        out.extend(runs)
+    return tuple(out)
+
+
+def _walk(blocks):
+    for b in blocks:
+        yield b
+        if isinstance(b, m.Columns):
+            for c in b.columns:
+                yield from _walk(c.body)
+
+
+def _quiz_blocks(sl: m.QuizSlide, reveal: bool) -> list:
+    """The quiz as ordinary blocks: the question, then the options (the right one marked on the reveal)."""
+    q = sl.quiz
+    blocks: list = [m.Text(f"**{q.question}**")]
+    for o in q.options:
+        right = o.letter == q.answer
+        if reveal:
+            mark = "✅ " if right else ""
+            blocks.append(m.Callout(text=f"**{o.letter}**   {mark}{o.text}", tone="insight" if right else "note"))
+        else:
+            blocks.append(m.Callout(text=f"**{o.letter}**   {o.text}", tone="note"))
+    if reveal and q.explanation:
+        blocks.append(m.Text(f"*{q.explanation}*"))
+    return blocks
+
+
+def plan_deck(lesson: m.Lesson, file: str = "", theme: Theme = DEFAULT_THEME) -> tuple[DeckPlan, list[Diagnostic]]:
+    planner = Planner(lesson, theme, file)
+    deck = planner.plan()
+    missing = _missing_glyphs(deck)
+    for ch, where in sorted(missing.items()):
+        planner.warnings.append(Diagnostic(file, 0, 0, where, f"no shipped font has the character "
+                                           f"U+{ord(ch):04X} {ch!r}; it will render as a blank box", "warning"))
+    return deck, planner.warnings
+
+
+def _missing_glyphs(deck: DeckPlan) -> dict[str, str]:
+    from ..fonts import font_book
+
+    book = font_book()
+    found: dict[str, str] = {}
+    for sp in deck.slides:
+        for el in sp.elements:
+            paras = list(getattr(el, "paras", ()))
+            if isinstance(el, TableBox):
+                paras = [p for row in el.cells for c in row for p in c.paras]
+            for p in paras:
+                for r in p.runs:
+                    for ch in book.missing(r.text):
+                        found.setdefault(ch, f"slide {sp.number} ({el.name})")
+    return found
+
+
+__all__ = ["plan_deck", "Planner", "Run", "runs_from_markup", "ChartBox"]

@@ -1,0 +1,78 @@
+"""Inline markup for text fields: **bold**, *italic*, `code`, ==highlight==, and \\ to escape.
+
+Parsed into spans once; both writers turn spans into real runs (not literal asterisks).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MarkupError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    bold: bool = False
+    italic: bool = False
+    code: bool = False
+    highlight: bool = False
+
+
+_MARKERS = (("**", "bold"), ("==", "highlight"), ("*", "italic"))
+
+
+def parse_markup(text: str) -> tuple[Span, ...]:
+    spans: list[Span] = []
+    state = {"bold": False, "italic": False, "highlight": False}
+    opened_at: dict[str, int] = {}
+    buf: list[str] = []
+
+    def flush(code: bool = False) -> None:
+        if buf:
+            spans.append(Span("".join(buf), code=code, **state))
+            buf.clear()
+
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n and text[i + 1] in "\\*=`":
+            buf.append(text[i + 1])
+            i += 2
+            continue
+        if c == "`":
+            end = text.find("`", i + 1)
+            if end < 0:
+                raise MarkupError(f"unclosed '`' (code) opened at character {i + 1}; write \\` for a literal backtick")
+            flush()
+            buf.append(text[i + 1:end])
+            flush(code=True)
+            i = end + 1
+            continue
+        for marker, style in _MARKERS:
+            if text.startswith(marker, i):
+                before = text[i - 1] if i else " "
+                after = text[i + len(marker)] if i + len(marker) < n else " "
+                if before.isspace() and after.isspace():
+                    continue  # "2 * 3" and "a == b" are literal
+                flush()
+                state[style] = not state[style]
+                opened_at[style] = i
+                i += len(marker)
+                break
+        else:
+            buf.append(c)
+            i += 1
+    flush()
+    for style, on in state.items():
+        if on:
+            marker = next(m for m, s in _MARKERS if s == style)
+            raise MarkupError(f"unclosed '{marker}' ({style}) opened at character {opened_at[style] + 1}; "
+                              f"write \\{marker[0]} for a literal '{marker[0]}'")
+    return tuple(spans)
+
+
+def plain_text(text: str) -> str:
+    """The text a reader sees, without markers (for notes, alt text and search)."""
+    return "".join(s.text for s in parse_markup(text))

@@ -1,0 +1,233 @@
+"""The lesson spec, declared once. `LESSON` validates a YAML tree into deckc.model objects,
+and `json_schema()` prints the same declaration as JSON Schema for editors."""
+from __future__ import annotations
+
+from .. import model as m
+from .schema import INVALID, Bool, Enum, Field, Number, Obj, OneKey, Schema, Seq, Slug, Tagged, Text, \
+    _type_name, did_you_mean
+
+TONES = ("problem", "insight", "note")
+
+
+class ChartSpec(Schema):
+    """`chart: {kind: ..., caption: ..., <params of that kind>}`; params are declared by the chart kind."""
+
+    doc = "A chart whose data numpy computes at build time from the lesson's reference models."
+
+    def check(self, node, path, ctx):
+        from ..charts import CHART_KINDS  # charts import numpy; only specs with charts pay for it
+
+        if node.kind != "map":
+            return ctx.error(node, path, f"expected a chart (a mapping with 'kind'), got {_type_name(node)}")
+        if "kind" not in node.value:
+            return ctx.error(node, path, f"missing required key 'kind' (one of [{', '.join(CHART_KINDS)}])")
+        kind = Enum(tuple(CHART_KINDS)).check(node.value["kind"][1], f"{path}.kind", ctx)
+        if kind is INVALID:
+            return INVALID
+        chart_kind = CHART_KINDS[kind]
+        fields = {"caption": Field(Text(doc="Shown under the chart."))}
+        fields.update({name: Field(_param_schema(p)) for name, p in chart_kind.params.items()})
+        values = Obj(fields=fields, name=f"a '{kind}' chart").check_items(node, path, ctx, node.value, skip=("kind",))
+        if values is INVALID:
+            return INVALID
+        caption = values.pop("caption")
+        params = {k: v for k, v in values.items() if v is not None}
+        return m.Chart(kind=kind, params=params, caption=caption)
+
+    def json(self):
+        from ..charts import CHART_KINDS
+
+        options = []
+        for name, ck in CHART_KINDS.items():
+            props = {"kind": {"const": name, "description": ck.doc}, "caption": Text(doc="Shown under the chart.").json()}
+            props.update({k: _param_schema(p).json() for k, p in ck.params.items()})
+            options.append({"type": "object", "properties": props, "required": ["kind"], "additionalProperties": False})
+        return {"oneOf": options, "description": self.doc}
+
+
+def _param_schema(p) -> Schema:
+    def scalar(t):
+        if t is int:
+            return Number(doc=p.doc, integer=True, min=p.min, max=p.max)
+        if t is float:
+            return Number(doc=p.doc, min=p.min, max=p.max)
+        if t is bool:
+            return Bool(doc=p.doc)
+        if p.choices:
+            return Enum(tuple(p.choices), doc=p.doc)
+        return Text(doc=p.doc, markup=False)
+    if p.type in (list, tuple):
+        return Seq(item=scalar(p.item or float), doc=p.doc, min_items=1, max_items=64)
+    return scalar(p.type)
+
+
+class SlugRef(Slug):
+    """An exercise id; ids (not paths) so a spec can never point outside the course folder."""
+
+
+# ---- blocks ----
+
+def _steps(items, caption=None, fade="forward"):
+    return m.Steps(items=tuple(items), caption=caption, fade=fade)
+
+
+def _tokens(tokens, focus=None, target=None, caption=None):
+    return m.Tokens(tokens=tuple(tokens), focus=focus, target=target, caption=caption)
+
+
+def _table(header, rows):
+    return m.Table(header=tuple(header), rows=tuple(tuple(r) for r in rows))
+
+
+BLOCK = OneKey(name="block", doc="One piece of a slide's body. A bare string is a paragraph.")
+_BODY = Seq(item=BLOCK, min_items=1, max_items=60, doc="The slide's content, top to bottom.")
+
+BLOCK.variants = {
+    "text": Text(doc="A paragraph."),
+    "bullets": Seq(item=Text(), min_items=1, max_items=60, doc="A bulleted list."),
+    "steps": Obj(fields={
+        "items": Field(Seq(item=Obj(fields={
+            "token": Field(Text(doc="The word processed at this step."), required=True),
+            "state": Field(Text(doc="What the model remembers after it, e.g. 'Memory: \"The cat\"'.")),
+        }, build=m.Step, name="a step"), min_items=1, max_items=16), required=True),
+        "caption": Field(Text(doc="A line under the steps.")),
+        "fade": Field(Enum(("forward", "backward", "none"),
+                           doc="Which end fades: later states (memory) or earlier ones (gradient)."), default="forward"),
+    }, build=_steps, name="a step sequence", doc="Tokens processed one at a time, with their states."),
+    "callout": Obj(fields={
+        "text": Field(Text(), required=True),
+        "tone": Field(Enum(TONES, doc="problem (red), insight (green) or note (blue)."), default="note"),
+    }, build=m.Callout, name="a callout", doc="A boxed message: the problem, the insight, a note."),
+    "sentence": Obj(fields={
+        "text": Field(Text(doc="The example, with ==highlighted== words."), required=True),
+        "note": Field(Text(doc="What to notice, shown under the sentence.")),
+    }, build=m.Sentence, name="a sentence", doc="An example sentence shown large."),
+    "tokens": Obj(fields={
+        "tokens": Field(Seq(item=Text(markup=False), min_items=1, max_items=40), required=True),
+        "focus": Field(Text(markup=False, doc="The token that attends (e.g. 'it').")),
+        "target": Field(Text(markup=False, doc="The token it attends to (e.g. 'trophy').")),
+        "caption": Field(Text()),
+    }, build=_tokens, name="a token row", doc="A sentence as tokens; focus attends to target."),
+    "columns": Seq(item=Obj(fields={
+        "title": Field(Text()),
+        "tone": Field(Enum(TONES), default="note"),
+        "body": Field(_BODY, required=True),
+    }, build=lambda body, title=None, tone="note": m.Column(body=tuple(body), title=title, tone=tone),
+        name="a column"), min_items=2, max_items=3, doc="Side-by-side columns, each with its own body."),
+    "table": Obj(fields={
+        "header": Field(Seq(item=Text(), min_items=1, max_items=12), required=True),
+        "rows": Field(Seq(item=Seq(item=Text(), min_items=1, max_items=12), min_items=1, max_items=30),
+                      required=True),
+    }, build=_table, name="a table"),
+    "analogy": Obj(fields={
+        "title": Field(Text(), required=True),
+        "text": Field(Text(), required=True),
+        "icon": Field(Text(markup=False, max_len=8)),
+    }, build=m.Analogy, name="an analogy"),
+    "concepts": Seq(item=Obj(fields={
+        "term": Field(Text(), required=True),
+        "definition": Field(Text(), required=True),
+        "icon": Field(Text(markup=False, max_len=8)),
+    }, build=m.Concept, name="a concept card"), min_items=1, max_items=8, doc="Key concept cards."),
+    "chart": ChartSpec(),
+}
+_WRAP = {"text": lambda text: m.Text(text=text),
+         "bullets": lambda items: m.Bullets(items=tuple(items)),
+         "columns": lambda cols: m.Columns(columns=tuple(cols)),
+         "concepts": lambda cards: m.Concepts(cards=tuple(cards))}
+BLOCK.shorthand = ("text", Text())
+
+
+class _Block(Schema):
+    """BLOCK plus the wrapping of list-valued variants into their model types."""
+
+    def check(self, node, path, ctx):
+        value = BLOCK.check(node, path, ctx)
+        if value is INVALID:
+            return value
+        if isinstance(value, str):
+            return m.Text(text=value)
+        if node.kind == "map":
+            key = next(iter(node.value))
+            if key in _WRAP:
+                return _WRAP[key](value)
+        return value
+
+    def json(self):
+        return BLOCK.json()
+
+
+_BODY.item = _Block()
+
+
+# ---- slides ----
+
+def _content(title, notes, body, line=0):
+    return m.Slide(kind="content", title=title, notes=notes, body=tuple(body), line=line)
+
+
+def _title_slide(notes, title=None, line=0):
+    return m.Slide(kind="title", title=title or "", notes=notes, line=line)
+
+
+LETTERS = "ABCDEF"
+
+
+def _quiz(title, notes, question, options, answer, explanation=None, answer_notes=None, line=0):
+    opts = tuple(m.QuizOption(LETTERS[i], t) for i, t in enumerate(options))
+    return m.QuizSlide(kind="quiz", title=title, notes=notes, line=line,
+                       quiz=m.Quiz(question=question, options=opts, answer=answer, explanation=explanation),
+                       answer_notes=answer_notes)
+
+
+NOTES = Text(doc="Speaker notes: what to say on this slide.", max_len=8000)
+
+SLIDE = Tagged(name="a slide", default="content", doc="A slide; `kind` picks its layout (default: content).", variants={
+    "content": Obj(fields={
+        "title": Field(Text(), required=True),
+        "notes": Field(NOTES, required=True),
+        "body": Field(_BODY, required=True),
+    }, build=_content, name="a content slide"),
+    "title": Obj(fields={
+        "title": Field(Text(doc="Defaults to the lesson title.")),
+        "notes": Field(NOTES, required=True),
+    }, build=_title_slide, name="a title slide"),
+    "quiz": Obj(fields={
+        "title": Field(Text(), default="Quick Check"),
+        "notes": Field(NOTES, required=True),
+        "question": Field(Text(), required=True),
+        "options": Field(Seq(item=Text(), min_items=2, max_items=6), required=True),
+        "answer": Field(Enum(tuple(LETTERS), doc="Letter of the right option."), required=True),
+        "explanation": Field(Text(doc="Why the answer is right; shown on the reveal slide.")),
+        "answer_notes": Field(Text(doc="Speaker notes for the reveal slide.", max_len=8000)),
+    }, build=_quiz, name="a quiz slide", doc="A question slide, followed by a slide that reveals the answer."),
+})
+for _variant in SLIDE.variants.values():
+    _variant.with_line = True
+
+META = Obj(name="the lesson header", build=lambda exercises, **kw: m.Meta(exercises=tuple(exercises), **kw), fields={
+    "id": Field(Slug(doc="File-safe id; outputs go to OUT/<id>/."), required=True),
+    "title": Field(Text(markup=False), required=True),
+    "subtitle": Field(Text(markup=False)),
+    "course": Field(Text(markup=False), required=True),
+    "module": Field(Text(markup=False, doc="e.g. 'Module 2 · Attention'."), required=True),
+    "number": Field(Number(integer=True, min=1, max=999, doc="This lesson's number in the module."), required=True),
+    "of": Field(Number(integer=True, min=1, max=999, doc="How many lessons the module has."), required=True),
+    "minutes": Field(Number(integer=True, min=1, max=600, doc="Teaching time."), required=True),
+    "author": Field(Text(markup=False)),
+    "language": Field(Text(markup=False, max_len=20), default="en"),
+    "exercises": Field(Seq(item=SlugRef(doc="An exercise folder under exercises/."), max_items=20,
+                           doc="Exercises (by id) that make up this lesson's nbgrader assignment."),
+                       default=list),
+})
+
+SPEC = Obj(name="a lesson spec", doc="A deckc lesson spec.", fields={
+    "lesson": Field(META, required=True),
+    "slides": Field(Seq(item=SLIDE, min_items=1, max_items=200), required=True),
+})
+
+
+def json_schema() -> dict:
+    out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "deckc lesson spec"}
+    out.update(SPEC.json())
+    return out

@@ -1,0 +1,78 @@
+"""The output formats, registered in one place. A new format is one new Writer here.
+
+A writer gets the build context (lesson, layout plan, staging folder) and writes its files
+into the staging folder; it returns what the manifest should list. The build moves staged
+files into place only when every writer succeeded.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from ..layout.plan import DeckPlan
+from ..model import Lesson
+
+
+@dataclass
+class BuildContext:
+    lesson: Lesson
+    deck: DeckPlan
+    stage: Path            # write outputs here, at their final relative paths
+    version: str
+    date: datetime         # the one date embedded in outputs (SOURCE_DATE_EPOCH or a fixed default)
+
+
+@dataclass(frozen=True)
+class Output:
+    key: str               # manifest key under "outputs"
+    path: str              # relative to the lesson's output folder; a folder for directory outputs
+    is_dir: bool = False
+    extra: dict | None = None   # more manifest fields (e.g. the nbgrader assignment name)
+
+
+@dataclass(frozen=True)
+class Writer:
+    name: str
+    help: str
+    write: Callable[[BuildContext], list[Output]]
+
+
+def _pptx(ctx: BuildContext) -> list[Output]:
+    from .pptx import write_pptx
+
+    rel = f"{ctx.lesson.meta.id}.pptx"
+    (ctx.stage / rel).write_bytes(write_pptx(ctx.deck, ctx.version, ctx.date))
+    return [Output("pptx", rel)]
+
+
+def _pdf(ctx: BuildContext) -> list[Output]:
+    from .pdf import write_pdf
+
+    rel = f"{ctx.lesson.meta.id}.pdf"
+    (ctx.stage / rel).write_bytes(write_pdf(ctx.deck, ctx.version))
+    return [Output("pdf", rel)]
+
+
+def _charts(ctx: BuildContext) -> list[Output]:
+    if not ctx.deck.charts:
+        return []
+    (ctx.stage / "charts").mkdir(exist_ok=True)
+    for chart in ctx.deck.charts:
+        (ctx.stage / "charts" / f"{chart.name}.csv").write_text(chart.to_csv(), encoding="utf-8", newline="")
+    return [Output("charts", "charts", is_dir=True,
+                   extra={"files": [f"charts/{c.name}.csv" for c in ctx.deck.charts]})]
+
+
+def _exercises(ctx: BuildContext) -> list[Output]:
+    from .exercises import write_course
+    return write_course(ctx)
+
+
+WRITERS: dict[str, Writer] = {w.name: w for w in (
+    Writer("pptx", "editable 16:9 PowerPoint deck with notes and native charts", _pptx),
+    Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf),
+    Writer("charts", "each chart's data as CSV in charts/", _charts),
+    Writer("exercises", "nbgrader course folder (source/, release/, gradebook) in course/", _exercises),
+)}

@@ -1,0 +1,160 @@
+"""PDF writer: draws the layout plan with reportlab, one page per slide.
+
+Fonts are the shipped ones (embedded, subset); every page gets an outline entry with the
+slide title; `invariant=1` plus fixed metadata makes the file byte-reproducible.
+"""
+from __future__ import annotations
+
+import io
+
+from ..fonts import Style, font_book
+from ..layout.plan import Arrow, ChartBox, DeckPlan, Para, Shape, TableBox, TextBox
+from ..layout.text import line_width, run_width
+
+
+def _hex(c: str):
+    from reportlab.lib.colors import HexColor
+    return HexColor("#" + c)
+
+
+class PdfPage:
+    """Draws plan elements onto one reportlab page, converting top-left coordinates."""
+
+    def __init__(self, canvas, height: float):
+        self.c = canvas
+        self.H = height
+        self.book = font_book()
+
+    def y(self, top: float) -> float:
+        return self.H - top
+
+    def box(self, x, y, w, h, fill=None, border=None, radius=0.0, line_width=1.0):
+        if not fill and not border:
+            return
+        c = self.c
+        c.saveState()
+        if fill:
+            c.setFillColor(_hex(fill))
+        if border:
+            c.setStrokeColor(_hex(border))
+            c.setLineWidth(line_width)
+        args = (x, self.y(y + h), w, h)
+        if radius:
+            c.roundRect(*args, radius, stroke=1 if border else 0, fill=1 if fill else 0)
+        else:
+            c.rect(*args, stroke=1 if border else 0, fill=1 if fill else 0)
+        c.restoreState()
+
+    def paras(self, paras: tuple[Para, ...], x: float, y: float, w: float, h: float, valign: str = "top"):
+        """Draw wrapped paragraphs inside (x, y, w, h); baselines follow the plan's line heights."""
+        total = sum(p.height for p in paras)
+        top = y + (max(h - total, 0) / 2 if valign == "middle" else 0.0)
+        book = self.book
+        for p in paras:
+            top += p.space_before
+            asc, desc = book.ascent(p.size), book.descent(p.size)
+            for i, line in enumerate(p.lines):
+                baseline = top + (p.line_height - (asc + desc)) / 2 + asc
+                lw = line_width(line, p.size)
+                inner_x, inner_w = x + p.indent, w - p.indent
+                lx = inner_x + {"left": 0.0, "center": (inner_w - lw) / 2, "right": inner_w - lw}[p.align]
+                if p.bullet and i == 0:
+                    book.draw_text(self.c, x, self.y(baseline), p.bullet, Style(), p.size,
+                                   "#" + (line[0].color if line else "000000"))
+                for run in line:
+                    rw = run_width(run, p.size)
+                    if run.highlight:
+                        self.box(lx - 1, top + 1, rw + 2, p.line_height - 2, fill=run.highlight, radius=2)
+                    book.draw_text(self.c, lx, self.y(baseline), run.text,
+                                   Style(bold=run.bold, italic=run.italic, mono=run.mono), p.size, "#" + run.color)
+                    lx += rw
+                top += p.line_height
+
+    def text_box(self, el: TextBox):
+        self.box(el.x, el.y, el.w, el.h, el.fill, el.border, el.radius)
+        l, t, r, b = el.pad
+        self.paras(el.paras, el.x + l, el.y + t, el.w - l - r, el.h - t - b, el.valign)
+
+    def shape(self, el: Shape):
+        if el.kind == "ellipse":
+            c = self.c
+            c.saveState()
+            if el.fill:
+                c.setFillColor(_hex(el.fill))
+            if el.border:
+                c.setStrokeColor(_hex(el.border))
+            c.ellipse(el.x, self.y(el.bottom), el.right, self.y(el.y), stroke=1 if el.border else 0,
+                      fill=1 if el.fill else 0)
+            c.restoreState()
+        else:
+            self.box(el.x, el.y, el.w, el.h, el.fill, el.border, el.radius if el.kind == "roundrect" else 0.0)
+
+    def arrow(self, el: Arrow):
+        c = self.c
+        x1, y1, x2, y2 = el.x, el.y, el.x + el.w, el.y + el.h
+        c.saveState()
+        c.setStrokeColor(_hex(el.color))
+        c.setFillColor(_hex(el.color))
+        c.setLineWidth(el.width)
+        head = 4 * el.width
+        if el.bow:
+            # A cubic bowing upwards; the head points down onto the target.
+            p = c.beginPath()
+            p.moveTo(x1, self.y(y1))
+            p.curveTo(x1, self.y(y1 - el.bow * 1.33), x2, self.y(y2 - el.bow * 1.33), x2, self.y(y2 + -head * 0.9))
+            c.drawPath(p, stroke=1, fill=0)
+            tip = (x2, self.y(y2))
+            base = ((x2 - head * 0.6, self.y(y2 - head)), (x2 + head * 0.6, self.y(y2 - head)))
+        else:
+            dx = 1.0 if x2 >= x1 else -1.0
+            c.line(x1, self.y(y1), x2 - dx * head * 0.9, self.y(y2))
+            tip = (x2, self.y(y2))
+            base = ((x2 - dx * head, self.y(y2) + head * 0.6), (x2 - dx * head, self.y(y2) - head * 0.6))
+        p = c.beginPath()
+        p.moveTo(*tip)
+        p.lineTo(*base[0])
+        p.lineTo(*base[1])
+        p.close()
+        c.drawPath(p, stroke=0, fill=1)
+        c.restoreState()
+
+    def table(self, el: TableBox):
+        y = el.y
+        l, t, r, b = el.pad
+        for row, rh in zip(el.cells, el.row_heights):
+            x = el.x
+            for cell, cw in zip(row, el.col_widths):
+                self.box(x, y, cw, rh, fill=cell.fill, border=el.border, line_width=0.75)
+                self.paras(cell.paras, x + l, y + t, cw - l - r, rh - t - b, "middle")
+                x += cw
+            y += rh
+
+    def chart(self, el: ChartBox):
+        from .pdf_charts import draw_chart
+        draw_chart(self, el)
+
+
+def write_pdf(deck: DeckPlan, version: str) -> bytes:
+    from .. import pdf_fixes
+
+    buf = io.BytesIO()
+    c = pdf_fixes.new_canvas(buf, pagesize=(deck.width, deck.height), pageCompression=1)
+    c.setTitle(deck.title)
+    c.setAuthor(deck.author)
+    c.setSubject(deck.subject)
+    c.setKeywords(deck.keywords)
+    c.setCreator(f"deckc {version}")
+    draw = {TextBox: PdfPage.text_box, Shape: PdfPage.shape, Arrow: PdfPage.arrow, TableBox: PdfPage.table,
+            ChartBox: PdfPage.chart}
+    for slide in deck.slides:
+        page = PdfPage(c, deck.height)
+        page.box(0, 0, deck.width, deck.height, fill=slide.background)
+        key = f"slide{slide.number}"
+        c.bookmarkPage(key)
+        c.addOutlineEntry(f"{slide.number}. {slide.title}", key, level=0)
+        for el in slide.elements:
+            draw[type(el)](page, el)
+        c.showPage()
+    c.showOutline()
+    c.save()
+    return buf.getvalue()
