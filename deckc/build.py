@@ -33,6 +33,38 @@ def build_date() -> datetime:
     return DEFAULT_DATE
 
 
+_CODE_HASH: str | None = None
+
+
+def code_fingerprint() -> str:
+    """deckc's own code and fonts: a changed deckc rebuilds everything it made."""
+    global _CODE_HASH
+    if _CODE_HASH is None:
+        h = hashlib.sha256(__version__.encode())
+        pkg = Path(__file__).resolve().parent
+        for f in sorted(pkg.rglob("*")):
+            if f.suffix == ".py":
+                h.update(f.relative_to(pkg).as_posix().encode() + b"\0" + f.read_bytes())
+            elif f.suffix == ".ttf":
+                h.update(f"{f.name}:{f.stat().st_size}".encode())
+        _CODE_HASH = h.hexdigest()
+    return _CODE_HASH
+
+
+def input_fingerprint(spec: Path) -> str:
+    """What a lesson's outputs are made from: the spec, the course's exercises (the charts' reference
+    models and the assignment), deckc itself, and the date embedded in documents."""
+    h = hashlib.sha256(code_fingerprint().encode())
+    h.update(build_date().isoformat().encode())
+    h.update(b"spec\0" + spec.read_bytes())
+    exercises = spec.resolve().parent.parent / "exercises"
+    if exercises.is_dir():
+        for f in sorted(exercises.rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
+                h.update(f.relative_to(exercises).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
 @dataclass
 class LessonResult:
     spec: Path
@@ -41,6 +73,8 @@ class LessonResult:
     problems: list[Diagnostic] = field(default_factory=list)
     outputs: dict = field(default_factory=dict)
     failed: str | None = None          # a non-spec failure (exit 1)
+    built: list[str] = field(default_factory=list)     # formats rebuilt this time
+    skipped: list[str] = field(default_factory=list)   # formats already up to date
 
     @property
     def errors(self):
@@ -65,12 +99,19 @@ def check_lesson(spec: Path) -> LessonResult:
     return result
 
 
-def build_lesson(spec: Path, out_root: Path, formats: list[str]) -> LessonResult:
+def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = False) -> LessonResult:
+    result = LessonResult(spec)
+    fingerprint = input_fingerprint(spec)
+    stale = formats if force else _stale_formats(spec, out_root, formats, fingerprint, result)
+    result.skipped = [f for f in formats if f not in stale]
+    if not stale:
+        return result          # nothing to do: no parsing, no layout, no heavy imports
+
     from .layout.slides import plan_deck
     from .writers import WRITERS, BuildContext
 
     loaded = load_lesson(spec)
-    result = LessonResult(spec, problems=list(loaded.problems))
+    result.problems = list(loaded.problems)
     if loaded.lesson is None:
         return result
     lesson = loaded.lesson
@@ -85,13 +126,72 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str]) -> LessonResult
     try:
         ctx = BuildContext(lesson=lesson, deck=deck, stage=stage, version=__version__, date=build_date())
         outputs = []
-        for name in formats:
+        for name in stale:
             outputs += WRITERS[name].write(ctx)
         _commit(stage, out_dir, outputs)
-        result.outputs = _write_manifest(out_dir, lesson, deck, outputs)
+        inputs = {name: fingerprint for name in stale}
+        result.outputs = _write_manifest(out_dir, lesson, deck, outputs, inputs, result.warnings)
+        result.built = list(stale)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return result
+
+
+def _stale_formats(spec: Path, out_root: Path, formats, fingerprint: str, result: LessonResult) -> list[str]:
+    """Formats whose recorded inputs differ, or whose outputs are missing or were changed by hand."""
+    lesson_id = _peek_lesson_id(spec)
+    manifest_path = out_root / lesson_id / MANIFEST if lesson_id else None
+    if manifest_path is None or not manifest_path.is_file():
+        return list(formats)
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return list(formats)
+    out_dir = manifest_path.parent
+    inputs = manifest.get("inputs", {})
+    hashes = manifest.get("sha256", {})
+    stale = []
+    for fmt in formats:
+        rels = manifest.get("outputs", {}).get(fmt)
+        if inputs.get(fmt) != fingerprint or rels is None:
+            stale.append(fmt)
+            continue
+        owned = [r for r in hashes if _belongs(r, rels)]
+        if not owned or any(not (out_dir / r).is_file() or _sha256(out_dir / r) != hashes[r] for r in owned):
+            stale.append(fmt)
+    if len(stale) < len(formats):
+        result.lesson_id = manifest.get("lesson")
+        result.out_dir = out_dir
+        result.outputs = manifest
+        if not stale:   # nothing rebuilt: show the warnings the last build found
+            result.problems = [Diagnostic(**w) for w in manifest.get("warnings", [])]
+    return stale
+
+
+def _peek_lesson_id(spec: Path) -> str | None:
+    """The lesson id by a bare YAML parse (no validation); None sends the build down the full path."""
+    import yaml
+
+    from .spec.yaml_source import MAX_FILE_BYTES
+
+    try:
+        if spec.stat().st_size > MAX_FILE_BYTES:
+            return None
+        data = yaml.load(spec.read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        lesson_id = data["lesson"]["id"]
+    except Exception:  # noqa: BLE001 - any oddity: let the full build report it properly
+        return None
+    if isinstance(lesson_id, str) and lesson_id and all(c.isalnum() or c in "-_" for c in lesson_id) \
+            and lesson_id.isascii():
+        return lesson_id
+    return None
+
+
+def _belongs(rel: str, owned) -> bool:
+    for o in (owned if isinstance(owned, list) else [owned]):
+        if rel == o or rel.startswith(o.rstrip("/") + "/"):
+            return True
+    return False
 
 
 def _commit(stage: Path, out_dir: Path, outputs) -> None:
@@ -120,20 +220,21 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write_manifest(out_dir: Path, lesson, deck, outputs) -> dict:
+def _write_manifest(out_dir: Path, lesson, deck, outputs, inputs: dict, warnings) -> dict:
     """manifest.json: what was built, with checksums; entries of formats not rebuilt are kept."""
     path = out_dir / MANIFEST
     previous = {}
     if path.exists():
         try:
-            previous = json.loads(path.read_text(encoding="utf-8")).get("outputs", {})
+            previous = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, OSError):
             previous = {}
     def present(v) -> bool:
         paths = v if isinstance(v, list) else [v]
         return all(isinstance(x, str) and (out_dir / x).exists() for x in paths)
 
-    listed = {k: v for k, v in previous.items() if present(v)}
+    listed = {k: v for k, v in previous.get("outputs", {}).items() if present(v)}
+    recorded = {k: v for k, v in previous.get("inputs", {}).items() if k in listed}
     extra_top = {}
     for out in outputs:
         extra = dict(out.extra or {})
@@ -155,6 +256,9 @@ def _write_manifest(out_dir: Path, lesson, deck, outputs) -> dict:
         "outputs": dict(sorted(listed.items())),
         **extra_top,
         "sha256": {f.relative_to(out_dir).as_posix(): _sha256(f) for f in sorted(set(files))},
+        # For incremental builds: a fingerprint of the inputs of each output.
+        "inputs": dict(sorted({**recorded, **inputs}.items())),
+        "warnings": [w.__dict__ for w in warnings],
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     tmp = path.with_suffix(".json.tmp")

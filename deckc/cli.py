@@ -48,7 +48,7 @@ def _specs(path: Path) -> list[Path]:
     return specs
 
 
-def _report(results, strict: bool) -> None:
+def _report(results, strict: bool, note: str = "") -> None:
     """Print warnings; raise for errors (exit 2) or for warnings under --strict (exit 1)."""
     problems = [p for r in results for p in r.problems]
     errors = [p for p in problems if p.severity == "error"]
@@ -58,7 +58,7 @@ def _report(results, strict: bool) -> None:
     for r in failures:
         click.echo(f"{r.spec}: build failed: {r.failed}", err=True)
     if errors:
-        raise SpecError(errors)
+        raise SpecError(errors, note)
     if failures:
         raise click.ClickException(f"{len(failures)} lesson(s) failed to build")
     warnings = [p for p in problems if p.severity == "warning"]
@@ -77,6 +77,7 @@ def cli(debug: bool) -> None:
     Quick start:
       deckc build                 build every lesson in lesson/ into build/
       deckc check                 validate lesson/ and report every problem
+      deckc watch                 rebuild on every save
       deckc schema > lesson.schema.json
     """
 
@@ -88,8 +89,11 @@ def cli(debug: bool) -> None:
 @click.option("-f", "--format", "formats", type=FormatList(), default="pptx,pdf,charts,exercises",
               show_default=True, help="Comma-separated outputs to build: pptx, pdf, charts, exercises.")
 @click.option("--strict", is_flag=True, help="Treat warnings (overflow, missing glyphs) as errors: exit 1.")
+@click.option("--force", is_flag=True, help="Rebuild every output even if its inputs did not change.")
+@click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0,
+              help="Parallel workers for a folder of lessons (default: one per core).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
-def build(path: Path, out: Path, formats: list[str], strict: bool, quiet: bool) -> None:
+def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, jobs: int, quiet: bool) -> None:
     """Build lessons: PATH is a spec file or a folder of specs (default: lesson/).
 
     \b
@@ -98,7 +102,11 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, quiet: bool) 
       <lesson-id>.pdf    the same layout; fonts embedded; outline of slide titles
       charts/*.csv       the data behind every chart
       course/            nbgrader course: source/, release/, gradebook.db
-      manifest.json      what was built, with sha256 checksums
+      manifest.json      what was built, with sha256 checksums and input fingerprints
+
+    Builds are incremental: an output whose inputs (spec, exercises/, deckc itself)
+    did not change is skipped; --force rebuilds everything. A folder of lessons builds
+    in parallel; one failing lesson does not stop the others (exit code at the end).
 
     \b
     Examples:
@@ -106,18 +114,60 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, quiet: bool) 
       deckc build lesson/the-sequence-problem.yaml -o /tmp/out --format pptx,pdf
       deckc build --strict
     """
-    from .build import build_lesson
+    results = run_builds(_specs(path), out, formats, force=force, jobs=jobs, quiet=quiet)
+    _report(results, strict, "a lesson with errors is not built and its previous outputs stay as they were")
 
-    specs = _specs(path)
-    results = []
-    for spec in specs:
-        t0 = time.perf_counter()
-        r = build_lesson(spec, out, formats)
-        results.append(r)
-        if not quiet and r.outputs:
-            built = ", ".join(k for k in r.outputs.get("outputs", {}))
-            click.echo(f"built {r.lesson_id}: {built} -> {r.out_dir} ({time.perf_counter() - t0:.2f}s)")
-    _report(results, strict)
+
+def _echo_result(r, took: float) -> None:
+    if r.errors or r.failed:
+        return
+    if r.built:
+        fresh = f"; up to date: {', '.join(r.skipped)}" if r.skipped else ""
+        click.echo(f"built {r.lesson_id}: {', '.join(r.built)}{fresh} -> {r.out_dir} ({took:.2f}s)")
+    elif r.skipped:
+        click.echo(f"up to date {r.lesson_id}: {', '.join(r.skipped)} ({took:.2f}s)")
+
+
+def _build_one(spec: Path, out: Path, formats: list[str], force: bool):
+    """One lesson; any crash becomes that lesson's failure, so the others still build."""
+    from .build import LessonResult, build_lesson
+
+    t0 = time.perf_counter()
+    try:
+        r = build_lesson(spec, out, formats, force=force)
+    except Exception as e:  # noqa: BLE001 - reported per lesson, exit 1 at the end
+        r = LessonResult(spec, failed=f"{type(e).__name__}: {e}")
+    return r, time.perf_counter() - t0
+
+
+def run_builds(specs, out: Path, formats, force=False, jobs=0, quiet=False):
+    """Build lessons, in parallel worker processes when there are several (one per core by default)."""
+    import os
+
+    jobs = jobs or os.cpu_count() or 1
+    if len(specs) == 1 or jobs == 1:
+        results = []
+        for spec in specs:
+            r, took = _build_one(spec, out, formats, force)
+            if not quiet:
+                _echo_result(r, took)
+            results.append(r)
+        return results
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    results = {}
+    with ProcessPoolExecutor(max_workers=min(jobs, len(specs))) as pool:
+        futures = {pool.submit(_build_one, spec, out, formats, force): spec for spec in specs}
+        with click.progressbar(length=len(specs), label=f"building {len(specs)} lessons on {min(jobs, len(specs))} "
+                               f"workers", file=sys.stderr, show_eta=True, show_pos=True) as bar:
+            for fut in as_completed(futures):
+                r, took = fut.result()
+                results[futures[fut]] = r
+                bar.update(1)
+    if not quiet:
+        for spec in specs:
+            _echo_result(results[spec], 0.0)
+    return [results[spec] for spec in specs]   # spec order: deterministic reports
 
 
 @cli.command()
@@ -158,6 +208,82 @@ def schema(output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+def _snapshot(path: Path) -> dict[Path, tuple[int, int]]:
+    """mtime and size of every spec under PATH and every file of the course's exercises/."""
+    from .spec.loader import find_specs
+
+    files = set(find_specs(path))
+    for spec in list(files):
+        exercises = spec.resolve().parent.parent / "exercises"
+        if exercises.is_dir():
+            files |= {f for f in exercises.rglob("*") if f.is_file() and "__pycache__" not in f.parts}
+    snap = {}
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        snap[f] = (st.st_mtime_ns, st.st_size)
+    return snap
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_LESSONS, required=False)
+@click.option("-o", "--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT,
+              show_default=True, help="Output folder.")
+@click.option("-f", "--format", "formats", type=FormatList(), default="pptx,pdf,charts,exercises",
+              show_default=True, help="Comma-separated outputs to build.")
+@click.option("--interval", type=click.FloatRange(0.05, 10), default=0.3, show_default=True,
+              help="Seconds between checks for changes.")
+@click.option("--max-builds", type=int, default=0, hidden=True, help="Stop after N rebuilds (for tests).")
+def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds: int) -> None:
+    """Rebuild whenever a spec or an exercise file is saved; Ctrl-C to stop.
+
+    Prints what changed and how long the rebuild took. Spec errors are shown and
+    watching goes on; only outputs whose inputs changed are rebuilt.
+
+    \b
+    Examples:
+      deckc watch
+      deckc watch lesson/the-sequence-problem.yaml --format pptx,pdf
+    """
+    _specs(path)
+    cwd = Path.cwd()
+
+    def rel(p: Path) -> str:
+        try:
+            return str(p.resolve().relative_to(cwd.resolve()))
+        except ValueError:
+            return str(p)
+
+    def rebuild() -> None:
+        results = run_builds(_specs(path) if path.exists() else [], out, formats, jobs=1)
+        try:
+            _report(results, strict=False, note="fix it and save; still watching")
+        except click.ClickException as e:
+            e.show()
+
+    rebuild()
+    before = _snapshot(path)
+    click.echo(f"watching {rel(path)} and exercises/ (Ctrl-C to stop)", err=True)
+    builds = 0
+    try:
+        while not max_builds or builds < max_builds:
+            time.sleep(interval)
+            now = _snapshot(path)
+            if now == before:
+                continue
+            changed = sorted(set(now) ^ set(before) | {f for f in now if f in before and now[f] != before[f]})
+            before = now
+            click.echo(f"changed: {', '.join(rel(f) for f in changed)}", err=True)
+            t0 = time.perf_counter()
+            rebuild()
+            builds += 1
+            click.echo(f"rebuilt in {time.perf_counter() - t0:.2f}s; watching", err=True)
+    except KeyboardInterrupt:
+        click.echo("stopped watching", err=True)
 
 
 def main(argv=None) -> None:

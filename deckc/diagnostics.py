@@ -49,11 +49,11 @@ class SpecError(click.ClickException):
 
     exit_code = 2
 
-    def __init__(self, problems: list[Diagnostic]):
+    def __init__(self, problems: list[Diagnostic], note: str = ""):
         self.problems = sorted(problems, key=lambda d: (d.file, d.line, d.col))
         n = len([p for p in self.problems if p.severity == "error"])
         lines = [str(p) for p in self.problems]
-        lines.append(f"{n} error{'s' if n != 1 else ''} found; nothing was written.")
+        lines.append(f"{n} error{'s' if n != 1 else ''} found{'; ' + note if note else ''}.")
         super().__init__("\n".join(lines))
 
     def format_message(self) -> str:

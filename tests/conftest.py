@@ -20,3 +20,67 @@ def require_tool(name: str) -> str:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(msg + " -- CI=true, so this is an error, not a skip")
     pytest.skip(msg)
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The seed lesson as the course team wrote it (a copy of shared/seed/): every phrase must reach the decks.
+SEED_TEXT = os.path.join(ROOT, "tests", "data", "the-sequence-problem.txt")
+
+
+def copy_course(dest):
+    """A writable copy of the course folder (lesson/ + exercises/) for tests that build."""
+    from pathlib import Path
+
+    dest = Path(dest)
+    for name in ("lesson", "exercises"):
+        shutil.copytree(os.path.join(ROOT, name), dest / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return dest
+
+
+@pytest.fixture(scope="session")
+def seed_build(tmp_path_factory):
+    """The seed lesson built once per test session (decks and charts); returns its output folder."""
+    from pathlib import Path
+
+    from deckc.build import build_lesson
+
+    course = copy_course(tmp_path_factory.mktemp("course"))
+    result = build_lesson(course / "lesson" / "the-sequence-problem.yaml", course / "build",
+                          ["pptx", "pdf", "charts"])
+    assert not result.errors, [str(e) for e in result.errors]
+    return Path(result.out_dir)
+
+
+def libreoffice_pdf(pptx, outdir):
+    """Convert a PPTX to PDF with LibreOffice, seeing only deckc's shipped fonts.
+
+    A private fontconfig (Arial -> Liberation Sans, emoji -> Noto Emoji) makes the render use the
+    fonts deckc measured with, whatever the host has installed, and a private profile keeps runs
+    independent. Returns the PDF path.
+    """
+    import subprocess
+    from pathlib import Path
+
+    soffice = require_tool("soffice")
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    fonts = Path(ROOT) / "deckc" / "fonts"
+    conf = outdir / "fonts.conf"
+    conf.write_text(f"""<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <dir>{fonts}</dir>
+  <cachedir>{outdir / 'fc-cache'}</cachedir>
+  <alias binding="same"><family>Arial</family><prefer><family>Liberation Sans</family></prefer></alias>
+  <alias binding="same"><family>Courier New</family><prefer><family>Liberation Mono</family></prefer></alias>
+  <alias binding="same"><family>Segoe UI Emoji</family><prefer><family>Noto Emoji</family></prefer></alias>
+</fontconfig>
+""")
+    env = dict(os.environ, FONTCONFIG_FILE=str(conf))
+    profile = (outdir / "lo-profile").as_uri()
+    proc = subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                           "--outdir", str(outdir), str(pptx)], capture_output=True, text=True, timeout=300, env=env)
+    pdf = outdir / (Path(pptx).stem + ".pdf")
+    assert proc.returncode == 0 and pdf.exists(), f"LibreOffice failed: {proc.stdout}\n{proc.stderr}"
+    return pdf

@@ -122,7 +122,7 @@ def _chip_rows(labels, w, s, ctx, size, texts):
     pad_x, pad_y, gap = 10 * s, 5 * s, 8 * s
     while True:
         paras = [make_para(lab, size, 10_000, tc, align="center") for lab, tc in zip(labels, texts)]
-        widths = [line_width(p.lines[0], size) + 2 * pad_x for p in paras]
+        widths = [line_width(p.lines[0], size) + 2 * pad_x + 2 for p in paras]   # +2: renderer rounding
         if sum(widths) + gap * (len(widths) - 1) <= w or size <= t.min_size:
             break
         size = max(size - 1, t.min_size)

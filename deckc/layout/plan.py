@@ -6,9 +6,10 @@ origin at the slide's top-left, y downwards. Colours are 'RRGGBB' hex strings.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
-from ..charts.base import ChartData
+if TYPE_CHECKING:
+    from ..charts.base import ChartData
 
 
 @dataclass(frozen=True)

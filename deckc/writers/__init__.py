@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from ..layout.plan import DeckPlan
-from ..model import Lesson
+if TYPE_CHECKING:  # type names only: importing these pulls in numpy, which `deckc build` no-ops avoid
+    from ..layout.plan import DeckPlan
+    from ..model import Lesson
 
 
 @dataclass

@@ -81,7 +81,13 @@ class PptxSlide:
         else:
             shape = self.slide.shapes.add_textbox(*geom)
         shape.name = el.name
-        self.fill_text_frame(shape.text_frame, el.paras, el.pad, el.valign)
+        pad = el.pad
+        if el.radius and (el.fill or el.border):
+            # A roundRect's text area is already inset by 0.29289 x its corner radius (ECMA-376
+            # presetShapeDefinitions); take that off our padding so text sits where the plan put it.
+            inset = 0.29289 * min(el.radius, 0.5 * min(el.w, el.h))
+            pad = tuple(max(v - inset, 0.0) for v in pad)
+        self.fill_text_frame(shape.text_frame, el.paras, pad, el.valign)
         pptx_xml.set_alt_text(shape, el.alt or el.text)
         return shape
 
