@@ -18,6 +18,7 @@ from pathlib import Path
 from . import __version__
 from .diagnostics import Diagnostic
 from .spec.loader import display_path, load_lesson
+from .spec.yaml_source import MAX_FILE_BYTES as MAX_SPEC_BYTES
 
 # Outputs embed one date (document properties). Reproducible builds cannot use "now":
 # SOURCE_DATE_EPOCH (reproducible-builds.org) wins, else this fixed date.
@@ -51,18 +52,44 @@ def code_fingerprint() -> str:
     return _CODE_HASH
 
 
-def input_fingerprint(spec: Path) -> str:
-    """What a lesson's outputs are made from: the spec, the course's exercises (the charts' reference
-    models and the assignment), deckc itself, and the date embedded in documents."""
-    h = hashlib.sha256(code_fingerprint().encode())
-    h.update(build_date().isoformat().encode())
-    h.update(b"spec\0" + spec.read_bytes())
-    exercises = spec.resolve().parent.parent / "exercises"
-    if exercises.is_dir():
-        for f in sorted(exercises.rglob("*")):
+def _tree_hash(h, folder: Path) -> None:
+    if folder.is_dir():
+        for f in sorted(folder.rglob("*")):
             if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
-                h.update(f.relative_to(exercises).as_posix().encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()
+                h.update(f.relative_to(folder).as_posix().encode() + b"\0" + f.read_bytes())
+
+
+def input_fingerprints(spec: Path, formats) -> dict[str, str]:
+    """What each output is made from. Decks and charts: the spec, the course's exercises/ (the
+    charts' reference models), deckc itself and the document date. The nbgrader course: only the
+    lesson id, its exercise ids, its quiz and exercises/, so editing a slide does not rerun nbgrader."""
+    base = hashlib.sha256(code_fingerprint().encode())
+    base.update(build_date().isoformat().encode())
+    _tree_hash(base, spec.resolve().parent.parent / "exercises")
+    data = spec.read_bytes()
+    out = {}
+    for fmt in formats:
+        h = base.copy()
+        h.update(fmt.encode() + b"\0")
+        if fmt == "exercises":
+            h.update(json.dumps(_assignment_inputs(data), sort_keys=True, default=str).encode())
+        else:
+            h.update(data)
+        out[fmt] = h.hexdigest()
+    return out
+
+
+def _assignment_inputs(data: bytes):
+    """The parts of a spec the assignment is built from; the whole spec when it cannot be read cheaply."""
+    import yaml
+
+    try:
+        doc = yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        lesson = doc["lesson"]
+        quiz = [sl for sl in doc["slides"] if isinstance(sl, dict) and sl.get("kind") == "quiz"]
+        return {"id": lesson.get("id"), "exercises": lesson.get("exercises"), "quiz": quiz}
+    except Exception:  # noqa: BLE001 - unreadable: fall back to the whole file
+        return data.decode("utf-8", "replace")
 
 
 @dataclass
@@ -101,8 +128,10 @@ def check_lesson(spec: Path) -> LessonResult:
 
 def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = False) -> LessonResult:
     result = LessonResult(spec)
-    fingerprint = input_fingerprint(spec)
-    stale = formats if force else _stale_formats(spec, out_root, formats, fingerprint, result)
+    if spec.stat().st_size > MAX_SPEC_BYTES:       # refuse before hashing or parsing a huge file
+        return load_lesson_result(spec, result)
+    fingerprints = input_fingerprints(spec, formats)
+    stale = list(formats) if force else _stale_formats(spec, out_root, formats, fingerprints, result)
     result.skipped = [f for f in formats if f not in stale]
     if not stale:
         return result          # nothing to do: no parsing, no layout, no heavy imports
@@ -129,7 +158,7 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
         for name in stale:
             outputs += WRITERS[name].write(ctx)
         _commit(stage, out_dir, outputs)
-        inputs = {name: fingerprint for name in stale}
+        inputs = {name: fingerprints[name] for name in stale}
         result.outputs = _write_manifest(out_dir, lesson, deck, outputs, inputs, result.warnings)
         result.built = list(stale)
     finally:
@@ -137,7 +166,13 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
     return result
 
 
-def _stale_formats(spec: Path, out_root: Path, formats, fingerprint: str, result: LessonResult) -> list[str]:
+def load_lesson_result(spec: Path, result: LessonResult) -> LessonResult:
+    """Just the spec's problems (used when a build cannot proceed past loading)."""
+    result.problems = list(load_lesson(spec).problems)
+    return result
+
+
+def _stale_formats(spec: Path, out_root: Path, formats, fingerprints: dict, result: LessonResult) -> list[str]:
     """Formats whose recorded inputs differ, or whose outputs are missing or were changed by hand."""
     lesson_id = _peek_lesson_id(spec)
     manifest_path = out_root / lesson_id / MANIFEST if lesson_id else None
@@ -153,7 +188,7 @@ def _stale_formats(spec: Path, out_root: Path, formats, fingerprint: str, result
     stale = []
     for fmt in formats:
         rels = manifest.get("outputs", {}).get(fmt)
-        if inputs.get(fmt) != fingerprint or rels is None:
+        if inputs.get(fmt) != fingerprints[fmt] or rels is None:
             stale.append(fmt)
             continue
         owned = [r for r in hashes if _belongs(r, rels)]

@@ -54,8 +54,10 @@ def parse_markup(text: str) -> tuple[Span, ...]:
             if text.startswith(marker, i):
                 before = text[i - 1] if i else " "
                 after = text[i + len(marker)] if i + len(marker) < n else " "
-                if before.isspace() and after.isspace():
-                    continue  # "2 * 3" and "a == b" are literal
+                if before.isspace() and after.isspace():  # "2 * 3", "2 ** 8" and "a == b" are literal
+                    buf.append(marker)
+                    i += len(marker)
+                    break
                 flush()
                 state[style] = not state[style]
                 opened_at[style] = i

@@ -32,12 +32,12 @@ class Planner:
     def chart(self, block: m.Chart):
         key = (block.kind, tuple(sorted((k, repr(v)) for k, v in block.params.items())))
         if key not in self._charts:
-            from ..charts import compute_chart
             from ..charts.reference import load_reference
+            from ..spec.loader import compute_chart_cached
 
             if self._reference is None:
                 self._reference = load_reference(self.lesson.root / "exercises")
-            self._charts[key] = compute_chart(block.kind, dict(block.params), self._reference)
+            self._charts[key] = compute_chart_cached(block.kind, block.params, self._reference)
         return self._charts[key]
 
     def warn(self, slide: m.Slide, index: int, message: str) -> None:

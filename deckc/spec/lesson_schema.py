@@ -154,7 +154,7 @@ class _Block(Schema):
         return value
 
     def json(self):
-        return BLOCK.json()
+        return {"$ref": "#/$defs/block"}   # blocks nest (columns hold bodies): a reference, not a copy
 
 
 _BODY.item = _Block()
@@ -230,4 +230,5 @@ SPEC = Obj(name="a lesson spec", doc="A deckc lesson spec.", fields={
 def json_schema() -> dict:
     out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "deckc lesson spec"}
     out.update(SPEC.json())
+    out["$defs"] = {"block": BLOCK.json()}
     return out

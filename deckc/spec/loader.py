@@ -110,6 +110,19 @@ def _cross_checks(lesson: m.Lesson, root: Node, ctx: Ctx) -> None:
             _check_block(block, lesson, root, ctx, ("slides", si, "body", bi), f"{path}.body[{bi}]")
 
 
+def compute_chart_cached(kind: str, params: dict, reference):
+    """Chart data by (kind, params, reference): checking and planning compute each chart once."""
+    from ..charts import compute_chart
+
+    key = (kind, repr(sorted(params.items())), id(reference))
+    if key not in _CHART_CACHE:
+        _CHART_CACHE[key] = compute_chart(kind, dict(params), reference)
+    return _CHART_CACHE[key]
+
+
+_CHART_CACHE: dict = {}
+
+
 def _check_block(block, lesson, root, ctx, keys, path) -> None:
     if isinstance(block, m.Tokens):
         for role in ("focus", "target"):
@@ -139,7 +152,14 @@ def _check_block(block, lesson, root, ctx, keys, path) -> None:
         except Exception as e:  # a broken solution.py is the instructor's to fix; say where
             ctx.error(node, f"{path}.chart.kind", f"cannot load the reference solutions: {e}")
             return
-        missing = [n for n in needs if n not in ref]
+        missing = [n for n in needs if n not in ref or ref.source(n).parent.name not in lesson.meta.exercises]
         if missing:
             ctx.error(node, f"{path}.chart.kind", f"chart '{block.kind}' needs {', '.join(missing)}, "
                       f"which no exercise in lesson.exercises defines")
+            return
+        # Parameters can be valid one by one and still not make a chart (sentences of different
+        # lengths, a query word that is not in the sentence): compute it now to say where.
+        try:
+            compute_chart_cached(block.kind, block.params, ref)
+        except ValueError as e:
+            ctx.error(_at(root, *keys, "chart"), f"{path}.chart", f"cannot compute this chart: {e}")

@@ -23,9 +23,11 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 _SCALAR_TAGS = {
+    "tag:yaml.org,2002:timestamp",
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
 }
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 @dataclass
@@ -110,6 +112,8 @@ def _convert(node: yaml.Node, diags: Diagnostics, budget: list[int], depth: int)
     if budget[0] < 0 or depth > MAX_DEPTH:
         raise _TooBig(node)
     line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    if isinstance(node, yaml.CollectionNode) and node.tag not in _COLLECTION_TAGS:
+        diags.error(line, col, "", f"YAML tag '{node.tag}' is not allowed in lesson specs")
     if isinstance(node, yaml.MappingNode):
         items: dict[str, tuple[Node, Node]] = {}
         for knode, vnode in node.value:
@@ -132,14 +136,18 @@ def _convert(node: yaml.Node, diags: Diagnostics, budget: list[int], depth: int)
     if node.tag not in _SCALAR_TAGS:
         diags.error(line, col, "", f"YAML tag '{node.tag}' is not allowed in lesson specs")
         return Node("scalar", None, line, col, node.tag)
-    value = node.value if node.tag == "tag:yaml.org,2002:str" else _scalar_constructor().construct_object(node)
+    # Dates (2024-01-01) stay text: no field of a lesson is a date, and "expected text" is the kinder message.
+    if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
+        value = node.value
+    else:
+        value = _scalar_constructor().construct_object(node)
     return Node("scalar", value, line, col, node.tag)
 
 
 def load_yaml(data: bytes, diags: Diagnostics) -> Node | None:
     """Parse bytes into a located Node tree, or report why not (returns None)."""
     if len(data) > MAX_FILE_BYTES:
-        diags.error(0, 0, "", f"file is {len(data):,} bytes; a lesson spec may be at most {MAX_FILE_BYTES:,}")
+        diags.error(1, 1, "", f"file is {len(data):,} bytes; a lesson spec may be at most {MAX_FILE_BYTES:,}")
         return None
     text = _decode(data, diags)
     if text is None:

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""How fast is `deckc build`, against what a user would otherwise pay for a PDF?
+
+Everything is measured in this one run, on this machine: LibreOffice converting the seed's
+PPTX to PDF is the baseline, and every deckc figure is printed as seconds and as a ratio
+to it. Each deckc run is a fresh process (`python -m deckc ...`), so imports are counted.
+
+    python benchmarks/build_speed.py [--repeat 3] [--lessons 11] [--skip-exercises]
+
+Aims (issue 5/6, 2 cores): cold deck-only build < 0.4x the conversion; full cold build with
+exercises <= 1.0x; no-op rebuild < 0.15x; peak memory < 300 MB.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = "the-sequence-problem"
+PEAK_RSS = ("import resource, runpy, sys; sys.argv = ['deckc'] + sys.argv[1:]\n"
+            "try:\n    runpy.run_module('deckc', run_name='__main__')\n"
+            "except SystemExit:\n    pass\n"
+            "r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "c = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+            "print(f'PEAK_KB {r} {c}', file=sys.stderr)\n")
+
+
+def run(cmd, cwd, env=None) -> tuple[float, subprocess.CompletedProcess]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+    took = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{proc.stdout}\n{proc.stderr}")
+    return took, proc
+
+
+def deckc(cwd: Path, *args: str) -> float:
+    return run([sys.executable, "-m", "deckc", "build", "-q", *args], cwd)[0]
+
+
+def median_of(n: int, fn) -> float:
+    return statistics.median(fn() for _ in range(n))
+
+
+def make_course(where: Path, lessons: int = 1) -> Path:
+    shutil.copytree(ROOT / "exercises", where / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
+    (where / "lesson").mkdir()
+    text = (ROOT / "lesson" / f"{SEED}.yaml").read_text(encoding="utf-8")
+    for i in range(lessons):
+        lesson_id = SEED if lessons == 1 else f"{SEED}-{i + 1:02d}"
+        body = text.replace(f"id: {SEED}", f"id: {lesson_id}")
+        if lessons > 1:
+            body = body.replace("number: 4", f"number: {i + 1}")
+        (where / "lesson" / f"{lesson_id}.yaml").write_text(body, encoding="utf-8")
+    return where
+
+
+def libreoffice_seconds(pptx: Path, repeat: int) -> float | None:
+    soffice = shutil.which("soffice")
+    if not soffice:
+        return None
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        profile = Path(tmp, "profile").as_uri()
+        cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", tmp,
+               str(pptx)]
+        run(cmd, tmp)   # first start creates the profile: not what a user pays every time
+        for _ in range(repeat):
+            times.append(run(cmd, tmp)[0])
+    return statistics.median(times)
+
+
+def peak_rss_mb(cwd: Path, *args: str) -> float:
+    _, proc = run([sys.executable, "-c", PEAK_RSS, "build", "-q", "--force", *args], cwd)
+    self_kb, children_kb = map(int, re.search(r"PEAK_KB (\d+) (\d+)", proc.stderr).groups())
+    return max(self_kb, children_kb) / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--lessons", type=int, default=11)
+    ap.add_argument("--skip-exercises", action="store_true", help="leave out builds that run nbgrader")
+    args = ap.parse_args()
+    deck = "pptx,pdf,charts"
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        course = make_course(Path(tmp, "one"))
+        cold_deck = median_of(args.repeat, lambda: deckc(course, "--force", "-f", deck))
+        base = libreoffice_seconds(course / "build" / SEED / f"{SEED}.pptx", args.repeat)
+        rows.append(("cold deck-only build (pptx+pdf+charts)", cold_deck, 0.4))
+        if not args.skip_exercises:
+            rows.append(("cold full build with exercises", median_of(args.repeat, lambda: deckc(course, "--force")),
+                         1.0))
+        deckc(course)
+        rows.append(("no-op rebuild", median_of(args.repeat, lambda: deckc(course)), 0.15))
+        spec = course / "lesson" / f"{SEED}.yaml"
+        original = spec.read_text(encoding="utf-8")
+        edits = iter(range(10_000))
+
+        def one_slide_edit() -> float:
+            spec.write_text(original.replace("Use the table as a recap", f"Use the table (v{next(edits)}) as a recap"),
+                            encoding="utf-8")
+            return deckc(course)
+        rows.append(("one-slide edit, then build", median_of(args.repeat, one_slide_edit), None))
+
+        module = make_course(Path(tmp, "module"), args.lessons)
+        rows.append((f"{args.lessons}-lesson module, deck-only, cold", deckc(module, "--force", "-f", deck), None))
+        if not args.skip_exercises:
+            rows.append((f"{args.lessons}-lesson module, full, cold", deckc(module, "--force"), None))
+        peak = peak_rss_mb(course, *([] if not args.skip_exercises else ["-f", deck]))
+
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    if base is None:
+        print("LibreOffice (soffice) not found: no baseline; install libreoffice-impress for ratios")
+    else:
+        print(f"baseline: LibreOffice PPTX -> PDF of the same deck: {base:.2f}s (median of {args.repeat})")
+    print(f"{'measurement':44} {'seconds':>8} {'x LO':>7} {'aim':>7}")
+    for name, secs, aim in rows:
+        ratio = f"{secs / base:.2f}" if base else "-"
+        verdict = "" if aim is None or base is None else ("ok" if secs / base <= aim else "MISSED")
+        print(f"{name:44} {secs:8.2f} {ratio:>7} {('<' + str(aim)) if aim else '':>7} {verdict}")
+    print(f"peak memory of a cold {'deck-only' if args.skip_exercises else 'full'} build: {peak:.0f} MB (aim < 300 MB)")
+
+
+if __name__ == "__main__":
+    main()
