@@ -153,10 +153,9 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
     result.out_dir = out_dir
     stage = Path(tempfile.mkdtemp(prefix=".deckc-stage-", dir=out_dir))
     try:
-        ctx = BuildContext(lesson=lesson, deck=deck, stage=stage, version=__version__, date=build_date())
-        outputs = []
-        for name in stale:
-            outputs += WRITERS[name].write(ctx)
+        ctx = BuildContext(lesson=lesson, deck=deck, stage=stage, out_dir=out_dir, version=__version__,
+                           date=build_date())
+        outputs = _run_writers([WRITERS[name] for name in stale], ctx)
         _commit(stage, out_dir, outputs)
         inputs = {name: fingerprints[name] for name in stale}
         result.outputs = _write_manifest(out_dir, lesson, deck, outputs, inputs, result.warnings)
@@ -170,6 +169,19 @@ def load_lesson_result(spec: Path, result: LessonResult) -> LessonResult:
     """Just the spec's problems (used when a build cannot proceed past loading)."""
     result.problems = list(load_lesson(spec).problems)
     return result
+
+
+def _run_writers(writers, ctx) -> list:
+    """Writers run side by side: the course writer mostly waits on nbgrader in a subprocess while
+    the deck writers use the CPU. Each writes only its own files, so the result does not depend
+    on the order they finish in; outputs are listed in registry order."""
+    if len(writers) == 1:
+        return writers[0].write(ctx)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(writers)) as pool:
+        futures = [pool.submit(w.write, ctx) for w in writers]
+        return [out for f in futures for out in f.result()]
 
 
 def _stale_formats(spec: Path, out_root: Path, formats, fingerprints: dict, result: LessonResult) -> list[str]:
@@ -236,6 +248,11 @@ def _commit(stage: Path, out_dir: Path, outputs) -> None:
         if out.is_dir:
             old = None
             if dst.exists():
+                for name in out.keep:     # graders' work in the old folder moves into the new one
+                    if (dst / name).exists() and not (src / name).is_dir():
+                        if (src / name).exists():
+                            (src / name).unlink()
+                        os.replace(dst / name, src / name)
                 old = out_dir / f".deckc-old-{out.path}"
                 shutil.rmtree(old, ignore_errors=True)
                 os.replace(dst, old)

@@ -299,8 +299,8 @@ def test_cross_field_checks(course):
     d = got[where(t, "E\n")]
     assert d.path == "slides[9].answer" and "not one of the options [A, B, C, D]" in d.message
     d = got[where(t, "its\n")]
-    assert d.path == "slides[6].body[2].tokens.focus" and "'its' is not one of the tokens" in d.message
-    assert got[where(t, "Trophy\n")].path == "slides[6].body[2].tokens.target"
+    assert d.path == "slides[6].body[1].columns[0].body[1].tokens.focus" and "'its' is not one of the tokens" in d.message
+    assert got[where(t, "Trophy\n")].path == "slides[6].body[1].columns[0].body[1].tokens.target"
     d = got[where(t, "no_such_ex")]
     assert d.path == "lesson.exercises[2]" and "no exercise 'no_such_ex'" in d.message
     assert "12 of 11" in got[where(t, "12\n")].message

@@ -11,14 +11,18 @@ Fallback chain (first font that has the character wins):
 =========  ==================================================================
 style      chain
 =========  ==================================================================
-regular    Liberation Sans -> DejaVu Sans -> DejaVu Sans Bold -> Noto Emoji
-bold       Liberation Sans Bold -> DejaVu Sans Bold -> DejaVu Sans -> Noto Emoji
+regular    Liberation Sans -> DejaVu Sans -> DejaVu Sans Bold -> Droid Sans Fallback -> Noto Emoji
+bold       Liberation Sans Bold -> DejaVu Sans Bold -> DejaVu Sans -> Droid Sans Fallback -> Noto Emoji
 italic     Liberation Sans Italic -> (as regular)
 mono       Liberation Mono -> Liberation Sans (same weight/slant) -> (as above)
 =========  ==================================================================
 
 Each DejaVu weight has a few characters the other lacks; a glyph of the other
-weight beats a missing one.
+weight beats a missing one.  Droid Sans Fallback brings Chinese, Japanese and
+Korean (ideographs, kana, hangul, CJK punctuation, full-width forms); it has one
+weight, so bold CJK text is drawn regular.  Hebrew comes from Liberation Sans,
+Arabic from DejaVu Sans (the layout shapes and reorders right-to-left text before
+it gets here: see deckc.layout.text).
 
 Only one Liberation Mono face ships, so ``mono`` ignores bold/italic for the
 characters Liberation Mono has.  Every chain reaches the same set of characters,
@@ -54,7 +58,7 @@ from pathlib import Path
 __all__ = [
     "FONT_DIR", "Style", "FontBook", "font_book", "draw_text",
     "SANS", "SANS_BOLD", "SANS_ITALIC", "SANS_BOLD_ITALIC", "MONO",
-    "DEJAVU", "DEJAVU_BOLD", "EMOJI", "PPTX_TYPEFACES",
+    "DEJAVU", "DEJAVU_BOLD", "CJK", "EMOJI", "PPTX_TYPEFACES",
 ]
 
 FONT_DIR = Path(__file__).resolve().parent
@@ -68,6 +72,7 @@ SANS_BOLD_ITALIC = "Deckc-LiberationSans-BoldItalic"
 MONO = "Deckc-LiberationMono"
 DEJAVU = "Deckc-DejaVuSans"
 DEJAVU_BOLD = "Deckc-DejaVuSans-Bold"
+CJK = "Deckc-DroidSansFallback"
 EMOJI = "Deckc-NotoEmoji"
 
 FONT_FILES = {
@@ -78,6 +83,7 @@ FONT_FILES = {
     MONO: "LiberationMono-Regular.ttf",
     DEJAVU: "DejaVuSans.ttf",
     DEJAVU_BOLD: "DejaVuSans-Bold.ttf",
+    CJK: "DroidSansFallback.ttf",
     EMOJI: "NotoEmoji-Regular.ttf",
 }
 
@@ -90,6 +96,7 @@ PPTX_TYPEFACES = {
     SANS: "Arial", SANS_BOLD: "Arial", SANS_ITALIC: "Arial", SANS_BOLD_ITALIC: "Arial",
     MONO: "Courier New",
     DEJAVU: "Segoe UI Symbol", DEJAVU_BOLD: "Segoe UI Symbol",
+    CJK: "Microsoft YaHei",
     EMOJI: "Segoe UI Emoji",
 }
 
@@ -228,7 +235,7 @@ class FontBook:
         # Both DejaVu weights: each has ~20 characters the other lacks, and a
         # glyph of the other weight beats a missing one.
         names += [DEJAVU_BOLD, DEJAVU] if style.bold else [DEJAVU, DEJAVU_BOLD]
-        names.append(EMOJI)
+        names += [CJK, EMOJI]
         return tuple(names)
 
     def coverage(self, name: str) -> frozenset:

@@ -11,8 +11,9 @@ from typing import Callable
 
 from .. import model as m
 from ..markup import plain_text
+from .chart_plan import readable_height
 from .plan import Arrow, ChartBox, Element, Shape, TableBox, TableCell, TextBox
-from .text import line_width, make_para, paras_height
+from .text import line_width, make_para, paras_height, runs_from_markup, widest_word
 from .theme import Theme, mix
 
 
@@ -157,6 +158,9 @@ def _steps(b: m.Steps, w, s, ctx):
 
     fills = [mix(t.accent, t.background, 1 - 0.25 * strength(i)) for i in range(n)]
     borders = [mix(t.accent, t.background, 1 - strength(i)) for i in range(n)]
+    # Tokens shrink (to the theme's minimum) rather than break inside a word.
+    words = max(widest_word(runs_from_markup(it.token, t.text, bold=True), 1.0) for it in b.items)
+    size = max(min(size, (chip_w - 16 * s) / words if words else size), min(size, t.min_size))
     chip_paras = [make_para(it.token, size, chip_w - 16 * s, t.text, align="center", bold=True) for it in b.items]
     chip_h = max(p.height for p in chip_paras) + 12 * s
     state_paras = [make_para(it.state, t.small_size * s, chip_w + arrow_w * 0.8, t.muted, align="center",
@@ -282,7 +286,8 @@ def _table(b: m.Table, w, s, ctx):
     rows = [list(b.header)] + [list(r) + [""] * (len(b.header) - len(r)) for r in b.rows]
     ncol = max(len(r) for r in rows)
     rows = [r + [""] * (ncol - len(r)) for r in rows]
-    # Column widths in proportion to their widest cell, within the block's width.
+    # Column widths in proportion to their widest cell, within the block's width. A table too wide for
+    # that first gives every column its widest word (so words do not break), then shares out the rest.
     natural = [max(line_width(make_para(r[c], size, 10_000, t.text, bold=(ri == 0)).lines[0], size)
                    for ri, r in enumerate(rows)) + pad[0] + pad[2] + 2 for c in range(ncol)]
     scale = min(1.0, w / sum(natural)) if sum(natural) else 1.0
@@ -290,6 +295,10 @@ def _table(b: m.Table, w, s, ctx):
     if scale == 1.0:  # spread spare width evenly so the table spans the slide
         spare = (w - sum(widths)) / ncol
         widths = [cw + spare for cw in widths]
+    else:   # too wide: words that fit are kept whole, paid for by columns with room to spare
+        least = [min(max(widest_word(runs_from_markup(r[c], t.text, bold=(ri == 0)), size) for ri, r in enumerate(rows))
+                     + pad[0] + pad[2] + 2, natural[c]) for c in range(ncol)]
+        widths = _keep_words_whole(widths, least)
     cells, heights = [], []
     for ri, r in enumerate(rows):
         header = ri == 0
@@ -307,27 +316,38 @@ def _table(b: m.Table, w, s, ctx):
         cells=tuple(cells), pad=pad, border=t.table_border, alt=alt)])
 
 
+def _keep_words_whole(widths: list[float], least: list[float]) -> list[float]:
+    """Widen the columns narrower than their widest word (smallest shortfall first) with width taken
+    from the columns wider than theirs, in proportion to what they can spare; the total is unchanged."""
+    spare = sum(max(cw - lo, 0.0) for cw, lo in zip(widths, least))
+    short = sorted((lo - cw, c) for c, (cw, lo) in enumerate(zip(widths, least)) if cw < lo)
+    need, fix = 0.0, []
+    for gap, c in short:
+        if need + gap > spare:
+            break
+        need += gap
+        fix.append(c)
+    if not fix:
+        return widths
+    k = need / spare
+    out = [cw - max(cw - lo, 0.0) * k for cw, lo in zip(widths, least)]
+    for c in fix:
+        out[c] = least[c]
+    return out
+
+
 @block(m.Analogy)
 def _analogy(b: m.Analogy, w, s, ctx):
     t = ctx.theme
-    pad = (20 * s, 18 * s, 20 * s, 18 * s)
-    icon_w = 76 * s if b.icon else 0.0
-    inner = w - pad[0] - pad[2] - icon_w
-    paras = [make_para(b.title, t.body_size * 1.25 * s, inner, t.tones["note"].text, bold=True),
-             make_para(b.text, t.body_size * 1.05 * s, inner, t.text, space_before=10 * s)]
-    h = max(paras_height(paras), icon_w) + pad[1] + pad[3]
-
-    def place(x, y, hh):
-        out = [Shape(name=f"{ctx.name}.analogy-card", x=x, y=y, w=w, h=h, kind="roundrect",
-                     fill=t.tones["note"].fill, border=t.accent, radius=12 * s,
-                     alt=f"Analogy card: {plain_text(b.title)}")]
-        if b.icon:
-            icon = make_para(b.icon, 44 * s, icon_w, t.text, align="center")
-            out.append(_text_box(ctx, "icon", x + pad[0], y + pad[1], icon_w, [icon]))
-        out.append(_text_box(ctx, "analogy", x + pad[0] + icon_w, y + pad[1], inner, paras))
-        return out
-
-    return Measured(h, place)
+    pad = (22 * s, 18 * s, 22 * s, 20 * s)
+    inner = w - pad[0] - pad[2]
+    head = (f"{b.icon}  " if b.icon else "") + b.title
+    paras = [make_para(head, t.body_size * 1.3 * s, inner, t.tones["note"].text, bold=True),
+             make_para(b.text, t.body_size * 1.05 * s, inner, t.text, space_before=12 * s)]
+    h = paras_height(paras) + pad[1] + pad[3]
+    return Measured(h, lambda x, y, hh: [_text_box(
+        ctx, "analogy", x, y, w, paras, h=h, pad=pad, fill=t.tones["note"].fill, border=t.accent, radius=12 * s,
+        alt=f"Analogy card: {plain_text(b.title)}")])
 
 
 @block(m.Concepts)
@@ -368,12 +388,14 @@ def _chart(b: m.Chart, w, s, ctx):
     data = ctx.chart(b)
     cap = make_para(b.caption, t.small_size * s, w, t.muted, italic=True) if b.caption else None
     cap_h = (6 * s + cap.height) if cap else 0.0
-    min_h = 190 * s
+    font_size = max(11.0, 12 * s)
+    # Enough height for the chart's labels at full size (a 12x12 heatmap needs more than a line chart).
+    min_h = max(190 * s, readable_height(data, w, font_size, t.palette))
 
     def place(x, y, hh):
         ch = hh - cap_h
         out: list[Element] = [ChartBox(name=f"{ctx.name}.chart-{data.name}", x=x, y=y, w=w, h=ch, data=data,
-                                       palette=t.palette, text_color=t.text, font_size=max(11.0, 12 * s),
+                                       palette=t.palette, text_color=t.text, font_size=font_size,
                                        alt=data.description)]
         if cap:
             out.append(_text_box(ctx, "caption", x, y + ch + 6 * s, w, [cap], role="caption"))

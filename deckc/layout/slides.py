@@ -13,7 +13,7 @@ from ..diagnostics import Diagnostic
 from ..markup import plain_text
 from .blocks import Ctx, stack
 from .plan import ChartBox, DeckPlan, Element, Para, Run, Shape, SlidePlan, TableBox, TextBox
-from .text import make_para, paras_height, runs_from_markup
+from .text import make_para, paras_height, runs_from_markup, truncate_para
 from .theme import DEFAULT_THEME, SLIDE_H, SLIDE_W, Theme
 
 SCALES = tuple(round(1.0 - 0.04 * i, 2) for i in range(12))   # 1.00 .. 0.56
@@ -27,6 +27,7 @@ class Planner:
         self.warnings: list[Diagnostic] = []
         self._charts: dict = {}
         self._reference = None
+        self._footer_warned = False
 
     # ---- charts: computed once per (kind, params) ----
     def chart(self, block: m.Chart):
@@ -67,18 +68,18 @@ class Planner:
         meta = self.lesson.meta
         prefix = f"slide{n}"
         if variant == "title":
-            elements = self._title_slide(prefix)
+            elements = self._title_slide(sl, index, prefix)
             title = sl.title or meta.title
             notes = sl.notes
         else:
             title = sl.title
-            heading = self._heading(prefix, title)
+            heading = self._heading(sl, index, prefix, title)
             if variant in ("question", "answer"):
                 blocks = _quiz_blocks(sl, reveal=(variant == "answer"))
             else:
                 blocks = list(sl.body)
             body = self._fit(sl, index, prefix, blocks)
-            elements = [heading, *body, *self._footer(prefix, n, total)]
+            elements = [heading, *body, *self._footer(sl, index, prefix, n, total)]
             notes = self._notes(sl, variant)
         return SlidePlan(number=n, title=plain_text(title) if title else meta.title, elements=tuple(elements),
                          notes=notes, background=t.background)
@@ -101,7 +102,7 @@ class Planner:
         return "\n\n".join(p.strip() for p in parts if p)
 
     # ---- fixed parts ----
-    def _heading(self, prefix, title) -> TextBox:
+    def _heading(self, sl, index, prefix, title) -> TextBox:
         t = self.theme
         w = SLIDE_W - 2 * t.margin_x
         size = t.title_size
@@ -110,14 +111,26 @@ class Planner:
             size -= 2
             para = make_para(title, size, w, t.text, bold=True)
         h = t.content_top - t.title_y - 12
+        room = t.content_top - 6 - t.title_y        # a long title may take the gap above the body, no more
+        if para.height > room:
+            fit = int(room // para.line_height)
+            para = truncate_para(para, fit, w)
+            self.warn(sl, index, f"element '{prefix}.title' is too long for the title area even at {size:g}pt; "
+                                 f"it is cut after {fit} lines: shorten the title")
         return TextBox(name=f"{prefix}.title", x=t.margin_x, y=t.title_y, w=w, h=max(h, paras_height([para])),
                        paras=(para,), valign="middle", role="title")
 
-    def _footer(self, prefix, n, total) -> list[Element]:
+    def _footer(self, sl, index, prefix, n, total) -> list[Element]:
         t = self.theme
         meta = self.lesson.meta
         w = (SLIDE_W - 2 * t.margin_x) / 2
         left = make_para(f"{meta.module} · {meta.title}", t.footer_size, w, t.muted)
+        if len(left.lines) > 1:     # one line, the same on every slide; said once
+            left = truncate_para(left, 1, w)
+            if not self._footer_warned:
+                self._footer_warned = True
+                self.warn(sl, index, f"element '{prefix}.footer' (module and lesson title) is longer than one "
+                                     f"footer line; it is cut with an ellipsis on every slide")
         right = make_para(f"{n} / {total}", t.footer_size, w, t.muted, align="right")
         rule = Shape(name=f"{prefix}.footer-rule", x=t.margin_x, y=t.footer_y - 6, w=SLIDE_W - 2 * t.margin_x,
                      h=0.75, kind="rect", fill="D5DBE3", alt="Decorative footer rule")
@@ -127,24 +140,35 @@ class Planner:
                 TextBox(name=f"{prefix}.page", x=t.margin_x + w, y=t.footer_y, w=w, h=right.height, paras=(right,),
                         role="footer")]
 
-    def _title_slide(self, prefix) -> list[Element]:
+    def _title_slide(self, sl, index, prefix) -> list[Element]:
         t = self.theme
         meta = self.lesson.meta
         w, x = SLIDE_W - 2 * 72.0, 72.0
-        parts = [("module", make_para(meta.module, 20, w, t.accent, bold=True), "body"),
-                 ("title", make_para(meta.title, 50, w, t.text, bold=True), "title")]
-        if meta.subtitle:
-            parts.append(("subtitle", make_para(meta.subtitle, 22, w, t.muted), "body"))
-        parts += [("info", make_para(f"⏱️ {meta.duration}     🎯 {meta.position}", 20, w, t.text), "body"),
-                  ("course", make_para(meta.course, 14, w, t.muted), "body")]
-        gaps = {"title": 10.0, "subtitle": 14.0, "info": 26.0, "course": 8.0}
-        total = sum(p.height + gaps.get(k, 0.0) for k, p, _ in parts)
-        y = max((SLIDE_H - total) / 2 - 10, 24)
+        margin = 24.0
+        floor = t.min_size / t.small_size
+        for s in [s for s in SCALES if s >= floor] or [1.0]:    # shrink together until it all fits
+            def size(pt):
+                return max(pt * s, t.min_size)
+            parts = [("module", make_para(meta.module, size(20), w, t.accent, bold=True), "body"),
+                     ("title", make_para(meta.title, size(50), w, t.text, bold=True), "title")]
+            if meta.subtitle:
+                parts.append(("subtitle", make_para(meta.subtitle, size(22), w, t.muted), "body"))
+            parts += [("info", make_para(f"⏱️ {meta.duration}     🎯 {meta.position}", size(20), w, t.text), "body"),
+                      ("course", make_para(meta.course, size(14), w, t.muted), "body")]
+            gaps = {"title": 10.0 * s, "subtitle": 14.0 * s, "info": 26.0 * s, "course": 8.0 * s}
+            total = sum(p.height + gaps.get(k, 0.0) for k, p, _ in parts)
+            if total <= SLIDE_H - 2 * margin:
+                break
+        y = max((SLIDE_H - total) / 2 - 10, margin)
         out: list[Element] = []
         for key, para, role in parts:
             y += gaps.get(key, 0.0)
             out.append(TextBox(name=f"{prefix}.{key}", x=x, y=y, w=w, h=para.height, paras=(para,), role=role))
             y += para.height
+        if total > SLIDE_H - 2 * margin:
+            self.warn(sl, index, f"the title slide is {total - (SLIDE_H - 2 * margin):.0f}pt taller than the slide "
+                                 f"even at the minimum text size; the end is cut off: shorten the title or subtitle")
+            out = self._clip(sl, index, out, SLIDE_H - margin)
         # The title first: it is what screen readers and the PPTX outline read first.
         out.sort(key=lambda e: e.role != "title")
         out.append(Shape(name=f"{prefix}.band", x=0, y=0, w=14, h=SLIDE_H, kind="rect", fill=t.accent,
@@ -177,6 +201,7 @@ class Planner:
                 continue
             if el.bottom > bottom + 0.5:
                 el = _cut(el, bottom)
+                self.warn(sl, index, f"element '{el.name}' is cut at the bottom of the slide")
             out.append(el)
         return out
 
@@ -185,6 +210,7 @@ def _cut(el: Element, bottom: float) -> Element:
     h = bottom - el.y
     if isinstance(el, TextBox):
         room = h - el.pad[1] - el.pad[3]
+        width = el.w - el.pad[0] - el.pad[2]
         kept: list[Para] = []
         for p in el.paras:
             fit = int(max(room - p.space_before, 0) // p.line_height)
@@ -193,10 +219,7 @@ def _cut(el: Element, bottom: float) -> Element:
                 room -= p.height
                 continue
             if fit > 0:
-                lines = list(p.lines[:fit])
-                last = lines[-1]
-                lines[-1] = last[:-1] + (replace(last[-1], text=last[-1].text.rstrip() + "…"),) if last else last
-                kept.append(replace(p, lines=tuple(lines), runs=_join_lines(lines)))
+                kept.append(truncate_para(p, fit, width))
             break
         return replace(el, h=h, paras=tuple(kept))
     if isinstance(el, TableBox):
@@ -208,17 +231,6 @@ def _cut(el: Element, bottom: float) -> Element:
             acc += rh
         return replace(el, h=acc, row_heights=tuple(heights), cells=el.cells[:len(heights)])
     return replace(el, h=h)
-
-
-def _join_lines(lines) -> tuple[Run, ...]:
-    """Runs of the kept lines, with the space each line break stood for put back."""
-    out: list[Run] = []
-    for i, line in enumerate(lines):
-        runs = list(line)
-        if i and runs:
-            runs[0] = replace(runs[0], text=" " + runs[0].text)
-        out.extend(runs)
-    return tuple(out)
 
 
 def _walk(blocks):
@@ -265,8 +277,8 @@ def _missing_glyphs(deck: DeckPlan) -> dict[str, str]:
             paras = list(getattr(el, "paras", ()))
             if isinstance(el, TableBox):
                 paras = [p for row in el.cells for c in row for p in c.paras]
-            for p in paras:
-                for r in p.runs:
+            for p in paras:     # the logical text, and the shaped characters the PDF draws
+                for r in (*p.runs, *(r for line in p.lines for r in line)):
                     for ch in book.missing(r.text):
                         found.setdefault(ch, f"slide {sp.number} ({el.name})")
     return found

@@ -58,8 +58,26 @@ class Theme:
 DEFAULT_THEME = Theme()
 
 
+def _rgb(c: str) -> tuple[int, int, int]:
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+
+
 def mix(color: str, other: str, t: float) -> str:
-    """`color` moved a fraction t towards `other` (used for fading without transparency)."""
-    a = [int(color[i:i + 2], 16) for i in (0, 2, 4)]
-    b = [int(other[i:i + 2], 16) for i in (0, 2, 4)]
-    return "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(a, b))
+    """`color` moved a fraction t (clamped to 0..1) towards `other`: fading without transparency."""
+    t = min(1.0, max(0.0, t))
+    return "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(_rgb(color), _rgb(other)))
+
+
+def luminance(c: str) -> float:
+    """WCAG 2 relative luminance of an 'RRGGBB' colour."""
+    def lin(v):
+        v /= 255.0
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(v) for v in _rgb(c))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio, 1..21."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import model as m
 from .schema import INVALID, Bool, Enum, Field, Number, Obj, OneKey, Schema, Seq, Slug, Tagged, Text, \
-    _type_name, did_you_mean
+    _type_name
 
 TONES = ("problem", "insight", "note")
 

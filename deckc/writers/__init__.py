@@ -21,6 +21,7 @@ class BuildContext:
     lesson: Lesson
     deck: DeckPlan
     stage: Path            # write outputs here, at their final relative paths
+    out_dir: Path          # where the outputs will be (holds the previous build, if any)
     version: str
     date: datetime         # the one date embedded in outputs (SOURCE_DATE_EPOCH or a fixed default)
 
@@ -30,6 +31,7 @@ class Output:
     key: str               # manifest key under "outputs"
     path: str              # relative to the lesson's output folder; a folder for directory outputs
     is_dir: bool = False
+    keep: tuple[str, ...] = ()  # entries of the previous folder that a rebuild carries over
     extra: dict | None = None   # more manifest fields (e.g. the nbgrader assignment name)
 
 

@@ -1,6 +1,36 @@
-"""The nbgrader course writer: placeholder until the exercise emitter lands."""
+"""The nbgrader course writer: the lesson's exercises and quiz as an nbgrader course folder.
+
+The course folder is also where graders work (submitted/, autograded/, feedback/ and the
+gradebook), so a rebuild carries those over: the gradebook is copied in before nbgrader
+updates it, and the graders' folders move into the new course folder when it is swapped in.
+"""
 from __future__ import annotations
 
+import shutil
 
-def write_course(ctx):
-    return []
+from . import BuildContext, Output
+
+COURSE = "course"
+# nbgrader's folders of student work; a rebuild of the assignment must never lose them.
+GRADER_STATE = ("submitted", "autograded", "feedback", "downloaded", "gradebook.db")
+
+
+def write_course(ctx: BuildContext) -> list[Output]:
+    from ..exercises import build_course
+
+    lesson = ctx.lesson
+    quiz = lesson.quiz
+    if not lesson.meta.exercises and quiz is None:
+        return []
+    stage = ctx.stage / COURSE
+    stage.mkdir()
+    previous = ctx.out_dir / COURSE / "gradebook.db"
+    if previous.is_file():
+        shutil.copy2(previous, stage / "gradebook.db")
+    quiz_data = None
+    if quiz is not None:
+        quiz_data = {"question": quiz.question, "options": [o.text for o in quiz.options], "answer": quiz.answer}
+    info = build_course(lesson.meta.id, list(lesson.meta.exercises), lesson.root / "exercises", stage, quiz_data)
+    return [Output("course", COURSE, is_dir=True, keep=GRADER_STATE, extra={
+        "course": COURSE, "assignment": info["assignment"], "notebooks": list(info["notebooks"]),
+        "points": info.get("points")})]

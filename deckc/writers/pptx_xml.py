@@ -116,7 +116,9 @@ def set_cell_borders(cell, color_hex: str, width_emu: int) -> None:
 def widen_master_to_16x9(prs, old_width: int, new_width: int) -> None:
     """Scale x/width of every placeholder in the master and layouts (the template was drawn for 4:3)."""
     k = new_width / old_width
-    parts = [prs.slide_master] + list(prs.slide_layouts)
+    # Layouts first: a layout placeholder without its own position inherits the master's, and
+    # reading it after the master was widened would widen it twice.
+    parts = list(prs.slide_layouts) + [prs.slide_master]
     for part in parts:
         for sp in part.shapes:
             if sp.left is not None and sp.width is not None:
@@ -156,3 +158,115 @@ def normalize_package(data: bytes, iso_date: str) -> bytes:
         return body
 
     return _rezip(data, iso_date, rewrite)
+
+
+# -- charts (used by deckc.writers.pptx_charts) ------------------------------------------------
+
+def _insert_before(parent, child, successors) -> None:
+    """Insert `child` before the first present element of `successors` (schema order), else append."""
+    for tag in successors:
+        found = parent.find(qn(tag))
+        if found is not None:
+            found.addprevious(child)
+            return
+    parent.append(child)
+
+
+def _replace_child(parent, tag: str, successors, **attrs):
+    for old in parent.findall(qn(tag)):
+        parent.remove(old)
+    el = etree.Element(qn(tag))
+    for k, v in attrs.items():
+        el.set(k, v)
+    _insert_before(parent, el, successors)
+    return el
+
+
+def set_log_scale(value_axis, base: float = 10) -> None:
+    """Logarithmic value axis: <c:scaling><c:logBase val="10"/> ...; logBase is the first child
+    of c:scaling (schema order: logBase, orientation, max, min, extLst). With a log axis,
+    c:majorUnit is a factor (10 = a tick every decade, 1000 = every third decade)."""
+    scaling = value_axis._element.scaling
+    _replace_child(scaling, "c:logBase", ("c:orientation", "c:max", "c:min", "c:extLst"), val=f"{base:g}")
+    if scaling.find(qn("c:orientation")) is None:       # spelled out: the axis runs upwards
+        _replace_child(scaling, "c:orientation", ("c:max", "c:min", "c:extLst"), val="minMax")
+
+
+def set_tick_label_skip(category_axis, label_skip: int, mark_skip: int | None = None) -> None:
+    """Label (and tick) every n-th category: c:tickLblSkip / c:tickMarkSkip on c:catAx."""
+    ax = category_axis._element
+    _replace_child(ax, "c:tickLblSkip", ("c:tickMarkSkip", "c:noMultiLvlLbl", "c:extLst"), val=str(int(label_skip)))
+    _replace_child(ax, "c:tickMarkSkip", ("c:noMultiLvlLbl", "c:extLst"), val=str(int(mark_skip or label_skip)))
+
+
+def set_tick_label_rotation(axis, degrees: float) -> None:
+    """Rotate an axis' tick labels (c:txPr/a:bodyPr/@rot, 60000ths of a degree; negative reads upwards)."""
+    axis.tick_labels.font        # makes sure c:txPr exists
+    body_pr = axis._element.find(qn("c:txPr")).find(qn("a:bodyPr"))
+    body_pr.set("rot", str(int(round(degrees * 60000))))
+    body_pr.set("vert", "horz")
+
+
+def set_cross_between(value_axis, mode: str) -> None:
+    """Where the value axis crosses the category axis: "between" categories (bars) or "midCat"
+    (on the tick marks, so a line chart's first and last points sit on the plot edges)."""
+    if mode not in ("between", "midCat"):
+        raise ValueError(mode)
+    _replace_child(value_axis._element, "c:crossBetween", ("c:majorUnit", "c:minorUnit", "c:dispUnits", "c:extLst"),
+                   val=mode)
+
+
+def set_plot_area_layout(chart, x: float, y: float, w: float, h: float) -> None:
+    """Place the inner plot area (inside the axes) at fractions of the chart frame: c:plotArea/c:layout/
+    c:manualLayout with layoutTarget inner and edge modes."""
+    plot_area = chart._chartSpace.find(qn("c:chart")).find(qn("c:plotArea"))
+    for old in plot_area.findall(qn("c:layout")):
+        plot_area.remove(old)
+    layout = etree.Element(qn("c:layout"))
+    plot_area.insert(0, layout)
+    manual = etree.SubElement(layout, qn("c:manualLayout"))
+    for tag, val in (("c:layoutTarget", "inner"), ("c:xMode", "edge"), ("c:yMode", "edge"),
+                     ("c:x", f"{x:.6f}"), ("c:y", f"{y:.6f}"), ("c:w", f"{w:.6f}"), ("c:h", f"{h:.6f}")):
+        etree.SubElement(manual, qn(tag)).set("val", val)
+
+
+def _no_fill_sppr():
+    sp_pr = etree.Element(qn("c:spPr"))
+    etree.SubElement(sp_pr, qn("a:noFill"))
+    ln = etree.SubElement(sp_pr, qn("a:ln"))
+    etree.SubElement(ln, qn("a:noFill"))
+    return sp_pr
+
+
+def set_chart_area_plain(chart) -> None:
+    """Transparent chart and plot areas without border, square corners (c:roundedCorners val=0;
+    an absent element means rounded in some readers)."""
+    cs = chart._chartSpace
+    _replace_child(cs, "c:roundedCorners", ("c:clrMapOvr", "c:pivotSource", "c:protection", "c:chart"), val="0")
+    for old in cs.findall(qn("c:spPr")):
+        cs.remove(old)
+    _insert_before(cs, _no_fill_sppr(), ("c:txPr", "c:externalData", "c:printSettings", "c:userShapes", "c:extLst"))
+    plot_area = cs.find(qn("c:chart")).find(qn("c:plotArea"))
+    for old in plot_area.findall(qn("c:spPr")):
+        plot_area.remove(old)
+    _insert_before(plot_area, _no_fill_sppr(), ("c:extLst",))
+
+
+def set_text_direction(shape, vert: str = "vert270") -> None:
+    """Text that reads upwards inside the shape's own frame (a:bodyPr/@vert), so the frame stays
+    the visual box (a rotated shape's frame would be the unrotated one)."""
+    shape.text_frame._txBody.find(qn("a:bodyPr")).set("vert", vert)
+
+
+def get_alt_text(shape) -> str | None:
+    """descr of a shape's own cNvPr (p:nvGraphicFramePr/p:cNvPr for a chart, p:nvGrpSpPr/p:cNvPr for a group)."""
+    c_nv_pr = shape._element.xpath("./*[1]/p:cNvPr")
+    return c_nv_pr[0].get("descr") if c_nv_pr else None
+
+
+def remove_shape_style(shape) -> None:
+    """Drop an autoshape's p:style (theme line/fill/effect/font references). python-pptx adds one
+    whose effectRef draws a theme shadow in some readers even with an empty a:effectLst; shapes
+    whose fill, line and text colour are all set explicitly do not need it."""
+    for style in shape._element.findall(qn("p:style")):
+        shape._element.remove(style)

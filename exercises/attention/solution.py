@@ -37,3 +37,16 @@ def attention(Q, K, V, mask=None):
         weights = np.where(mask, weights, 0.0)
     return weights @ V, weights
     ### END SOLUTION
+
+
+def self_attention(X, W_q, W_k, W_v, mask=None):
+    """Self-attention: every position of X attends to every position of X.
+
+    X: (..., L, d_model); W_q, W_k: (d_model, d); W_v: (d_model, dv); mask as in attention,
+    broadcastable to (..., L, L). Projects Q = X W_q, K = X W_k, V = X W_v and returns
+    attention(Q, K, V, mask): (out (..., L, dv), weights (..., L, L)).
+    """
+    ### BEGIN SOLUTION
+    X = np.asarray(X, dtype=float)
+    return attention(X @ W_q, X @ W_k, X @ W_v, mask)
+    ### END SOLUTION

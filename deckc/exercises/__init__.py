@@ -1,0 +1,90 @@
+"""Exercises: compile exercise folders into an nbgrader course folder.
+
+Public API::
+
+    build_course(lesson_id, exercise_ids, exercises_dir, course_dir, quiz=None) -> dict
+    generate_release(course_dir, assignment) -> Path
+
+build_course writes ``course_dir/nbgrader_config.py`` and one source notebook per exercise in
+``course_dir/source/<lesson_id>/`` (plus ``quick_check.ipynb`` when a quiz is given), then runs
+nbgrader's generate_assignment so ``release/<lesson_id>/`` is ready and the gradebook knows the
+assignment. The source notebooks are byte-identical for identical inputs. The assignment is
+named after the lesson.
+
+Each notebook comes from a chain of small steps over (notebook, resources), see steps.py. This
+package never imports nbgrader; only generate_release runs it, in a subprocess.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+# nbformat validates with jsonschema, which builds an RFC 3987 grammar at import (1.4 s here) for
+# the optional "iri" formats no notebook schema uses; absent, jsonschema skips those two checks.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+from .course import DEFAULT_TIMEOUT, generate_release, write_config
+from .sources import SLUG, ExerciseError, load_exercise
+from .steps import EXERCISE_STEPS, QUIZ_STEPS, run, validate_quiz
+
+QUIZ_NOTEBOOK = "quick_check"
+
+__all__ = ["build_course", "generate_release", "load_exercise", "ExerciseError", "QUIZ_NOTEBOOK"]
+
+
+def build_course(lesson_id: str, exercise_ids: list[str], exercises_dir: Path, course_dir: Path,
+                 quiz: dict | None = None, *, release: bool = True, timeout: int = DEFAULT_TIMEOUT) -> dict:
+    """Build the nbgrader course folder of one lesson.
+
+    lesson_id: the assignment name (a slug). exercise_ids: folders of exercises_dir, in notebook
+    order. quiz: {"question": str, "options": [str, ...], "answer": "A", "points": 1 (optional)},
+    emitted as quick_check.ipynb. release=False skips nbgrader (source notebooks only).
+
+    Returns {"course": course_dir, "assignment": lesson_id, "notebooks": [file names], "points": total}.
+    """
+    if not isinstance(lesson_id, str) or not SLUG.match(lesson_id):
+        raise ExerciseError(f"lesson id {lesson_id!r} is not a slug (a-z, 0-9, '_', '-')")
+    exercise_ids = list(exercise_ids)
+    if len(set(exercise_ids)) != len(exercise_ids):
+        raise ExerciseError(f"exercise ids repeat: {exercise_ids}")
+    if quiz is not None:
+        quiz = validate_quiz(quiz)
+        if QUIZ_NOTEBOOK in exercise_ids:
+            raise ExerciseError(f"exercise id {QUIZ_NOTEBOOK!r} is reserved for the quick-check quiz")
+    if not exercise_ids and quiz is None:
+        raise ExerciseError("nothing to build: no exercises and no quiz")
+
+    course_dir = Path(course_dir)
+    source = course_dir / "source" / lesson_id
+    names = [f"{e}.ipynb" for e in exercise_ids] + ([f"{QUIZ_NOTEBOOK}.ipynb"] if quiz else [])
+    _remove_stale(source, keep=set(names))
+    write_config(course_dir, lesson_id, timeout)
+
+    points = 0
+    for exercise_id in exercise_ids:
+        _, resources = run(EXERCISE_STEPS, resources={
+            "exercises_dir": Path(exercises_dir), "exercise_id": exercise_id,
+            "output_path": source / f"{exercise_id}.ipynb"})
+        points += resources["exercise"].points
+    if quiz is not None:
+        run(QUIZ_STEPS, resources={"quiz": quiz, "output_path": source / f"{QUIZ_NOTEBOOK}.ipynb"})
+        points += quiz["points"]
+
+    if release:
+        generate_release(course_dir, lesson_id)
+    return {"course": course_dir, "assignment": lesson_id, "notebooks": names,
+            "points": int(points) if float(points).is_integer() else points}
+
+
+def _remove_stale(source: Path, keep: set[str]) -> None:
+    """Make source/<assignment>/ hold only what this build writes (a re-build may drop notebooks)."""
+    if not source.is_dir():
+        return
+    for path in sorted(source.iterdir()):
+        if path.name in keep and path.is_file():
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()

@@ -1,0 +1,124 @@
+"""Comparison helpers for the exercise tests.
+
+The tests in ``exercises/<id>/visible_tests.py`` and ``hidden_tests.py`` import these, so they run
+under pytest against the reference ``solution.py``. In the notebooks deckc emits, the code below
+the module docstring is pasted verbatim: once into a read-only "test helpers" cell (so students
+can run the visible tests) and once more into the hidden part of every grade cell, so grading
+always uses the grader's own private copy, defined right before it is used, never a helper a
+student cell could have redefined.
+
+Rules this code follows because it runs inside grade cells:
+- nothing may reach stderr (nbgrader scores a test cell 0 if it does): the student's call runs
+  with warnings ignored, numpy errors ignored and ``sys.stderr`` captured;
+- checks go type, then dtype, then shape, then values, with plain numpy arithmetic on a private
+  float64 copy, so an object whose ``__eq__`` always says True earns nothing;
+- failure messages say what was expected, but never print a hidden reference value.
+"""
+import contextlib
+import io
+import os
+import types
+import warnings
+
+import numpy as np
+
+RTOL = 1e-4
+ATOL = 1e-5
+
+
+def call_student(fn, *args, **kwargs):
+    """Call a student's function on private copies of the inputs, quietly.
+
+    Warnings, numpy floating-point errors and anything written to stderr are swallowed (a correct
+    solution that warns loses nothing), and os._exit/os.abort raise instead of killing the kernel,
+    so such a call costs only the part being tested.
+    """
+    args = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
+    kwargs = {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    if not callable(fn):
+        raise AssertionError(f"expected a function, got {type(fn).__name__}; run the cell that defines it")
+
+    def _refuse_to_exit(*_args, **_kwargs):
+        raise RuntimeError("the code under test tried to end the Python process (os._exit / os.abort)")
+
+    saved = os._exit, os.abort
+    os._exit = os.abort = _refuse_to_exit
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"), contextlib.redirect_stderr(io.StringIO()):
+                return fn(*args, **kwargs)
+    finally:
+        os._exit, os.abort = saved
+
+
+def expect_tuple(what, got, names):
+    """Check that `got` is a tuple (or list) with one item per name; return it as a tuple."""
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        raise AssertionError(
+            f"{what} returned {type(got).__name__}; expected a tuple ({', '.join(names)})")
+    return tuple(got)
+
+
+def expect_array(what, got, shape, shape_desc=None):
+    """Check type, dtype and shape; return a private float64 copy of `got` (a plain ndarray)."""
+    if not isinstance(got, np.ndarray):
+        raise AssertionError(
+            f"{what} returned {type(got).__name__}; expected a numpy array (np.ndarray) of floats")
+    base = np.asarray(got)  # a plain-ndarray view: subclasses cannot fake dtype or shape
+    if base.dtype.kind != "f":
+        raise AssertionError(
+            f"{what} returned an array of dtype {base.dtype}; expected floats (float32 or float64)")
+    shape = tuple(int(n) for n in shape)
+    if tuple(base.shape) != shape:
+        desc = f"{shape_desc} = {shape}" if shape_desc else f"{shape}"
+        raise AssertionError(f"{what} returned shape {tuple(base.shape)}; expected {desc}")
+    return np.array(base, dtype=np.float64, copy=True)
+
+
+def expect_close(what, got, expected, rtol=RTOL, atol=ATOL, reveal=False):
+    """Check |got - expected| <= atol + rtol * |expected| everywhere (float32 answers pass).
+
+    `got` must already have been through expect_array. With reveal=False (hidden tests) the
+    message describes the error but never prints an expected value.
+    """
+    g = np.array(got, dtype=np.float64, copy=True)
+    e = np.array(expected, dtype=np.float64, copy=True)
+    with np.errstate(all="ignore"):
+        finite_g = np.isfinite(g)
+        finite_e = np.isfinite(e)
+        if np.any(finite_e & ~finite_g):
+            index = tuple(int(i) for i in np.argwhere(finite_e & ~finite_g)[0])
+            raise AssertionError(
+                f"{what} contains nan or inf (at index {index}, among others); expected finite "
+                "values - for large inputs subtract the maximum before calling np.exp")
+        err = np.where(finite_e, np.abs(g - e), 0.0)
+        bad = ~(err <= atol + rtol * np.abs(np.where(finite_e, e, 0.0)))
+        if np.any(bad):
+            index = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.where(bad, err, -1.0))), err.shape))
+            detail = f"got {g[index]:.6g}, expected {e[index]:.6g}" if reveal else f"error {err[index]:.3g}"
+            raise AssertionError(
+                f"{what} is wrong at {int(np.sum(bad))} of {bad.size} entries; the worst is at index "
+                f"{index}: {detail} (allowed: |got - expected| <= {atol:g} + {rtol:g} * |expected|)")
+
+
+def isolate(fn, references):
+    """Return a copy of `fn` whose calls to the names in `references` go to those functions.
+
+    Grading uses this so that each function is graded on its own: a bug in one function of the
+    notebook costs the parts of that function only, not every part of the functions that call it.
+    """
+    if not references or not isinstance(fn, types.FunctionType):
+        return fn
+    namespace = dict(fn.__globals__)
+    namespace.update(references)
+    clone = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
+    clone.__kwdefaults__ = fn.__kwdefaults__
+    return clone
+
+
+def on_its_own(fn):
+    """In your notebook this returns `fn` unchanged. When your work is graded, the grader's copy
+    of this helper makes the calls `fn` makes to the earlier functions of the notebook go to the
+    reference versions, so each function is graded on its own."""
+    return fn
