@@ -82,12 +82,18 @@ def cli(debug: bool) -> None:
     """
 
 
+# Options shared by `build` and `watch`.
+_lessons_argument = click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_LESSONS, required=False)
+_out_option = click.option("-o", "--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT,
+                           show_default=True, help="Output folder; each lesson builds into OUT/<lesson-id>/.")
+_format_option = click.option("-f", "--format", "formats", type=FormatList(), default="pptx,pdf,charts,exercises",
+                              show_default=True, help="Comma-separated outputs to build: pptx, pdf, charts, exercises.")
+
+
 @cli.command()
-@click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_LESSONS, required=False)
-@click.option("-o", "--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT,
-              show_default=True, help="Output folder; each lesson builds into OUT/<lesson-id>/.")
-@click.option("-f", "--format", "formats", type=FormatList(), default="pptx,pdf,charts,exercises",
-              show_default=True, help="Comma-separated outputs to build: pptx, pdf, charts, exercises.")
+@_lessons_argument
+@_out_option
+@_format_option
 @click.option("--strict", is_flag=True, help="Treat warnings (overflow, missing glyphs) as errors: exit 1.")
 @click.option("--force", is_flag=True, help="Rebuild every output even if its inputs did not change.")
 @click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0,
@@ -230,11 +236,9 @@ def _snapshot(path: Path) -> dict[Path, tuple[int, int]]:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_LESSONS, required=False)
-@click.option("-o", "--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT,
-              show_default=True, help="Output folder.")
-@click.option("-f", "--format", "formats", type=FormatList(), default="pptx,pdf,charts,exercises",
-              show_default=True, help="Comma-separated outputs to build.")
+@_lessons_argument
+@_out_option
+@_format_option
 @click.option("--interval", type=click.FloatRange(0.05, 10), default=0.3, show_default=True,
               help="Seconds between checks for changes.")
 @click.option("--max-builds", type=int, default=0, hidden=True, help="Stop after N rebuilds (for tests).")

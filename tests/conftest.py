@@ -84,3 +84,13 @@ def libreoffice_pdf(pptx, outdir):
     pdf = outdir / (Path(pptx).stem + ".pdf")
     assert proc.returncode == 0 and pdf.exists(), f"LibreOffice failed: {proc.stdout}\n{proc.stderr}"
     return pdf
+
+
+def seed_quiz() -> dict:
+    """The seed lesson's quick check, as the exercise emitter takes it (read from the spec, not copied)."""
+    from pathlib import Path
+
+    from deckc.spec.loader import load_lesson
+
+    quiz = load_lesson(Path(ROOT) / "lesson" / "the-sequence-problem.yaml").lesson.quiz
+    return {"question": quiz.question, "options": [o.text for o in quiz.options], "answer": quiz.answer}

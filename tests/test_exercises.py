@@ -22,17 +22,12 @@ from deckc.exercises import checks
 from deckc.exercises.sources import load_tests, seed_for
 from deckc.exercises.steps import EXERCISE_STEPS, literal, run
 
+from conftest import seed_quiz
+
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES_DIR = ROOT / "exercises"
 LESSON = "rnn-vs-attention"
-QUIZ = {
-    "question": "What is one major reason Transformers train faster than RNNs?",
-    "options": ["Transformers process all tokens in parallel, making full use of GPUs",
-                "Transformers have fewer parameters",
-                "Transformers skip punctuation tokens",
-                "Transformers use smaller vocabularies"],
-    "answer": "A",
-}
+QUIZ = seed_quiz()
 # The graded parts: grade id -> points, per notebook, in notebook order.
 PARTS = {
     "rnn_step": {"rnn_step_shape": 1, "rnn_step_worked_example": 1, "rnn_step_batch": 2, "rnn_step_unbatched": 1,

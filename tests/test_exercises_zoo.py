@@ -20,18 +20,13 @@ import pytest
 from deckc.exercises import build_course
 from deckc.exercises.course import nbgrader
 
+from conftest import seed_quiz
+
 ROOT = Path(__file__).resolve().parents[1]
 ZOO = Path(__file__).parent / "zoo"
 ASSIGNMENT = "rnn-vs-attention"
 EXERCISES = ["rnn_step", "attention"]
-QUIZ = {
-    "question": "What is one major reason Transformers train faster than RNNs?",
-    "options": ["Transformers process all tokens in parallel, making full use of GPUs",
-                "Transformers have fewer parameters",
-                "Transformers skip punctuation tokens",
-                "Transformers use smaller vocabularies"],
-    "answer": "A",
-}
+QUIZ = seed_quiz()
 TIMEOUT = 5  # seconds per cell while autograding here (the course default is 30)
 
 RNN_STEP = {"rnn_step_shape", "rnn_step_worked_example", "rnn_step_batch", "rnn_step_unbatched"}

@@ -105,6 +105,7 @@ class PptxSlide:
         else:
             shape.line.fill.background()
         shape.shadow.inherit = False
+        pptx_xml.remove_shape_style(shape)   # its theme effect draws a shadow in LibreOffice
         if radius and shape.adjustments and len(shape.adjustments):
             shape.adjustments[0] = min(radius / max(min(w, h), 1.0), 0.5)
 
