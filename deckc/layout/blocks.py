@@ -286,8 +286,7 @@ def _table(b: m.Table, w, s, ctx):
     rows = [list(b.header)] + [list(r) + [""] * (len(b.header) - len(r)) for r in b.rows]
     ncol = max(len(r) for r in rows)
     rows = [r + [""] * (ncol - len(r)) for r in rows]
-    # Column widths in proportion to their widest cell, within the block's width. A table too wide for
-    # that first gives every column its widest word (so words do not break), then shares out the rest.
+    # Column widths in proportion to their widest cell, within the block's width.
     natural = [max(line_width(make_para(r[c], size, 10_000, t.text, bold=(ri == 0)).lines[0], size)
                    for ri, r in enumerate(rows)) + pad[0] + pad[2] + 2 for c in range(ncol)]
     scale = min(1.0, w / sum(natural)) if sum(natural) else 1.0
@@ -295,10 +294,6 @@ def _table(b: m.Table, w, s, ctx):
     if scale == 1.0:  # spread spare width evenly so the table spans the slide
         spare = (w - sum(widths)) / ncol
         widths = [cw + spare for cw in widths]
-    else:   # too wide: words that fit are kept whole, paid for by columns with room to spare
-        least = [min(max(widest_word(runs_from_markup(r[c], t.text, bold=(ri == 0)), size) for ri, r in enumerate(rows))
-                     + pad[0] + pad[2] + 2, natural[c]) for c in range(ncol)]
-        widths = _keep_words_whole(widths, least)
     cells, heights = [], []
     for ri, r in enumerate(rows):
         header = ri == 0
@@ -314,26 +309,6 @@ def _table(b: m.Table, w, s, ctx):
     return Measured(h, lambda x, y, hh: [TableBox(
         name=f"{ctx.name}.table", x=x, y=y, w=sum(widths), h=h, col_widths=tuple(widths), row_heights=tuple(heights),
         cells=tuple(cells), pad=pad, border=t.table_border, alt=alt)])
-
-
-def _keep_words_whole(widths: list[float], least: list[float]) -> list[float]:
-    """Widen the columns narrower than their widest word (smallest shortfall first) with width taken
-    from the columns wider than theirs, in proportion to what they can spare; the total is unchanged."""
-    spare = sum(max(cw - lo, 0.0) for cw, lo in zip(widths, least))
-    short = sorted((lo - cw, c) for c, (cw, lo) in enumerate(zip(widths, least)) if cw < lo)
-    need, fix = 0.0, []
-    for gap, c in short:
-        if need + gap > spare:
-            break
-        need += gap
-        fix.append(c)
-    if not fix:
-        return widths
-    k = need / spare
-    out = [cw - max(cw - lo, 0.0) * k for cw, lo in zip(widths, least)]
-    for c in fix:
-        out[c] = least[c]
-    return out
 
 
 @block(m.Analogy)

@@ -220,6 +220,8 @@ def _cut(el: Element, bottom: float) -> Element:
                 continue
             if fit > 0:
                 kept.append(truncate_para(p, fit, width))
+            elif kept:      # cut between paragraphs: the last one kept shows that more followed
+                kept[-1] = truncate_para(kept[-1], len(kept[-1].lines), width)
             break
         return replace(el, h=h, paras=tuple(kept))
     if isinstance(el, TableBox):

@@ -419,35 +419,43 @@ ELLIPSIS = "…"
 
 def truncate_para(p: Para, n: int, width: float) -> Para:
     """The first ``n`` lines of ``p`` (laid out at ``width``), the last one ending in an ellipsis
-    that fits: characters are taken off its (logical) end until it does. ``runs`` become the kept
-    text plus the ellipsis, so a writer that wraps again (PowerPoint) shows the same lines."""
+    that fits: characters are taken off its (logical) end until it does. ``runs`` become the text
+    of the kept lines plus the ellipsis, so a writer that wraps again (PowerPoint) shows the same lines."""
     logical = wrap(p.runs, p.size, max(width - p.indent, p.size))
     if len(logical) != len(p.lines):        # not laid out at this width: keep what was measured
         logical = p.lines
     keep = [list(line) for line in logical[:max(n, 1)]]
     last = keep[-1]
     room = max(width - p.indent, p.size)
-    tail = Run(ELLIPSIS, *(_style(last[-1]) if last else ()))
+    tail = Run(ELLIPSIS, *_style((last or list(p.runs) or [Run("")])[-1]))
     while last and line_width(tuple(last) + (tail,), p.size) > room:
         r = last[-1]
-        text = r.text[:-1]
-        if text:
-            last[-1] = Run(text, r.bold, r.italic, r.mono, r.color, r.highlight)
+        if r.text[:-1]:
+            last[-1] = Run(r.text[:-1], *_style(r))
         else:
             last.pop()
     if last and last[-1].text.rstrip() != last[-1].text:
-        r = last[-1]
-        last[-1] = Run(r.text.rstrip(), r.bold, r.italic, r.mono, r.color, r.highlight)
+        last[-1] = Run(last[-1].text.rstrip(), *_style(last[-1]))
+    # The kept text is where the kept lines end in the paragraph's own (logical) text.
+    source, end = "".join(r.text for r in p.runs), 0
+    for line in keep:
+        text = line_text(line)
+        at = source.find(text, end) if text else end
+        if at < 0:                          # lines not taken from these runs: join them with spaces
+            runs = [Run((" " if i and line else "") + line_text(line), *_style(line[0])) for i, line in
+                    enumerate(keep) if line]
+            break
+        end = at + len(text)
+    else:
+        runs, count = [], end
+        for r in p.runs:
+            if count <= 0:
+                break
+            runs.append(Run(r.text[:count], *_style(r)))
+            count -= len(r.text)
     last.append(tail)
-    keep[-1] = last
     lines = tuple(visual_line(_merge(line)) for line in keep)
-    runs: list[Run] = []
-    for i, line in enumerate(keep):
-        line = list(_merge(line))
-        if i and line:      # the space the line break stood for
-            line[0] = Run(" " + line[0].text, *_style(line[0]))
-        runs.extend(line)
-    return Para(runs=_merge(runs), size=p.size, lines=lines, line_height=p.line_height, align=p.align,
+    return Para(runs=_merge([*runs, tail]), size=p.size, lines=lines, line_height=p.line_height, align=p.align,
                 space_before=p.space_before, bullet=p.bullet, indent=p.indent)
 
 

@@ -143,6 +143,7 @@ class PptxSlide:
         return shape
 
     def table(self, el: TableBox):
+        from pptx.enum.text import MSO_ANCHOR
         from pptx.util import Pt
 
         rows, cols = len(el.cells), len(el.col_widths)
@@ -163,6 +164,7 @@ class PptxSlide:
                     tc.fill.solid()
                     tc.fill.fore_color.rgb = _rgb(cell.fill)
                 tc.margin_left, tc.margin_top, tc.margin_right, tc.margin_bottom = emu(l), emu(t), emu(rr), emu(b)
+                tc.vertical_anchor = MSO_ANCHOR.MIDDLE      # the plan centres cell text vertically
                 self.fill_text_frame(tc.text_frame, cell.paras, (l, t, rr, b), "middle")
                 pptx_xml.set_cell_borders(tc, el.border, Pt(0.75))
         pptx_xml.set_alt_text(frame, el.alt)
