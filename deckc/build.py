@@ -1,8 +1,9 @@
 """The build: spec -> lesson -> layout plan -> writers -> outputs moved into place -> manifest.
 
-Outputs are staged in a temporary folder inside OUT/<lesson-id>/ and only moved into place
-(os.replace, atomic per file) when every writer succeeded, manifest last; so a failed or
-killed build leaves the previous outputs readable and consistent with their manifest.
+A build assembles the complete new OUT/<lesson-id>/ in a staging folder beside it: fresh outputs,
+hard links of everything it does not rebuild, and the manifest. Only when every writer succeeded
+is it swapped with the old folder in one atomic step, so a failed or killed build leaves the
+previous outputs readable and consistent with their manifest.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from .spec.yaml_source import MAX_FILE_BYTES as MAX_SPEC_BYTES
 # SOURCE_DATE_EPOCH (reproducible-builds.org) wins, else this fixed date.
 DEFAULT_DATE = datetime(2024, 1, 1, tzinfo=timezone.utc)
 MANIFEST = "manifest.json"
+STAGE_PREFIX = ".deckc-stage-"
 UNHASHED = {"gradebook.db"}        # nbgrader's database is state, not an output
 
 
@@ -35,6 +37,7 @@ def build_date() -> datetime:
 
 
 _CODE_HASH: str | None = None
+NOT_BUILD_CODE = {"grading", "__pycache__"}     # code that cannot change what a build writes
 
 
 def code_fingerprint() -> str:
@@ -44,6 +47,8 @@ def code_fingerprint() -> str:
         h = hashlib.sha256(__version__.encode())
         pkg = Path(__file__).resolve().parent
         for f in sorted(pkg.rglob("*")):
+            if f.relative_to(pkg).parts[0] in NOT_BUILD_CODE:
+                continue
             if f.suffix == ".py":
                 h.update(f.relative_to(pkg).as_posix().encode() + b"\0" + f.read_bytes())
             elif f.suffix == ".ttf":
@@ -149,19 +154,23 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
     result.problems += warnings
 
     out_dir = out_root / lesson.meta.id
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_root.mkdir(parents=True, exist_ok=True)
     result.out_dir = out_dir
-    stage = Path(tempfile.mkdtemp(prefix=".deckc-stage-", dir=out_dir))
+    _remove_leftovers(out_root, lesson.meta.id)
+    # The whole new lesson folder is assembled beside the old one and swapped in at once.
+    stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{lesson.meta.id}-", dir=out_root))
+    _chmod_like_mkdir(stage)
     try:
         ctx = BuildContext(lesson=lesson, deck=deck, stage=stage, out_dir=out_dir, version=__version__,
                            date=build_date())
         outputs = _run_writers([WRITERS[name] for name in stale], ctx)
-        _commit(stage, out_dir, outputs)
+        _carry_over(out_dir, stage, outputs)
         inputs = {name: fingerprints[name] for name in stale}
-        result.outputs = _write_manifest(out_dir, lesson, deck, outputs, inputs, result.warnings)
+        result.outputs = _write_manifest(stage, out_dir, lesson, deck, outputs, inputs, result.warnings)
+        _swap_in(stage, out_dir)
         result.built = list(stale)
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        shutil.rmtree(stage, ignore_errors=True)     # after the swap, this is the previous folder
     return result
 
 
@@ -241,27 +250,79 @@ def _belongs(rel: str, owned) -> bool:
     return False
 
 
-def _commit(stage: Path, out_dir: Path, outputs) -> None:
-    """Move staged outputs into place. Files: os.replace (atomic). Folders: swap via a rename."""
-    for out in outputs:
-        src, dst = stage / out.path, out_dir / out.path
-        if out.is_dir:
-            old = None
-            if dst.exists():
-                for name in out.keep:     # graders' work in the old folder moves into the new one
-                    if (dst / name).exists() and not (src / name).is_dir():
-                        if (src / name).exists():
-                            (src / name).unlink()
-                        os.replace(dst / name, src / name)
-                old = out_dir / f".deckc-old-{out.path}"
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(dst, old)
-            os.replace(src, dst)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        else:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dst)
+def _chmod_like_mkdir(path: Path) -> None:
+    """mkdtemp makes 0700 folders; the lesson folder it becomes should get the usual permissions."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o777 & ~mask)
+
+
+def _carry_over(out_dir: Path, stage: Path, outputs) -> None:
+    """Everything of the previous folder that this build does not replace goes into the new one, as
+    hard links (no copying): outputs of formats not rebuilt, graders' work in a rebuilt course
+    folder (Output.keep), and any file a user put there."""
+    if not out_dir.is_dir():
+        return
+    rebuilt_dirs = {o.path: o for o in outputs if o.is_dir}
+    for src in sorted(out_dir.rglob("*")):
+        if src.is_dir():
+            continue
+        rel = src.relative_to(out_dir)
+        top = rel.parts[0]
+        if top == MANIFEST or top.startswith(".deckc-"):
+            continue
+        rebuilt = rebuilt_dirs.get(top)
+        if rebuilt is not None and (len(rel.parts) < 2 or rel.parts[1] not in rebuilt.keep):
+            continue
+        dst = stage / rel
+        if dst.exists() or dst.is_symlink():
+            continue      # rebuilt by this build
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, dst, follow_symlinks=False)
+        except OSError:   # another filesystem, or links not allowed
+            shutil.copy2(src, dst, follow_symlinks=False)
+
+
+def _swap_in(stage: Path, out_dir: Path) -> None:
+    """Put the staged folder at out_dir in one step: readers see the old folder or the new one, never
+    a mix, and a build killed at any point leaves the old one as it was."""
+    if not out_dir.exists():
+        os.rename(stage, out_dir)
+        return
+    try:
+        _exchange(stage, out_dir)          # atomic on Linux; stage now holds the old folder
+    except OSError:
+        old = stage.with_name(stage.name + "-old")
+        os.rename(out_dir, old)            # elsewhere: two renames, a moment apart
+        os.rename(stage, out_dir)
+        os.rename(old, stage)
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """renameat2(RENAME_EXCHANGE): swap two paths atomically (Linux >= 3.15, glibc >= 2.28)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        raise OSError("renameat2 is not available")
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def _remove_leftovers(out_root: Path, lesson_id: str, age: float = 600.0) -> None:
+    """Stage folders of builds that were killed (older than `age` seconds, so not a build running now)."""
+    import time
+
+    for d in out_root.glob(f"{STAGE_PREFIX}{lesson_id}-*"):
+        try:
+            if time.time() - d.stat().st_mtime > age:
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _sha256(path: Path) -> str:
@@ -272,23 +333,30 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write_manifest(out_dir: Path, lesson, deck, outputs, inputs: dict, warnings) -> dict:
-    """manifest.json: what was built, with checksums; entries of formats not rebuilt are kept."""
+def _write_manifest(out_dir: Path, previous_dir: Path, lesson, deck, outputs, inputs: dict, warnings) -> dict:
+    """manifest.json in the staged folder: what was built, with checksums; entries of formats not
+    rebuilt this time are kept from the previous manifest while their files are still there."""
     path = out_dir / MANIFEST
     previous = {}
-    if path.exists():
+    if (previous_dir / MANIFEST).exists():
         try:
-            previous = json.loads(path.read_text(encoding="utf-8"))
+            previous = json.loads((previous_dir / MANIFEST).read_text(encoding="utf-8"))
         except (ValueError, OSError):
             previous = {}
     def present(v) -> bool:
         paths = v if isinstance(v, list) else [v]
         return all(isinstance(x, str) and (out_dir / x).exists() for x in paths)
 
-    listed = {k: v for k, v in previous.get("outputs", {}).items() if present(v)}
+    from .writers import WRITERS
+
+    listed = {k: v for k, v in previous.get("outputs", {}).items() if k in WRITERS and present(v)}
     recorded = {k: v for k, v in previous.get("inputs", {}).items() if k in listed}
-    extra_top = {}
+    # Fields a writer adds (the course's assignment and notebooks) stay while its output does.
+    extra_top = {k: v for fmt, fields in previous.get("fields", {}).items() if fmt in listed
+                 for k, v in previous.items() if k in fields}
+    fields = {fmt: f for fmt, f in previous.get("fields", {}).items() if fmt in listed}
     for out in outputs:
+        fields[out.key] = sorted(k for k in (out.extra or {}) if k != "files")
         extra = dict(out.extra or {})
         # A folder output may list its files (charts/*.csv); the manifest lists them, not the folder.
         listed[out.key] = extra.pop("files", out.path)
@@ -311,9 +379,7 @@ def _write_manifest(out_dir: Path, lesson, deck, outputs, inputs: dict, warnings
         # For incremental builds: a fingerprint of the inputs of each output.
         "inputs": dict(sorted({**recorded, **inputs}.items())),
         "warnings": [w.__dict__ for w in warnings],
+        "fields": dict(sorted(fields.items())),
     }
-    text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest

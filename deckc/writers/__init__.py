@@ -28,7 +28,7 @@ class BuildContext:
 
 @dataclass(frozen=True)
 class Output:
-    key: str               # manifest key under "outputs"
+    key: str               # manifest key under "outputs": the format's name (incremental builds look it up)
     path: str              # relative to the lesson's output folder; a folder for directory outputs
     is_dir: bool = False
     keep: tuple[str, ...] = ()  # entries of the previous folder that a rebuild carries over

@@ -31,6 +31,6 @@ def write_course(ctx: BuildContext) -> list[Output]:
     if quiz is not None:
         quiz_data = {"question": quiz.question, "options": [o.text for o in quiz.options], "answer": quiz.answer}
     info = build_course(lesson.meta.id, list(lesson.meta.exercises), lesson.root / "exercises", stage, quiz_data)
-    return [Output("course", COURSE, is_dir=True, keep=GRADER_STATE, extra={
+    return [Output("exercises", COURSE, is_dir=True, keep=GRADER_STATE, extra={
         "course": COURSE, "assignment": info["assignment"], "notebooks": list(info["notebooks"]),
         "points": info.get("points")})]
