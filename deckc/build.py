@@ -150,8 +150,6 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
         return result
     lesson = loaded.lesson
     result.lesson_id = lesson.meta.id
-    deck, warnings = plan_deck(lesson, display_path(spec))
-    result.problems += warnings
 
     out_dir = out_root / lesson.meta.id
     out_root.mkdir(parents=True, exist_ok=True)
@@ -161,12 +159,14 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
     stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{lesson.meta.id}-", dir=out_root))
     _chmod_like_mkdir(stage)
     try:
-        ctx = BuildContext(lesson=lesson, deck=deck, stage=stage, out_dir=out_dir, version=__version__,
+        ctx = BuildContext(lesson=lesson, deck=None, stage=stage, out_dir=out_dir, version=__version__,
                            date=build_date())
-        outputs = _run_writers([WRITERS[name] for name in stale], ctx)
+        outputs, warnings = _run_writers([WRITERS[name] for name in stale], ctx,
+                                         lambda: plan_deck(lesson, display_path(spec)))
+        result.problems += warnings
         _carry_over(out_dir, stage, outputs)
         inputs = {name: fingerprints[name] for name in stale}
-        result.outputs = _write_manifest(stage, out_dir, lesson, deck, outputs, inputs, result.warnings)
+        result.outputs = _write_manifest(stage, out_dir, lesson, ctx.deck, outputs, inputs, result.warnings)
         _swap_in(stage, out_dir)
         result.built = list(stale)
     finally:
@@ -180,17 +180,19 @@ def load_lesson_result(spec: Path, result: LessonResult) -> LessonResult:
     return result
 
 
-def _run_writers(writers, ctx) -> list:
-    """Writers run side by side: the course writer mostly waits on nbgrader in a subprocess while
-    the deck writers use the CPU. Each writes only its own files, so the result does not depend
-    on the order they finish in; outputs are listed in registry order."""
-    if len(writers) == 1:
-        return writers[0].write(ctx)
+def _run_writers(writers, ctx, plan) -> tuple[list, list]:
+    """Lay out and write. Writers that need no layout (the course, which mostly waits on nbgrader in
+    a subprocess) start first and run alongside the layout and the deck writers. Each writer writes
+    only its own files, so the result does not depend on the order they finish in; outputs are
+    listed in registry order. Returns (outputs, layout warnings)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=len(writers)) as pool:
-        futures = [pool.submit(w.write, ctx) for w in writers]
-        return [out for f in futures for out in f.result()]
+    with ThreadPoolExecutor(max_workers=max(len(writers), 1)) as pool:
+        early = {w.name: pool.submit(w.write, ctx) for w in writers if not w.needs_plan}
+        ctx.deck, warnings = plan()
+        late = {w.name: pool.submit(w.write, ctx) for w in writers if w.needs_plan}
+        futures = {**early, **late}
+        return [out for w in writers for out in futures[w.name].result()], warnings
 
 
 def _stale_formats(spec: Path, out_root: Path, formats, fingerprints: dict, result: LessonResult) -> list[str]:

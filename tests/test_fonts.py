@@ -315,3 +315,28 @@ def test_draw_text_returns_width_and_restores_canvas_state(book):
     assert tuple(c._fillColorObj) == (0, 0, 1)
     assert draw_text(c, 10, 20, "", Style(), 14) == 0.0
     c.save()
+
+
+def test_cmap_reader_agrees_with_reportlab_on_every_shipped_font():
+    """Coverage comes from deckc's own cmap reader (fonts load lazily); it must match what
+    reportlab will actually draw from each font."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from deckc.fonts import FONT_DIR, FONT_FILES
+    from deckc.fonts.cmap import coverage
+
+    for name, filename in FONT_FILES.items():
+        face = TTFont(name + "-cmap-check", str(FONT_DIR / filename)).face
+        assert coverage(FONT_DIR / filename) == frozenset(cp for cp, g in face.charToGlyph.items() if g), name
+
+
+def test_fonts_load_only_when_text_needs_them():
+    import subprocess
+    import sys
+
+    code = ("from deckc.fonts import font_book, Style, CJK, EMOJI\n"
+            "b = font_book(); b.width('Hello', Style(), 12)\n"
+            "assert CJK not in b._fonts and EMOJI not in b._fonts, sorted(b._fonts)\n"
+            "b.width('猫 🚀', Style(), 12)\n"
+            "assert CJK in b._fonts and EMOJI in b._fonts\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -182,39 +182,46 @@ class FontBook:
 
     # -- registration -------------------------------------------------------
     def _ensure(self):
-        if self._fonts is not None:
+        """Coverage of every font (cheap: read from the cmap tables); fonts themselves load on first use."""
+        if self._cover is not None:
             return
         with self._lock:
-            if self._fonts is not None:
+            if self._cover is not None:
+                return
+            from deckc import pdf_fixes
+            pdf_fixes.install()
+            from .cmap import coverage
+            cover = {name: coverage(FONT_DIR / filename) for name, filename in FONT_FILES.items()}
+            self._fonts, self._widths, self._metrics = {}, {}, {}
+            self._all = frozenset().union(*cover.values())
+            self._cover = cover
+
+    def _load(self, name: str) -> None:
+        """Register font `name` with reportlab and read its widths and metrics (once)."""
+        if name in self._fonts:
+            return
+        with self._lock:
+            if name in self._fonts:
                 return
             from reportlab.pdfbase import pdfmetrics
             from reportlab.pdfbase.ttfonts import TTFont
-            from deckc import pdf_fixes
-            pdf_fixes.install()
-            fonts, cover, widths, metrics = {}, {}, {}, {}
-            registered = set(pdfmetrics.getRegisteredFontNames())
-            for name, filename in FONT_FILES.items():
-                path = FONT_DIR / filename
-                if name in registered:      # idempotent: reuse our own registration
-                    font = pdfmetrics.getFont(name)
-                    other = Path(getattr(getattr(font, "face", None), "filename", "")).resolve()
-                    if other != path:
-                        raise RuntimeError(f"reportlab font name {name!r} is already registered for {other}")
-                else:
-                    font = TTFont(name, str(path))
-                    pdfmetrics.registerFont(font)
-                fonts[name] = font
-                c2g = font.face.charToGlyph
-                cover[name] = frozenset(cp for cp, g in c2g.items() if g)
-                widths[name] = (font.face.charWidths, font.face.defaultWidth)
-                metrics[name] = _hhea_metrics(font.face)
-            self._cover, self._widths, self._metrics = cover, widths, metrics
-            self._all = frozenset().union(*cover.values())
-            self._fonts = fonts
+            path = FONT_DIR / FONT_FILES[name]
+            if name in pdfmetrics.getRegisteredFontNames():     # idempotent: reuse our own registration
+                font = pdfmetrics.getFont(name)
+                other = Path(getattr(getattr(font, "face", None), "filename", "")).resolve()
+                if other != path:
+                    raise RuntimeError(f"reportlab font name {name!r} is already registered for {other}")
+            else:
+                font = TTFont(name, str(path))
+                pdfmetrics.registerFont(font)
+            self._widths[name] = (font.face.charWidths, font.face.defaultWidth)
+            self._metrics[name] = _hhea_metrics(font.face)
+            self._fonts[name] = font      # last: other threads test this key
 
     def font(self, name: str):
         """The reportlab TTFont registered under ``name``."""
         self._ensure()
+        self._load(name)
         return self._fonts[name]
 
     # -- fallback -----------------------------------------------------------
@@ -291,6 +298,8 @@ class FontBook:
                 current, start = name, i
         if current is not None:
             out.append((current, text[start:]))
+        for name in {n for n, _ in out}:   # a font is parsed the first time text needs it
+            self._load(name)
         return tuple(out)
 
     def _drawable(self, name: str, s: str) -> str:
@@ -329,13 +338,16 @@ class FontBook:
     # bound accented capitals and are the ones to lay out with.
     def ascent(self, size: float, style: Style = Style()) -> float:
         """Height above the baseline (hhea ascender of the primary face), points."""
-        self._ensure()
-        return self._metrics[self.primary(style)][0] * 0.001 * size
+        return self._face_metrics(self.primary(style))[0] * 0.001 * size
 
     def descent(self, size: float, style: Style = Style()) -> float:
         """Depth below the baseline (hhea descender), as a POSITIVE number of points."""
+        return self._face_metrics(self.primary(style))[1] * 0.001 * size
+
+    def _face_metrics(self, name: str):
         self._ensure()
-        return self._metrics[self.primary(style)][1] * 0.001 * size
+        self._load(name)
+        return self._metrics[name]
 
     def line_height(self, size: float, style: Style = Style()) -> float:
         """Recommended baseline-to-baseline distance: 1.2 x size.

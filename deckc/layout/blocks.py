@@ -11,7 +11,12 @@ from typing import Callable
 
 from .. import model as m
 from ..markup import plain_text
+from functools import lru_cache
+
 from .chart_plan import readable_height
+
+# The fit loop measures a chart at every text scale it tries; its readable height only depends on these.
+_readable_height = lru_cache(maxsize=512)(readable_height)
 from .plan import Arrow, ChartBox, Element, Shape, TableBox, TableCell, TextBox
 from .text import line_width, make_para, paras_height, runs_from_markup, widest_word
 from .theme import Theme, mix
@@ -365,7 +370,7 @@ def _chart(b: m.Chart, w, s, ctx):
     cap_h = (6 * s + cap.height) if cap else 0.0
     font_size = max(11.0, 12 * s)
     # Enough height for the chart's labels at full size (a 12x12 heatmap needs more than a line chart).
-    min_h = max(190 * s, readable_height(data, w, font_size, t.palette))
+    min_h = max(190 * s, _readable_height(data, round(w, 1), font_size, tuple(t.palette)))
 
     def place(x, y, hh):
         ch = hh - cap_h

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # type names only: importing these pulls in numpy, which `dec
 @dataclass
 class BuildContext:
     lesson: Lesson
-    deck: DeckPlan
+    deck: DeckPlan | None  # None until the layout is done (writers with needs_plan=False start before)
     stage: Path            # write outputs here, at their final relative paths
     out_dir: Path          # where the outputs will be (holds the previous build, if any)
     version: str
@@ -40,6 +40,7 @@ class Writer:
     name: str
     help: str
     write: Callable[[BuildContext], list[Output]]
+    needs_plan: bool = True     # False: may start before the layout plan exists (runs alongside it)
 
 
 def _pptx(ctx: BuildContext) -> list[Output]:
@@ -77,5 +78,6 @@ WRITERS: dict[str, Writer] = {w.name: w for w in (
     Writer("pptx", "editable 16:9 PowerPoint deck with notes and native charts", _pptx),
     Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf),
     Writer("charts", "each chart's data as CSV in charts/", _charts),
-    Writer("exercises", "nbgrader course folder (source/, release/, gradebook) in course/", _exercises),
+    Writer("exercises", "nbgrader course folder (source/, release/, gradebook) in course/", _exercises,
+           needs_plan=False),
 )}

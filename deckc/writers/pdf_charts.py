@@ -68,7 +68,7 @@ def _new_drawing(el):
 
     from ..fonts import SANS
 
-    font_book()._ensure()
+    font_book().font(SANS)          # registered with reportlab before the drawing names it
     dr = Drawing(el.w, el.h)
     # renderPDF starts from these state defaults; without them it would select Helvetica
     # (a non-embedded font) on the canvas even though no text uses it.
