@@ -240,7 +240,7 @@ def test_pdf_fonts_all_embedded_with_tounicode(tmp_path):
     assert "Helvetica" not in out, out
     for r in rows:   # columns: name type(1-2 words) encoding emb sub uni id gen
         emb, sub, uni = r[-5], r[-4], r[-3]
-        assert (emb, uni) == ("yes", "yes"), out
+        assert (emb, sub, uni) == ("yes", "yes", "yes"), out     # embedded, subset, with ToUnicode
 
 
 def test_pdftotext_round_trips_every_seed_character(tmp_path):
