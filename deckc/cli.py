@@ -78,6 +78,7 @@ def cli(debug: bool) -> None:
       deckc build                 build every lesson in lesson/ into build/
       deckc check                 validate lesson/ and report every problem
       deckc watch                 rebuild on every save
+      deckc grade build/<lesson>/course   autograde submissions in parallel
       deckc schema > lesson.schema.json
     """
 
@@ -288,6 +289,15 @@ def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds
             click.echo(f"rebuilt in {time.perf_counter() - t0:.2f}s; watching", err=True)
     except KeyboardInterrupt:
         click.echo("stopped watching", err=True)
+
+
+def _register_grading() -> None:
+    from .grading.cli import grade     # a click command; loads nothing heavy until it runs
+
+    cli.add_command(grade)
+
+
+_register_grading()
 
 
 def main(argv=None) -> None:

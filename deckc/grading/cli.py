@@ -1,0 +1,81 @@
+"""``deckc grade``: the Click command. Cheap to import (nbgrader loads only when it runs).
+
+Register it with ``cli.add_command(grade)`` in deckc/cli.py.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("grade")
+@click.argument("course", type=click.Path(path_type=Path, file_okay=False), default=Path("."), required=False)
+@click.option("-a", "--assignment", help="Assignment to grade (default: the only one in COURSE/source/).")
+@click.option("-j", "--jobs", type=click.IntRange(0, 256), default=0,
+              help="Parallel grading workers (default 0: one per core).")
+@click.option("-t", "--timeout", type=click.FloatRange(1, 3600), default=None,
+              help="Seconds per cell (default: the course's nbgrader config, else 30).")
+@click.option("--notebook-timeout", type=click.FloatRange(5, 86400), default=None,
+              help="Seconds per notebook (default: timeout x (code cells + 2) + 30).")
+@click.option("-m", "--memory", "memory_mb", type=click.IntRange(128, 1 << 20), default=2048, show_default=True,
+              help="Address-space cap per student process, in MB (RLIMIT_AS).")
+@click.option("--db", help="Gradebook URL, e.g. postgresql://user:pw@host/db "
+                           "(default: the course's nbgrader db_url, else COURSE/gradebook.db).")
+@click.option("-s", "--student", "students", multiple=True, help="Grade only this student (repeatable).")
+@click.option("--from-zip", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="First take an LMS export into COURSE/submitted/: entries named like "
+                   "alice_rnn_step.ipynb, alice-rnn_step.ipynb, alice/rnn_step.ipynb or "
+                   "alice/<assignment>/rnn_step.ipynb; unsafe paths are rejected.")
+@click.option("--feedback/--no-feedback", default=True, show_default=True,
+              help="Write sanitised HTML feedback to COURSE/feedback/.")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Re-check every deckc test outside the student's kernel (authoritative scores).")
+@click.option("--isolation", type=click.Choice(["auto", "namespace", "none"]), default="auto", show_default=True,
+              help="namespace: as root, no network, private PID namespace, read-only file view, "
+                   "unprivileged uid for student code. auto: namespace when possible.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, students, from_zip, feedback,
+          verify, isolation, quiet):
+    """Autograde every submission in COURSE/submitted/ (default COURSE: the current folder).
+
+    \b
+    Each of N workers grades one student at a time with nbgrader's own autograde, in a
+    private scratch copy of the course; the main process merges every result into the
+    gradebook (SQLite or PostgreSQL), so parallel grading gives the same grades as serial
+    `nbgrader autograde`. Every deckc test is then re-checked outside the student's kernel
+    and that verdict is the score: rebinding numpy, rigged __eq__, edited tests or fake
+    files gain nothing. Student code runs with per-cell and per-notebook time limits, a
+    memory cap, a process cap and, as root, no network and no view of the course.
+
+    \b
+    Writes, in COURSE:
+      gradebook.db (or --db)             grades, as `nbgrader autograde` would
+      autograded/<student>/<assignment>/ the executed notebooks
+      feedback/<student>/<assignment>/   HTML feedback without hidden tests or reference values
+      reports/<assignment>/grades.csv    nbgrader's export, one row per student
+      reports/<assignment>/tests.csv     one row per student x notebook x test cell
+      reports/<assignment>/grading.log   the workers' logs
+
+    \b
+    Examples:
+      deckc grade build/the-sequence-problem/course
+      deckc grade course --jobs 4 --timeout 20 --memory 1024
+      deckc grade course --from-zip moodle-export.zip
+      deckc grade course --db postgresql://grader:secret@127.0.0.1/course -s alice
+    """
+    from .run import GradeError, GradeFailure, Options, format_summary
+    from .run import grade as run_grade
+
+    opts = Options(course=course, assignment=assignment, jobs=jobs, timeout=timeout,
+                   notebook_timeout=notebook_timeout, memory_mb=memory_mb, db=db, students=tuple(students),
+                   from_zip=from_zip, feedback=feedback, verify=verify, isolation=isolation, quiet=quiet)
+    try:
+        summary = run_grade(opts)
+    except GradeError as e:
+        raise click.UsageError(str(e)) from None
+    except GradeFailure as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(format_summary(summary))
+    if not summary.ok:
+        raise click.exceptions.Exit(1)

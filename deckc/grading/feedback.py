@@ -1,0 +1,92 @@
+"""Feedback without secrets: a sanitising preprocessor for nbgrader's generate_feedback, and a
+leak check of the HTML it writes.
+
+What a student's feedback notebook shows:
+- their own cells' source (markdown and code), without outputs: once a hidden test has run in
+  the kernel, its inputs and reference outputs are in the kernel's memory, and any later cell
+  output (or a thread's) could carry them;
+- each grade cell's visible part (the hidden region removed, as nbgrader's ClearHiddenTests
+  does) and, if the part failed, one error line from the authoritative out-of-kernel check
+  (the grader's test message or the student's own exception from the sealed runner, which
+  never held a reference value) - never the kernel's traceback or output;
+- points per part and in total, from the gradebook (nbgrader's GetGrades).
+
+check_html then searches the written HTML for the hidden-test markers, the grader namespace
+and every long numeric literal of the hidden regions (the embedded inputs and reference
+values); a hit is redacted and reported. Files other than the notebooks' HTML (nbgrader copies
+every non-notebook file of source/ into feedback/) are removed by the worker.
+"""
+from __future__ import annotations
+
+import re
+
+from nbconvert.preprocessors import Preprocessor
+from nbformat.notebooknode import from_dict
+from traitlets import Bool
+
+HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.S | re.M)
+NUMBER = re.compile(r"\d\.\d{7,}")
+MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "_deckc_grader", "deckc-grader")
+
+
+def strip_hidden(source: str) -> str:
+    return HIDDEN.sub("", source).rstrip()
+
+
+def secrets_of(source: str) -> set[str]:
+    """Long numeric literals inside the hidden regions of a cell source."""
+    found = set()
+    for m in re.finditer(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", source, re.S):
+        found.update(NUMBER.findall(m.group(1)))
+    return found
+
+
+class DeckcFeedback(Preprocessor):
+    """Runs after GetGrades in generate_feedback (see the module docstring).
+
+    verdicts: {notebook: {grade_id: (passed, error_type, message)}}, set by the worker.
+    """
+
+    enabled = Bool(True)
+    verdicts: dict = {}
+
+    def preprocess(self, nb, resources):
+        self._verdicts = self.verdicts.get(resources.get("nbgrader", {}).get("notebook"), {})
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        meta = cell.metadata.get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if meta.get("grade") and grade_id:
+            cell.source = strip_hidden(cell.source)
+            verdict = self._verdicts.get(grade_id)
+            if verdict is None:
+                # Not checked out of the kernel: keep only the kernel's error name and message.
+                errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+                verdict = (not errors, errors[0].get("ename", "Error") if errors else "",
+                           errors[0].get("evalue", "") if errors else "")
+            passed, etype, message = verdict
+            cell.outputs = [] if passed else [from_dict({
+                "output_type": "error", "ename": etype or "Error", "evalue": message,
+                "traceback": [f"{etype or 'Error'}: {message}"]})]
+        else:
+            cell.outputs = []
+        cell.execution_count = None
+        return cell, resources
+
+
+def check_html(html: str, secrets: set[str]) -> tuple[str, list[str]]:
+    """Redact hidden-test markers and reference values from feedback HTML; return (html, problems)."""
+    problems = []
+    for marker in MARKERS:
+        if marker in html:
+            problems.append(f"hidden-test marker {marker!r}")
+            html = html.replace(marker, "[removed]")
+    text = re.sub(r"<[^>]+>", "", html)
+    for number in sorted(secrets, key=len, reverse=True):
+        if number in html or number in text:
+            problems.append(f"reference value {number}")
+            html = html.replace(number, "[removed]")
+    return html, problems
