@@ -168,13 +168,12 @@ def run_builds(specs, out: Path, formats, force=False, jobs=0, quiet=False):
         with click.progressbar(length=len(specs), label=f"building {len(specs)} lessons on {min(jobs, len(specs))} "
                                f"workers", file=sys.stderr, show_eta=True, show_pos=True) as bar:
             for fut in as_completed(futures):
-                r, took = fut.result()
-                results[futures[fut]] = r
+                results[futures[fut]] = fut.result()      # (result, seconds)
                 bar.update(1)
     if not quiet:
         for spec in specs:
-            _echo_result(results[spec], 0.0)
-    return [results[spec] for spec in specs]   # spec order: deterministic reports
+            _echo_result(*results[spec])
+    return [results[spec][0] for spec in specs]   # spec order: deterministic reports
 
 
 @cli.command()
