@@ -134,7 +134,8 @@ def check_lesson(spec: Path) -> LessonResult:
 def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = False) -> LessonResult:
     result = LessonResult(spec)
     if spec.stat().st_size > MAX_SPEC_BYTES:       # refuse before hashing or parsing a huge file
-        return load_lesson_result(spec, result)
+        result.problems = list(load_lesson(spec).problems)   # just the located "too large" error
+        return result
     fingerprints = input_fingerprints(spec, formats)
     stale = list(formats) if force else _stale_formats(spec, out_root, formats, fingerprints, result)
     result.skipped = [f for f in formats if f not in stale]
@@ -171,12 +172,6 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
         result.built = list(stale)
     finally:
         shutil.rmtree(stage, ignore_errors=True)     # after the swap, this is the previous folder
-    return result
-
-
-def load_lesson_result(spec: Path, result: LessonResult) -> LessonResult:
-    """Just the spec's problems (used when a build cannot proceed past loading)."""
-    result.problems = list(load_lesson(spec).problems)
     return result
 
 

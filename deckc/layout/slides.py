@@ -12,8 +12,8 @@ from .. import model as m
 from ..diagnostics import Diagnostic
 from ..markup import plain_text
 from .blocks import Ctx, stack
-from .plan import ChartBox, DeckPlan, Element, Para, Run, Shape, SlidePlan, TableBox, TextBox
-from .text import make_para, paras_height, runs_from_markup, truncate_para
+from .plan import DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
+from .text import make_para, paras_height, truncate_para
 from .theme import DEFAULT_THEME, SLIDE_H, SLIDE_W, Theme
 
 SCALES = tuple(round(1.0 - 0.04 * i, 2) for i in range(12))   # 1.00 .. 0.56
@@ -286,4 +286,4 @@ def _missing_glyphs(deck: DeckPlan) -> dict[str, str]:
     return found
 
 
-__all__ = ["plan_deck", "Planner", "Run", "runs_from_markup", "ChartBox"]
+__all__ = ["plan_deck", "Planner"]

@@ -61,10 +61,6 @@ def _param_schema(p) -> Schema:
     return scalar(p.type)
 
 
-class SlugRef(Slug):
-    """An exercise id; ids (not paths) so a spec can never point outside the course folder."""
-
-
 # ---- blocks ----
 
 def _steps(items, caption=None, fade="forward"):
@@ -216,7 +212,8 @@ META = Obj(name="the lesson header", build=lambda exercises, **kw: m.Meta(exerci
     "minutes": Field(Number(integer=True, min=1, max=600, doc="Teaching time."), required=True),
     "author": Field(Text(markup=False)),
     "language": Field(Text(markup=False, max_len=20), default="en"),
-    "exercises": Field(Seq(item=SlugRef(doc="An exercise folder under exercises/."), max_items=20,
+    "exercises": Field(Seq(item=Slug(doc="An exercise folder under exercises/ (an id, not a path: a spec cannot "
+                                              "point outside the course)."), max_items=20,
                            doc="Exercises (by id) that make up this lesson's nbgrader assignment."),
                        default=list),
 })

@@ -49,8 +49,9 @@ class PptxSlide:
             p.space_after = Pt(0)
             if para.bullet:
                 pptx_xml.set_bullet(p, para.bullet, emu(para.indent))
-            # One PPTX paragraph per plan paragraph; PowerPoint re-wraps with the same metrics.
-            for run in _visible_runs(para):
+            # Whole runs, not the plan's wrapped lines: PowerPoint re-wraps with the same metrics and
+            # the spaces at line breaks survive editing. (A box the layout cut has had its runs cut too.)
+            for run in para.runs:
                 style = Style(bold=run.bold, italic=run.italic, mono=run.mono)
                 for font_name, text in book.segments(run.text, style):
                     r = p.add_run()
@@ -173,12 +174,6 @@ class PptxSlide:
     def chart(self, el: ChartBox):
         from .pptx_charts import add_chart
         return add_chart(self.slide, el)
-
-
-def _visible_runs(para: Para):
-    """Whole runs, not wrapped lines: PowerPoint wraps them again with the same metrics, and the
-    spaces at line breaks survive editing. (A box the layout cut has had its runs cut too.)"""
-    return para.runs
 
 
 def _cubic(x1, y1, x2, y2, bow, n=24):
