@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..fonts import Style, font_book
 from .theme import contrast, mix
@@ -44,6 +45,7 @@ SIN45 = math.sqrt(0.5)
 _FMT = re.compile(r"([#,0]*)(?:\.([0#]+))?(?:[Ee]([+-])(0+))?")
 
 
+@lru_cache(maxsize=8192)       # axis and cell labels repeat across the layout's size probes
 def format_number(value: float, fmt: str) -> str:
     """Format like an Excel/PowerPoint number format of the common forms:
     ``0``, ``0.00``, ``#,##0.0``, ``0%``, ``0.0E+00``, ``0E+0``; anything else -> ``%g``."""
@@ -173,6 +175,7 @@ def series_colors(el) -> tuple[str, ...]:
 
 # -- text ---------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=16384)
 def text_width(text: str, size: float, bold: bool = False) -> float:
     return font_book().width(text, Style(bold=bold), size)
 

@@ -6,6 +6,7 @@ colours are chosen for WCAG AA contrast (>= 4.5:1) on the backgrounds they sit o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 SLIDE_W = 960.0      # 13.333 in
 SLIDE_H = 540.0      # 7.5 in
@@ -62,12 +63,14 @@ def _rgb(c: str) -> tuple[int, int, int]:
     return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
 
 
+@lru_cache(maxsize=4096)
 def mix(color: str, other: str, t: float) -> str:
     """`color` moved a fraction t (clamped to 0..1) towards `other`: fading without transparency."""
     t = min(1.0, max(0.0, t))
     return "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(_rgb(color), _rgb(other)))
 
 
+@lru_cache(maxsize=1024)       # a heatmap asks once per cell, for a handful of colours
 def luminance(c: str) -> float:
     """WCAG 2 relative luminance of an 'RRGGBB' colour."""
     def lin(v):
@@ -77,6 +80,7 @@ def luminance(c: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+@lru_cache(maxsize=1024)
 def contrast(a: str, b: str) -> float:
     """WCAG 2 contrast ratio, 1..21."""
     la, lb = sorted((luminance(a), luminance(b)), reverse=True)

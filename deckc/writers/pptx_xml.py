@@ -1,7 +1,9 @@
 """Raw OOXML workarounds for what python-pptx has no API for. Everything XML-level lives here.
 
-- alt text (cNvPr/@descr) on shapes, pictures, graphic frames and connectors;
-- arrowheads on connectors, run highlight colour, exact line spacing;
+- alt text (cNvPr/@descr) and typefaces of python-pptx-made shapes and runs (chart frames,
+  chart titles); the deck's own shapes are written as DrawingML in drawingml.py;
+- chart settings python-pptx has no API for (log axis, label skip and rotation, plot-area
+  layout, plain chart area);
 - 16:9 master and layouts (the default template is 4:3: its placeholders are scaled);
 - zip normalisation: fixed entry times and fixed document dates (also inside embedded
   chart workbooks), so two builds of the same spec are byte-identical.
@@ -23,33 +25,6 @@ def set_alt_text(shape, text: str) -> None:
     c_nv_pr = shape._element.xpath("./*[1]/p:cNvPr")
     if c_nv_pr:
         c_nv_pr[0].set("descr", text)
-
-
-def add_arrowhead(connector, end: str = "tail") -> None:
-    ln = connector.line._get_or_add_ln()
-    for old in ln.findall(qn(f"a:{end}End")):
-        ln.remove(old)
-    head = etree.SubElement(ln, qn(f"a:{end}End"))
-    head.set("type", "triangle")
-    head.set("w", "med")
-    head.set("len", "med")
-
-
-def set_run_highlight(run, color_hex: str) -> None:
-    """<a:highlight> (PowerPoint 2019+; LibreOffice reads it too) must come after fills, before latin."""
-    r_pr = run._r.get_or_add_rPr()
-    hl = etree.Element(qn("a:highlight"))
-    clr = etree.SubElement(hl, qn("a:srgbClr"))
-    clr.set("val", color_hex)
-    anchor = None
-    for tag in ("a:latin", "a:ea", "a:cs", "a:sym", "a:hlinkClick", "a:hlinkMouseOver", "a:rtl", "a:extLst"):
-        anchor = r_pr.find(qn(tag))
-        if anchor is not None:
-            break
-    if anchor is not None:
-        anchor.addprevious(hl)
-    else:
-        r_pr.append(hl)
 
 
 def set_font_faces(run, latin: str, symbol: str | None = None) -> None:
@@ -75,54 +50,17 @@ def set_font_faces(run, latin: str, symbol: str | None = None) -> None:
             r_pr.append(el)
 
 
-def set_bullet(paragraph, char: str, indent_emu: int) -> None:
-    """A hanging bullet: python-pptx has no bullet API for text boxes."""
-    p_pr = paragraph._p.get_or_add_pPr()
-    p_pr.set("marL", str(indent_emu))
-    p_pr.set("indent", str(-indent_emu))
-    for tag in ("a:buNone", "a:buChar", "a:buAutoNum"):
-        for old in p_pr.findall(qn(tag)):
-            p_pr.remove(old)
-    bu = etree.SubElement(p_pr, qn("a:buChar"))
-    bu.set("char", char)
-    # buChar must follow lnSpc/spcBef/spcAft: python-pptx adds those first, so appending is in order,
-    # but a later space_before call would insert before it; keep the schema order explicitly.
-    for tag in ("a:lnSpc", "a:spcBef", "a:spcAft"):
-        el = p_pr.find(qn(tag))
-        if el is not None:
-            p_pr.remove(el)
-            bu.addprevious(el)
-
-
-def set_cell_borders(cell, color_hex: str, width_emu: int) -> None:
-    """Thin borders on all four sides of a table cell (the default table style draws white ones)."""
-    tc_pr = cell._tc.get_or_add_tcPr()
-    for side in ("a:lnL", "a:lnR", "a:lnT", "a:lnB"):
-        for old in tc_pr.findall(qn(side)):
-            tc_pr.remove(old)
-    first = tc_pr[0] if len(tc_pr) else None
-    for side in ("a:lnL", "a:lnR", "a:lnT", "a:lnB"):
-        ln = etree.Element(qn(side))
-        ln.set("w", str(int(width_emu)))
-        fill = etree.SubElement(ln, qn("a:solidFill"))
-        clr = etree.SubElement(fill, qn("a:srgbClr"))
-        clr.set("val", color_hex)
-        if first is not None:
-            first.addprevious(ln)
-        else:
-            tc_pr.append(ln)
-
-
 def widen_master_to_16x9(prs, old_width: int, new_width: int) -> None:
-    """Scale x/width of every placeholder in the master and layouts (the template was drawn for 4:3)."""
+    """Scale x and width of every shape frame in the master and its layouts (the template was drawn
+    for 4:3). Only frames written out are scaled: a layout placeholder without its own frame
+    inherits the master's, which is scaled here once."""
     k = new_width / old_width
-    # Layouts first: a layout placeholder without its own position inherits the master's, and
-    # reading it after the master was widened would widen it twice.
-    parts = list(prs.slide_layouts) + [prs.slide_master]
-    for part in parts:
-        for sp in part.shapes:
-            if sp.left is not None and sp.width is not None:
-                sp.left, sp.width = int(sp.left * k), int(sp.width * k)
+    for part in [prs.slide_master, *prs.slide_layouts]:
+        for frame in part._element.iter(qn("a:xfrm"), qn("p:xfrm")):
+            for child in frame:
+                for attr in ("x", "cx"):
+                    if child.get(attr) is not None:
+                        child.set(attr, str(int(int(child.get(attr)) * k)))
 
 
 _CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
@@ -252,21 +190,8 @@ def set_chart_area_plain(chart) -> None:
     _insert_before(plot_area, _no_fill_sppr(), ("c:extLst",))
 
 
-def set_text_direction(shape, vert: str = "vert270") -> None:
-    """Text that reads upwards inside the shape's own frame (a:bodyPr/@vert), so the frame stays
-    the visual box (a rotated shape's frame would be the unrotated one)."""
-    shape.text_frame._txBody.find(qn("a:bodyPr")).set("vert", vert)
-
-
 def get_alt_text(shape) -> str | None:
     """descr of a shape's own cNvPr (p:nvGraphicFramePr/p:cNvPr for a chart, p:nvGrpSpPr/p:cNvPr for a group)."""
     c_nv_pr = shape._element.xpath("./*[1]/p:cNvPr")
     return c_nv_pr[0].get("descr") if c_nv_pr else None
 
-
-def remove_shape_style(shape) -> None:
-    """Drop an autoshape's p:style (theme line/fill/effect/font references). python-pptx adds one
-    whose effectRef draws a theme shadow in some readers even with an empty a:effectLst; shapes
-    whose fill, line and text colour are all set explicitly do not need it."""
-    for style in shape._element.findall(qn("p:style")):
-        shape._element.remove(style)

@@ -1,0 +1,328 @@
+"""DrawingML for the plan's shapes, written as XML text.
+
+python-pptx's object API sets a shape property by property (each an xpath lookup and a
+schema-ordered insert): about 40 ms a slide here, most of a cold build's PPTX time. The plan
+already says everything about a shape, so the PPTX writer renders a run of shapes as one XML
+string and parses it once. The elements and attributes are the ones python-pptx writes for the
+same shapes (text boxes, autoshapes, connectors, freeforms, tables, groups), so PowerPoint and
+LibreOffice see the same deck. python-pptx still makes the package: slides from the layout,
+notes, native charts with their workbooks, document properties.
+
+Every function returns a string for one shape (or a text body); ``ids`` hands out shape ids.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Iterator
+
+from ..fonts import Style, font_book
+from ..layout.chart_plan import AXIS, Cell, Label, format_number, plan_heatmap
+from ..layout.plan import Arrow, ChartBox, Para, Shape, TableBox, TextBox
+
+NSDECLS = ('xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+           'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" '
+           'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+EMU_PER_PT = 12700
+TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"     # python-pptx's default: Medium Style 2, Accent 1
+TABLE_URI = "http://schemas.openxmlformats.org/drawingml/2006/table"
+CHART_TYPEFACE = "Arial"     # Liberation Sans, which the layout measures with, is metric-compatible
+ALIGN = {"left": "l", "center": "ctr", "right": "r"}
+# python-pptx's shape styles (p:style) for connectors and freeforms, kept as it writes them
+CONNECTOR_STYLE = ('<p:style><a:lnRef idx="2"><a:schemeClr val="accent1"/></a:lnRef>'
+                   '<a:fillRef idx="0"><a:schemeClr val="accent1"/></a:fillRef>'
+                   '<a:effectRef idx="1"><a:schemeClr val="accent1"/></a:effectRef>'
+                   '<a:fontRef idx="minor"><a:schemeClr val="tx1"/></a:fontRef></p:style>')
+FREEFORM_STYLE = ('<p:style><a:lnRef idx="1"><a:schemeClr val="accent1"/></a:lnRef>'
+                  '<a:fillRef idx="3"><a:schemeClr val="accent1"/></a:fillRef>'
+                  '<a:effectRef idx="2"><a:schemeClr val="accent1"/></a:effectRef>'
+                  '<a:fontRef idx="minor"><a:schemeClr val="lt1"/></a:fontRef></p:style>')
+EMPTY_SHAPE_TEXT = '<p:txBody><a:bodyPr rtlCol="0" anchor="ctr"/><a:lstStyle/><a:p><a:pPr algn="ctr"/></a:p></p:txBody>'
+
+
+def emu(pt: float) -> int:
+    return int(round(pt * EMU_PER_PT))
+
+
+def centipoints(pt: float) -> int:
+    return int(round(pt * 100))
+
+
+# -- escaping -----------------------------------------------------------------------------------
+
+# XML 1.0 has no C0 controls but tab, LF and CR. In text, python-pptx writes them as "_xHHHH_"
+# (what PowerPoint reads back as the character); in attributes they are dropped.
+_CTRL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_TEXT_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ATTR_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                           "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def text(s: str) -> str:
+    s = s.translate(_TEXT_ESC)
+    return _CTRL.sub(lambda m: f"_x{ord(m.group()):04X}_", s) if _CTRL.search(s) else s
+
+
+def attr(s: str) -> str:
+    s = s.translate(_ATTR_ESC)
+    return _CTRL.sub("", s) if _CTRL.search(s) else s
+
+
+# -- pieces -------------------------------------------------------------------------------------
+
+def xfrm(x: float, y: float, w: float, h: float, tag: str = "a:xfrm", extra: str = "") -> str:
+    return (f'<{tag}{extra}><a:off x="{emu(x)}" y="{emu(y)}"/>'
+            f'<a:ext cx="{emu(w)}" cy="{emu(h)}"/></{tag}>')
+
+
+def solid(color: str) -> str:
+    return f'<a:solidFill><a:srgbClr val="{color}"/></a:solidFill>'
+
+
+def line(color: str | None, width_pt: float = 1.0, head: bool = False) -> str:
+    if not color:
+        return "<a:ln><a:noFill/></a:ln>"
+    tail = '<a:tailEnd type="triangle" w="med" len="med"/>' if head else ""
+    return f'<a:ln w="{emu(width_pt)}">{solid(color)}{tail}</a:ln>'
+
+
+def c_nv_pr(shape_id: int, name: str, descr: str | None = None) -> str:
+    d = f' descr="{attr(descr)}"' if descr is not None else ""
+    return f'<p:cNvPr id="{shape_id}" name="{attr(name)}"{d}/>'
+
+
+def run(s: str, size: float, color: str, *, bold: bool = False, italic: bool | None = False,
+        faces: tuple[str, str | None] = (CHART_TYPEFACE, None), highlight: str | None = None) -> str:
+    """One a:r. faces = (typeface, symbol face or None): latin/ea/cs name the symbol face when
+    there is one (an emoji run), and a:sym names it too."""
+    face, symbol = faces
+    i = "" if italic is None else f' i="{int(bool(italic))}"'
+    hl = f'<a:highlight><a:srgbClr val="{highlight}"/></a:highlight>' if highlight else ""
+    f = symbol or face
+    sym = f'<a:sym typeface="{attr(symbol)}"/>' if symbol else ""
+    return (f'<a:r><a:rPr sz="{centipoints(size)}" b="{int(bool(bold))}"{i}>{solid(color)}{hl}'
+            f'<a:latin typeface="{attr(f)}"/><a:ea typeface="{attr(f)}"/><a:cs typeface="{attr(f)}"/>{sym}'
+            f'</a:rPr><a:t>{text(s)}</a:t></a:r>')
+
+
+def paragraph(para: Para) -> str:
+    """Whole runs, not the plan's wrapped lines: PowerPoint re-wraps with the same metrics and the
+    spaces at line breaks survive editing. Exact line spacing: the plan's line heights."""
+    book = font_book()
+    bullet = ""
+    indent = ""
+    if para.bullet:
+        indent = f' marL="{emu(para.indent)}" indent="{-emu(para.indent)}"'
+        bullet = f'<a:buChar char="{attr(para.bullet)}"/>'
+    out = [f'<a:p><a:pPr{indent} algn="{ALIGN[para.align]}"><a:lnSpc><a:spcPts val="{centipoints(para.line_height)}"/>'
+           f'</a:lnSpc><a:spcBef><a:spcPts val="{centipoints(para.space_before)}"/></a:spcBef>'
+           f'<a:spcAft><a:spcPts val="0"/></a:spcAft>{bullet}</a:pPr>']
+    for r in para.runs:
+        style = Style(bold=r.bold, italic=r.italic, mono=r.mono)
+        face = book.pptx_typeface(style)
+        for font_name, s in book.segments(r.text, style):
+            special = book.pptx_typeface(style, font_name)
+            out.append(run(s, para.size, r.color, bold=r.bold, italic=r.italic,
+                           faces=(face, special if special != face else None), highlight=r.highlight))
+    out.append("</a:p>")
+    return "".join(out)
+
+
+def body_pr(pad, valign: str, *, shape: bool = False, wrap: str = "square", vert: str | None = None) -> str:
+    l, t, r, b = (emu(v) for v in pad)
+    rtl = ' rtlCol="0"' if shape else ""
+    v = f' vert="{vert}"' if vert else ""
+    anchor = "ctr" if valign == "middle" else "t"
+    return (f'<a:bodyPr{rtl}{v} wrap="{wrap}" lIns="{l}" tIns="{t}" rIns="{r}" bIns="{b}" anchor="{anchor}">'
+            f'<a:noAutofit/></a:bodyPr>')
+
+
+def text_body(paras, pad, valign: str, *, tag: str = "p:txBody", shape: bool = False) -> str:
+    ps = "".join(paragraph(p) for p in paras) or "<a:p/>"
+    return f"<{tag}>{body_pr(pad, valign, shape=shape)}<a:lstStyle/>{ps}</{tag}>"
+
+
+def _prst(kind: str, adj: float | None = None) -> str:
+    av = f'<a:avLst><a:gd name="adj" fmla="val {int(round(adj * 100000))}"/></a:avLst>' if adj is not None else "<a:avLst/>"
+    return f'<a:prstGeom prst="{kind}">{av}</a:prstGeom>'
+
+
+def _autoshape(shape_id: int, name: str, descr: str | None, geom, kind: str, adj, fill, border,
+               border_w: float, txbody: str) -> str:
+    fill_xml = solid(fill) if fill else "<a:noFill/>"
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name, descr)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
+            f'<p:spPr>{xfrm(*geom)}{_prst(kind, adj)}{fill_xml}{line(border, border_w)}<a:effectLst/></p:spPr>'
+            f'{txbody}</p:sp>')
+
+
+def _corner(radius: float, w: float, h: float) -> float:
+    return min(radius / max(min(w, h), 1.0), 0.5)
+
+
+# -- the plan's elements ------------------------------------------------------------------------
+
+def text_box(el: TextBox, shape_id: int) -> str:
+    geom = (el.x, el.y, el.w, el.h)
+    descr = el.alt or _plain(el)
+    if el.fill or el.border:
+        pad = el.pad
+        if el.radius:
+            # A roundRect's text area is already inset by 0.29289 x its corner radius (ECMA-376
+            # presetShapeDefinitions); take that off our padding so text sits where the plan put it.
+            inset = 0.29289 * min(el.radius, 0.5 * min(el.w, el.h))
+            pad = tuple(max(v - inset, 0.0) for v in pad)
+        kind, adj = ("roundRect", _corner(el.radius, el.w, el.h)) if el.radius else ("rect", None)
+        return _autoshape(shape_id, el.name, descr, geom, kind, adj, el.fill, el.border, 1.0,
+                          text_body(el.paras, pad, el.valign, shape=True))
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, descr)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
+            f'<p:spPr>{xfrm(*geom)}{_prst("rect")}<a:noFill/></p:spPr>'
+            f'{text_body(el.paras, el.pad, el.valign)}</p:sp>')
+
+
+def title(el: TextBox, shape_id: int) -> str:
+    """The slide's title placeholder (PowerPoint's outline and screen readers read it as the title)."""
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt or _plain(el))}'
+            f'<p:cNvSpPr><a:spLocks noGrp="1"/></p:cNvSpPr><p:nvPr><p:ph type="title"/></p:nvPr></p:nvSpPr>'
+            f'<p:spPr>{xfrm(el.x, el.y, el.w, el.h)}</p:spPr>{text_body(el.paras, el.pad, el.valign)}</p:sp>')
+
+
+def shape(el: Shape, shape_id: int) -> str:
+    kind = {"rect": "rect", "roundrect": "roundRect", "ellipse": "ellipse"}[el.kind]
+    adj = _corner(el.radius, el.w, el.h) if el.kind == "roundrect" else None
+    return _autoshape(shape_id, el.name, el.alt, (el.x, el.y, el.w, el.h), kind, adj, el.fill, el.border, 1.0,
+                      EMPTY_SHAPE_TEXT)
+
+
+def arrow(el: Arrow, shape_id: int) -> str:
+    x1, y1, x2, y2 = el.x, el.y, el.x + el.w, el.y + el.h
+    ln = line(el.color, el.width, head=True)
+    if el.bow:
+        return _freeform(shape_id, el, _cubic(x1, y1, x2, y2, el.bow), ln)
+    flip = (' flipH="1"' if x2 < x1 else "") + (' flipV="1"' if y2 < y1 else "")
+    geom = (min(x1, x2), min(y1, y2), abs(x2 - x1), abs(y2 - y1))
+    return (f'<p:cxnSp><p:nvCxnSpPr>{c_nv_pr(shape_id, el.name, el.alt)}<p:cNvCxnSpPr/><p:nvPr/></p:nvCxnSpPr>'
+            f'<p:spPr>{xfrm(*geom, extra=flip)}{_prst("line")}{ln}</p:spPr>{CONNECTOR_STYLE}</p:cxnSp>')
+
+
+def _freeform(shape_id: int, el: Arrow, pts, ln: str) -> str:
+    """An open polyline (custGeom path in EMU, relative to its bounding box) that carries the arrowhead."""
+    e = [(emu(x), emu(y)) for x, y in pts]
+    x0, y0 = min(p[0] for p in e), min(p[1] for p in e)
+    w, h = max(p[0] for p in e) - x0, max(p[1] for p in e) - y0
+    path = [f'<a:moveTo><a:pt x="{e[0][0] - x0}" y="{e[0][1] - y0}"/></a:moveTo>']
+    path += [f'<a:lnTo><a:pt x="{x - x0}" y="{y - y0}"/></a:lnTo>' for x, y in e[1:]]
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
+            f'<p:spPr><a:xfrm><a:off x="{x0}" y="{y0}"/><a:ext cx="{w}" cy="{h}"/></a:xfrm>'
+            f'<a:custGeom><a:avLst/><a:gdLst/><a:ahLst/><a:cxnLst/><a:rect l="l" t="t" r="r" b="b"/>'
+            f'<a:pathLst><a:path w="{w}" h="{h}">{"".join(path)}</a:path></a:pathLst></a:custGeom>'
+            f'<a:noFill/>{ln}</p:spPr>{FREEFORM_STYLE}{EMPTY_SHAPE_TEXT}</p:sp>')
+
+
+def _cubic(x1, y1, x2, y2, bow, n=24):
+    """The cubic the PDF draws for a bowed arrow, as n line segments."""
+    c1 = (x1, y1 - bow * 1.33)
+    c2 = (x2, y2 - bow * 1.33)
+    pts = []
+    for i in range(n + 1):
+        t = i / n
+        a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t ** 2, t ** 3
+        pts.append((a * x1 + b * c1[0] + c * c2[0] + d * x2, a * y1 + b * c1[1] + c * c2[1] + d * y2))
+    return pts
+
+
+def table(el: TableBox, shape_id: int) -> str:
+    """A native table: the plan's column widths and row heights, thin borders on every cell (the
+    default table style draws white ones), cell text centred vertically as the plan measured it."""
+    pad = el.pad
+    margins = 'marL="{}" marT="{}" marR="{}" marB="{}"'.format(*(emu(v) for v in (pad[0], pad[1], pad[2], pad[3])))
+    border = "".join(f'<a:{side} w="{emu(0.75)}">{solid(el.border)}</a:{side}>' for side in ("lnL", "lnR", "lnT", "lnB"))
+    rows = []
+    for h, row in zip(el.row_heights, el.cells):
+        tcs = []
+        for cell in row:
+            fill = solid(cell.fill) if cell.fill else ""
+            tcs.append(f'<a:tc>{text_body(cell.paras, pad, "middle", tag="a:txBody")}'
+                       f'<a:tcPr {margins} anchor="ctr">{border}{fill}</a:tcPr></a:tc>')
+        rows.append(f'<a:tr h="{emu(h)}">{"".join(tcs)}</a:tr>')
+    grid = "".join(f'<a:gridCol w="{emu(w)}"/>' for w in el.col_widths)
+    return (f'<p:graphicFrame><p:nvGraphicFramePr>{c_nv_pr(shape_id, el.name, el.alt)}'
+            f'<p:cNvGraphicFramePr><a:graphicFrameLocks noGrp="1"/></p:cNvGraphicFramePr><p:nvPr/></p:nvGraphicFramePr>'
+            f'{xfrm(el.x, el.y, el.w, el.h, tag="p:xfrm")}<a:graphic><a:graphicData uri="{TABLE_URI}">'
+            f'<a:tbl><a:tblPr firstRow="1"><a:tableStyleId>{TABLE_STYLE}</a:tableStyleId></a:tblPr>'
+            f'<a:tblGrid>{grid}</a:tblGrid>{"".join(rows)}</a:tbl></a:graphicData></a:graphic></p:graphicFrame>')
+
+
+def _plain(el: TextBox) -> str:
+    return el.text
+
+
+# -- heatmaps: a group of cells, labels and a colour-scale legend --------------------------------
+
+def _label(lab: Label, ox: float, oy: float, name: str, shape_id: int) -> str:
+    vert = "vert270" if lab.rotation == -90 else None
+    body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", wrap="none", vert=vert)}<a:lstStyle/>'
+            f'<a:p><a:pPr algn="{ALIGN[lab.align]}"/>'
+            f'{run(lab.text, lab.size, lab.color, bold=lab.bold, italic=None)}</a:p></p:txBody>')
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
+            f'<p:spPr>{xfrm(ox + lab.x, oy + lab.y, lab.w, lab.h)}{_prst("rect")}<a:noFill/></p:spPr>{body}</p:sp>')
+
+
+def _cell(cell: Cell, ox: float, oy: float, name: str, descr: str, shape_id: int, line_w: float = 0.75) -> str:
+    if cell.text:
+        body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", shape=True, wrap="none")}<a:lstStyle/>'
+                f'<a:p><a:pPr algn="ctr"/>{run(cell.text, cell.size, cell.text_color, italic=None)}</a:p></p:txBody>')
+    else:
+        body = EMPTY_SHAPE_TEXT
+    ln = f'<a:ln w="{emu(line_w)}">{solid(cell.line)}</a:ln>' if cell.line else "<a:ln><a:noFill/></a:ln>"
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name, descr)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
+            f'<p:spPr>{xfrm(ox + cell.x, oy + cell.y, cell.w, cell.h)}{_prst("rect")}{solid(cell.fill)}{ln}'
+            f'</p:spPr>{body}</p:sp>')
+
+
+def heatmap(el: ChartBox, ids: Iterator[int]) -> str:
+    """PowerPoint has no heatmap chart: one rectangle per cell (named "cell r,c", its value in
+    words as alt text, since a cell may be too small to print it), text boxes for labels and a
+    colour-scale legend, grouped under the chart's name. Geometry from layout.chart_plan, as the PDF."""
+    p = plan_heatmap(el)
+    d = el.data
+    ox, oy = el.x, el.y
+    group_id = next(ids)
+    parts, boxes = [], []
+
+    def add(xml: str, x: float, y: float, w: float, h: float) -> None:
+        parts.append(xml)
+        boxes.append((emu(ox + x), emu(oy + y), emu(w), emu(h)))
+
+    for i, row in enumerate(p.cells):
+        for j, cell in enumerate(row):
+            value = d.series[i].values[j]
+            words = format_number(value, d.value_format) if math.isfinite(value) else "no value"
+            add(_cell(cell, ox, oy, f"cell {i + 1},{j + 1}", f"{d.series[i].name} / {d.categories[j]}: {words}",
+                      next(ids)), cell.x, cell.y, cell.w, cell.h)
+    span = p.hi - p.lo
+    n = len(p.scale_swatches)
+    for k, sw in enumerate(p.scale_swatches):
+        a, b = p.lo + span * k / n, p.lo + span * (k + 1) / n
+        add(_cell(Cell(sw.x, sw.y, sw.w, sw.h, sw.fill, line=sw.fill), ox, oy, f"scale {k + 1}",
+                  f"colour scale step {k + 1}: {format_number(a, d.value_format)} to {format_number(b, d.value_format)}",
+                  next(ids), line_w=0.25), sw.x, sw.y, sw.w, sw.h)
+    s0, s1 = p.scale_swatches[0], p.scale_swatches[-1]
+    fx, fy, fw, fh = s0.x, s1.y, s0.w, s0.y + s0.h - s1.y
+    add(_autoshape(next(ids), "scale frame",
+                   f"colour scale from {format_number(p.lo, d.value_format)} (white) to "
+                   f"{format_number(p.hi, d.value_format)} (dark blue)",
+                   (ox + fx, oy + fy, fw, fh), "rect", None, None, AXIS, 0.5, EMPTY_SHAPE_TEXT), fx, fy, fw, fh)
+    labels = [(lab, "title" if k == 0 else f"title {k + 1}") for k, lab in enumerate(p.titles)]
+    labels += [(lab, f"row label {lab.text}") for lab in p.row_labels]
+    labels += [(lab, f"column label {lab.text}") for lab in p.col_labels]
+    labels += [(lab, f"scale label {lab.text}") for lab in p.scale_labels]
+    labels += [(lab, name) for lab, name in ((p.x_title, "x title"), (p.y_title, "y title")) if lab is not None]
+    for lab, name in labels:
+        add(_label(lab, ox, oy, name, next(ids)), lab.x, lab.y, lab.w, lab.h)
+    # the group's frame is its children's bounding box, child space = slide space
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    grp_xfrm = (f'<a:xfrm><a:off x="{x0}" y="{y0}"/><a:ext cx="{x1 - x0}" cy="{y1 - y0}"/>'
+                f'<a:chOff x="{x0}" y="{y0}"/><a:chExt cx="{x1 - x0}" cy="{y1 - y0}"/></a:xfrm>')
+    return (f'<p:grpSp><p:nvGrpSpPr>{c_nv_pr(group_id, el.name, el.alt or d.description)}<p:cNvGrpSpPr/><p:nvPr/>'
+            f'</p:nvGrpSpPr><p:grpSpPr>{grp_xfrm}</p:grpSpPr>{"".join(parts)}</p:grpSp>')
