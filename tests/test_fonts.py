@@ -122,6 +122,8 @@ def test_emoji_presentation_table_sanity():
 # --- metrics -------------------------------------------------------------
 
 def test_width_matches_pdfmetrics(book):
+    for name in FONT_FILES:
+        book.font(name)                 # registered with reportlab, which measures below
     s = "Hello, world — word₁ ← · –"
     assert book.segments(s) == [(SANS, s)]
     assert book.width(s, Style(), 12) == pytest.approx(pdfmetrics.stringWidth(s, SANS, 12), rel=1e-12)
@@ -132,6 +134,8 @@ def test_width_matches_pdfmetrics(book):
 
 
 def test_width_of_mixed_text_is_sum_over_segments(book):
+    for name in FONT_FILES:
+        book.font(name)
     s = "⏱️ 9 min 🎯 ⚡"
     expected = sum(pdfmetrics.stringWidth(t, n, 20) for n, t in book.segments(s))
     assert book.width(s, Style(), 20) == pytest.approx(expected, rel=1e-12)
@@ -330,13 +334,35 @@ def test_cmap_reader_agrees_with_reportlab_on_every_shipped_font():
         assert coverage(FONT_DIR / filename) == frozenset(cp for cp, g in face.charToGlyph.items() if g), name
 
 
+def test_metrics_reader_agrees_with_reportlab_on_every_shipped_font():
+    """Widths and line metrics come from deckc's own table reader (measuring imports no
+    reportlab); every character must measure exactly as reportlab measures it when drawing."""
+    import struct
+
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from deckc.fonts import FONT_DIR, FONT_FILES
+    from deckc.fonts.cmap import metrics
+
+    for name, filename in FONT_FILES.items():
+        face = TTFont(name + "-metrics-check", str(FONT_DIR / filename)).face
+        widths, default, (asc, desc, gap) = metrics(FONT_DIR / filename)
+        assert default == face.defaultWidth, name
+        for cp in set(widths) | set(face.charWidths):
+            assert widths.get(cp, default) == face.charWidths.get(cp, face.defaultWidth), (name, hex(cp))
+        hhea = struct.unpack(">hhh", face.get_table("hhea")[4:10])
+        assert (asc, -desc, gap) == tuple(v * 1000 / face.unitsPerEm for v in hhea), name
+
+
 def test_fonts_load_only_when_text_needs_them():
     import subprocess
     import sys
 
-    code = ("from deckc.fonts import font_book, Style, CJK, EMOJI\n"
+    code = ("import sys\n"
+            "from deckc.fonts import font_book, Style, CJK, EMOJI\n"
             "b = font_book(); b.width('Hello', Style(), 12)\n"
-            "assert CJK not in b._fonts and EMOJI not in b._fonts, sorted(b._fonts)\n"
+            "assert CJK not in b._widths and EMOJI not in b._widths, sorted(b._widths)\n"
             "b.width('猫 🚀', Style(), 12)\n"
-            "assert CJK in b._fonts and EMOJI in b._fonts\n")
+            "assert CJK in b._widths and EMOJI in b._widths\n"
+            "assert 'reportlab' not in sys.modules, 'measuring text imported reportlab'\n")
     subprocess.run([sys.executable, "-c", code], check=True)

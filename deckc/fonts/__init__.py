@@ -166,8 +166,9 @@ class Style:
 class FontBook:
     """Registry of the shipped fonts; see the module docstring for the rules.
 
-    Registration with reportlab happens on first use, once per process (the
-    reportlab fixes of :mod:`deckc.pdf_fixes` are installed at the same time).
+    Measuring reads the fonts' own tables (deckc.fonts.cmap). Registration with reportlab
+    happens when a PDF first draws with a font, once per process (the reportlab fixes of
+    :mod:`deckc.pdf_fixes` are installed at the same time).
     """
 
     def __init__(self):
@@ -182,14 +183,12 @@ class FontBook:
 
     # -- registration -------------------------------------------------------
     def _ensure(self):
-        """Coverage of every font (cheap: read from the cmap tables); fonts themselves load on first use."""
+        """Coverage of every font (cheap: read from the cmap tables); metrics load on first use."""
         if self._cover is not None:
             return
         with self._lock:
             if self._cover is not None:
                 return
-            from deckc import pdf_fixes
-            pdf_fixes.install()
             from .cmap import coverage
             cover = {name: coverage(FONT_DIR / filename) for name, filename in FONT_FILES.items()}
             self._fonts, self._widths, self._metrics = {}, {}, {}
@@ -197,12 +196,28 @@ class FontBook:
             self._cover = cover
 
     def _load(self, name: str) -> None:
-        """Register font `name` with reportlab and read its widths and metrics (once)."""
-        if name in self._fonts:
+        """Read font `name`'s widths and line metrics from its tables (once). No reportlab: measuring
+        text is the layout's job, and only the PDF writer needs fonts registered (see font())."""
+        if name in self._widths:
             return
         with self._lock:
-            if name in self._fonts:
+            if name in self._widths:
                 return
+            from .cmap import metrics
+            widths, default, line_metrics = metrics(FONT_DIR / FONT_FILES[name])
+            self._metrics[name] = line_metrics
+            self._widths[name] = (widths, default)     # last: other threads test this key
+
+    def _register(self, name: str):
+        """Register font `name` with reportlab (once per process) and install deckc's reportlab fixes."""
+        font = self._fonts.get(name)
+        if font is not None:
+            return font
+        with self._lock:
+            if name in self._fonts:
+                return self._fonts[name]
+            from deckc import pdf_fixes
+            pdf_fixes.install()
             from reportlab.pdfbase import pdfmetrics
             from reportlab.pdfbase.ttfonts import TTFont
             path = FONT_DIR / FONT_FILES[name]
@@ -214,15 +229,13 @@ class FontBook:
             else:
                 font = TTFont(name, str(path))
                 pdfmetrics.registerFont(font)
-            self._widths[name] = (font.face.charWidths, font.face.defaultWidth)
-            self._metrics[name] = _hhea_metrics(font.face)
-            self._fonts[name] = font      # last: other threads test this key
+            self._fonts[name] = font
+            return font
 
     def font(self, name: str):
-        """The reportlab TTFont registered under ``name``."""
+        """The reportlab TTFont registered under ``name`` (registered on first use)."""
         self._ensure()
-        self._load(name)
-        return self._fonts[name]
+        return self._register(name)
 
     # -- fallback -----------------------------------------------------------
     @staticmethod
@@ -405,20 +418,13 @@ class FontBook:
             for name, s in segs:
                 s = self._drawable(name, s)
                 if s:
+                    self._register(name)
                     t.setFont(name, size)
                     t.textOut(s)
             canvas.drawText(t)
         finally:
             canvas.restoreState()
         return self.width(text, style, size)
-
-
-def _hhea_metrics(face) -> tuple[float, float, float]:
-    """(ascender, -descender, lineGap) of a reportlab TTFontFace, per 1000 em."""
-    import struct
-    asc, desc, gap = struct.unpack(">hhh", face.get_table("hhea")[4:10])
-    k = 1000.0 / face.unitsPerEm
-    return asc * k, -desc * k, gap * k
 
 
 def _to_color(color):

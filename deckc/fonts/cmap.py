@@ -1,8 +1,13 @@
-"""Which characters a TrueType font has, read straight from its `cmap` table.
+"""What the layout needs from a TrueType font, read straight from its tables.
 
-Deciding which font draws a character needs every font's coverage; parsing whole fonts with
-reportlab just to learn that costs 0.4 s at start-up (the CJK font alone is 3.4 MB). This reads
-only the table directory and the Unicode subtable (format 12, else format 4): milliseconds.
+- coverage: which characters a font has (the `cmap` table). Deciding which font draws a
+  character needs every font's coverage; parsing whole fonts with reportlab just to learn that
+  costs 0.4 s at start-up (the CJK font alone is 3.4 MB).
+- metrics: advance widths per character and the hhea line metrics (`cmap`, `hmtx`, `head`,
+  `hhea`), as reportlab computes them, so measuring text imports no reportlab; only the PDF
+  writer registers fonts with it.
+
+Only the table directory and the tables named are read: milliseconds.
 """
 from __future__ import annotations
 
@@ -17,16 +22,18 @@ def _subtables(data: bytes, cmap_off: int):
         yield platform, encoding, cmap_off + offset
 
 
-def _format12(data: bytes, off: int) -> set[int]:
+def _format12(data: bytes, off: int) -> dict[int, int]:
+    """code point -> glyph of a format 12 subtable (sequential groups)."""
     n_groups, = struct.unpack_from(">I", data, off + 12)
-    out: set[int] = set()
+    out: dict[int, int] = {}
     for g in range(n_groups):
         start, end, glyph = struct.unpack_from(">III", data, off + 16 + 12 * g)
-        out.update(range(start + (glyph == 0), end + 1))     # a group starting at glyph 0 maps its first to .notdef
+        out.update(zip(range(start, end + 1), range(glyph, glyph + end + 1 - start)))
     return out
 
 
-def _format4(data: bytes, off: int) -> set[int]:
+def _format4(data: bytes, off: int) -> dict[int, int]:
+    """code point -> glyph of a format 4 subtable (BMP segments)."""
     seg_x2, = struct.unpack_from(">H", data, off + 6)
     n = seg_x2 // 2
     ends = struct.unpack_from(f">{n}H", data, off + 14)
@@ -34,35 +41,35 @@ def _format4(data: bytes, off: int) -> set[int]:
     deltas = struct.unpack_from(f">{n}h", data, off + 16 + 2 * seg_x2)
     ro_off = off + 16 + 3 * seg_x2
     range_offsets = struct.unpack_from(f">{n}H", data, ro_off)
-    out: set[int] = set()
+    out: dict[int, int] = {}
     for i in range(n):
         start, end, delta, ro = starts[i], ends[i], deltas[i], range_offsets[i]
         if start == 0xFFFF:
             continue
+        if ro == 0:
+            out.update((cp, (cp + delta) & 0xFFFF) for cp in range(start, end + 1))
+            continue
         for cp in range(start, end + 1):
-            if ro == 0:
-                glyph = (cp + delta) & 0xFFFF
-            else:
-                addr = ro_off + 2 * i + ro + 2 * (cp - start)
-                glyph, = struct.unpack_from(">H", data, addr)
-                if glyph:
-                    glyph = (glyph + delta) & 0xFFFF
-            if glyph:
-                out.add(cp)
+            glyph, = struct.unpack_from(">H", data, ro_off + 2 * i + ro + 2 * (cp - start))
+            out[cp] = (glyph + delta) & 0xFFFF if glyph else 0
     return out
 
 
-def coverage(path: Path) -> frozenset[int]:
-    """Code points that map to a real glyph (not .notdef) in the font's Unicode cmap."""
-    data = Path(path).read_bytes()
+def _tables(data: bytes) -> dict[bytes, int]:
     n_tables, = struct.unpack_from(">H", data, 4)
-    cmap_off = None
+    out = {}
     for i in range(n_tables):
         tag, _, offset, _ = struct.unpack_from(">4sIII", data, 12 + 16 * i)
-        if tag == b"cmap":
-            cmap_off = offset
+        out[tag] = offset
+    return out
+
+
+def _char_to_glyph(data: bytes, tables: dict[bytes, int]) -> dict[int, int]:
+    """The Unicode cmap (format 12, else format 4); 0xA0 drawn as the space when the font lacks it,
+    as reportlab does."""
+    cmap_off = tables.get(b"cmap")
     if cmap_off is None:
-        return frozenset()
+        return {}
     found = {}
     for platform, encoding, off in _subtables(data, cmap_off):
         fmt, = struct.unpack_from(">H", data, off)
@@ -70,8 +77,34 @@ def coverage(path: Path) -> frozenset[int]:
     for key, parse in (((3, 10, 12), _format12), ((0, 4, 12), _format12), ((3, 1, 4), _format4),
                        ((0, 3, 4), _format4)):
         if key in found:
-            cps = parse(data, found[key])
-            if 0x20 in cps:
-                cps.add(0xA0)    # as reportlab does: a font without NO-BREAK SPACE draws it as a space
-            return frozenset(cps)
-    return frozenset()
+            glyphs = parse(data, found[key])
+            if 0x20 in glyphs:
+                glyphs[0xA0] = glyphs[0x20]
+            return glyphs
+    return {}
+
+
+def coverage(path: Path) -> frozenset[int]:
+    """Code points that map to a real glyph (not .notdef) in the font's Unicode cmap."""
+    data = Path(path).read_bytes()
+    return frozenset(cp for cp, glyph in _char_to_glyph(data, _tables(data)).items() if glyph)
+
+
+def metrics(path: Path) -> tuple[dict[int, float], float, tuple[float, float, float]]:
+    """(widths, default width, (ascender, -descender, lineGap)), all per 1000 em.
+
+    widths maps each code point with a glyph to that glyph's advance; anything else is drawn
+    as glyph 0 (.notdef) and has the default width. Same numbers as reportlab's TTFontFace
+    charWidths / defaultWidth (tests/test_fonts.py compares them)."""
+    data = Path(path).read_bytes()
+    tables = _tables(data)
+    units_per_em, = struct.unpack_from(">H", data, tables[b"head"] + 18)
+    asc, desc, gap = struct.unpack_from(">hhh", data, tables[b"hhea"] + 4)
+    n_hmetrics, = struct.unpack_from(">H", data, tables[b"hhea"] + 34)
+    k = 1000 / units_per_em
+    advances = struct.unpack_from(f">{2 * n_hmetrics}H", data, tables[b"hmtx"])[0::2]
+    if units_per_em != 1000:                  # reportlab: x * (1000 / unitsPerEm), exactly this float
+        advances = [a * k for a in advances]
+    last = advances[-1]                       # glyphs past numberOfHMetrics share the last advance
+    widths = {cp: (advances[g] if g < n_hmetrics else last) for cp, g in _char_to_glyph(data, tables).items() if g}
+    return widths, advances[0], (asc * k, -desc * k, gap * k)
