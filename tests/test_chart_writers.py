@@ -22,7 +22,7 @@ from deckc.layout import chart_plan
 from deckc.layout.chart_plan import format_number, plan_heatmap, plan_xy, readable_height, text_width
 from deckc.layout.theme import contrast
 from deckc.writers.pdf import PdfPage
-from deckc.writers.pdf_charts import build_drawing, draw_chart
+from deckc.writers.pdf_charts import draw_chart
 from deckc.writers.pptx_charts import add_chart
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -277,7 +277,8 @@ def test_pdf_log_axis_ticks_are_powers_of_ten(data, tmp_path):
 @pytest.mark.parametrize("kind", KINDS)
 def test_pdf_drawing_stays_in_box(data, kind, w, h, fs):
     el = box(data[kind], w=w, h=h, fs=fs)
-    x0, y0, x1, y1 = build_drawing(el).getBounds()
+    c = pdf_fixes.new_canvas(io.BytesIO(), pagesize=(960, 540))
+    x0, y0, x1, y1 = draw_chart(PdfPage(c, 540), el)
     assert x0 >= -0.01 and y0 >= -0.01 and x1 <= w + 0.01 and y1 <= h + 0.01, (x0, y0, x1, y1)
 
 
