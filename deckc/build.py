@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from importlib import import_module
 from pathlib import Path
 
 from . import __version__
@@ -142,28 +143,37 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
     if not stale:
         return result          # nothing to do: no parsing, no layout, no heavy imports
 
+    # Imported before the writers fork, since they unpickle the lesson and the plan into these
+    # types: imported here once, not once per writer (numpy comes with the charts).
+    import_module("deckc.charts")
     from .layout.slides import plan_deck
     from .writers import WRITERS, BuildContext
 
-    loaded = load_lesson(spec)
-    result.problems = list(loaded.problems)
-    if loaded.lesson is None:
-        return result
-    lesson = loaded.lesson
-    result.lesson_id = lesson.meta.id
-
-    out_dir = out_root / lesson.meta.id
-    out_root.mkdir(parents=True, exist_ok=True)
-    result.out_dir = out_dir
-    _remove_leftovers(out_root, lesson.meta.id)
-    # The whole new lesson folder is assembled beside the old one and swapped in at once.
-    stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{lesson.meta.id}-", dir=out_root))
-    _chmod_like_mkdir(stage)
+    # Writers start now, in their own processes, and import their libraries while this one loads
+    # and lays out the lesson (see _WriterRun).
+    run = _WriterRun([WRITERS[name] for name in stale])
+    stage = None
     try:
+        loaded = load_lesson(spec)
+        result.problems = list(loaded.problems)
+        if loaded.lesson is None:
+            return result
+        lesson = loaded.lesson
+        result.lesson_id = lesson.meta.id
+
+        out_dir = out_root / lesson.meta.id
+        out_root.mkdir(parents=True, exist_ok=True)
+        result.out_dir = out_dir
+        _remove_leftovers(out_root, lesson.meta.id)
+        # The whole new lesson folder is assembled beside the old one and swapped in at once.
+        stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{lesson.meta.id}-", dir=out_root))
+        _chmod_like_mkdir(stage)
         ctx = BuildContext(lesson=lesson, deck=None, stage=stage, out_dir=out_dir, version=__version__,
                            date=build_date())
-        outputs, warnings = _run_writers([WRITERS[name] for name in stale], ctx,
-                                         lambda: plan_deck(lesson, display_path(spec)))
+        run.loaded.set(ctx)
+        ctx.deck, warnings = plan_deck(lesson, display_path(spec))
+        run.planned.set(ctx)
+        outputs = run.outputs()
         result.problems += warnings
         _carry_over(out_dir, stage, outputs)
         inputs = {name: fingerprints[name] for name in stale}
@@ -171,23 +181,59 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
         _swap_in(stage, out_dir)
         result.built = list(stale)
     finally:
-        shutil.rmtree(stage, ignore_errors=True)     # after the swap, this is the previous folder
+        run.stop()                                   # no writer outlives the build or its staging folder
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)     # after the swap, this is the previous folder
     return result
 
 
-def _run_writers(writers, ctx, plan) -> tuple[list, list]:
-    """Lay out and write. Writers that need no layout (the course, which mostly waits on nbgrader in
-    a subprocess) start first and run alongside the layout and the deck writers. Each writer writes
-    only its own files, so the result does not depend on the order they finish in; outputs are
-    listed in registry order. Returns (outputs, layout warnings)."""
-    from concurrent.futures import ThreadPoolExecutor
+class _WriterRun:
+    """The writers of one build, each in its own forked process (deckc/forked.py), so they run on
+    separate cores instead of taking turns on one interpreter's GIL.
 
-    with ThreadPoolExecutor(max_workers=max(len(writers), 1)) as pool:
-        early = {w.name: pool.submit(w.write, ctx) for w in writers if not w.needs_plan}
-        ctx.deck, warnings = plan()
-        late = {w.name: pool.submit(w.write, ctx) for w in writers if w.needs_plan}
-        futures = {**early, **late}
-        return [out for w in writers for out in futures[w.name].result()], warnings
+    They start before the lesson is loaded and run their `prepare` step (importing python-pptx,
+    reportlab, nbformat) while this process loads and lays out. Then each gets the build context
+    when it is ready: writers that draw the plan once the layout is done (`planned`), the others
+    (the course) as soon as the lesson is loaded (`loaded`). Each writer writes only its own
+    files, so the result does not depend on the order they finish in."""
+
+    def __init__(self, writers):
+        from .forked import Later, start
+
+        self.writers = writers
+        self.loaded, self.planned = Later(), Later()
+        self.running = {w.name: start(_write, w, self.planned if w.needs_plan else self.loaded)
+                        for w in writers}
+
+    def outputs(self) -> list:
+        """Every writer's outputs, in registry order; the first failure (in that order) is raised
+        once all writers have stopped."""
+        results = {}
+        for name, handle in self.running.items():
+            try:
+                results[name] = handle.result()
+            except Exception as exc:   # noqa: BLE001 - raised below, once every writer has stopped
+                results[name] = exc
+        for w in self.writers:
+            if isinstance(results[w.name], Exception):
+                raise results[w.name]
+        return [out for w in self.writers for out in results[w.name]]
+
+    def stop(self) -> None:
+        """After a failure: writers that never got their context are killed (they are importing or
+        waiting, and have written nothing); the others are waited for. All are reaped."""
+        self.loaded.cancel()
+        self.planned.cancel()
+        for w in self.writers:
+            later = self.planned if w.needs_plan else self.loaded
+            self.running[w.name].stop(kill=not later.sent)
+
+
+def _write(writer, later):
+    """One writer, in its own process: prepare, wait for the build context, write."""
+    if writer.prepare is not None:
+        writer.prepare()
+    return writer.write(later.get())
 
 
 def _stale_formats(spec: Path, out_root: Path, formats, fingerprints: dict, result: LessonResult) -> list[str]:

@@ -270,6 +270,11 @@ def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds
             e.show()
 
     rebuild()
+    from .writers import WRITERS
+
+    for name in formats:        # once here: every rebuild's writer processes start with their libraries
+        if WRITERS[name].prepare is not None:
+            WRITERS[name].prepare()
     before = _snapshot(path)
     click.echo(f"watching {rel(path)} and exercises/ (Ctrl-C to stop)", err=True)
     builds = 0

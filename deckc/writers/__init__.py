@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -41,6 +42,7 @@ class Writer:
     help: str
     write: Callable[[BuildContext], list[Output]]
     needs_plan: bool = True     # False: may start before the layout plan exists (runs alongside it)
+    prepare: Callable[[], None] | None = None   # work that needs no plan (imports), done during the layout
 
 
 def _pptx(ctx: BuildContext) -> list[Output]:
@@ -49,6 +51,17 @@ def _pptx(ctx: BuildContext) -> list[Output]:
     rel = f"{ctx.lesson.meta.id}.pptx"
     (ctx.stage / rel).write_bytes(write_pptx(ctx.deck, ctx.version, ctx.date))
     return [Output("pptx", rel)]
+
+
+def _prepare_pptx() -> None:
+    import_module("deckc.writers.pptx_charts")      # python-pptx and lxml: the costly imports
+
+
+def _prepare_pdf() -> None:
+    from ..fonts import SANS, font_book
+
+    import_module("reportlab.pdfgen.canvas")
+    font_book().font(SANS)          # parsed and registered with reportlab: every page uses it
 
 
 def _pdf(ctx: BuildContext) -> list[Output]:
@@ -75,8 +88,8 @@ def _exercises(ctx: BuildContext) -> list[Output]:
 
 
 WRITERS: dict[str, Writer] = {w.name: w for w in (
-    Writer("pptx", "editable 16:9 PowerPoint deck with notes and native charts", _pptx),
-    Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf),
+    Writer("pptx", "editable 16:9 PowerPoint deck with notes and native charts", _pptx, prepare=_prepare_pptx),
+    Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf, prepare=_prepare_pdf),
     Writer("charts", "each chart's data as CSV in charts/", _charts),
     Writer("exercises", "nbgrader course folder (source/, release/, gradebook) in course/", _exercises,
            needs_plan=False),

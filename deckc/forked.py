@@ -1,0 +1,198 @@
+"""Run functions in forked child processes; results (or exceptions) come back pickled.
+
+The writers of one build are CPU-bound Python: in threads they take turns on the GIL. A forked
+child starts with everything the parent has already imported and loaded, so writers run side
+by side on separate cores. A child can start before all its inputs exist: an argument that is
+a :class:`Later` is a value the parent sends when it has it (the layout plan), so a writer
+imports its libraries while the parent lays out. Where fork is missing (Windows) or
+DECKC_NO_FORK is set, threads run the functions instead: slower, same results.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import threading
+import traceback
+import weakref
+
+__all__ = ["start", "Later", "Cancelled"]
+
+_OPEN: "weakref.WeakSet[Later]" = weakref.WeakSet()    # Laters with pipes to children
+
+
+def forking() -> bool:
+    return hasattr(os, "fork") and not os.environ.get("DECKC_NO_FORK")
+
+
+class Cancelled(Exception):
+    """The value a child waited for will not come (the parent failed before it had it)."""
+
+
+class Later:
+    """A value that the parent sets once, after the children that need it have started.
+
+    Each forked child that gets it as an argument has its own pipe; a thread in the child
+    drains the pipe as soon as data arrives, so the parent's set() never waits on a child
+    that is still busy importing."""
+
+    def __init__(self):
+        self._writers: list[int] = []      # parent: one pipe per child
+        self._event = threading.Event()    # child (or thread mode): the value has arrived
+        self._value = None
+        self._data = b""
+        self.sent = False                  # parent: set() was called
+
+    # -- parent --
+    def _channel(self) -> tuple[int, int]:
+        read, write = os.pipe()
+        self._writers.append(write)
+        _OPEN.add(self)
+        return read, write
+
+    def set(self, value) -> None:
+        self._value, self.sent = value, True
+        writers, self._writers = self._writers, []
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if writers else b""
+        for fd in writers:
+            try:
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(fd, view):]
+            except BrokenPipeError:
+                pass                       # that child has died; its result() says why
+            finally:
+                os.close(fd)
+        self._event.set()
+
+    def cancel(self) -> None:
+        """Children still waiting stop with Cancelled (their pipes close empty)."""
+        writers, self._writers = self._writers, []
+        for fd in writers:
+            os.close(fd)
+        self._event.set()
+
+    # -- child --
+    def _bind(self, read: int) -> None:
+        def drain():
+            with os.fdopen(read, "rb") as src:
+                self._data = src.read()
+            self._event.set()
+        self._event.clear()
+        threading.Thread(target=drain, daemon=True).start()
+
+    def get(self):
+        self._event.wait()
+        if self._data:
+            self._value, self._data = pickle.loads(self._data), b""
+        elif self._value is None:
+            raise Cancelled()
+        return self._value
+
+
+def start(fn, *args):
+    """Start fn(*args) alongside the caller; returns a handle whose result() waits for it and
+    returns its value or raises its exception."""
+    return _Child(fn, args) if forking() else _Thread(fn, args)
+
+
+class _Thread:
+    def __init__(self, fn, args):
+        self._value = self._error = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn, args):
+        try:
+            self._value = fn(*args)
+        except BaseException as exc:   # noqa: BLE001 - handed to the caller of result()
+            self._error = exc
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def stop(self, kill: bool = False) -> None:
+        """Wait for the thread (a thread cannot be killed; a cancelled Later ends its wait)."""
+        self._thread.join()
+
+
+class _Child:
+    def __init__(self, fn, args):
+        channels = [(a, a._channel()) for a in args if isinstance(a, Later)]
+        read, write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:                                   # the child: run, report, leave at once
+            os.close(read)
+            for later in list(_OPEN):                  # the parent's ends of every pipe: only the parent
+                for fd in later._writers:              # writes, and a pipe must close when it does
+                    os.close(fd)
+                later._writers = []
+            for later, (r, _w) in channels:
+                later._bind(r)
+            _run_child(fn, args, write)
+        os.close(write)
+        for _, (r, _w) in channels:
+            os.close(r)
+        self._pid, self._read, self._outcome = pid, read, None
+
+    def stop(self, kill: bool = False) -> None:
+        """Reap the child; with kill, end it first (only safe while it has written nothing)."""
+        if self._outcome is not None:
+            return
+        if kill:
+            try:
+                os.kill(self._pid, 9)
+            except ProcessLookupError:
+                pass
+        try:
+            self.result()
+        except BaseException:   # noqa: BLE001 - stopping: its outcome no longer matters
+            pass
+
+    def result(self):
+        if self._outcome is None:
+            with os.fdopen(self._read, "rb") as src:   # read all first: a full pipe would block the child
+                data = src.read()
+            _, status = os.waitpid(self._pid, 0)
+            if not data:
+                why = (f"was killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+                       else f"exited with status {os.waitstatus_to_exitcode(status)}")
+                self._outcome = (False, RuntimeError(f"a writer process {why} without a result"), "")
+            else:
+                self._outcome = pickle.loads(data)
+        ok, value, *tb = self._outcome
+        if ok:
+            return value
+        if tb and tb[0] and hasattr(value, "add_note") and not getattr(value, "_deckc_noted", False):
+            value.add_note("In the writer process:\n" + tb[0].rstrip())
+            value._deckc_noted = True
+        raise value
+
+
+def _run_child(fn, args, write: int):
+    code = 0
+    try:
+        payload = pickle.dumps((True, fn(*args)))
+    except BaseException as exc:   # noqa: BLE001 - everything goes back to the parent
+        code = 1
+        payload = _pickled_error(exc)
+    try:
+        with os.fdopen(write, "wb") as out:
+            out.write(payload)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)                                 # no atexit handlers, no parent's cleanup
+
+
+def _pickled_error(exc: BaseException) -> bytes:
+    tb = traceback.format_exc()
+    try:
+        return pickle.dumps((False, exc, tb))
+    except Exception:   # noqa: BLE001 - an exception that does not pickle still says what happened
+        return pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}"), tb))

@@ -1,0 +1,137 @@
+"""deckc.forked: writers in forked processes, a value handed over later, failures brought home."""
+import os
+import signal
+
+import pytest
+
+from deckc import forked
+from deckc.forked import Cancelled, Later, start
+
+MODES = ["fork", "thread"]
+
+
+@pytest.fixture(params=MODES)
+def mode(request, monkeypatch):
+    if request.param == "fork" and not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    if request.param == "thread":
+        monkeypatch.setenv("DECKC_NO_FORK", "1")
+    else:
+        monkeypatch.delenv("DECKC_NO_FORK", raising=False)
+    return request.param
+
+
+class Unpicklable(Exception):
+    def __init__(self, msg):
+        super().__init__(msg)
+        self.handle = lambda: None      # lambdas do not pickle
+
+
+def add(a, b):
+    return a + b
+
+
+def pid_of_caller():
+    return os.getpid()
+
+
+def wait_then(later, suffix):
+    return later.get() + suffix
+
+
+def boom():
+    raise ValueError("bad value 42")
+
+
+def boom_unpicklable():
+    raise Unpicklable("cannot travel")
+
+
+def test_result_comes_back(mode):
+    assert start(add, 2, 3).result() == 5
+    assert start(add, [1], [2]).result() == [1, 2]
+
+
+def test_fork_runs_elsewhere_thread_runs_here(mode):
+    pid = start(pid_of_caller).result()
+    assert (pid != os.getpid()) == (mode == "fork")
+
+
+def test_exception_is_raised_in_the_caller_with_its_traceback(mode):
+    with pytest.raises(ValueError, match="bad value 42") as info:
+        start(boom).result()
+    if mode == "fork":
+        assert any("boom" in note for note in getattr(info.value, "__notes__", []))
+
+
+def test_an_exception_that_does_not_pickle_still_says_what_happened(mode):
+    with pytest.raises(Exception, match="cannot travel"):
+        start(boom_unpicklable).result()
+
+
+def test_later_value_reaches_every_child_started_before_it(mode):
+    later = Later()
+    handles = [start(wait_then, later, f"-{i}") for i in range(3)]
+    big = "x" * 300_000                 # larger than a pipe's buffer: set() must not block
+    later.set(big)
+    assert [h.result() for h in handles] == [big + f"-{i}" for i in range(3)]
+
+
+def test_cancel_stops_waiting_children(mode):
+    later = Later()
+    handle = start(wait_then, later, "!")
+    later.cancel()
+    with pytest.raises(Cancelled):
+        handle.result()
+
+
+def suicide():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_child_that_dies_without_a_result_is_an_error(monkeypatch):
+    monkeypatch.delenv("DECKC_NO_FORK", raising=False)
+    with pytest.raises(RuntimeError, match="killed by signal 9"):
+        start(suicide).result()
+
+
+def test_forking_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv("DECKC_NO_FORK", "1")
+    assert not forked.forking()
+
+
+def fail_early(later):
+    raise TypeError("failed before the value came")
+
+
+def first_three(later):
+    return later.get()[:3]
+
+
+def test_a_child_that_died_before_the_value_does_not_stop_the_others(mode):
+    later = Later()
+    handles = [start(fail_early, later), start(first_three, later), start(fail_early, later)]
+    handles[0].stop()                   # surely dead before set(): writing to it must not raise
+    later.set("abcdef" * 50_000)
+    with pytest.raises(TypeError, match="failed before"):
+        handles[0].result()
+    assert handles[1].result() == "abc"
+    with pytest.raises(TypeError):
+        handles[2].result()
+
+
+def sleep_then(later):
+    import time
+    time.sleep(30)
+    return later.get()
+
+
+def test_stop_with_kill_ends_a_child_at_once(monkeypatch):
+    import time
+    monkeypatch.delenv("DECKC_NO_FORK", raising=False)
+    later = Later()
+    handle = start(sleep_then, later)
+    t0 = time.perf_counter()
+    later.cancel()
+    handle.stop(kill=True)
+    assert time.perf_counter() - t0 < 5
