@@ -5,6 +5,7 @@ Parsed into spans once; both writers turn spans into real runs (not literal aste
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 class MarkupError(ValueError):
@@ -23,6 +24,7 @@ class Span:
 _MARKERS = (("**", "bold"), ("==", "highlight"), ("*", "italic"))
 
 
+@lru_cache(maxsize=4096)      # the loader checks each text, the layout parses it again (spans are immutable)
 def parse_markup(text: str) -> tuple[Span, ...]:
     spans: list[Span] = []
     state = {"bold": False, "italic": False, "highlight": False}

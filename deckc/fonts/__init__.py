@@ -132,6 +132,9 @@ _EMOJI_PRESENTATION_RANGES = (
     (0x1FA80, 0x1FA88), (0x1FA90, 0x1FABD), (0x1FABF, 0x1FAC5),
     (0x1FACE, 0x1FADB), (0x1FAE0, 0x1FAE8), (0x1FAF0, 0x1FAF8),
 )
+# missing() asks the big CJK font last: text without CJK never reads its cmap
+_BY_SIZE = tuple(sorted(FONT_FILES, key=lambda name: name == CJK))
+
 EMOJI_PRESENTATION = frozenset(
     cp for lo, hi in _EMOJI_PRESENTATION_RANGES for cp in range(lo, hi + 1))
 
@@ -163,6 +166,15 @@ class Style:
     mono: bool = False
 
 
+class _Coverage(dict):
+    """font name -> frozenset of the code points it has, read from the font's cmap on first lookup."""
+
+    def __missing__(self, name: str) -> frozenset[int]:
+        from .cmap import coverage
+        cover = self[name] = coverage(FONT_DIR / FONT_FILES[name])
+        return cover
+
+
 class FontBook:
     """Registry of the shipped fonts; see the module docstring for the rules.
 
@@ -176,24 +188,21 @@ class FontBook:
         self._fonts = None            # name -> reportlab TTFont
         self._cover = None            # name -> frozenset of code points
         self._widths = None           # name -> (charWidths dict, defaultWidth)
-        self._all = None              # union of coverage
         self._metrics = None          # name -> (ascent, descent, lineGap) per 1000 em
         self._segments_cached = lru_cache(maxsize=65536)(self._segments)
         self._units_cached = lru_cache(maxsize=65536)(self._units)
 
     # -- registration -------------------------------------------------------
     def _ensure(self):
-        """Coverage of every font (cheap: read from the cmap tables); metrics load on first use."""
+        """Set up the lazy tables: a font's coverage (its cmap) and metrics are read when first asked
+        for, so text the primary faces cover never reads the 3.4 MB CJK font."""
         if self._cover is not None:
             return
         with self._lock:
             if self._cover is not None:
                 return
-            from .cmap import coverage
-            cover = {name: coverage(FONT_DIR / filename) for name, filename in FONT_FILES.items()}
             self._fonts, self._widths, self._metrics = {}, {}, {}
-            self._all = frozenset().union(*cover.values())
-            self._cover = cover
+            self._cover = _Coverage()
 
     def _load(self, name: str) -> None:
         """Read font `name`'s widths and line metrics from its tables (once). No reportlab: measuring
@@ -384,7 +393,8 @@ class FontBook:
             if ch in seen:
                 continue
             seen.add(ch)
-            if ord(ch) not in self._all and not _is_ignorable(ch):
+            cp = ord(ch)
+            if not _is_ignorable(ch) and not any(cp in self._cover[name] for name in _BY_SIZE):
                 out.append(ch)
         return out
 
