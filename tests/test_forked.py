@@ -135,3 +135,51 @@ def test_stop_with_kill_ends_a_child_at_once(monkeypatch):
     later.cancel()
     handle.stop(kill=True)
     assert time.perf_counter() - t0 < 5
+
+
+# -- in a build ---------------------------------------------------------------------------------
+
+def no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_a_build_that_fails_to_load_leaves_no_writer_processes(tmp_path, monkeypatch):
+    from conftest import copy_course
+
+    from deckc.build import build_lesson
+
+    monkeypatch.delenv("DECKC_NO_FORK", raising=False)
+    course = copy_course(tmp_path)
+    spec = next((course / "lesson").glob("*.yaml"))
+    spec.write_text(spec.read_text(encoding="utf-8").replace("lesson:", "lesson:\n  minuts: 9", 1),
+                    encoding="utf-8")
+    result = build_lesson(spec, tmp_path / "out", ["pptx", "pdf", "charts"], force=True)
+    assert any("minuts" in p.message for p in result.problems)
+    assert not result.built
+    assert not list((tmp_path / "out").glob("**/*.pptx"))
+    assert no_children_left()
+
+
+def test_a_writer_that_fails_in_its_process_fails_the_build_with_its_error(tmp_path, monkeypatch):
+    import dataclasses
+
+    from conftest import copy_course
+
+    from deckc import writers
+    from deckc.build import build_lesson
+
+    def broken(ctx):
+        raise RuntimeError("the pdf writer broke")
+
+    monkeypatch.delenv("DECKC_NO_FORK", raising=False)
+    monkeypatch.setitem(writers.WRITERS, "pdf", dataclasses.replace(writers.WRITERS["pdf"], write=broken))
+    course = copy_course(tmp_path)
+    spec = next((course / "lesson").glob("*.yaml"))
+    with pytest.raises(RuntimeError, match="the pdf writer broke"):
+        build_lesson(spec, tmp_path / "out", ["pptx", "pdf", "charts"], force=True)
+    assert no_children_left()
+    assert not list((tmp_path / "out").glob(".deckc-stage-*"))     # the staging folder is gone
