@@ -187,6 +187,18 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
     return result
 
 
+def prepare_writers(formats) -> None:
+    """Import, in this process, what builds of `formats` need, so that writer processes forked from
+    it later start ready: for a process that builds many times (deckc watch, a module's workers)."""
+    import_module("deckc.charts")
+    import_module("deckc.layout.slides")
+    from .writers import WRITERS
+
+    for name in formats:
+        if WRITERS[name].prepare is not None:
+            WRITERS[name].prepare()
+
+
 class _WriterRun:
     """The writers of one build, each in its own forked process (deckc/forked.py), so they run on
     separate cores instead of taking turns on one interpreter's GIL.

@@ -163,7 +163,11 @@ def run_builds(specs, out: Path, formats, force=False, jobs=0, quiet=False):
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     results = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(specs))) as pool:
+    from .build import prepare_writers
+
+    # each worker imports the writers' libraries once, not once per lesson
+    with ProcessPoolExecutor(max_workers=min(jobs, len(specs)), initializer=prepare_writers,
+                             initargs=(list(formats),)) as pool:
         futures = {pool.submit(_build_one, spec, out, formats, force): spec for spec in specs}
         with click.progressbar(length=len(specs), label=f"building {len(specs)} lessons on {min(jobs, len(specs))} "
                                f"workers", file=sys.stderr, show_eta=True, show_pos=True) as bar:
@@ -270,11 +274,9 @@ def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds
             e.show()
 
     rebuild()
-    from .writers import WRITERS
+    from .build import prepare_writers
 
-    for name in formats:        # once here: every rebuild's writer processes start with their libraries
-        if WRITERS[name].prepare is not None:
-            WRITERS[name].prepare()
+    prepare_writers(formats)    # once here: every rebuild's writer processes start with their libraries
     before = _snapshot(path)
     click.echo(f"watching {rel(path)} and exercises/ (Ctrl-C to stop)", err=True)
     builds = 0
