@@ -2,11 +2,14 @@
 
 Only generate_release runs nbgrader, in a subprocess (``python -m nbgrader``, cwd = the course
 folder): deckc never imports nbgrader (~3.5 s), and nbgrader's global state stays out of the
-calling process.
+calling process. build_course usually does its work natively instead (release.py), which
+is_own_config lets it check: deckc's config changes nothing generate_assignment does but the
+course id.
 """
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +78,16 @@ def write_config(course_dir: Path, lesson_id: str, timeout: int = DEFAULT_TIMEOU
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def is_own_config(course_dir: Path, lesson_id: str) -> bool:
+    """Whether course_dir/nbgrader_config.py is exactly what write_config writes for lesson_id."""
+    path = Path(course_dir) / "nbgrader_config.py"
+    if not path.is_file():
+        return False
+    text = path.read_text(encoding="utf-8")
+    timeout = re.search(r"^c\.Execute\.timeout = (\d+)$", text, re.M)
+    return bool(timeout) and text == CONFIG_TEMPLATE.format(lesson_id=lesson_id, timeout=int(timeout.group(1)))
 
 
 # `python -m nbgrader`, minus 1.7 s of start-up: jsonschema builds an RFC 3987 grammar at import

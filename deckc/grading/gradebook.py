@@ -15,36 +15,22 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import os
-import re
 
 import nbgrader.api as _api
 from nbgrader.api import Gradebook, MissingEntry  # noqa: F401 - re-exported
 
+from ..exercises import nbgrader_info
+
 
 @functools.lru_cache(maxsize=1)
 def _alembic_head() -> str:
-    """nbgrader's schema revision, read from its alembic scripts.
+    """nbgrader's schema revision, read from its alembic scripts (exercises.nbgrader_info).
 
     nbgrader stamps every new gradebook with it, and finds it by running the `alembic heads`
     command in a subprocess: 3.4 s here, for each new database (deckc makes one per run, the
-    workers' template). The head is the revision no other revision names as its parent.
+    workers' template). Only if the scripts are ambiguous does nbgrader's own way run.
     """
-    versions = os.path.join(os.path.dirname(_api.__file__), "alembic", "versions")
-    revisions, parents = set(), set()
-    for name in os.listdir(versions):
-        if name.endswith(".py"):
-            text = open(os.path.join(versions, name), encoding="utf-8").read()
-            rev = re.search(r"^revision\s*=\s*['\"]([0-9a-f]+)['\"]", text, re.M)
-            down = re.search(r"^down_revision\s*=\s*['\"]([0-9a-f]+)['\"]", text, re.M)
-            if rev:
-                revisions.add(rev.group(1))
-            if down:
-                parents.add(down.group(1))
-    heads = revisions - parents
-    if len(heads) != 1:
-        return _slow_alembic_head()
-    return heads.pop()
+    return nbgrader_info.alembic_head() or _slow_alembic_head()
 
 
 _slow_alembic_head = _api.get_alembic_version

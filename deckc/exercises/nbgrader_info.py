@@ -1,0 +1,101 @@
+"""What deckc needs to know about the installed nbgrader, without importing it.
+
+Importing nbgrader costs 1.4 s (SQLAlchemy, tornado, jupyter_server ...); these facts come from
+its files instead:
+
+- :func:`version`: the installed version (package metadata);
+- :func:`package_dir`: its folder (``importlib.util.find_spec`` finds it without running it);
+- :func:`alembic_head`: the schema revision nbgrader stamps new gradebooks with;
+- :func:`metadata_schema`: the JSON schema of nbgrader's cell metadata (``nbgraderformat/v3.json``);
+- :func:`extra_config_files`: config files nbgrader would load besides a course's own
+  ``nbgrader_config.py`` (user- or system-wide settings deckc does not know about).
+"""
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import importlib.util
+import json
+import os
+import re
+from pathlib import Path
+
+_REVISION = re.compile(r"^revision\s*=\s*['\"]([0-9a-f]+)['\"]", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*['\"]([0-9a-f]+)['\"]", re.M)
+
+
+def version() -> str | None:
+    try:
+        return importlib.metadata.version("nbgrader")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def package_dir() -> Path | None:
+    spec = importlib.util.find_spec("nbgrader")  # a top-level name: finds, does not import
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+@functools.lru_cache(maxsize=1)
+def alembic_head() -> str | None:
+    """nbgrader's schema revision, read from its alembic scripts; None if that is ambiguous.
+
+    nbgrader finds it by running the `alembic heads` command in a subprocess (3.4 s here, for
+    each new gradebook). The head is the revision no other revision names as its parent.
+    """
+    folder = package_dir()
+    versions = folder / "alembic" / "versions" if folder else None
+    if versions is None or not versions.is_dir():
+        return None
+    revisions, parents = set(), set()
+    for path in sorted(versions.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        rev, down = _REVISION.search(text), _DOWN_REVISION.search(text)
+        if rev:
+            revisions.add(rev.group(1))
+        if down:
+            parents.add(down.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+@functools.lru_cache(maxsize=1)
+def metadata_schema() -> dict | None:
+    """nbgrader's cell metadata schema (version 3), as its CheckCellMetadata validates with."""
+    folder = package_dir()
+    path = folder / "nbgraderformat" / "v3.json" if folder else None
+    if path is None or not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+CONFIG_NAMES = ("jupyter_config", "nbgrader_config")
+
+
+def extra_config_files(course_dir: Path) -> list[Path]:
+    """Config files `nbgrader` (run as course.nbgrader runs it) would load besides our own.
+
+    nbgrader loads jupyter_config and nbgrader_config (.py and .json) from every Jupyter config
+    folder, then nbgrader_config from the course folder (the cwd). deckc writes only
+    course_dir/nbgrader_config.py; anything else may change what generate_assignment does.
+    """
+    from jupyter_core import paths
+
+    saved = os.environ.get("JUPYTER_PLATFORM_DIRS")
+    os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")  # what course.nbgrader sets for nbgrader
+    try:
+        folders = [paths.jupyter_config_dir(), *paths.jupyter_config_path()]
+    finally:
+        if saved is None:
+            os.environ.pop("JUPYTER_PLATFORM_DIRS", None)
+    found = []
+    for folder in [*folders, str(course_dir)]:
+        for name in CONFIG_NAMES:
+            for ext in (".py", ".json"):
+                path = Path(folder) / (name + ext)
+                if path.exists() and path != Path(course_dir) / "nbgrader_config.py":
+                    found.append(path)
+    return sorted(set(found))
