@@ -114,6 +114,18 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, 
     Builds are incremental: an output whose inputs (spec, exercises/, deckc itself)
     did not change is skipped; --force rebuilds everything. A folder of lessons builds
     in parallel; one failing lesson does not stop the others (exit code at the end).
+    Each lesson's writers run side by side in their own processes.
+
+    course/release/ and the gradebook rows are made exactly as nbgrader's
+    generate_assignment makes them, without running nbgrader; where deckc cannot be
+    sure of the same result (another nbgrader version, a changed config, submissions
+    in the gradebook) it runs nbgrader itself.
+
+    \b
+    Environment:
+      SOURCE_DATE_EPOCH         the date embedded in outputs (default 2024-01-01)
+      DECKC_NBGRADER_RELEASE=1  always run nbgrader's generate_assignment
+      DECKC_NO_FORK=1           writers in threads instead of processes
 
     \b
     Examples:

@@ -95,3 +95,4 @@ def test_the_course_folder_keeps_submissions_across_rebuilds(tmp_path):
     manifest = json.loads((out / LESSON / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["course"] == "course" and manifest["assignment"] == LESSON
     assert manifest["notebooks"] == ["rnn_step.ipynb", "attention.ipynb", "quick_check.ipynb"]
+    assert manifest["release"] == "native"      # deckc's own config, a gradebook without submissions

@@ -87,10 +87,15 @@ def _exercises(ctx: BuildContext) -> list[Output]:
     return write_course(ctx)
 
 
+def _prepare_exercises() -> None:
+    from .exercises import prepare_course
+    prepare_course()
+
+
 WRITERS: dict[str, Writer] = {w.name: w for w in (
     Writer("pptx", "editable 16:9 PowerPoint deck with notes and native charts", _pptx, prepare=_prepare_pptx),
     Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf, prepare=_prepare_pdf),
     Writer("charts", "each chart's data as CSV in charts/", _charts),
     Writer("exercises", "nbgrader course folder (source/, release/, gradebook) in course/", _exercises,
-           needs_plan=False),
+           needs_plan=False, prepare=_prepare_exercises),
 )}

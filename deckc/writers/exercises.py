@@ -1,12 +1,14 @@
 """The nbgrader course writer: the lesson's exercises and quiz as an nbgrader course folder.
 
 The course folder is also where graders work (submitted/, autograded/, feedback/ and the
-gradebook), so a rebuild carries those over: the gradebook is copied in before nbgrader
-updates it, and the graders' folders move into the new course folder when it is swapped in.
+gradebook), so a rebuild carries those over: the gradebook is copied in before the release
+updates it (as nbgrader's generate_assignment would), and the graders' folders move into the
+new course folder when it is swapped in.
 """
 from __future__ import annotations
 
 import shutil
+from importlib import import_module
 
 from . import BuildContext, Output
 
@@ -33,4 +35,9 @@ def write_course(ctx: BuildContext) -> list[Output]:
     info = build_course(lesson.meta.id, list(lesson.meta.exercises), lesson.root / "exercises", stage, quiz_data)
     return [Output("exercises", COURSE, is_dir=True, keep=GRADER_STATE, extra={
         "course": COURSE, "assignment": info["assignment"], "notebooks": list(info["notebooks"]),
-        "points": info.get("points")})]
+        "points": info.get("points"), "release": info.get("release")})]
+
+
+def prepare_course() -> None:
+    """What the course writer imports (nbformat, jsonschema), done while the lesson loads."""
+    import_module("deckc.exercises.release")
