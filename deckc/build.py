@@ -170,9 +170,9 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
         _chmod_like_mkdir(stage)
         ctx = BuildContext(lesson=lesson, deck=None, stage=stage, out_dir=out_dir, version=__version__,
                            date=build_date())
-        run.loaded.set(ctx)
+        run.context_loaded(ctx)
         ctx.deck, warnings = plan_deck(lesson, display_path(spec))
-        run.planned.set(ctx)
+        run.context_planned(ctx)
         outputs = run.outputs()
         result.problems += warnings
         _carry_over(out_dir, stage, outputs)
@@ -203,25 +203,40 @@ class _WriterRun:
     """The writers of one build, each in its own forked process (deckc/forked.py), so they run on
     separate cores instead of taking turns on one interpreter's GIL.
 
-    They start before the lesson is loaded and run their `prepare` step (importing python-pptx,
-    reportlab, nbformat) while this process loads and lays out. Then each gets the build context
+    A writer with a `prepare` step (importing python-pptx, nbformat) starts before the lesson is
+    loaded and prepares while this process loads and lays out; then it gets the build context
     when it is ready: writers that draw the plan once the layout is done (`planned`), the others
-    (the course) as soon as the lesson is loaded (`loaded`). Each writer writes only its own
-    files, so the result does not depend on the order they finish in."""
+    (the course) as soon as the lesson is loaded (`loaded`). A writer without one starts when its
+    context exists (fork hands it over), so it does not compete for the cores before it can work.
+    Each writer writes only its own files, so the result does not depend on the order they finish in."""
 
     def __init__(self, writers):
-        from .forked import Later, start
+        from .forked import Later
 
         self.writers = writers
         self.loaded, self.planned = Later(), Later()
-        self.running = {w.name: start(_write, w, self.planned if w.needs_plan else self.loaded)
-                        for w in writers}
+        self.running = {}
+        self._start(w for w in writers if w.prepare is not None)
+
+    def _start(self, writers) -> None:
+        from .forked import start
+
+        for w in writers:
+            self.running[w.name] = start(_write, w, self.planned if w.needs_plan else self.loaded)
+
+    def context_loaded(self, ctx) -> None:
+        self.loaded.set(ctx)
+        self._start(w for w in self.writers if w.prepare is None and not w.needs_plan)
+
+    def context_planned(self, ctx) -> None:
+        self.planned.set(ctx)
+        self._start(w for w in self.writers if w.prepare is None and w.needs_plan)
 
     def outputs(self) -> list:
         """Every writer's outputs, in registry order; the first failure (in that order) is raised
         once all writers have stopped."""
         results = {}
-        for name, handle in self.running.items():
+        for name, handle in list(self.running.items()):
             try:
                 results[name] = handle.result()
             except Exception as exc:   # noqa: BLE001 - raised below, once every writer has stopped
@@ -237,8 +252,9 @@ class _WriterRun:
         self.loaded.cancel()
         self.planned.cancel()
         for w in self.writers:
-            later = self.planned if w.needs_plan else self.loaded
-            self.running[w.name].stop(kill=not later.sent)
+            if w.name in self.running:
+                later = self.planned if w.needs_plan else self.loaded
+                self.running[w.name].stop(kill=not later.sent)
 
 
 def _write(writer, later):

@@ -9,6 +9,7 @@ DECKC_NO_FORK is set, threads run the functions instead: slower, same results.
 """
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import sys
@@ -121,11 +122,17 @@ class _Thread:
 
 class _Child:
     def __init__(self, fn, args):
-        channels = [(a, a._channel()) for a in args if isinstance(a, Later)]
+        # a Later already set reaches the child in its copy of memory; the others through a pipe
+        channels = [(a, a._channel()) for a in args if isinstance(a, Later) and not a.sent]
         read, write = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
+        # The child's garbage collector leaves the objects it inherits alone: a collection would
+        # touch every one of them and copy the parent's whole heap page by page (copy-on-write).
+        gc.freeze()
         pid = os.fork()
+        if pid:
+            gc.unfreeze()
         if pid == 0:                                   # the child: run, report, leave at once
             os.close(read)
             for later in list(_OPEN):                  # the parent's ends of every pipe: only the parent

@@ -77,6 +77,14 @@ def test_later_value_reaches_every_child_started_before_it(mode):
     assert [h.result() for h in handles] == [big + f"-{i}" for i in range(3)]
 
 
+def test_a_child_started_after_the_value_was_set_gets_it_too(mode):
+    later = Later()
+    early = start(wait_then, later, "-early")
+    later.set("v")
+    late = start(wait_then, later, "-late")          # no pipe: the value is in its copy of memory
+    assert (early.result(), late.result()) == ("v-early", "v-late")
+
+
 def test_cancel_stops_waiting_children(mode):
     later = Later()
     handle = start(wait_then, later, "!")

@@ -57,13 +57,6 @@ def _prepare_pptx() -> None:
     import_module("deckc.writers.pptx_charts")      # python-pptx and lxml: the costly imports
 
 
-def _prepare_pdf() -> None:
-    from ..fonts import SANS, font_book
-
-    import_module("reportlab.pdfgen.canvas")
-    font_book().font(SANS)          # parsed and registered with reportlab: every page uses it
-
-
 def _pdf(ctx: BuildContext) -> list[Output]:
     from .pdf import write_pdf
 
@@ -94,7 +87,7 @@ def _prepare_exercises() -> None:
 
 WRITERS: dict[str, Writer] = {w.name: w for w in (
     Writer("pptx", "editable 16:9 PowerPoint deck with notes and native charts", _pptx, prepare=_prepare_pptx),
-    Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf, prepare=_prepare_pdf),
+    Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf),
     Writer("charts", "each chart's data as CSV in charts/", _charts),
     Writer("exercises", "nbgrader course folder (source/, release/, gradebook) in course/", _exercises,
            needs_plan=False, prepare=_prepare_exercises),
