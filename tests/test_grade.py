@@ -50,6 +50,23 @@ def _rows(course: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
+def test_a_course_without_its_gradebook_is_graded_from_a_native_release(tmp_path, monkeypatch):
+    """The gradebook gone, deckc grade makes the assignment's definitions as generate_assignment
+    would (natively, with deckc's own config) in a scratch copy, then grades."""
+    import deckc.exercises.release as release
+
+    def no_nbgrader(*args):
+        raise AssertionError("the native release should have made the definitions")
+
+    monkeypatch.setattr(release, "generate_release", no_nbgrader)
+    course = new_course(tmp_path / "course")
+    handed_in = submit(course, "ann", "reference")
+    (course / "gradebook.db").unlink()
+    result = grade(course, "--jobs", "1", "--timeout", TIMEOUT, "--no-feedback")
+    assert result.exit_code == 0, result.output
+    assert observed(scores(course)["ann"]) == expected_parts(handed_in, set())
+
+
 # --------------------------------------------------------------------------- parallel == serial
 
 

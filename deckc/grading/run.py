@@ -203,7 +203,8 @@ def prepare_gradebook(course: Path, assignment: str, db_url: str, course_id: str
 
 def _definitions_source(course, assignment, db_url, course_id, scratch) -> str:
     """A gradebook that defines the assignment: the course's own SQLite one if it does, else
-    one made by nbgrader's generate_assignment in a scratch copy of the course."""
+    one made as nbgrader's generate_assignment makes it (deckc.exercises.release: natively when
+    it can be sure of the same result) in a scratch copy of the course."""
     from . import gradebook as gbmod
 
     local = course / "gradebook.db"
@@ -212,15 +213,19 @@ def _definitions_source(course, assignment, db_url, course_id, scratch) -> str:
         with gbmod.open_gradebook(local_url, course_id) as gb:
             if gbmod.has_assignment(gb, assignment):
                 return local_url
-    from ..exercises.course import nbgrader
+    from ..exercises.course import is_own_config, nbgrader
+    from ..exercises.release import make_release
 
     copy = scratch / "generate"
     shutil.copytree(course / "source" / assignment, copy / "source" / assignment)
+    url = "sqlite:///" + str(copy / "gradebook.db")
     if (course / "nbgrader_config.py").is_file():
         shutil.copy2(course / "nbgrader_config.py", copy / "nbgrader_config.py")
-    url = "sqlite:///" + str(copy / "gradebook.db")
-    nbgrader(copy, "generate_assignment", assignment, "--force", f"--CourseDirectory.root={copy}",
-             f"--CourseDirectory.db_url={url}")
+    if is_own_config(copy, assignment):
+        make_release(copy, assignment)     # deckc's config: root and gradebook are the copy's own
+    else:
+        nbgrader(copy, "generate_assignment", assignment, "--force", f"--CourseDirectory.root={copy}",
+                 f"--CourseDirectory.db_url={url}")
     return url
 
 
