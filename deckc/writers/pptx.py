@@ -9,7 +9,6 @@ XML tweaks live in pptx_xml.
 """
 from __future__ import annotations
 
-import io
 from datetime import datetime, timezone
 
 from ..layout.plan import Arrow, ChartBox, DeckPlan, Shape, SlidePlan, TableBox, TextBox
@@ -92,9 +91,7 @@ def write_pptx(deck: DeckPlan, version: str, date: datetime) -> bytes:
         _fill_slide(slide, sp)
         slide.notes_slide.notes_text_frame.text = sp.notes
     _set_properties(prs, deck, version, date)
-    buf = io.BytesIO()
-    prs.save(buf)
-    return pptx_xml.normalize_package(buf.getvalue(), date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return pptx_xml.save_reproducible(prs, date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def _set_properties(prs, deck: DeckPlan, version: str, date: datetime) -> None:

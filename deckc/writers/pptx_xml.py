@@ -88,14 +88,41 @@ def _rezip(data: bytes, iso: str, rewrite=None) -> bytes:
     return out.getvalue()
 
 
-def normalize_package(data: bytes, iso_date: str) -> bytes:
-    """Make a saved .pptx byte-reproducible, including the .xlsx workbooks embedded in charts."""
-    def rewrite(name: str, body: bytes) -> bytes:
-        if name.startswith("ppt/embeddings/") and name.endswith(".xlsx"):
-            return _rezip(body, iso_date)
-        return body
+class _ReproducibleZip:
+    """Stands in for python-pptx's zip writer (its _PhysPkgWriter interface: write(pack_uri, blob)):
+    fixed entry times and permissions, fixed core dates, embedded workbooks made reproducible."""
 
-    return _rezip(data, iso_date, rewrite)
+    def __init__(self, iso_date: str):
+        self.iso = iso_date
+        self.buf = io.BytesIO()
+        self.zip = zipfile.ZipFile(self.buf, "w", zipfile.ZIP_DEFLATED)
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        name = pack_uri.membername
+        if name.endswith("docProps/core.xml"):
+            blob = _fix_core_dates(blob, self.iso)
+        elif name.startswith("ppt/embeddings/") and name.endswith(".xlsx"):
+            blob = _rezip(blob, self.iso)
+        zi = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        zi.external_attr = 0o600 << 16
+        self.zip.writestr(zi, blob, compresslevel=6)
+
+
+def save_reproducible(prs, iso_date: str) -> bytes:
+    """prs.save() as bytes that two builds of the same spec reproduce exactly: fixed entry times
+    and document dates, in one pass (saving and then rewriting the zip cost twice the zip work).
+    Goes through python-pptx's PackageWriter steps, so parts, order and content types are its own."""
+    from pptx.opc.serialized import PackageWriter
+
+    package = prs.part.package
+    writer = PackageWriter(None, package._rels, tuple(package.iter_parts()))
+    sink = _ReproducibleZip(iso_date)
+    writer._write_content_types_stream(sink)
+    writer._write_pkg_rels(sink)
+    writer._write_parts(sink)
+    sink.zip.close()
+    return sink.buf.getvalue()
 
 
 # -- charts (used by deckc.writers.pptx_charts) ------------------------------------------------
