@@ -4,8 +4,8 @@ The writers of one build are CPU-bound Python: in threads they take turns on the
 child starts with everything the parent has already imported and loaded, so writers run side
 by side on separate cores. A child can start before all its inputs exist: an argument that is
 a :class:`Later` is a value the parent sends when it has it (the layout plan), so a writer
-imports its libraries while the parent lays out. Where fork is missing (Windows) or
-DECKC_NO_FORK is set, threads run the functions instead: slower, same results.
+imports its libraries while the parent lays out. Off Linux, or with DECKC_NO_FORK set, threads
+run the functions instead: slower, same results.
 """
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ _OPEN: "weakref.WeakSet[Later]" = weakref.WeakSet()    # Laters with pipes to ch
 
 
 def forking() -> bool:
-    return hasattr(os, "fork") and not os.environ.get("DECKC_NO_FORK")
+    # Linux only: on macOS a process that has loaded system frameworks (numpy's Accelerate) may
+    # hang or crash after fork, which is why Python itself defaults to spawn there.
+    return sys.platform.startswith("linux") and not os.environ.get("DECKC_NO_FORK")
 
 
 class Cancelled(Exception):
