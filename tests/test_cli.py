@@ -380,3 +380,20 @@ def test_check_on_edited_seed_exits_0_or_2_with_located_messages(fuzz_course, da
         *problems, summary = err.strip().splitlines()
         assert re.fullmatch(r"\d+ errors? found\.?.*", summary), summary
         assert problems and all(LOCATED.match(p) and "edited.yaml:" in p for p in problems), problems
+
+
+def test_full_builds_into_two_folders_are_byte_identical(tmp_path):
+    """Every output of every format, the nbgrader course's notebooks included, whatever the folder,
+    the course copy and the time; the gradebook is nbgrader's state (random row ids), not an output."""
+    import time
+
+    trees = []
+    for name in ("first", "second"):
+        course = copy_course(tmp_path / name)
+        code, _, err = run("build", course / "lesson" / SPEC_NAME, "-o", course / "build-out")
+        assert code == 0, err
+        trees.append({rel: digest for rel, digest in tree(course / "build-out").items()
+                      if not rel.endswith("gradebook.db")})
+        time.sleep(1.1)             # zip entry times and dates would differ by a second
+    assert trees[0] == trees[1]
+    assert any(rel.endswith("release/the-sequence-problem/attention.ipynb") for rel in trees[0])
