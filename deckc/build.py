@@ -151,9 +151,9 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
 
     # Writers start now, in their own processes, and import their libraries while this one loads
     # and lays out the lesson (see _WriterRun).
-    run = _WriterRun([WRITERS[name] for name in stale])
-    stage = None
+    run = stage = None
     try:
+        run = _WriterRun([WRITERS[name] for name in stale])
         loaded = load_lesson(spec)
         result.problems = list(loaded.problems)
         if loaded.lesson is None:
@@ -181,7 +181,8 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
         _swap_in(stage, out_dir)
         result.built = list(stale)
     finally:
-        run.stop()                                   # no writer outlives the build or its staging folder
+        if run is not None:
+            run.stop()                               # no writer outlives the build or its staging folder
         if stage is not None:
             shutil.rmtree(stage, ignore_errors=True)     # after the swap, this is the previous folder
     return result
@@ -203,11 +204,12 @@ class _WriterRun:
     """The writers of one build, each in its own forked process (deckc/forked.py), so they run on
     separate cores instead of taking turns on one interpreter's GIL.
 
-    A writer with a `prepare` step (importing python-pptx, nbformat) starts before the lesson is
-    loaded and prepares while this process loads and lays out; then it gets the build context
-    when it is ready: writers that draw the plan once the layout is done (`planned`), the others
-    (the course) as soon as the lesson is loaded (`loaded`). A writer without one starts when its
-    context exists (fork hands it over), so it does not compete for the cores before it can work.
+    An `early` writer (python-pptx's and nbformat's imports are long) starts before the lesson is
+    loaded and runs its `prepare` step while this process loads and lays out; then it gets the
+    build context when it is ready: writers that draw the plan once the layout is done
+    (`planned`), the others (the course) as soon as the lesson is loaded (`loaded`). The other
+    writers start when their context exists (fork hands it over), so they do not compete for the
+    cores before they can work.
     Each writer writes only its own files, so the result does not depend on the order they finish in."""
 
     def __init__(self, writers):
@@ -216,7 +218,11 @@ class _WriterRun:
         self.writers = writers
         self.loaded, self.planned = Later(), Later()
         self.running = {}
-        self._start(w for w in writers if w.prepare is not None)
+        try:
+            self._start(w for w in writers if w.early)
+        except BaseException:
+            self.stop()                  # the writers that did start
+            raise
 
     def _start(self, writers) -> None:
         from .forked import start
@@ -226,11 +232,11 @@ class _WriterRun:
 
     def context_loaded(self, ctx) -> None:
         self.loaded.set(ctx)
-        self._start(w for w in self.writers if w.prepare is None and not w.needs_plan)
+        self._start(w for w in self.writers if not w.early and not w.needs_plan)
 
     def context_planned(self, ctx) -> None:
         self.planned.set(ctx)
-        self._start(w for w in self.writers if w.prepare is None and w.needs_plan)
+        self._start(w for w in self.writers if not w.early and w.needs_plan)
 
     def outputs(self) -> list:
         """Every writer's outputs, in registry order; the first failure (in that order) is raised

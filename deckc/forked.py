@@ -20,12 +20,13 @@ import weakref
 __all__ = ["start", "Later", "Cancelled"]
 
 _OPEN: "weakref.WeakSet[Later]" = weakref.WeakSet()    # Laters with pipes to children
+_UNSET = object()
 
 
 def forking() -> bool:
     # Linux only: on macOS a process that has loaded system frameworks (numpy's Accelerate) may
     # hang or crash after fork, which is why Python itself defaults to spawn there.
-    return sys.platform.startswith("linux") and not os.environ.get("DECKC_NO_FORK")
+    return sys.platform.startswith("linux") and os.environ.get("DECKC_NO_FORK", "") in ("", "0")
 
 
 class Cancelled(Exception):
@@ -42,7 +43,7 @@ class Later:
     def __init__(self):
         self._writers: list[int] = []      # parent: one pipe per child
         self._event = threading.Event()    # child (or thread mode): the value has arrived
-        self._value = None
+        self._value = _UNSET
         self._data = b""
         self.sent = False                  # parent: set() was called
 
@@ -54,17 +55,21 @@ class Later:
         return read, write
 
     def set(self, value) -> None:
+        """Send the value to every child waiting for it. If it cannot be sent (it does not pickle,
+        Ctrl-C), the pipes stay open for cancel(), which closes them."""
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if self._writers else b""
         self._value, self.sent = value, True
         writers, self._writers = self._writers, []
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if writers else b""
-        for fd in writers:
-            try:
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(fd, view):]
-            except BrokenPipeError:
-                pass                       # that child has died; its result() says why
-            finally:
+        try:
+            for fd in writers:
+                try:
+                    view = memoryview(payload)
+                    while view:
+                        view = view[os.write(fd, view):]
+                except BrokenPipeError:
+                    pass                   # that child has died; its result() says why
+        finally:
+            for fd in writers:
                 os.close(fd)
         self._event.set()
 
@@ -88,7 +93,7 @@ class Later:
         self._event.wait()
         if self._data:
             self._value, self._data = pickle.loads(self._data), b""
-        elif self._value is None:
+        elif self._value is _UNSET:
             raise Cancelled()
         return self._value
 
@@ -125,16 +130,29 @@ class _Thread:
 class _Child:
     def __init__(self, fn, args):
         # a Later already set reaches the child in its copy of memory; the others through a pipe
-        channels = [(a, a._channel()) for a in args if isinstance(a, Later) and not a.sent]
-        read, write = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        # The child's garbage collector leaves the objects it inherits alone: a collection would
-        # touch every one of them and copy the parent's whole heap page by page (copy-on-write).
-        gc.freeze()
-        pid = os.fork()
-        if pid:
+        channels = []
+        read = write = None
+        try:
+            for a in args:
+                if isinstance(a, Later) and not a.sent:
+                    channels.append((a, a._channel()))
+            read, write = os.pipe()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            # The child's garbage collector leaves the objects it inherits alone: a collection would
+            # touch every one of them and copy the parent's whole heap page by page (copy-on-write).
+            gc.freeze()
+            pid = os.fork()
+        except BaseException:
+            for later, (r, w) in channels:       # this child never started: undo its pipes
+                later._writers.remove(w)
+                os.close(r)
+                os.close(w)
+            for fd in (read, write):
+                if fd is not None:
+                    os.close(fd)
             gc.unfreeze()
+            raise
         if pid == 0:                                   # the child: run, report, leave at once
             os.close(read)
             for later in list(_OPEN):                  # the parent's ends of every pipe: only the parent
@@ -144,6 +162,7 @@ class _Child:
             for later, (r, _w) in channels:
                 later._bind(r)
             _run_child(fn, args, write)
+        gc.unfreeze()
         os.close(write)
         for _, (r, _w) in channels:
             os.close(r)
@@ -165,15 +184,11 @@ class _Child:
 
     def result(self):
         if self._outcome is None:
-            with os.fdopen(self._read, "rb") as src:   # read all first: a full pipe would block the child
-                data = src.read()
-            _, status = os.waitpid(self._pid, 0)
-            if not data:
-                why = (f"was killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
-                       else f"exited with status {os.waitstatus_to_exitcode(status)}")
-                self._outcome = (False, RuntimeError(f"a writer process {why} without a result"), "")
-            else:
-                self._outcome = pickle.loads(data)
+            try:
+                self._outcome = self._collect()
+            except BaseException:     # Ctrl-C while waiting: the child is reaped all the same
+                self._outcome = (False, RuntimeError("waiting for a writer process was interrupted"), "")
+                raise
         ok, value, *tb = self._outcome
         if ok:
             return value
@@ -181,6 +196,35 @@ class _Child:
             value.add_note("In the writer process:\n" + tb[0].rstrip())
             value._deckc_noted = True
         raise value
+
+    def _collect(self):
+        """Read the child's report and reap it. The pipe is closed and the child reaped whatever
+        happens (an interrupted read ends the child and is not retried on a closed or reused
+        descriptor); a report that cannot be read still becomes an outcome."""
+        data, status, done = b"", 0, False
+        try:
+            with os.fdopen(self._read, "rb") as src:   # read all first: a full pipe would block the child
+                data = src.read()
+            done = True
+        finally:
+            self._read = None
+            if not done:                  # interrupted (Ctrl-C): the build is over, so is the writer
+                try:
+                    os.kill(self._pid, 9)
+                except ProcessLookupError:
+                    pass
+            try:
+                _, status = os.waitpid(self._pid, 0)
+            except ChildProcessError:
+                pass
+        if data:
+            try:
+                return pickle.loads(data)
+            except Exception as exc:   # noqa: BLE001 - say what happened instead
+                return (False, RuntimeError(f"a writer process's report could not be read: {exc!r}"), "")
+        why = (f"was killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+               else f"exited with status {os.waitstatus_to_exitcode(status)}")
+        return (False, RuntimeError(f"a writer process {why} without a result"), "")
 
 
 def _run_child(fn, args, write: int):
@@ -200,8 +244,12 @@ def _run_child(fn, args, write: int):
 
 
 def _pickled_error(exc: BaseException) -> bytes:
+    """The exception for the parent; one that does not survive a pickle round trip (an unpicklable
+    attribute, an __init__ with other arguments) still says what happened, as a RuntimeError."""
     tb = traceback.format_exc()
     try:
-        return pickle.dumps((False, exc, tb))
-    except Exception:   # noqa: BLE001 - an exception that does not pickle still says what happened
+        payload = pickle.dumps((False, exc, tb))
+        pickle.loads(payload)
+        return payload
+    except Exception:   # noqa: BLE001
         return pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}"), tb))

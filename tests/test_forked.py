@@ -149,6 +149,60 @@ def test_stop_with_kill_ends_a_child_at_once(monkeypatch):
     assert time.perf_counter() - t0 < 5
 
 
+class TwoArgs(Exception):
+    def __init__(self, what, why):
+        super().__init__(f"{what}: {why}")
+
+
+def boom_two_args():
+    raise TwoArgs("pdf", "broke in a way that does not unpickle")
+
+
+def test_an_exception_that_does_not_unpickle_still_says_what_happened(mode):
+    with pytest.raises(Exception, match="broke in a way that does not unpickle"):
+        start(boom_two_args).result()
+
+
+@linux_only
+def test_a_value_that_cannot_be_sent_fails_set_and_cancel_still_frees_the_children(monkeypatch):
+    monkeypatch.delenv("DECKC_NO_FORK", raising=False)
+    later = Later()
+    handle = start(wait_then, later, "!")
+    with pytest.raises(Exception):
+        later.set(lambda: None)           # does not pickle
+    later.cancel()
+    with pytest.raises(Cancelled):
+        handle.result()
+
+
+class Interrupt(Exception):
+    pass
+
+
+@linux_only
+def test_an_interrupted_wait_still_reaps_the_child(monkeypatch):
+    monkeypatch.delenv("DECKC_NO_FORK", raising=False)
+    later = Later()
+    handle = start(sleep_then, later)
+
+    def interrupt(signum, frame):
+        raise Interrupt()
+
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(Interrupt):
+            handle.result()                # Ctrl-C while waiting, as it were
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    later.cancel()
+    handle.stop(kill=True)
+    assert no_children_left()
+    with pytest.raises(RuntimeError, match="interrupted"):
+        handle.result()
+
+
 # -- in a build ---------------------------------------------------------------------------------
 
 def no_children_left() -> bool:

@@ -51,6 +51,10 @@ from .steps import run
 
 log = logging.getLogger(__name__)
 
+
+class Unexpected(NotNative):
+    """The native steps failed on a notebook in a way no rule foresaw (nbgrader may refuse it too)."""
+
 FORCE_NBGRADER = "DECKC_NBGRADER_RELEASE"
 PERMISSIONS = 0o644  # GenerateAssignment.permissions: 644 unless CourseDirectory.groupshared
 # CourseDirectory.ignore, plus the notebooks, which are converted rather than copied.
@@ -309,7 +313,7 @@ def release_notebook(path: str, assignment: str) -> tuple[str, dict]:
         nb, resources = run(RELEASE_STEPS, nb, {"nbgrader": {"notebook": name, "assignment": assignment}})
         nbformat.validate(nb, relax_add_props=True)  # nbconvert validates after each preprocessor
     except (KeyError, TypeError, ValueError, AttributeError, nbformat.ValidationError) as e:
-        raise NotNative(f"{name}: {type(e).__name__}: {e}") from e
+        raise Unexpected(f"{name}: {type(e).__name__}: {e}") from e
     except NotNative as e:
         raise NotNative(f"{name}: {e}") from e
     text = nbformat.writes(nb, version=4)
@@ -345,6 +349,10 @@ def make_release(course_dir: Path, assignment: str) -> dict:
     if reason is None:
         try:
             return native_release(course_dir, assignment)
+        except Unexpected as e:          # a notebook the steps did not expect: say so, nbgrader decides
+            reason = str(e)
+            log.warning("release of %s: the native steps failed (%s); running nbgrader's generate_assignment",
+                        assignment, reason)
         except NotNative as e:
             reason = str(e)
         except sqlite3.DatabaseError as e:  # rolled back: nbgrader gets the gradebook as it was

@@ -7,7 +7,7 @@
   `hhea`), as reportlab computes them, so measuring text imports no reportlab; only the PDF
   writer registers fonts with it.
 
-Only the table directory and the tables named are read: milliseconds.
+Only the table directory and the tables named are parsed: milliseconds (the file is read whole).
 """
 from __future__ import annotations
 
@@ -65,8 +65,8 @@ def _tables(data: bytes) -> dict[bytes, int]:
 
 
 def _char_to_glyph(data: bytes, tables: dict[bytes, int]) -> dict[int, int]:
-    """The Unicode cmap (format 12, else format 4); 0xA0 drawn as the space when the font lacks it,
-    as reportlab does."""
+    """The Unicode cmap (format 12, else format 4). As reportlab: NO-BREAK SPACE always gets the
+    space's glyph, and the space NO-BREAK SPACE's when the font has no space."""
     cmap_off = tables.get(b"cmap")
     if cmap_off is None:
         return {}
@@ -80,6 +80,8 @@ def _char_to_glyph(data: bytes, tables: dict[bytes, int]) -> dict[int, int]:
             glyphs = parse(data, found[key])
             if 0x20 in glyphs:
                 glyphs[0xA0] = glyphs[0x20]
+            elif 0xA0 in glyphs:
+                glyphs[0x20] = glyphs[0xA0]
             return glyphs
     return {}
 

@@ -42,7 +42,8 @@ class Writer:
     help: str
     write: Callable[[BuildContext], list[Output]]
     needs_plan: bool = True     # False: may start before the layout plan exists (runs alongside it)
-    prepare: Callable[[], None] | None = None   # work that needs no plan (imports), done during the layout
+    prepare: Callable[[], None] | None = None   # work that needs no context (imports), done before writing
+    early: bool = False         # start (and prepare) while the lesson loads and is laid out
 
 
 def _pptx(ctx: BuildContext) -> list[Output]:
@@ -55,6 +56,13 @@ def _pptx(ctx: BuildContext) -> list[Output]:
 
 def _prepare_pptx() -> None:
     import_module("deckc.writers.pptx_charts")      # python-pptx and lxml: the costly imports
+
+
+def _prepare_pdf() -> None:
+    from ..fonts import SANS, font_book
+
+    import_module("reportlab.pdfgen.canvas")
+    font_book().font(SANS)          # parsed and registered with reportlab: every page uses it
 
 
 def _pdf(ctx: BuildContext) -> list[Output]:
@@ -86,9 +94,10 @@ def _prepare_exercises() -> None:
 
 
 WRITERS: dict[str, Writer] = {w.name: w for w in (
-    Writer("pptx", "editable 16:9 PowerPoint deck with notes and native charts", _pptx, prepare=_prepare_pptx),
-    Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf),
+    Writer("pptx", "editable 16:9 PowerPoint deck with notes and native charts", _pptx, prepare=_prepare_pptx,
+           early=True),
+    Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf, prepare=_prepare_pdf),
     Writer("charts", "each chart's data as CSV in charts/", _charts),
     Writer("exercises", "nbgrader course folder (source/, release/, gradebook) in course/", _exercises,
-           needs_plan=False, prepare=_prepare_exercises),
+           needs_plan=False, prepare=_prepare_exercises, early=True),
 )}

@@ -51,9 +51,10 @@ def centipoints(pt: float) -> int:
 # -- escaping -----------------------------------------------------------------------------------
 
 # XML 1.0 has no C0 controls but tab, LF and CR. In text, python-pptx writes them as "_xHHHH_"
-# (what PowerPoint reads back as the character); in attributes they are dropped.
+# (what PowerPoint reads back as the character); in attributes they are dropped. A raw CR in text
+# would be read back as LF (XML end-of-line handling), so it is escaped the same way.
 _CTRL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_TEXT_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_TEXT_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "_x000D_"})
 _ATTR_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                            "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
@@ -163,7 +164,7 @@ def _corner(radius: float, w: float, h: float) -> float:
 
 def text_box(el: TextBox, shape_id: int) -> str:
     geom = (el.x, el.y, el.w, el.h)
-    descr = el.alt or _plain(el)
+    descr = el.alt or el.text
     if el.fill or el.border:
         pad = el.pad
         if el.radius:
@@ -181,7 +182,7 @@ def text_box(el: TextBox, shape_id: int) -> str:
 
 def title(el: TextBox, shape_id: int) -> str:
     """The slide's title placeholder (PowerPoint's outline and screen readers read it as the title)."""
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt or _plain(el))}'
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt or el.text)}'
             f'<p:cNvSpPr><a:spLocks noGrp="1"/></p:cNvSpPr><p:nvPr><p:ph type="title"/></p:nvPr></p:nvSpPr>'
             f'<p:spPr>{xfrm(el.x, el.y, el.w, el.h)}</p:spPr>{text_body(el.paras, el.pad, el.valign)}</p:sp>')
 
@@ -250,10 +251,6 @@ def table(el: TableBox, shape_id: int) -> str:
             f'{xfrm(el.x, el.y, el.w, el.h, tag="p:xfrm")}<a:graphic><a:graphicData uri="{TABLE_URI}">'
             f'<a:tbl><a:tblPr firstRow="1"><a:tableStyleId>{TABLE_STYLE}</a:tableStyleId></a:tblPr>'
             f'<a:tblGrid>{grid}</a:tblGrid>{"".join(rows)}</a:tbl></a:graphicData></a:graphic></p:graphicFrame>')
-
-
-def _plain(el: TextBox) -> str:
-    return el.text
 
 
 # -- heatmaps: a group of cells, labels and a colour-scale legend --------------------------------

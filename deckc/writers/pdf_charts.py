@@ -37,9 +37,9 @@ class Pen:
         return 1
 
     def line(self, x1, y1, x2, y2, color: str, width: float) -> None:
-        self._stroke(color, width)
-        self.c.line(x1, y1, x2, y2)
-        self._grow(x1, y1, x2, y2)
+        if self._stroke(color, width):
+            self.c.line(x1, y1, x2, y2)
+            self._grow(x1, y1, x2, y2)
 
     def rect(self, x, y, w, h, fill: str | None, stroke: str | None = None, width: float = 0.0) -> None:
         if fill:

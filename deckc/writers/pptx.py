@@ -29,19 +29,16 @@ _DRAW = {TextBox: drawingml.text_box, Shape: drawingml.shape, Arrow: drawingml.a
 
 def _fill_slide(slide, sp: SlidePlan) -> None:
     """Add the plan's elements in order (draw order = reading order). Runs of shapes are parsed
-    as one XML fragment; a native chart is added by python-pptx where it falls in the order."""
+    as one XML fragment; a chart is added by pptx_charts where it falls in the order."""
+    import itertools
+
     from pptx.oxml import parse_xml
+
+    from .pptx_charts import add_chart
 
     tree = slide.shapes._spTree
     placeholder = next((e for e in tree.iterchildren() if e.xpath("./p:nvSpPr/p:nvPr/p:ph[@type='title']")), None)
-    next_id = [max(int(i) for i in tree.xpath("//@id")) + 1]
-
-    def ids():
-        while True:
-            next_id[0] += 1
-            yield next_id[0] - 1
-
-    new_ids = ids()
+    ids = itertools.count(_max_id(tree) + 1)
     pending: list[str] = []
 
     def flush():
@@ -61,18 +58,18 @@ def _fill_slide(slide, sp: SlidePlan) -> None:
             tree.remove(placeholder)
             titled = True
         elif isinstance(el, ChartBox):
-            if el.data.plot == "heatmap":
-                pending.append(drawingml.heatmap(el, new_ids))
-            else:
-                flush()
-                from .pptx_charts import add_chart
-                frame = add_chart(slide, el)
-                next_id[0] = frame.shape_id + 1
+            flush()
+            add_chart(slide, el)                      # numbers its shapes after the tree's highest id
+            ids = itertools.count(_max_id(tree) + 1)
         else:
-            pending.append(_DRAW[type(el)](el, next(new_ids)))
+            pending.append(_DRAW[type(el)](el, next(ids)))
     flush()
     if not titled and placeholder is not None:
         tree.remove(placeholder)          # no empty "Click to add title"
+
+
+def _max_id(tree) -> int:
+    return max(int(i) for i in tree.xpath("//@id"))
 
 
 def write_pptx(deck: DeckPlan, version: str, date: datetime) -> bytes:

@@ -215,10 +215,3 @@ def set_chart_area_plain(chart) -> None:
     for old in plot_area.findall(qn("c:spPr")):
         plot_area.remove(old)
     _insert_before(plot_area, _no_fill_sppr(), ("c:extLst",))
-
-
-def get_alt_text(shape) -> str | None:
-    """descr of a shape's own cNvPr (p:nvGraphicFramePr/p:cNvPr for a chart, p:nvGrpSpPr/p:cNvPr for a group)."""
-    c_nv_pr = shape._element.xpath("./*[1]/p:cNvPr")
-    return c_nv_pr[0].get("descr") if c_nv_pr else None
-
