@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -133,6 +134,7 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, 
       deckc build lesson/the-sequence-problem.yaml -o /tmp/out --format pptx,pdf
       deckc build --strict
     """
+    _EXIT["fast"] = True      # see run(): a build leaves nothing for interpreter teardown to do
     results = run_builds(_specs(path), out, formats, force=force, jobs=jobs, quiet=quiet)
     _report(results, strict, "a lesson with errors is not built and its previous outputs stay as they were")
 
@@ -316,6 +318,33 @@ def _register_grading() -> None:
 
 
 _register_grading()
+
+
+_EXIT = {"fast": False}
+
+
+def run() -> None:
+    """The console script: main(), then, after a build, leave without tearing the interpreter down.
+
+    Freeing every object of a process that is about to end costs ~40 ms, 6 % of a cold build. A
+    build has closed its files and reaped its writer processes by the time it returns, so after
+    flushing the output, os._exit loses nothing. Other commands exit the usual way."""
+    try:
+        main()
+    except SystemExit as e:
+        if not _EXIT["fast"]:
+            raise
+        code = e.code
+        if isinstance(code, str):
+            print(code, file=sys.stderr)
+            code = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code or 0)
+    if _EXIT["fast"]:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def main(argv=None) -> None:
