@@ -26,8 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "the-sequence-problem"
-PEAK_RSS = ("import resource, runpy, sys; sys.argv = ['deckc'] + sys.argv[1:]\n"
-            "try:\n    runpy.run_module('deckc', run_name='__main__')\n"
+PEAK_RSS = ("import resource, sys\n"
+            "from deckc.cli import main\n"          # main, not the console script: it would os._exit
+            "try:\n    main(sys.argv[1:])\n"
             "except SystemExit:\n    pass\n"
             "r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             "c = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
