@@ -143,9 +143,7 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
     if not stale:
         return result          # nothing to do: no parsing, no layout, no heavy imports
 
-    # Imported before the writers fork, since they unpickle the lesson and the plan into these
-    # types: imported here once, not once per writer (numpy comes with the charts).
-    import_module("deckc.charts")
+    _import_model_types()
     from .layout.slides import plan_deck
     from .writers import WRITERS, BuildContext
 
@@ -188,11 +186,17 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
     return result
 
 
+def _import_model_types() -> None:
+    """Imported before writers fork, since they unpickle the lesson and the plan into these types:
+    imported once in the parent, not once per writer (numpy comes with the charts)."""
+    import_module("deckc.charts")
+    import_module("deckc.layout.slides")
+
+
 def prepare_writers(formats) -> None:
     """Import, in this process, what builds of `formats` need, so that writer processes forked from
     it later start ready: for a process that builds many times (deckc watch, a module's workers)."""
-    import_module("deckc.charts")
-    import_module("deckc.layout.slides")
+    _import_model_types()
     from .writers import WRITERS
 
     for name in formats:

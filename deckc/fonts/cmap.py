@@ -7,11 +7,12 @@
   `hhea`), as reportlab computes them, so measuring text imports no reportlab; only the PDF
   writer registers fonts with it.
 
-Only the table directory and the tables named are parsed: milliseconds (the file is read whole).
+Only the table directory and the tables named are parsed, once per font: milliseconds.
 """
 from __future__ import annotations
 
 import struct
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -86,10 +87,17 @@ def _char_to_glyph(data: bytes, tables: dict[bytes, int]) -> dict[int, int]:
     return {}
 
 
+@lru_cache(maxsize=16)
+def _font(path: Path) -> tuple[bytes, dict[bytes, int], dict[int, int]]:
+    """(file bytes, table offsets, cmap) of a font, read and parsed once for coverage and metrics."""
+    data = Path(path).read_bytes()
+    tables = _tables(data)
+    return data, tables, _char_to_glyph(data, tables)
+
+
 def coverage(path: Path) -> frozenset[int]:
     """Code points that map to a real glyph (not .notdef) in the font's Unicode cmap."""
-    data = Path(path).read_bytes()
-    return frozenset(cp for cp, glyph in _char_to_glyph(data, _tables(data)).items() if glyph)
+    return frozenset(cp for cp, glyph in _font(Path(path))[2].items() if glyph)
 
 
 def metrics(path: Path) -> tuple[dict[int, float], float, tuple[float, float, float]]:
@@ -98,8 +106,7 @@ def metrics(path: Path) -> tuple[dict[int, float], float, tuple[float, float, fl
     widths maps each code point with a glyph to that glyph's advance; anything else is drawn
     as glyph 0 (.notdef) and has the default width. Same numbers as reportlab's TTFontFace
     charWidths / defaultWidth (tests/test_fonts.py compares them)."""
-    data = Path(path).read_bytes()
-    tables = _tables(data)
+    data, tables, cmap = _font(Path(path))
     units_per_em, = struct.unpack_from(">H", data, tables[b"head"] + 18)
     asc, desc, gap = struct.unpack_from(">hhh", data, tables[b"hhea"] + 4)
     n_hmetrics, = struct.unpack_from(">H", data, tables[b"hhea"] + 34)
@@ -108,5 +115,5 @@ def metrics(path: Path) -> tuple[dict[int, float], float, tuple[float, float, fl
     if units_per_em != 1000:                  # reportlab: x * (1000 / unitsPerEm), exactly this float
         advances = [a * k for a in advances]
     last = advances[-1]                       # glyphs past numberOfHMetrics share the last advance
-    widths = {cp: (advances[g] if g < n_hmetrics else last) for cp, g in _char_to_glyph(data, tables).items() if g}
+    widths = {cp: (advances[g] if g < n_hmetrics else last) for cp, g in cmap.items() if g}
     return widths, advances[0], (asc * k, -desc * k, gap * k)

@@ -59,7 +59,8 @@ class Theme:
 DEFAULT_THEME = Theme()
 
 
-def _rgb(c: str) -> tuple[int, int, int]:
+def rgb(c: str) -> tuple[int, int, int]:
+    """'RRGGBB' -> (r, g, b), 0..255."""
     return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
 
 
@@ -67,7 +68,7 @@ def _rgb(c: str) -> tuple[int, int, int]:
 def mix(color: str, other: str, t: float) -> str:
     """`color` moved a fraction t (clamped to 0..1) towards `other`: fading without transparency."""
     t = min(1.0, max(0.0, t))
-    return "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(_rgb(color), _rgb(other)))
+    return "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(rgb(color), rgb(other)))
 
 
 @lru_cache(maxsize=1024)       # a heatmap asks once per cell, for a handful of colours
@@ -76,7 +77,7 @@ def luminance(c: str) -> float:
     def lin(v):
         v /= 255.0
         return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
-    r, g, b = (lin(v) for v in _rgb(c))
+    r, g, b = (lin(v) for v in rgb(c))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 

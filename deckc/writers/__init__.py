@@ -89,8 +89,7 @@ def _exercises(ctx: BuildContext) -> list[Output]:
 
 
 def _prepare_exercises() -> None:
-    from .exercises import prepare_course
-    prepare_course()
+    import_module("deckc.exercises.release")        # nbformat and jsonschema
 
 
 WRITERS: dict[str, Writer] = {w.name: w for w in (

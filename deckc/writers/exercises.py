@@ -8,7 +8,6 @@ new course folder when it is swapped in.
 from __future__ import annotations
 
 import shutil
-from importlib import import_module
 
 from . import BuildContext, Output
 
@@ -36,8 +35,3 @@ def write_course(ctx: BuildContext) -> list[Output]:
     return [Output("exercises", COURSE, is_dir=True, keep=GRADER_STATE, extra={
         "course": COURSE, "assignment": info["assignment"], "notebooks": list(info["notebooks"]),
         "points": info.get("points"), "release": info.get("release")})]
-
-
-def prepare_course() -> None:
-    """What the course writer imports (nbformat, jsonschema), done while the lesson loads."""
-    import_module("deckc.exercises.release")

@@ -11,10 +11,11 @@ import math
 from ..fonts import Style, font_book
 from ..layout.chart_plan import (AXIS, Cell, GAP_WIDTH, GRID, LINE_WIDTH, Label, MARKER_SIZE, SIN45, TICK, W_MAX,
                                  plan_heatmap, plan_xy)
+from ..layout.theme import rgb
 
 
 def _rgb(c: str) -> tuple[float, float, float]:
-    return int(c[0:2], 16) / 255, int(c[2:4], 16) / 255, int(c[4:6], 16) / 255
+    return tuple(v / 255 for v in rgb(c))
 
 
 class Pen:
