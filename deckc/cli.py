@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .diagnostics import SpecError
+from .errors import BuildError, DeckcError, SpecError
 
 DEFAULT_LESSONS = Path("lesson")
 DEFAULT_OUT = Path("build")
@@ -61,10 +61,10 @@ def _report(results, strict: bool, note: str = "") -> None:
     if errors:
         raise SpecError(errors, note)
     if failures:
-        raise click.ClickException(f"{len(failures)} lesson(s) failed to build")
+        raise BuildError(f"{len(failures)} lesson(s) failed to build")
     warnings = [p for p in problems if p.severity == "warning"]
     if strict and warnings:
-        raise click.ClickException(f"{len(warnings)} warning(s) and --strict is set")
+        raise DeckcError(f"{len(warnings)} warning(s) and --strict is set")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -284,7 +284,7 @@ def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds
         results = run_builds(_specs(path) if path.exists() else [], out, formats, jobs=1)
         try:
             _report(results, strict=False, note="fix it and save; still watching")
-        except click.ClickException as e:
+        except (click.ClickException, DeckcError) as e:
             e.show()
 
     rebuild()
@@ -353,7 +353,7 @@ def main(argv=None) -> None:
     debug = "--debug" in args
     try:
         cli.main(args=args, prog_name="deckc", standalone_mode=False)
-    except click.ClickException as e:
+    except (click.ClickException, DeckcError) as e:     # the core's errors are DeckcError, not click's
         e.show()
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:

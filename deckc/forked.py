@@ -17,6 +17,8 @@ import threading
 import traceback
 import weakref
 
+from .errors import Cancelled   # the value a child waited for will not come
+
 __all__ = ["start", "Later", "Cancelled"]
 
 _OPEN: "weakref.WeakSet[Later]" = weakref.WeakSet()    # Laters with pipes to children
@@ -27,10 +29,6 @@ def forking() -> bool:
     # Linux only: on macOS a process that has loaded system frameworks (numpy's Accelerate) may
     # hang or crash after fork, which is why Python itself defaults to spawn there.
     return sys.platform.startswith("linux") and os.environ.get("DECKC_NO_FORK", "") in ("", "0")
-
-
-class Cancelled(Exception):
-    """The value a child waited for will not come (the parent failed before it had it)."""
 
 
 class Later:
