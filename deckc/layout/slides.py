@@ -12,6 +12,7 @@ from .. import model as m
 from ..diagnostics import Diagnostic
 from ..markup import plain_text
 from .blocks import Ctx, stack
+from .chart_plan import with_geometry
 from .plan import DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
 from .text import make_para, paras_height, truncate_para
 from .theme import DEFAULT_THEME, SLIDE_H, SLIDE_W, Theme
@@ -81,6 +82,7 @@ class Planner:
             body = self._fit(sl, index, prefix, blocks)
             elements = [heading, *body, *self._footer(sl, index, prefix, n, total)]
             notes = self._notes(sl, variant)
+        elements = [with_geometry(el) for el in elements]      # boxes are final: charts get their drawing
         return SlidePlan(number=n, title=plain_text(title) if title else meta.title, elements=tuple(elements),
                          notes=notes, background=t.background)
 
