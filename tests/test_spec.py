@@ -341,6 +341,22 @@ def test_chart_kind_and_param_errors(course):
     assert len(loaded.errors) == 7
 
 
+def test_speaker_notes_are_plain_text(course):
+    """Notes go into the notes pane as typed: characters that would be markup elsewhere are kept."""
+    notes = "Say: 2 * 3 = 6, and *stress* the ==memory== part (an unpaired * too)."
+    t = ("lesson: {id: plain-notes, title: Notes, course: C, module: M, number: 1, of: 1, minutes: 5}\n"
+         "slides:\n"
+         f"  - {{kind: title, notes: '{notes}'}}\n"
+         f"  - {{title: One, notes: '{notes}', body: [Text with *italic*.]}}\n")
+    loaded = load(course, t)
+    assert loaded.errors == []
+    assert [sl.notes for sl in loaded.lesson.slides] == [notes, notes]
+    from deckc.layout.slides import plan_deck
+    assert [sp.notes for sp in plan_deck(loaded.lesson)[0].slides] == [notes, notes]
+    bad = t.replace("body: [Text with *italic*.]", "body: [Text with *italic.]")
+    assert [d.path for d in load(course, bad).errors] == ["slides[1].body[0]"]      # body text is still markup
+
+
 def test_chart_that_cannot_be_computed_is_a_located_error(course):
     """Each parameter valid, together not a chart (a query word not in the sentence): the resolve
     stage computes it once and the loader says where, as for any spec error."""
