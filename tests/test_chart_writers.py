@@ -15,7 +15,7 @@ from pptx.enum.shapes import MSO_SHAPE, MSO_SHAPE_TYPE
 from pptx.util import Pt
 
 from conftest import require_tool
-from deckc import pdf_fixes
+from deckc.fonts.canvas import new_canvas
 from deckc.charts import CHART_KINDS, compute_chart, load_reference
 from deckc.layout.plan import ChartBox
 from deckc.layout.theme import DEFAULT_THEME
@@ -68,7 +68,7 @@ def own_descr(shape):
 
 def pdf_bytes(els) -> bytes:
     buf = io.BytesIO()
-    c = pdf_fixes.new_canvas(buf, pagesize=(960, 540), pageCompression=0)
+    c = new_canvas(buf, pagesize=(960, 540), pageCompression=0)
     for el in els:
         draw_chart(PdfPage(c, 540), el)
         c.showPage()
@@ -281,7 +281,7 @@ def test_pdf_log_axis_ticks_are_powers_of_ten(data, tmp_path):
 @pytest.mark.parametrize("kind", KINDS)
 def test_pdf_drawing_stays_in_box(data, kind, w, h, fs):
     el = box(data[kind], w=w, h=h, fs=fs)
-    c = pdf_fixes.new_canvas(io.BytesIO(), pagesize=(960, 540))
+    c = new_canvas(io.BytesIO(), pagesize=(960, 540))
     x0, y0, x1, y1 = draw_chart(PdfPage(c, 540), el)
     assert x0 >= -0.01 and y0 >= -0.01 and x1 <= w + 0.01 and y1 <= h + 0.01, (x0, y0, x1, y1)
 
