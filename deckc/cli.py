@@ -1,13 +1,28 @@
-"""The `deckc` command line. Exit codes: 0 success, 2 usage or spec errors, 1 anything else."""
+"""The `deckc` command line. Exit codes: 0 success, 2 usage or spec errors, 1 anything else,
+130 / 143 after SIGINT (Ctrl-C) / SIGTERM ("Interrupted.", no traceback)."""
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
 
-import click
+
+def _interrupted_early(signum, _frame):
+    """Until main() runs (imports): nothing to clean up yet, so leave at once."""
+    os.write(2, b"Interrupted.\n")
+    os._exit(128 + signum)
+
+
+# Only in the console script (`deckc ...`, `python -m deckc`), never in a host that imports us.
+if (os.path.basename(sys.argv[0] if sys.argv else "") in ("deckc", "__main__.py")
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+    for _sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(_sig, _interrupted_early)
+
+import click  # noqa: E402 - after the handlers: Ctrl-C during this import is clean too
 
 from . import __version__
 from .diagnostics import SpecError
@@ -67,7 +82,35 @@ def _report(results, strict: bool, note: str = "") -> None:
         raise click.ClickException(f"{len(warnings)} warning(s) and --strict is set")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM reached the command: main() prints one line and exits 128 + signum.
+    A BaseException, and raised above the commands (DeckcGroup), so that neither click (which
+    turns KeyboardInterrupt into "Aborted.") nor an `except Exception` can take it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, delivered like Ctrl-C (so `finally` blocks and `except KeyboardInterrupt` run)."""
+
+    signum = signal.SIGTERM
+
+
+def _on_sigterm(signum, _frame):
+    raise _Terminated()
+
+
+class DeckcGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as e:
+            raise Interrupted(int(getattr(e, "signum", signal.SIGINT))) from None
+
+
+@click.group(cls=DeckcGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="deckc")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 def cli(debug: bool) -> None:
@@ -352,7 +395,15 @@ def main(argv=None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="deckc", standalone_mode=False)
+        if threading_main():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, _on_sigterm)
+        # standalone_mode=False makes click *return* the code of click.exceptions.Exit
+        code = cli.main(args=args, prog_name="deckc", standalone_mode=False)
+        if isinstance(code, int) and code != 0:
+            sys.exit(code)
+    except Interrupted as e:
+        _quiet_interrupted(e.signum)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
@@ -361,12 +412,27 @@ def main(argv=None) -> None:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as e:
+        _quiet_interrupted(int(getattr(e, "signum", signal.SIGINT)))
     except Exception as e:  # noqa: BLE001 - the one place that turns crashes into a message
         if debug:
             raise
         click.echo(f"deckc: internal error: {type(e).__name__}: {e}\nRerun with --debug to see the traceback.",
                    err=True)
         sys.exit(1)
+
+
+def threading_main() -> bool:
+    import threading
+    return threading.current_thread() is threading.main_thread()
+
+
+def _quiet_interrupted(signum: int) -> None:
+    """One line, exit 128 + signum; a second signal during the last words changes nothing."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, signal.SIG_IGN)
+        except ValueError:
+            pass
+    click.echo("Interrupted.", err=True)
+    sys.exit(128 + signum)
