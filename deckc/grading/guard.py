@@ -3,7 +3,7 @@
 - ``course_lock(course)``: one ``deckc grade`` per course at a time. The lock is an
   ``fcntl.flock`` on ``COURSE/.deckc-grade.lock``: the kernel drops it when the holder dies,
   however it dies, so a dead run's lock is never mistaken for a live one (no ages, no pids).
-- ``scratch_dir()``: a private scratch folder in TMPDIR whose ``lock`` file is held (flock)
+- ``scratch_dir()``: a private scratch folder in TMPDIR whose lock file is held (flock)
   while the run lives. Each new run first removes the scratch folders of dead runs (lock
   free), at once, and leaves live runs' alone.
 - ``signals_deferred()``: SIGINT/SIGTERM that arrive inside are acted on when it ends, so a
@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 SCRATCH_PREFIX = "deckc-grade-"
+SCRATCH_LOCK = ".deckc-grade-scratch.lock"     # only folders holding this are ours to remove
 LOCK_NAME = ".deckc-grade.lock"
 
 
@@ -67,18 +68,15 @@ def remove_dead_scratch(parent: Path | None = None) -> list[Path]:
         if not d.is_dir() or d.is_symlink() or d.name.endswith(".new"):
             continue
         try:
-            fd = os.open(d / "lock", os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
-        except FileNotFoundError:
-            fd = None          # every live run's folder has its lock from the start: dead
+            fd = os.open(d / SCRATCH_LOCK, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
         except OSError:
-            continue
+            continue           # not a scratch folder of deckc grade (each has its lock from the start)
         try:
-            if fd is None or _try_lock(fd):
+            if _try_lock(fd):
                 shutil.rmtree(d, ignore_errors=True)
                 removed.append(d)
         finally:
-            if fd is not None:
-                os.close(fd)
+            os.close(fd)
     return removed
 
 
@@ -92,7 +90,7 @@ def scratch_dir():
     tmp = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, suffix=".new"))
     fd = None
     try:
-        fd = os.open(tmp / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = os.open(tmp / SCRATCH_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
         final = tmp.with_name(tmp.name[:-len(".new")])
         os.rename(tmp, final)
