@@ -88,11 +88,6 @@ def cli(debug: bool) -> None:
       deckc grade build/<lesson>/course   autograde submissions in parallel
       deckc schema > lesson.schema.json
     """
-    ctx = click.get_current_context()
-    if ctx.invoked_subcommand == "grade":
-        from . import signals
-
-        signals.restore_defaults()     # deckc grade handles its signals itself
 
 
 # Options shared by `build` and `watch`.
@@ -308,7 +303,11 @@ def main(argv=None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="deckc", standalone_mode=False)
+        # standalone_mode=False makes click *return* the code of click.exceptions.Exit
+        # (`deckc grade` exits 1 that way when a student could not be graded)
+        code = cli.main(args=args, prog_name="deckc", standalone_mode=False)
+        if isinstance(code, int) and code != 0:
+            sys.exit(code)
     except (click.ClickException, DeckcError) as e:     # the core's errors are DeckcError, not click's
         e.show()
         sys.exit(e.exit_code)

@@ -176,7 +176,10 @@ def _quiz(title, notes, question, options, answer, explanation=None, answer_note
                        answer_notes=answer_notes)
 
 
-NOTES = Text(doc="Speaker notes: what to say on this slide.", max_len=8000)
+# Notes are plain text: PowerPoint's notes pane shows them as typed, so `2 * 3` or an unpaired
+# `*` is what the lecturer meant, not markup to reject.
+NOTES = Text(doc="Speaker notes: what to say on this slide (plain text, written as typed).", markup=False,
+             max_len=8000)
 
 SLIDE = Tagged(name="a slide", default="content", doc="A slide; `kind` picks its layout (default: content).", variants={
     "content": Obj(fields={
@@ -195,7 +198,8 @@ SLIDE = Tagged(name="a slide", default="content", doc="A slide; `kind` picks its
         "options": Field(Seq(item=Text(), min_items=2, max_items=6), required=True),
         "answer": Field(Enum(tuple(LETTERS), doc="Letter of the right option."), required=True),
         "explanation": Field(Text(doc="Why the answer is right; shown on the reveal slide.")),
-        "answer_notes": Field(Text(doc="Speaker notes for the reveal slide.", max_len=8000)),
+        "answer_notes": Field(Text(doc="Speaker notes for the reveal slide (plain text).", markup=False,
+                                   max_len=8000)),
     }, build=_quiz, name="a quiz slide", doc="A question slide, followed by a slide that reveals the answer."),
 })
 for _variant in SLIDE.variants.values():

@@ -1,5 +1,9 @@
 """Spec loader: find lesson files, read them, validate, and return typed Lessons.
 
+The stages: YAML with positions (yaml_source) -> the schema (lesson_schema) -> checks that span
+fields -> the resolve stage (deckc.resolve: chart data computed once) -> a Lesson the layout
+can plan without looking back. Every problem of every stage is located FILE:LINE:COL.
+
 Layout on disk (documented in the README):
     lesson/<lesson-id>.yaml          one file per lesson
     exercises/<exercise-id>/         exercises a lesson names by id
@@ -172,7 +176,22 @@ def load_lesson(path: Path) -> Loaded:
     lesson = m.Lesson(meta=value["lesson"], slides=tuple(value["slides"]), source=path.resolve(),
                       root=course_root(path))
     _cross_checks(lesson, root, ctx)
+    lesson = _resolve_charts(lesson, root, ctx)
     return Loaded(path, lesson if not diags.errors else None, diags.items)
+
+
+def _resolve_charts(lesson: m.Lesson, root: Node, ctx: Ctx) -> m.Lesson:
+    """The resolve stage (deckc.resolve): chart data computed once; what cannot be, located here."""
+    from ..resolve import resolve_charts
+
+    lesson, problems = resolve_charts(lesson)
+    for keys, message in problems:
+        ctx.error(_at(root, *keys), _field_path(keys), message)
+    return lesson
+
+
+def _field_path(keys) -> str:
+    return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
 
 
 def _at(root: Node, *keys) -> Node:
@@ -209,19 +228,6 @@ def _cross_checks(lesson: m.Lesson, root: Node, ctx: Ctx) -> None:
             _check_block(block, lesson, root, ctx, ("slides", si, "body", bi), f"{path}.body[{bi}]")
 
 
-def compute_chart_cached(kind: str, params: dict, reference):
-    """Chart data by (kind, params, reference): checking and planning compute each chart once."""
-    from ..charts import compute_chart
-
-    key = (kind, repr(sorted(params.items())), id(reference))
-    if key not in _CHART_CACHE:
-        _CHART_CACHE[key] = compute_chart(kind, dict(params), reference)
-    return _CHART_CACHE[key]
-
-
-_CHART_CACHE: dict = {}
-
-
 def _check_block(block, lesson, root, ctx, keys, path) -> None:
     if isinstance(block, m.Tokens):
         for role in ("focus", "target"):
@@ -234,31 +240,3 @@ def _check_block(block, lesson, root, ctx, keys, path) -> None:
             for bi, inner in enumerate(col.body):
                 _check_block(inner, lesson, root, ctx, keys + ("columns", ci, "body", bi),
                              f"{path}.columns[{ci}].body[{bi}]")
-    elif isinstance(block, m.Chart):
-        from ..charts import CHART_KINDS
-        from ..charts.reference import load_reference
-
-        needs = CHART_KINDS[block.kind].needs
-        if not needs:
-            return
-        node = _at(root, *keys, "chart", "kind")
-        if not lesson.meta.exercises:
-            ctx.error(node, f"{path}.chart.kind", f"chart '{block.kind}' computes with the reference "
-                      f"{', '.join(needs)}; list the exercises that define them in lesson.exercises")
-            return
-        try:
-            ref = load_reference(lesson.root / "exercises")
-        except Exception as e:  # a broken solution.py is the instructor's to fix; say where
-            ctx.error(node, f"{path}.chart.kind", f"cannot load the reference solutions: {e}")
-            return
-        missing = [n for n in needs if n not in ref or ref.source(n).parent.name not in lesson.meta.exercises]
-        if missing:
-            ctx.error(node, f"{path}.chart.kind", f"chart '{block.kind}' needs {', '.join(missing)}, "
-                      f"which no exercise in lesson.exercises defines")
-            return
-        # Parameters can be valid one by one and still not make a chart (sentences of different
-        # lengths, a query word that is not in the sentence): compute it now to say where.
-        try:
-            compute_chart_cached(block.kind, block.params, ref)
-        except ValueError as e:
-            ctx.error(_at(root, *keys, "chart"), f"{path}.chart", f"cannot compute this chart: {e}")
