@@ -85,7 +85,7 @@ def test_property_control_characters_anywhere_are_located(hostile_course, line, 
     key, value = lines[i].split(": ", 1)
     if "\\x7f" in bad:            # DEL is legal text; what follows it is what must be refused
         bad = "\\x0b"
-    lines[i] = f'{key}: "{before}{bad}{json.dumps(value.rstrip())[1:-1]}"\n'
+    lines[i] = f'{key}: "{before}{bad}{json.dumps(value.rstrip(), ensure_ascii=False)[1:-1]}"\n'
     spec = only_spec(hostile_course, "prop.yaml", "".join(lines))
     code, _, err = run("check", spec)
     assert code == 2, err
@@ -225,7 +225,7 @@ def test_a_second_build_waits_for_the_lesson_lock(tmp_path):
     course = copy_course(tmp_path)
     out = course / "out"
     out.mkdir()
-    lock = LessonLock(out, LESSON)
+    lock = LessonLock(out, LESSON).acquire()
     proc = subprocess.Popen(deckc_cmd() + ["build", "-o", "out", "-f", "charts"], cwd=course,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -375,17 +375,22 @@ def _check(trial: dict, sig: int, out: Path) -> None:
     assert not [n for n in _leftovers(out) if n.startswith(".deckc-stage-")], _leftovers(out)
 
 
-def _harness(tmp_path, trials: int, seed: int, watch: bool) -> None:
+def _harness(tmp_path, trials: int, seed: int, watch: bool, lessons: int = 1) -> None:
     rnd = random.Random(seed)
     course = copy_course(tmp_path)
     out = course / "build"
     spec = course / "lesson" / f"{LESSON}.yaml"
+    for i in range(1, lessons):       # more lessons: a folder built by parallel lesson processes
+        (course / "lesson" / f"l{i}.yaml").write_text(SEED.replace(f"  id: {LESSON}\n", f"  id: l{i}\n", 1),
+                                                     encoding="utf-8")
     argv = ["watch", "-f", "pptx,pdf,charts"] if watch else ["build", "--force", "-f", "pptx,pdf,charts,exercises"]
+    if lessons > 1:
+        argv += ["-j", "2"]
     if watch:
         assert subprocess.run(deckc_cmd() + ["build", "-q", "-f", "pptx,pdf,charts"], cwd=course).returncode == 0
     for _ in range(trials):
         sig = rnd.choice([signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
-        delay = rnd.choice([0.0, rnd.uniform(0.0, 0.2), rnd.uniform(0.0, 1.5)])
+        delay = rnd.choice([0.0, rnd.uniform(0.0, 0.2), rnd.uniform(0.0, 1.5 * lessons)])
         trial = _trial(course, argv, sig, delay, touch=spec if watch else None)
         _check(trial, sig, out)
         if sig == signal.SIGKILL:   # the next run removes the dead run's staging folder at once
@@ -406,6 +411,11 @@ def test_signals_at_random_moments_build(tmp_path):
 @pytest.mark.slow
 def test_signals_at_random_moments_build_many(tmp_path):
     _harness(tmp_path, trials=16, seed=1212, watch=False)
+
+
+@pytest.mark.slow
+def test_signals_at_random_moments_parallel_build(tmp_path):
+    _harness(tmp_path, trials=8, seed=3636, watch=False, lessons=3)
 
 
 @pytest.mark.slow
