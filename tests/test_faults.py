@@ -225,25 +225,26 @@ def test_a_second_build_waits_for_the_lesson_lock(tmp_path):
     course = copy_course(tmp_path)
     out = course / "out"
     out.mkdir()
-    lock = LessonLock(out, LESSON).acquire()
-    proc = subprocess.Popen(deckc_cmd() + ["build", "-o", "out", "-f", "charts"], cwd=course,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = LessonLock(out, LESSON).acquire()       # as a build or a watch rebuild holds it
+    log = tmp_path / "stderr.txt"
+    with open(log, "w") as err_file:
+        proc = subprocess.Popen(deckc_cmd() + ["build", "-o", "out", "-f", "charts"], cwd=course,
+                                stdout=subprocess.DEVNULL, stderr=err_file, text=True)
     try:
-        deadline = time.time() + 30
-        while time.time() < deadline and not (out / LESSON).exists() and proc.poll() is None:
-            time.sleep(0.2)
-            if len(list(out.iterdir())) > 1:
-                break
-        time.sleep(1.0)
+        deadline = time.time() + 60
+        while "waiting for another deckc run" not in log.read_text() and time.time() < deadline:
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.05)
+        time.sleep(0.5)
         assert proc.poll() is None, "the second run did not wait"
         assert not (out / LESSON).exists()
         assert not [p for p in out.iterdir() if p.name.startswith(".deckc-stage-")], "it wrote while waiting"
     finally:
         lock.release()
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err
-    assert f"waiting for another deckc run writing out/{LESSON}" in err
+    assert proc.wait(timeout=60) == 0, log.read_text()
+    assert f"waiting for another deckc run writing out/{LESSON} ..." in log.read_text()
     assert (out / LESSON / "charts").is_dir()
+    assert sorted(p.name for p in out.iterdir()) == [LESSON]
 
 
 def test_two_concurrent_builds_into_one_folder_both_succeed_consistently(tmp_path):
