@@ -1,6 +1,7 @@
 """Right-to-left text in the PDF: Arabic letters shaped and each wrapped line put in display order.
 
-The levels come from python-bidi (UAX #9); what is done here is what a layout must do itself:
+The shapes come from HarfBuzz (the font's own joining rules and ligatures, deckc.fonts.shaping)
+and the levels from python-bidi (UAX #9); what is done here is what a layout must do itself:
 reorder each wrapped line (L2) by clusters (a letter keeps its marks, an emoji its modifiers),
 keep every character's run (its style) through the reordering, and mirror (L4).
 """
@@ -8,86 +9,39 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
-from ..fonts import font_book
 from .linebreak import attaches
 from .plan import Run
 from .runs import line_text, merge
 
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
-_LAM, _TATWEEL, _ZWJ = "\u0644", "\u0640", "\u200d"
-
-
-@lru_cache(maxsize=1)
-def _arabic_forms() -> tuple[dict, dict]:
-    """({letter: {form: presentation char}}, {alef: (isolated, final) lam-alef ligature}) from the
-    Unicode decompositions of the presentation-form blocks; only forms a shipped font has."""
-    book = font_book()
-    forms: dict[str, dict[str, str]] = {}
-    lam_alef: dict[str, list] = {}
-    for cp in list(range(0xFB50, 0xFDFF)) + list(range(0xFE70, 0xFEFF)):
-        dec = unicodedata.decomposition(chr(cp)).split()
-        if len(dec) < 2 or dec[0] not in ("<isolated>", "<final>", "<initial>", "<medial>") or book.missing(chr(cp)):
-            continue
-        form, chars = dec[0][1:-1], [chr(int(h, 16)) for h in dec[1:]]
-        if len(chars) == 1 and _ARABIC.match(chars[0]) and unicodedata.category(chars[0]) == "Lo":
-            forms.setdefault(chars[0], {}).setdefault(form, chr(cp))
-        elif len(chars) == 2 and chars[0] == _LAM and chars[1] in "\u0622\u0623\u0625\u0627" \
-                and form in ("isolated", "final"):
-            lam_alef.setdefault(chars[1], {})[form] = chr(cp)
-    return forms, {k: (v["isolated"], v["final"]) for k, v in lam_alef.items() if len(v) == 2}
-
-
-def _joining(ch: str) -> str:
-    """Joining type: D (dual), R (right), C (join-causing), T (transparent) or U (none)."""
-    if ch in (_TATWEEL, _ZWJ):
-        return "C"
-    forms = _arabic_forms()[0].get(ch)
-    if forms:
-        if "initial" in forms or "medial" in forms:
-            return "D"
-        return "R" if "final" in forms else "U"
-    if unicodedata.category(ch) in ("Mn", "Me") or (unicodedata.category(ch) == "Cf" and ch != "\u200c"):
-        return "T"
-    return "U"
+_ZWJ = "\u200d"
+# What HarfBuzz shapes as one Arabic run: letters, marks, tatweel, presentation forms, ZWNJ/ZWJ.
+_ARABIC_RUN = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff\u200c\u200d]+")
 
 
 def shape_arabic(text: str) -> str:
-    """Arabic letters replaced by their contextual presentation forms (logical order kept)."""
+    """Arabic letters replaced by the characters of the contextual forms and ligatures the font
+    draws them with (logical order kept)."""
     if not _ARABIC.search(text):
         return text
     return "".join(c for c, _ in _shape(text))
 
 
 def _shape(text: str) -> list[tuple[str, int]]:
-    """(shaped character, index of its source character); lam + alef become one ligature."""
-    forms, lam_alef = _arabic_forms()
-    types = [_joining(c) for c in text]
+    """(character to draw, index of its source character) for a line, its Arabic runs shaped by
+    HarfBuzz with DejaVu Sans (which draws Arabic): joining forms from the font's init/medi/fina,
+    lam + alef as one ligature (rlig); the rest unchanged."""
+    from ..fonts import DEJAVU, FONT_DIR, FONT_FILES
+    from ..fonts.shaping import shape_to_chars
 
-    def neighbour(i, step):
-        j = i + step
-        while 0 <= j < len(text) and types[j] == "T":
-            j += step
-        return types[j] if 0 <= j < len(text) else "U"
-
-    out, i = [], 0
-    while i < len(text):
-        ch, t = text[i], types[i]
-        joins_prev = t in ("D", "R", "C") and neighbour(i, -1) in ("D", "C")
-        if ch == _LAM and i + 1 < len(text) and text[i + 1] in lam_alef:
-            out.append((lam_alef[text[i + 1]][1 if joins_prev else 0], i))
-            i += 2
-            continue
-        joins_next = t in ("D", "C") and neighbour(i, 1) in ("D", "R", "C")
-        f = forms.get(ch)
-        if f:
-            form = ("medial" if joins_next else "final") if joins_prev else ("initial" if joins_next else "isolated")
-            ch = f.get(form) or f.get("isolated") or ch
-        out.append((ch, i))
-        i += 1
-    return out
+    out, at = [], 0
+    for m in _ARABIC_RUN.finditer(text):
+        out += [(text[i], i) for i in range(at, m.start())]
+        out += [(c, m.start() + i) for c, i in shape_to_chars(FONT_DIR / FONT_FILES[DEJAVU], m.group(0))]
+        at = m.end()
+    return out + [(text[i], i) for i in range(at, len(text))]
 
 
 def rtl_paragraph(text: str) -> bool:

@@ -13,10 +13,10 @@ Scripts beyond Latin:
   the PPTX gets those, and PowerPoint/LibreOffice reorder themselves. A paragraph of
   right-to-left letters only (``Para.rtl``) is a right-to-left paragraph: right-aligned, its
   bullet on the right, marked rtl in the PPTX; mixed paragraphs are left to right.
-- Arabic letters are shaped (joined) the classic way: each letter is replaced by its isolated,
-  initial, medial or final presentation form (U+FB50-U+FEFF, which DejaVu Sans has), and lam +
-  alef by their mandatory ligature. Widths are measured on the shaped text. Without a shaping
-  engine, optional ligatures and mark positioning (harakat) are not done.
+- Arabic letters are shaped by HarfBuzz with DejaVu Sans's own rules (see .bidi): each letter
+  becomes the character of the contextual form the font chose (presentation forms, U+FB50-U+FEFF)
+  and lam + alef their ligature. Widths are measured on the shaped text. Marks (harakat) are drawn
+  at the mark glyphs' own place, not moved by the font's positioning rules.
 """
 from __future__ import annotations
 
