@@ -18,7 +18,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deckc.diagnostics import Diagnostic, SpecError
+from deckc.diagnostics import Diagnostic
+from deckc.errors import SpecError
 from deckc.markup import MarkupError, Span, parse_markup, plain_text
 from deckc.spec import yaml_source
 from deckc.spec.lesson_schema import json_schema

@@ -217,15 +217,30 @@ META = Obj(name="the lesson header", build=lambda exercises, **kw: m.Meta(exerci
     "author": Field(Text(markup=False)),
     "language": Field(Text(markup=False, max_len=20), default="en"),
     "exercises": Field(Seq(item=Slug(doc="An exercise folder under exercises/ (an id, not a path: a spec cannot "
-                                              "point outside the course)."), max_items=20,
+                                              "point outside the course)."), max_items=20, unique=True,
+                           noun="exercises",
                            doc="Exercises (by id) that make up this lesson's nbgrader assignment."),
                        default=list),
 })
 
 SPEC = Obj(name="a lesson spec", doc="A deckc lesson spec.", fields={
     "lesson": Field(META, required=True),
-    "slides": Field(Seq(item=SLIDE, min_items=1, max_items=200), required=True),
+    "slides": Field(Seq(item=SLIDE, min_items=1, max_items=200, noun="slides"), required=True),
 })
+
+
+def list_limits() -> dict[str, tuple[int, str]]:
+    """The schema's limits on the top-level lists, for the YAML loader to check while it reads
+    (so a spec of 40,000 slides is refused before they are built): {path: (most items, noun)}."""
+    out = {}
+    for name, fld in SPEC.fields.items():
+        schema = fld.schema
+        if isinstance(schema, Seq):
+            out[name] = (schema.max_items, schema.noun)
+        elif isinstance(schema, Obj):
+            out.update({f"{name}.{k}": (f.schema.max_items, f.schema.noun) for k, f in schema.fields.items()
+                        if isinstance(f.schema, Seq)})
+    return out
 
 
 def json_schema() -> dict:
