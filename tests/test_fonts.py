@@ -402,3 +402,37 @@ def test_a_sequence_the_font_lacks_is_named(book):
     fake = "😀\u200d😀"          # joined by ZWJ, but no emoji: Noto Emoji has no glyph for it
     assert book.sequences_drawn_apart(f"see {fake} and 👩\u200d💻") == [fake]
     assert book.width(fake, Style(), 10.0) == pytest.approx(2 * book.width("😀", Style(), 10.0))
+
+
+def test_arabic_marks_sit_on_their_own_letter(book):
+    """Harakat placed by the font's mark-positioning rules: the middle of each mark's ink lies over
+    its own letter (drawn in turn without them, a mark lands on the neighbouring letter)."""
+    from deckc.fonts import DEJAVU, FONT_DIR, FONT_FILES
+    from deckc.fonts.cmap import _font
+    from deckc.fonts.shaping import ARABIC_MARK, _hb, mark_offsets
+    from deckc.layout.bidi import visual_line
+    from deckc.layout.plan import Run
+    from deckc.layout.runs import line_text
+
+    path = FONT_DIR / FONT_FILES[DEJAVU]
+    _, font, upem = _hb(path)
+    cmap, k = _font(path)[2], 1000 / upem
+    book.width("ب")
+    widths = book._widths[DEJAVU][0]
+
+    def ink_middle(ch):       # of the glyph, from its origin, per 1000 em
+        e = font.get_glyph_extents(cmap[ord(ch)])
+        return (e.x_bearing + e.width / 2) * k
+
+    for word in ("كِتَابٌ", "مُحَمَّدٌ", "بِسْمِ"):
+        drawn = line_text(visual_line((Run(word),), True))
+        moved = {i: dx for i, dx, _ in mark_offsets(path, drawn)}
+        marks = [i for i, c in enumerate(drawn) if ARABIC_MARK.match(c)]
+        assert marks and set(moved) == set(marks), (word, moved)
+        for i in marks:
+            base = max(j for j in range(i) if not ARABIC_MARK.match(drawn[j]))
+            advance = widths[ord(drawn[base])]
+            # the pen is at the letter's right edge: its ink spans [-advance, 0] from there
+            assert -advance <= moved[i] + ink_middle(drawn[i]) <= 0, (word, i)
+            unmoved = ink_middle(drawn[i])
+            assert not -advance <= unmoved <= 0 or word == "بِسْمِ", (word, i)   # it was misplaced before

@@ -50,13 +50,13 @@ controls/variation selectors no font has are not drawn (zero width).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .clusters import EMOJI_PRESENTATION, VS15, VS16, ZWJ, is_attaching, is_ignorable
+from .draw import Drawing
 from .files import (CJK, DEJAVU, DEJAVU_BOLD, EMOJI, FONT_DIR, FONT_FILES, MONO, PPTX_TYPEFACES, SANS, SANS_BOLD,
-                    SANS_BOLD_ITALIC, SANS_ITALIC)
+                    SANS_BOLD_ITALIC, SANS_ITALIC, Style)
 from .shaping import SEQUENCE as _SEQUENCE, Ligatures
 
 __all__ = [
@@ -69,13 +69,6 @@ __all__ = [
 _BY_SIZE = tuple(sorted(FONT_FILES, key=lambda name: name == CJK))
 
 
-@dataclass(frozen=True)
-class Style:
-    bold: bool = False
-    italic: bool = False
-    mono: bool = False
-
-
 class _Coverage(dict):
     """font name -> frozenset of the code points it has, read from the font's cmap on first lookup."""
 
@@ -85,7 +78,7 @@ class _Coverage(dict):
         return cover
 
 
-class FontBook:
+class FontBook(Drawing):
     """Registry of the shipped fonts; see the module docstring for the rules.
 
     Measuring reads the fonts' own tables (deckc.fonts.cmap). Registration with reportlab
@@ -342,46 +335,6 @@ class FontBook:
         if font_name is not None and font_name in PPTX_TYPEFACES:
             return PPTX_TYPEFACES[font_name]
         return "Courier New" if style.mono else "Arial"
-
-    # -- drawing ------------------------------------------------------------
-    def draw_text(self, canvas, x: float, y: float, text: str, style: Style = Style(),
-                  size: float = 12.0, color=None) -> float:
-        """Draw one already-wrapped line with its baseline at (x, y).
-
-        ``color``: None (keep the canvas fill colour), a reportlab Color, a
-        "#RRGGBB" string / colour name, or an (r, g, b) tuple of 0..1 floats.
-        The canvas font and colour are left as they were.  Returns the advance
-        width in points (same as :meth:`width`).
-        """
-        segs = self._segments_cached(text, style)
-        canvas.saveState()
-        try:
-            if color is not None:
-                canvas.setFillColor(_to_color(color))
-            t = canvas.beginText(x, y)
-            for name, s in segs:
-                s = self._drawable(name, s)
-                if s:
-                    font = self._register(name)
-                    if name == EMOJI:
-                        self._ligatures.install(font)
-                    t.setFont(name, size)
-                    t.textOut(s)
-            canvas.drawText(t)
-        finally:
-            canvas.restoreState()
-        return self.width(text, style, size)
-
-
-def _to_color(color):
-    from reportlab.lib import colors
-    if isinstance(color, colors.Color):
-        return color
-    if isinstance(color, str):
-        return colors.toColor(color)
-    if isinstance(color, (tuple, list)) and len(color) == 3:
-        return colors.Color(*color)
-    raise TypeError(f"unsupported colour {color!r}")
 
 
 _BOOK: FontBook | None = None

@@ -1,6 +1,8 @@
-"""The shipped font files: reportlab names, file names, and the Office family a PPTX names for each."""
+"""The shipped font files: reportlab names, file names, the Office family a PPTX names for each,
+and the styles text asks for."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 FONT_DIR = Path(__file__).resolve().parent
@@ -41,3 +43,10 @@ PPTX_TYPEFACES = {
     CJK: "Microsoft YaHei",
     EMOJI: "Segoe UI Emoji",
 }
+
+
+@dataclass(frozen=True)
+class Style:
+    bold: bool = False
+    italic: bool = False
+    mono: bool = False

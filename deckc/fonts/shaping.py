@@ -20,6 +20,9 @@ from pathlib import Path
 
 from .cmap import _font, glyph_chars
 
+# Arabic marks (harakat and Quranic marks), which the font's GPOS places on their letter.
+ARABIC_MARK = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8"
+                         "\u06ea-\u06ed\u08d3-\u08ff]")
 # Characters that make an emoji sequence of what would otherwise be separate emoji: ZWJ, regional
 # indicators (flags), the keycap mark, skin-tone modifiers, tag characters (subdivision flags).
 SEQUENCE = re.compile("[\u200d\u20e3\U0001F1E6-\U0001F1FF\U0001F3FB-\U0001F3FF\U000E0020-\U000E007F]")
@@ -43,7 +46,8 @@ def _hb(path: Path):
     return hb, hb.Font(face), face.upem
 
 
-def _shape(path: Path, text: str, per_char: bool, script: str | None = None, rtl: bool = False):
+def _shape(path: Path, text: str, per_char: bool, script: str | None = None, rtl: bool = False,
+           features: tuple = ()):
     hb, font, upem = _hb(path)
     buf = hb.Buffer()
     buf.add_str(text)
@@ -54,9 +58,10 @@ def _shape(path: Path, text: str, per_char: bool, script: str | None = None, rtl
     buf.flags = hb.BufferFlags.PRESERVE_DEFAULT_IGNORABLES      # ZWJ/ZWNJ keep their own glyphs
     buf.cluster_level = (hb.BufferClusterLevel.MONOTONE_CHARACTERS if per_char
                          else hb.BufferClusterLevel.MONOTONE_GRAPHEMES)
-    hb.shape(font, buf, {})
+    hb.shape(font, buf, dict(features))
     k = 1000 / upem
-    return [(i.codepoint, i.cluster, p.x_advance * k) for i, p in zip(buf.glyph_infos, buf.glyph_positions)]
+    return [(i.codepoint, i.cluster, p.x_advance * k, p.x_offset * k, p.y_offset * k)
+            for i, p in zip(buf.glyph_infos, buf.glyph_positions)]
 
 
 @lru_cache(maxsize=4096)
@@ -65,15 +70,20 @@ def shape_to_chars(path: Path, text: str) -> tuple[tuple[str, int], ...]:
     the source character), in logical order. A glyph is drawn by its presentation-form character
     where it has one (the form is then visible in the text too), else by a character that maps to
     it; a ligature stands for its first character (the others are gone); a glyph no character
-    maps to is drawn as its source character."""
+    maps to is drawn as the characters it came from."""
     chars, isolated = glyph_chars(Path(path)), _isolated_forms(Path(path))
+    glyphs = list(reversed(_shape(Path(path), text, True, script="Arab", rtl=True)))
+    ends = sorted({g[1] for g in glyphs} | {len(text)})
     out = []
-    for gid, cluster, _ in reversed(_shape(Path(path), text, True, script="Arab", rtl=True)):
+    for gid, cluster, *_ in glyphs:
         cps = chars.get(gid, ()) if gid else ()
         forms = [cp for cp in cps if 0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFF]
         forms += [isolated[cp] for cp in cps if cp in isolated]     # a letter left alone: its isolated form
-        cp = (forms or cps or (None,))[0]
-        out.append((chr(cp) if cp is not None else text[cluster], cluster))
+        if forms or cps:
+            out.append((chr((forms or cps)[0]), cluster))
+        else:       # no character draws this glyph (shadda + fatha composed): its characters as typed
+            end = ends[ends.index(cluster) + 1]
+            out += [(text[i], i) for i in range(cluster, end) if (text[i], i) not in out]
     return tuple(out)
 
 
@@ -93,15 +103,51 @@ def _isolated_forms(path: Path) -> dict[int, int]:
 
 
 @lru_cache(maxsize=4096)
+def mark_offsets(path: Path, text: str) -> tuple[tuple[int, float, float], ...]:
+    """For Arabic as the PDF draws it (display order, left to right, each letter followed by its
+    marks, letters already in their contextual forms): the marks the font's mark-positioning
+    rules (GPOS) move, as (index in text, dx, dy) per 1000 em from where drawing them in turn
+    (after their letter, with no advance) puts them."""
+    clusters, at = [], 0                 # [start, end) of each letter and its marks, display order
+    for i in range(1, len(text) + 1):
+        if i == len(text) or not ARABIC_MARK.match(text[i]):
+            clusters.append((at, i))
+            at = i
+    logical = [i for a, b in reversed(clusters) for i in range(a, b)]    # index in text, logical order
+    # letters are already in their forms; ccmp/rlig/liga off keep each mark its own glyph (no composed
+    # shadda + fatha, which no character draws)
+    glyphs = _shape(Path(path), "".join(text[i] for i in logical), True, script="Arab", rtl=True,
+                    features=(("ccmp", False), ("rlig", False), ("liga", False)))
+    if len(glyphs) != len(text):
+        return ()                        # the font substituted something: draw the characters as they are
+    cmap = _font(Path(path))[2]
+    out = []
+    for a, b in clusters:
+        start = logical.index(a)                    # the letter's place in the shaped (logical) text
+        mine = [g for g in glyphs if start <= g[1] < start + (b - a)]   # HarfBuzz may reorder marks
+        base = next((g for g in mine if g[0] == cmap.get(ord(text[a]))), None)
+        for i in range(a + 1, b):
+            g = next((g for g in mine if g[0] == cmap.get(ord(text[i]))), None)
+            if base is None or g is None:
+                return ()
+            # HarfBuzz places a mark from its letter's left edge; drawn after the letter, the pen
+            # is at the letter's right edge, one advance further.
+            dx, dy = g[3] - base[2], g[4]
+            if dx or dy:
+                out.append((i, dx, dy))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
 def emoji_clusters(path: Path, text: str) -> tuple[Cluster, ...]:
     """`text` (drawn by the emoji font at `path`) as grapheme clusters, each with the one glyph
     the font has for it when it is a sequence the font draws as one (see Cluster)."""
     glyphs = _shape(Path(path), text, False)
-    starts = sorted({c for _, c, _ in glyphs} | {len(text)})
+    starts = sorted({g[1] for g in glyphs} | {len(text)})
     out = []
     for a, b in zip(starts, starts[1:]):
         piece = text[a:b]
-        mine = [(g, adv) for g, c, adv in glyphs if c == a]
+        mine = [(g, adv) for g, c, adv, *_ in glyphs if c == a]
         visible = [(g, adv) for g, adv in mine if adv > 0]
         single = len(piece) > 1 and len(visible) == 1 and SEQUENCE.search(piece) is not None
         out.append(Cluster(piece, visible[0][0] if single else None, sum(adv for _, adv in mine)))

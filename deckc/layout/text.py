@@ -15,8 +15,8 @@ Scripts beyond Latin:
   bullet on the right, marked rtl in the PPTX; mixed paragraphs are left to right.
 - Arabic letters are shaped by HarfBuzz with DejaVu Sans's own rules (see .bidi): each letter
   becomes the character of the contextual form the font chose (presentation forms, U+FB50-U+FEFF)
-  and lam + alef their ligature. Widths are measured on the shaped text. Marks (harakat) are drawn
-  at the mark glyphs' own place, not moved by the font's positioning rules.
+  and lam + alef their ligature. Widths are measured on the shaped text. The PDF writer's font
+  book places marks (harakat) on their letter with the font's GPOS (deckc.fonts.shaping).
 """
 from __future__ import annotations
 
