@@ -52,6 +52,8 @@ def code_fingerprint() -> str:
                 continue
             if f.suffix == ".py":
                 h.update(f.relative_to(pkg).as_posix().encode() + b"\0" + f.read_bytes())
+            elif f.suffix in (".css", ".js", ".html"):      # the HTML writer's template and assets
+                h.update(f.relative_to(pkg).as_posix().encode() + b"\0" + f.read_bytes())
             elif f.suffix == ".ttf":
                 h.update(f"{f.name}:{f.stat().st_size}".encode())
         _CODE_HASH = h.hexdigest()

@@ -88,8 +88,9 @@ def cli(debug: bool) -> None:
 _lessons_argument = click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_LESSONS, required=False)
 _out_option = click.option("-o", "--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT,
                            show_default=True, help="Output folder; each lesson builds into OUT/<lesson-id>/.")
-_format_option = click.option("-f", "--format", "formats", type=FormatList(), default="pptx,pdf,charts,exercises",
-                              show_default=True, help="Comma-separated outputs to build: pptx, pdf, charts, exercises.")
+_format_option = click.option("-f", "--format", "formats", type=FormatList(), default="pptx,pdf,charts,html,exercises",
+                              show_default=True, help="Comma-separated outputs to build: pptx, pdf, charts, html, "
+                                                      "handout, exercises.")
 
 
 @cli.command()
@@ -162,6 +163,16 @@ def _build_one(spec: Path, out: Path, formats: list[str], force: bool):
 
 
 def run_builds(specs, out: Path, formats, force=False, jobs=0, quiet=False):
+    """Build lessons, then (with html) OUT/index.html, the folder's lessons in order."""
+    results = _run_builds(specs, out, formats, force, jobs, quiet)
+    if "html" in formats and out.is_dir():
+        from .writers.html import write_index
+
+        write_index(out)
+    return results
+
+
+def _run_builds(specs, out: Path, formats, force=False, jobs=0, quiet=False):
     """Build lessons, in parallel worker processes when there are several (one per core by default)."""
     import os
 

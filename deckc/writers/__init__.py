@@ -92,11 +92,17 @@ def _prepare_exercises() -> None:
     import_module("deckc.exercises.release")        # nbformat and jsonschema
 
 
+def _html(ctx: BuildContext) -> list[Output]:
+    from .html import write_html
+    return write_html(ctx)
+
+
 WRITERS: dict[str, Writer] = {w.name: w for w in (
     Writer("pptx", "editable 16:9 PowerPoint deck with notes and native charts", _pptx, prepare=_prepare_pptx,
            early=True),
     Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf, prepare=_prepare_pdf),
     Writer("charts", "each chart's data as CSV in charts/", _charts),
+    Writer("html", "interactive lesson page: one self-contained HTML file (+ OUT/index.html)", _html),
     Writer("exercises", "nbgrader course folder (source/, release/, gradebook) in course/", _exercises,
            needs_plan=False, prepare=_prepare_exercises, early=True),
 )}
