@@ -92,6 +92,14 @@ def _prepare_exercises() -> None:
     import_module("deckc.exercises.release")        # nbformat and jsonschema
 
 
+def _handout(ctx: BuildContext) -> list[Output]:
+    from .handout import write_handout
+
+    rel = f"{ctx.lesson.meta.id}-handout.pdf"
+    (ctx.stage / rel).write_bytes(write_handout(ctx.deck, ctx.version))
+    return [Output("handout", rel)]
+
+
 def _html(ctx: BuildContext) -> list[Output]:
     from .html import write_html
     return write_html(ctx)
@@ -103,6 +111,8 @@ WRITERS: dict[str, Writer] = {w.name: w for w in (
     Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf, prepare=_prepare_pdf),
     Writer("charts", "each chart's data as CSV in charts/", _charts),
     Writer("html", "interactive lesson page: one self-contained HTML file (+ OUT/index.html)", _html),
+    Writer("handout", "handout PDF (A4): each slide with its speaker notes beneath", _handout,
+           prepare=_prepare_pdf),
     Writer("exercises", "nbgrader course folder (source/, release/, gradebook) in course/", _exercises,
            needs_plan=False, prepare=_prepare_exercises, early=True),
 )}
