@@ -271,19 +271,31 @@ def _snapshot(path: Path) -> dict[Path, tuple[int, int]]:
 @click.option("--interval", type=click.FloatRange(0.05, 10), default=0.3, show_default=True,
               help="Seconds between checks for changes.")
 @click.option("--max-builds", type=int, default=0, hidden=True, help="Stop after N rebuilds (for tests).")
-def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds: int) -> None:
+@click.option("--serve", is_flag=True, help="Also serve the HTML lessons on 127.0.0.1 and reload open pages "
+                                            "after each rebuild, on the same slide (adds html to --format).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port for --serve (0: any free port).")
+def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds: int, serve: bool,
+          port: int) -> None:
     """Rebuild whenever a spec or an exercise file is saved; Ctrl-C to stop.
 
     Prints what changed and how long the rebuild took. Spec errors are shown and
     watching goes on; only outputs whose inputs changed are rebuilt.
 
+    With --serve, the HTML lessons are served at http://127.0.0.1:PORT/ (one lesson:
+    its page; several: OUT/index.html); an open page reloads itself after each
+    rebuild and stays on the slide it showed. Only this machine can connect.
+
     \b
     Examples:
       deckc watch
       deckc watch lesson/the-sequence-problem.yaml --format pptx,pdf
+      deckc watch --serve --format html
     """
     _specs(path)
     cwd = Path.cwd()
+    if serve and "html" not in formats:
+        formats = [*formats, "html"]
 
     def rel(p: Path) -> str:
         try:
@@ -291,21 +303,34 @@ def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds
         except ValueError:
             return str(p)
 
-    def rebuild() -> None:
+    def rebuild() -> list:
         results = run_builds(_specs(path) if path.exists() else [], out, formats, jobs=1)
         try:
             _report(results, strict=False, note="fix it and save; still watching")
         except click.ClickException as e:
             e.show()
+        return results
 
-    rebuild()
+    first = rebuild()
     from .build import prepare_writers
 
     prepare_writers(formats)    # once here: every rebuild's writer processes start with their libraries
+    server = None
+    if serve:
+        from .preview import PreviewServer
+
+        try:
+            server = PreviewServer(out, port, tuple(r.lesson_id for r in first if r.lesson_id))
+        except OSError as e:
+            raise click.UsageError(f"cannot serve on 127.0.0.1:{port}: {e.strerror or e}; choose another --port")
     before = _snapshot(path)
-    click.echo(f"watching {rel(path)} and exercises/ (Ctrl-C to stop)", err=True)
-    builds = 0
+    _stop_on_sigterm()
     try:
+        if server is not None:
+            server.__enter__()
+            click.echo(f"serving {server.url}{server.start_page() or ''} (reloads after each rebuild)", err=True)
+        click.echo(f"watching {rel(path)} and exercises/ (Ctrl-C to stop)", err=True)
+        builds = 0
         while not max_builds or builds < max_builds:
             time.sleep(interval)
             now = _snapshot(path)
@@ -317,9 +342,32 @@ def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds
             t0 = time.perf_counter()
             rebuild()
             builds += 1
+            if server is not None:
+                server.bump()
             click.echo(f"rebuilt in {time.perf_counter() - t0:.2f}s; watching", err=True)
     except KeyboardInterrupt:
         click.echo("stopped watching", err=True)
+    finally:
+        if server is not None:
+            server.__exit__(None, None, None)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops `deckc watch` as Ctrl-C does: the current build finishes its clean-up, the
+    preview server closes its socket."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading_is_main():
+        signal.signal(signal.SIGTERM, stop)
+
+
+def threading_is_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def _register_grading() -> None:

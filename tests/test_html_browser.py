@@ -336,3 +336,68 @@ def test_printing_gives_one_slide_per_page(page, site, tmp_path):
     titles = [norm(t) for t in page.locator(".slide h2").all_inner_texts()]
     starts = [next((i for i, p in enumerate(pages) if p.startswith(t)), None) for t in titles]
     assert None not in starts and starts == sorted(set(starts)), (titles, [p[:40] for p in pages])
+
+
+def test_watch_serve_reloads_the_open_page_on_the_same_slide(browser, tmp_path):
+    import signal
+    import socket
+    import sys
+    import threading
+
+    course = copy_course(tmp_path)
+    spec = course / "lesson" / f"{LESSON}.yaml"
+    proc = subprocess.Popen([sys.executable, "-m", "deckc", "watch", str(spec), "-o", str(course / "build"),
+                             "--format", "html", "--serve", "--port", "0", "--interval", "0.1"],
+                            cwd=course, stderr=subprocess.PIPE, text=True,
+                            # a shell's background job ignores SIGINT; Ctrl-C is what we mean to send
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    lines: list[str] = []
+    served = threading.Event()
+
+    def read():
+        for ln in proc.stderr:
+            lines.append(ln)
+            if ln.startswith("serving "):
+                served.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert served.wait(60), lines
+        address = next(ln for ln in lines if ln.startswith("serving ")).split()[1]
+        assert address.startswith("http://127.0.0.1:") and address.endswith(f"/{LESSON}/{LESSON}.html")
+        ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+        pg = ctx.new_page()
+        outside = []
+        pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith("http://127.0.0.1:")
+                 else (outside.append(r.request.url), r.abort()))
+        pg.goto(address.rsplit("/", 2)[0] + "/")          # the server's root sends us to the lesson
+        assert pg.url.split("#")[0].endswith(f"/{LESSON}/{LESSON}.html")
+        pg.click(".nav.next")
+        pg.click(".nav.next")
+        assert state(pg)["visible"] == ["slide-3"]
+        spec.write_text(spec.read_text(encoding="utf-8").replace("title: The Pronoun Problem",
+                                                                 "title: The Pronoun Puzzle"), encoding="utf-8")
+        for _ in range(300):          # the page reloads itself; the lesson's CSP forbids eval, so poll from here
+            try:
+                if pg.locator("#slide-3-h").text_content(timeout=1000) == "The Pronoun Puzzle":
+                    break
+            except Exception:  # noqa: BLE001 - mid-reload
+                pass
+            pg.wait_for_timeout(100)
+        assert pg.locator("#slide-3-h").text_content() == "The Pronoun Puzzle"      # reloaded by itself
+        assert state(pg)["visible"] == ["slide-3"] and pg.locator("#slide-3-h").is_visible()
+        assert outside == []
+        ctx.close()
+        port = int(address.split(":")[2].split("/")[0])
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            rc = proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        reader.join(5)
+    assert rc == 0 and any("stopped watching" in ln for ln in lines), lines
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2)      # nothing left listening
