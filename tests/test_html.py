@@ -196,3 +196,25 @@ def test_handout_has_every_slide_with_its_notes_beneath(tmp_path):
     again = tmp_path / "again"
     build_lesson(spec, again, ["handout"])
     assert (again / LESSON / f"{LESSON}-handout.pdf").read_bytes() == pdf.read_bytes()
+
+
+def test_the_font_cache_changes_nothing_but_time(tmp_path, monkeypatch):
+    """Subset fonts kept between builds give the very bytes a fresh subset gives."""
+    from deckc.writers.html import fonts
+
+    course = copy_course(tmp_path)
+    spec = course / "lesson" / f"{LESSON}.yaml"
+    pages = []
+    for cache in ("off", str(tmp_path / "cache"), str(tmp_path / "cache")):
+        monkeypatch.setenv("DECKC_CACHE_DIR", cache)
+        fonts.subset_woff.cache_clear()
+        out = tmp_path / f"out{len(pages)}"
+        build_lesson(spec, out, ["html"])
+        pages.append((out / LESSON / f"{LESSON}.html").read_bytes())
+    assert len(list((tmp_path / "cache" / "fonts").glob("*.woff"))) >= 5
+    assert pages[0] == pages[1] == pages[2]
+    for entry in (tmp_path / "cache" / "fonts").glob("*.woff"):       # a damaged cache is subset again
+        entry.write_bytes(entry.read_bytes()[:100])
+    fonts.subset_woff.cache_clear()
+    build_lesson(spec, tmp_path / "out9", ["html"])
+    assert (tmp_path / "out9" / LESSON / f"{LESSON}.html").read_bytes() == pages[0]
