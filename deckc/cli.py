@@ -72,13 +72,15 @@ def _report(results, strict: bool, note: str = "") -> None:
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 def cli(debug: bool) -> None:
     """deckc compiles a lesson spec into a 16:9 PPTX deck, the same deck as PDF,
-    charts whose data numpy computes, and an nbgrader assignment.
+    charts whose data numpy computes, an interactive HTML lesson and an nbgrader
+    assignment.
 
     \b
     Quick start:
       deckc build                 build every lesson in lesson/ into build/
       deckc check                 validate lesson/ and report every problem
       deckc watch                 rebuild on every save
+      deckc watch --serve         ... and preview the HTML lesson, live, on 127.0.0.1
       deckc grade build/<lesson>/course   autograde submissions in parallel
       deckc schema > lesson.schema.json
     """
@@ -110,6 +112,9 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, 
       <lesson-id>.pptx   editable deck: native text, tables, charts; speaker notes
       <lesson-id>.pdf    the same layout; fonts embedded; outline of slide titles
       charts/*.csv       the data behind every chart
+      <lesson-id>.html   interactive web lesson, one self-contained file (and
+                         OUT/index.html: the folder's lessons in order)
+      <lesson-id>-handout.pdf  (--format handout) each slide with its notes
       course/            nbgrader course: source/, release/, gradebook.db
       manifest.json      what was built, with sha256 checksums and input fingerprints
 
@@ -128,6 +133,7 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, 
       SOURCE_DATE_EPOCH         the date embedded in outputs (default 2024-01-01)
       DECKC_NBGRADER_RELEASE=1  always run nbgrader's generate_assignment
       DECKC_NO_FORK=1           writers in threads instead of processes
+      DECKC_CACHE_DIR=DIR|off   where the HTML lesson's subset fonts are kept
 
     \b
     Examples:
