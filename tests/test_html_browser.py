@@ -120,6 +120,8 @@ def test_buttons_walk_every_slide_and_back(page, site):
         assert (s["counter"], s["visible"], s["hash"], s["now"]) == (f"Slide {k} of 6", [f"slide-{k}"],
                                                                      f"#slide-{k}", str(k))
     assert state(page)["next"]
+    # the disabled "Next" hands the keyboard focus to "Previous" instead of dropping it
+    assert page.evaluate("document.activeElement.classList.contains('prev')")
     for k in range(n - 1, 0, -1):
         page.click(".nav.prev")
         assert state(page)["visible"] == [f"slide-{k}"]

@@ -89,6 +89,7 @@ class LessonPage:
         mt = self.meta
         sub = f'<p class="subtitle" dir="auto">{inline(mt.subtitle)}</p>' if mt.subtitle else ""
         return (f'<header class="lesson-head" id="intro" data-stop>'
+                f'<p class="course" dir="auto">{esc(mt.course)}</p>'
                 f'<p class="module" dir="auto">{esc(mt.module)}</p>'
                 f'<h1 dir="auto">{esc(mt.title)}</h1>{sub}'
                 f'<ul class="badges" aria-label="About this lesson">'

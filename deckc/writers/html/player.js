@@ -64,8 +64,12 @@
       if (j === k) d.setAttribute("aria-current", "true"); else d.removeAttribute("aria-current");
     });
     if (!presenter) {
+      var had = doc.activeElement;
       prev.disabled = k === 0;
       next.disabled = k === n - 1;
+      /* a button that just became disabled would drop the keyboard focus to the page */
+      if (had === next && next.disabled) prev.focus();
+      if (had === prev && prev.disabled) next.focus();
     }
   }
 
