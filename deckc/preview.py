@@ -81,10 +81,10 @@ def _with_reload(page: str) -> str:
 class PreviewServer:
     """Serves `root` on 127.0.0.1:`port` (0: any free port) in a background thread."""
 
-    def __init__(self, root: Path, port: int = 8000, lessons: tuple[str, ...] = ()):
+    def __init__(self, root: Path, port: int = 8000):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self.lessons = lessons
+        self.lessons: set[str] = set()
         self.build = 0
         handler = partial(_Handler, directory=str(self.root), preview=self)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -98,18 +98,22 @@ class PreviewServer:
 
     def start_page(self) -> str | None:
         """One lesson: its page; several: the folder's index."""
-        if len(self.lessons) == 1 and (self.root / self.lessons[0] / f"{self.lessons[0]}.html").is_file():
-            return f"{self.lessons[0]}/{self.lessons[0]}.html"
+        if len(self.lessons) == 1:
+            (only,) = self.lessons
+            if (self.root / only / f"{only}.html").is_file():
+                return f"{only}/{only}.html"
         return "index.html" if (self.root / "index.html").is_file() else None
 
-    def bump(self) -> None:
+    def built(self, results) -> None:
+        """After a (re)build: pages that ask next will reload."""
+        self.lessons |= {r.lesson_id for r in results if r.lesson_id}
         self.build += 1
 
-    def __enter__(self):
+    def start(self) -> None:
         self.thread.start()
-        return self
 
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
+    def stop(self) -> None:
+        if self.thread.is_alive():
+            self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)

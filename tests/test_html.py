@@ -11,7 +11,8 @@ import pytest
 
 from conftest import ROOT, copy_course
 from deckc.build import build_lesson
-from deckc.cli import main, run_builds
+from deckc.build import run_builds
+from deckc.cli import main
 
 LESSON = "the-sequence-problem"
 
@@ -34,7 +35,7 @@ class Refs(HTMLParser):
 def built(tmp_path_factory):
     course = copy_course(tmp_path_factory.mktemp("course"))
     out = course / "build"
-    results = run_builds([course / "lesson" / f"{LESSON}.yaml"], out, ["html"], quiet=True)
+    results = run_builds([course / "lesson" / f"{LESSON}.yaml"], out, ["html"])
     assert not results[0].errors and not results[0].failed
     return course, out
 
@@ -82,7 +83,7 @@ def test_same_inputs_give_the_same_bytes_and_rebuilds_are_incremental(built, tmp
     first = (out / LESSON / f"{LESSON}.html").read_bytes()
     index = (out / "index.html").read_bytes()
     other = tmp_path / "again"
-    run_builds([course / "lesson" / f"{LESSON}.yaml"], other, ["html"], quiet=True)
+    run_builds([course / "lesson" / f"{LESSON}.yaml"], other, ["html"])
     assert (other / LESSON / f"{LESSON}.html").read_bytes() == first
     assert (other / "index.html").read_bytes() == index
     again = build_lesson(course / "lesson" / f"{LESSON}.yaml", other, ["html"])

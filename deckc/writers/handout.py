@@ -15,10 +15,10 @@ FRAME = "C9CFD9"
 
 
 def write_handout(deck: DeckPlan, version: str) -> bytes:
-    from .. import pdf_fixes
+    from ..fonts.canvas import new_canvas
 
     buf = io.BytesIO()
-    c = pdf_fixes.new_canvas(buf, pagesize=A4, pageCompression=1)
+    c = new_canvas(buf, pagesize=A4, pageCompression=1)
     c.setTitle(f"{deck.title} (handout)")
     c.setAuthor(deck.author)
     c.setSubject(deck.subject)
