@@ -219,3 +219,19 @@ def test_the_font_cache_changes_nothing_but_time(tmp_path, monkeypatch):
     fonts.subset_woff.cache_clear()
     build_lesson(spec, tmp_path / "out9", ["html"])
     assert (tmp_path / "out9" / LESSON / f"{LESSON}.html").read_bytes() == pages[0]
+
+
+def test_a_chart_the_slide_had_no_room_for_is_still_on_the_page():
+    from dataclasses import replace
+
+    from deckc.layout.plan import ChartBox
+    from deckc.layout.slides import plan_deck
+    from deckc.spec.loader import load_lesson
+    from deckc.writers.html.page import lesson_html
+
+    lesson = load_lesson(Path(ROOT) / "lesson" / f"{LESSON}.yaml").lesson
+    deck, _ = plan_deck(lesson)
+    cut = replace(deck, slides=tuple(replace(sp, elements=tuple(e for e in sp.elements if not isinstance(e, ChartBox)))
+                                     for sp in deck.slides))
+    page = lesson_html(lesson, cut, "test")
+    assert page.count('<svg class="chart-svg"') == 5 and page.count("<polyline") >= 3

@@ -78,9 +78,12 @@ class LessonPage:
             data = next((c for c in self.deck.charts if c.name == b.kind), None)
             if data is None:
                 return f'<p class="chart-missing" dir="auto">{inline(b.caption) or esc(b.kind)}</p>'
+            # the layout left the chart off its slide (no room): the page has room, at a default size
+            from ...layout.chart_plan import with_geometry
+
             t = DEFAULT_THEME
-            box = ChartBox(name=b.kind, x=0, y=0, w=420.0, h=300.0, data=data, palette=t.palette,
-                           text_color=t.text, font_size=11.0, alt=data.description)
+            box = with_geometry(ChartBox(name=b.kind, x=0, y=0, w=420.0, h=300.0, data=data, palette=t.palette,
+                                         text_color=t.text, font_size=11.0, alt=data.description))
         self._charts += 1
         return chart_figure(box, f"chart-{self._charts}", b.caption)
 
