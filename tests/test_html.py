@@ -131,23 +131,45 @@ def test_html_is_a_default_format_and_in_the_manifest(tmp_path):
     assert manifest["lesson_info"]["minutes"] == 9 and r.built == ["html"]
 
 
-def test_unknown_block_kinds_are_drawn_as_their_text():
+def test_blocks_added_later_and_unknown_kinds_are_drawn_not_dropped():
+    """Math, code and image blocks (issue 2.4) by their model shape; a kind nobody knows as its text."""
     from dataclasses import dataclass
 
     from deckc.writers.html.blocks import Blocks
 
     @dataclass(frozen=True)
     class Code:
-        code: str
-        language: str = "python"
+        source: str
+        lang: str = "python"
+        highlight: tuple = (2,)
+        caption: str | None = None
+
+    @dataclass(frozen=True)
+    class Math:
+        tex: str
+        caption: str | None = None
+
+    @dataclass(frozen=True)
+    class Image:
+        src: str
+        alt: str | None = None
+        caption: str | None = None
+        decorative: bool = False
 
     @dataclass(frozen=True)
     class Future:
         caption: str
         alt: str
 
-    b = Blocks(chart=lambda c: "")
-    assert b.block(Code("x = 1 < 2")) == '<pre class="code" tabindex="0"><code class="language-python">x = 1 &lt; 2</code></pre>'
+    b = Blocks(chart=lambda c: "", image=lambda blk: ("image/png", b"\x89PNG fake") if blk.src == "a.png" else None)
+    code = b.block(Code("x = 1\nif x < 2:\n    pass"))
+    assert '<code class="language-python">x = 1\n<mark class="code-hl">if x &lt; 2:</mark>\n    pass</code>' in code
+    math = b.block(Math(r"h_t = \tanh(x)", caption="The RNN step"))
+    assert ("<math" in math or '<code class="tex">h_t = \\tanh(x)</code>' in math) and "The RNN step" in math
+    img = b.block(Image("a.png", alt="A plot of the loss"))
+    assert '<img src="data:image/png;base64,' in img and 'alt="A plot of the loss"' in img
+    assert 'alt=""' in b.block(Image("a.png", decorative=True))
+    assert "A plot" in b.block(Image("missing.png", alt="A plot"))      # no file: its alt text, not nothing
     html = b.block(Future("A **new** block", "what it shows"))
     assert "<strong>new</strong>" in html and "what it shows" in html
 

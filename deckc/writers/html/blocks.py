@@ -33,6 +33,9 @@ def inline(text: str | None) -> str:
         return esc(text)
     out = []
     for sp in spans:
+        if getattr(sp, "math", False):          # $...$: a formula (deckc.texmath)
+            out.append(mathml(sp.text, display=False))
+            continue
         piece = esc(sp.text).replace("\n", "<br>")
         for attr, tag in TAGS:
             if getattr(sp, attr):
@@ -41,22 +44,68 @@ def inline(text: str | None) -> str:
     return "".join(out)
 
 
+def mathml(tex: str, display: bool) -> str:
+    """TeX as MathML, which browsers lay out natively (and screen readers read), made by the same
+    converter the decks use (deckc.texmath); the TeX itself where that is not available."""
+    try:
+        from ...texmath.render import to_mathml
+    except ImportError:
+        return f'<code class="tex">{esc(tex)}</code>'
+    try:
+        return to_mathml(tex, display)
+    except Exception:  # noqa: BLE001 - the loader checked the TeX; a converter gap shows the source
+        return f'<code class="tex">{esc(tex)}</code>'
+
+
 class Blocks:
     """Renders the blocks of one lesson; `chart` turns a model Chart into its figure (see charts.py)."""
 
-    def __init__(self, chart: Callable[[m.Chart], str], theme=DEFAULT_THEME):
+    def __init__(self, chart: Callable[[m.Chart], str], theme=DEFAULT_THEME,
+                 image: Callable[[object], tuple[str, bytes] | None] | None = None):
         self.chart_html = chart
+        self.image_data = image         # an image block -> (mime type, bytes), or None
         self.theme = theme
         self.draw = {m.Text: self.text, m.Bullets: self.bullets, m.Steps: self.steps, m.Callout: self.callout,
                      m.Sentence: self.sentence, m.Tokens: self.tokens, m.Columns: self.columns, m.Table: self.table,
                      m.Analogy: self.analogy, m.Concepts: self.concepts, m.Chart: self.chart_html}
+        # blocks of deckc.model that came after the first kinds: by name, so this module does not
+        # depend on when they were added
+        self.by_name = {"Math": self.math, "Code": self.code, "Image": self.image}
 
     def render(self, blocks) -> str:
         return "\n".join(self.block(b) for b in blocks)
 
     def block(self, b) -> str:
-        fn = self.draw.get(type(b))
+        fn = self.draw.get(type(b)) or self.by_name.get(type(b).__name__)
         return fn(b) if fn else self.unknown(b)
+
+    # ---- formulas, listings, figures ----
+    def math(self, b) -> str:
+        cap = f'<figcaption dir="auto">{inline(b.caption)}</figcaption>' if getattr(b, "caption", None) else ""
+        return f'<figure class="math">{mathml(b.tex, display=True)}{cap}</figure>'
+
+    def code(self, b) -> str:
+        marked = set(getattr(b, "highlight", ()) or ())
+        lines = [f'<mark class="code-hl">{esc(ln)}</mark>' if i in marked else esc(ln)
+                 for i, ln in enumerate(b.source.split("\n"), start=1)]
+        lang = getattr(b, "lang", "") or ""
+        cls = f' class="language-{esc(lang)}"' if lang and lang != "text" else ""
+        cap = f'<figcaption dir="auto">{inline(b.caption)}</figcaption>' if getattr(b, "caption", None) else ""
+        return (f'<figure class="listing"><pre class="code" tabindex="0" aria-label="Code listing">'
+                f'<code{cls}>{chr(10).join(lines)}</code></pre>{cap}</figure>')
+
+    def image(self, b) -> str:
+        import base64
+
+        found = self.image_data(b) if self.image_data else None
+        decorative = getattr(b, "decorative", False)
+        alt = "" if decorative else (getattr(b, "alt", None) or "")
+        cap = f'<figcaption dir="auto">{inline(b.caption)}</figcaption>' if getattr(b, "caption", None) else ""
+        if found is None:
+            return f'<figure class="image missing"><p dir="auto">{esc(alt)}</p>{cap}</figure>' if alt or cap else ""
+        mime, data = found
+        src = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+        return f'<figure class="image"><img src="{src}" alt="{esc(alt)}" loading="eager">{cap}</figure>'
 
     # ---- text ----
     def text(self, b: m.Text) -> str:

@@ -57,7 +57,7 @@ class LessonPage:
     def __init__(self, lesson: m.Lesson, deck, version: str):
         self.lesson, self.deck, self.version = lesson, deck, version
         self.meta = lesson.meta
-        self.blocks = Blocks(self.chart)
+        self.blocks = Blocks(self.chart, image=self.image)
         self.plan_of: list = []      # model slide index -> its first SlidePlan
         n = 0
         for sl in lesson.slides:
@@ -86,6 +86,18 @@ class LessonPage:
                                          text_color=t.text, font_size=11.0, alt=data.description))
         self._charts += 1
         return chart_figure(box, f"chart-{self._charts}", b.caption)
+
+    def image(self, b) -> tuple[str, bytes] | None:
+        """An image block's file, found and checked as the decks find it (deckc.images)."""
+        try:
+            from ...images import load
+        except ImportError:
+            return None
+        try:
+            f = load(b.src, self.lesson.source.parent, self.lesson.root)
+        except Exception:  # noqa: BLE001 - the loader reported it; the page shows the alt text
+            return None
+        return {"png": "image/png", "jpeg": "image/jpeg", "svg": "image/svg+xml"}.get(f.format, "image/png"), f.data
 
     # ---- the parts of the page ----
     def header(self) -> str:
