@@ -19,7 +19,7 @@ from test_deck import norm, seed_phrases
 
 LESSON = "the-sequence-problem"
 CI = os.environ.get("CI", "").lower() == "true"
-SIZES = {"laptop": (1280, 720), "phone": (390, 844)}
+SIZES = {"laptop": (1280, 720), "phone": (390, 844), "small-phone": (360, 740), "projector": (1920, 1080)}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
