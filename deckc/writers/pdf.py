@@ -135,6 +135,19 @@ class PdfPage:
         draw_chart(self, el)
 
 
+DRAW = {TextBox: PdfPage.text_box, Shape: PdfPage.shape, Arrow: PdfPage.arrow, TableBox: PdfPage.table,
+        ChartBox: PdfPage.chart}
+
+
+def draw_slide(c, deck: DeckPlan, slide) -> None:
+    """One slide's background and elements on canvas `c`, in slide coordinates (the handout draws
+    it scaled onto an A4 page)."""
+    page = PdfPage(c, deck.height)
+    page.box(0, 0, deck.width, deck.height, fill=slide.background)
+    for el in slide.elements:
+        DRAW[type(el)](page, el)
+
+
 def write_pdf(deck: DeckPlan, version: str) -> bytes:
     from ..fonts.canvas import new_canvas
 
@@ -145,16 +158,11 @@ def write_pdf(deck: DeckPlan, version: str) -> bytes:
     c.setSubject(deck.subject)
     c.setKeywords(deck.keywords)
     c.setCreator(f"deckc {version}")
-    draw = {TextBox: PdfPage.text_box, Shape: PdfPage.shape, Arrow: PdfPage.arrow, TableBox: PdfPage.table,
-            ChartBox: PdfPage.chart}
     for slide in deck.slides:
-        page = PdfPage(c, deck.height)
-        page.box(0, 0, deck.width, deck.height, fill=slide.background)
         key = f"slide{slide.number}"
         c.bookmarkPage(key)
         c.addOutlineEntry(f"{slide.number}. {slide.title}", key, level=0)
-        for el in slide.elements:
-            draw[type(el)](page, el)
+        draw_slide(c, deck, slide)
         c.showPage()
     c.showOutline()
     c.save()
