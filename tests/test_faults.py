@@ -85,7 +85,7 @@ def test_property_control_characters_anywhere_are_located(hostile_course, line, 
     key, value = lines[i].split(": ", 1)
     if "\\x7f" in bad:            # DEL is legal text; what follows it is what must be refused
         bad = "\\x0b"
-    lines[i] = f'{key}: "{before}{bad}{json.dumps(value.rstrip())[1:-1]}"\n'
+    lines[i] = f'{key}: "{before}{bad}{json.dumps(value.rstrip(), ensure_ascii=False)[1:-1]}"\n'
     spec = only_spec(hostile_course, "prop.yaml", "".join(lines))
     code, _, err = run("check", spec)
     assert code == 2, err
