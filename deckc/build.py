@@ -278,7 +278,18 @@ def _build_one(spec: Path, out: Path, formats: list[str], force: bool, clashes=N
 def run_builds(specs, out: Path, formats, force=False, jobs=0, on_result=None, progress=None, on_wait=None):
     """Build lessons, in parallel worker processes when there are several (one per core by default).
     on_result(result, seconds) is called for each lesson in spec order; progress(label, total) may
-    return a callable to advance by one as parallel lessons finish."""
+    return a callable to advance by one as parallel lessons finish. Then each format's `after` step
+    (the HTML lessons' OUT/index.html) sees the whole output folder."""
+    results = _run_builds(specs, out, formats, force, jobs, on_result, progress, on_wait)
+    from .writers import WRITERS
+
+    for name in formats:
+        if WRITERS[name].after is not None and out.is_dir():
+            WRITERS[name].after(out)
+    return results
+
+
+def _run_builds(specs, out: Path, formats, force=False, jobs=0, on_result=None, progress=None, on_wait=None):
     clashes = lesson_id_clashes(specs)
     jobs = jobs or os.cpu_count() or 1
     if len(specs) == 1 or jobs == 1:
@@ -293,7 +304,7 @@ def run_builds(specs, out: Path, formats, force=False, jobs=0, on_result=None, p
     from .pool import run_parallel
 
     if not forking():
-        return run_builds(specs, out, formats, force, 1, on_result, None, on_wait)
+        return _run_builds(specs, out, formats, force, 1, on_result, None, on_wait)
     prepare_writers(formats)       # imported once here; every lesson's process starts with them
     jobs = min(jobs, len(specs))
     advance = progress(f"building {len(specs)} lessons on {jobs} workers", len(specs)) if progress else None

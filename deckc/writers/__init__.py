@@ -65,6 +65,7 @@ class Writer:
     inputs: Callable[[SpecHead], object] | None = None
     state: tuple[str, ...] = ()  # file names in its output that are state, not output (never checksummed)
     default: bool = True         # built when --format is not given
+    after: Callable[[Path], None] | None = None  # once a run's lessons are built, with OUT (html: index.html)
 
 
 def _pptx(ctx: BuildContext) -> list[Output]:
@@ -113,6 +114,24 @@ def _prepare_exercises() -> None:
     import_module("deckc.exercises.release")        # nbformat and jsonschema
 
 
+def _handout(ctx: BuildContext) -> list[Output]:
+    from .handout import write_handout
+
+    rel = f"{ctx.lesson.meta.id}-handout.pdf"
+    (ctx.stage / rel).write_bytes(write_handout(ctx.deck, ctx.version))
+    return [Output("handout", rel)]
+
+
+def _html(ctx: BuildContext) -> list[Output]:
+    from .html import write_html
+    return write_html(ctx)
+
+
+def _html_index(out_root: Path) -> None:
+    from .html.index import write_index
+    write_index(out_root)
+
+
 def _course_inputs(head: SpecHead):
     """The course is made from the lesson id, its exercise ids and its quiz (and exercises/), so
     editing a slide does not rebuild it."""
@@ -124,6 +143,10 @@ WRITERS: dict[str, Writer] = {w.name: w for w in (
            early=True),
     Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf, prepare=_prepare_pdf),
     Writer("charts", "each chart's data as CSV in charts/", _charts),
+    Writer("html", "interactive lesson page: one self-contained HTML file (+ OUT/index.html)", _html,
+           after=_html_index),
+    Writer("handout", "handout PDF (A4): each slide with its speaker notes beneath", _handout,
+           prepare=_prepare_pdf, default=False),
     Writer("exercises", "nbgrader course folder (source/, release/, gradebook) in course/", _exercises,
            needs_plan=False, prepare=_prepare_exercises, early=True, inputs=_course_inputs,
            state=("gradebook.db",)),
