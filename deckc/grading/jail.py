@@ -17,6 +17,7 @@ The configuration is a JSON object in the environment variable ``DECKC_JAIL``::
      "fsize_mb": 64,           # RLIMIT_FSIZE: largest file a process may write
      "tmp_mb": 256,            # size of the private /tmp (tmpfs)
      "env": {...},             # extra environment variables
+     "kernel_args": [...],     # extra ipykernel arguments (the worker turns IPython history off)
      "log": "/path"}           # optional: the kernel's own stdout/stderr (debugging)
 
 With ``isolate``, the process gets its own mount namespace whose root is a fresh tmpfs holding
@@ -236,7 +237,7 @@ def main(argv):
         fd = os.open(kernel_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.write(fd, connection)
         os.close(fd)
-        command = [sys.executable, "-m", "ipykernel_launcher", "-f", kernel_file]
+        command = [sys.executable, "-m", "ipykernel_launcher", "-f", kernel_file] + list(cfg.get("kernel_args", []))
         if uid is not None:
             os.chown(kernel_file, uid, uid)
         out = log if log is not None else os.open("/dev/null", os.O_RDWR)

@@ -69,6 +69,7 @@ class Summary:
     isolation: str = "none"
     intake: object = None
     reports: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)           # student -> [matching outcome]: what each file became
 
     @property
     def ok(self) -> bool:
@@ -370,7 +371,11 @@ def grade(opts: Options) -> Summary:
             _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log, uid_of)
             reports = course / "reports" / assignment
             _export(gb, reports / "grades.csv", assignment)
-            summary.reports = {"grades": reports / "grades.csv", "tests": reports / "tests.csv", "log": log_path}
+            from .reports import neutralise_file, write_submissions
+            neutralise_file(reports / "grades.csv")
+            write_submissions(reports / "submissions.csv", summary.files)
+            summary.reports = {"grades": reports / "grades.csv", "tests": reports / "tests.csv",
+                               "submissions": reports / "submissions.csv", "log": log_path}
     finally:
         for w in workers:
             w.close()
@@ -489,6 +494,8 @@ def _respawn(w: _Worker, prefix, scratch: Path, log) -> _Worker:
 
 def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
     """One worker result: merge into the gradebook, move the folders, note the CSV rows."""
+    if isinstance(msg.get("files"), list):
+        summary.files[student] = msg["files"]
     if not msg.get("ok"):
         summary.failed[student] = msg.get("error") or "grading failed"
         progress.update(student, f"FAILED ({summary.failed[student]})")
@@ -522,7 +529,9 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
                 overridden.append(f"{nb_name}/{gid}")
             elif g.get("override"):
                 rescued.append(f"{nb_name}/{gid}")
-            if not nb["submitted"]:
+            if nb.get("refused"):
+                result = "refused"
+            elif not nb["submitted"]:
                 result = "not submitted"
             elif final is None:
                 result = "needs manual grading"
@@ -534,7 +543,8 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
                 "student": student, "notebook": nb_name, "test": gid, "points": _num(final),
                 "max_points": _num(g["max"]), "result": result, "error_type": "" if result == "pass" else error,
                 "kernel_points": _num(g.get("kernel_score")), "verified_points": _num(g.get("verified_score")),
-                "overridden": g.get("override") or "no", "message": g.get("message", "")})
+                "overridden": g.get("override") or "no",
+                "message": nb["refused"] if nb.get("refused") else g.get("message", "")})
     rows[student] = student_rows
     summary.graded.append(student)
     summary.totals[student] = (max(score, 0.0), maximum)
@@ -558,19 +568,12 @@ def _num(x):
 
 def _write_tests_csv(path: Path, rows: dict):
     """Per-test results: this run's students replace their earlier rows; others are kept."""
-    kept = []
-    if path.is_file():
-        with open(path, newline="", encoding="utf-8") as f:
-            kept = [r for r in csv.DictReader(f) if r.get("student") not in rows]
+    from .reports import TESTS_NUMERIC, read_csv, write_csv
+
+    kept = [r for r in read_csv(path) if r.get("student") not in rows]
     all_rows = kept + [r for rs in rows.values() for r in rs]
     all_rows.sort(key=lambda r: (r["student"], r["notebook"]))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".csv.part")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(all_rows)
-    tmp.replace(path)
+    write_csv(path, CSV_FIELDS, all_rows, TESTS_NUMERIC)      # no cell is a spreadsheet formula
 
 
 # --------------------------------------------------------------------------- the summary
@@ -615,9 +618,14 @@ def format_summary(s: Summary) -> str:
         total = sum(len(v) for v in s.rescued.values())
         lines.append(f"scored out of the kernel {total} part(s) of {len(s.rescued)} student(s) whose kernel died "
                      "or ran out of time: " + ", ".join(sorted(s.rescued)))
+    from .reports import summary_lines
+    file_lines = summary_lines(s.files)
+    if file_lines:
+        lines.append("handed-in files not graded under their own name (see submissions.csv):")
+        lines.extend(file_lines)
     for student, problems in sorted(s.feedback_problems.items()):
         lines.append(f"feedback of {student}: {'; '.join(problems)}")
     if s.reports:
         lines.append(f"reports: {s.reports['grades']} (nbgrader export), {s.reports['tests']} (per test), "
-                     f"log {s.reports['log']}")
+                     f"{s.reports['submissions']} (files), log {s.reports['log']}")
     return "\n".join(lines)

@@ -40,6 +40,9 @@ sys.modules.setdefault("rfc3987_syntax", None)   # see deckc/exercises/course.py
 
 HERE = Path(__file__).resolve().parent
 RUNNER_IN_JAIL = "/opt/deckc/_runner.py"
+CODEC_IN_JAIL = "/opt/deckc/_codec.py"
+# The kernel's IPython history stays in memory: the hidden tests it ran die with the kernel.
+KERNEL_ARGS = ["--HistoryManager.enabled=False", "--HistoryManager.hist_file=:memory:"]
 MAX_SUBMISSION_BYTES = 200 * 1024 * 1024
 
 
@@ -120,7 +123,9 @@ class Worker:
 
         self.jail_cfg = {
             "isolate": self.isolate, "uid": self.cfg.get("uid"), "jails": str(self.scratch / "jails"),
-            "ro": self.cfg.get("ro", []), "files": {RUNNER_IN_JAIL: str(HERE / "_runner.py")},
+            "ro": self.cfg.get("ro", []), "files": {RUNNER_IN_JAIL: str(HERE / "_runner.py"),
+                                                         CODEC_IN_JAIL: str(HERE / "_codec.py")},
+            "kernel_args": KERNEL_ARGS,
             "memory_mb": self.cfg.get("memory_mb"), "nproc": self.cfg.get("nproc", 64),
             "cpu_s": self.cfg.get("cpu_s"), "fsize_mb": self.cfg.get("fsize_mb", 64),
             "tmp": str(self.scratch / "tmp"), "env": {},
@@ -152,6 +157,8 @@ class Worker:
         config.Execute.shutdown_kernel = "immediate"
         from .fastkernel import install
         install(config)          # shorter fixed waits of jupyter_client (see fastkernel.py)
+        from .outputs import install as cap_outputs
+        cap_outputs(config)      # outputs capped in bytes as they arrive (see outputs.py)
         if self.cell_timeout:
             config.Execute.timeout = int(self.cell_timeout)
             config.ExecutePreprocessor.timeout = int(self.cell_timeout)
@@ -258,9 +265,16 @@ class Worker:
         self._clean()
         sub_dir = self.root / "submitted" / student / self.assignment
         skipped = self._copy_submission(self.course / "submitted" / student / self.assignment, sub_dir)
-        submitted = sorted(p.stem for p in sub_dir.glob("*.ipynb") if p.stem in self.defs)
+        from . import matching
+
+        outcomes = matching.match_folder(sub_dir, set(self.defs))     # renamed files, size caps
+        submitted = matching.apply(sub_dir, outcomes)
+        files = [o.as_dict() for o in outcomes]
+        refused = {o.notebook: o.note for o in outcomes if o.action == "refused" and o.notebook not in submitted}
         if not submitted:
-            return {"ok": False, "student": student, "error": "no notebooks of this assignment in the submission"}
+            return {"ok": False, "student": student, "files": files,
+                    "error": "no notebooks of this assignment in the submission" + (
+                        f" ({'; '.join(f'{o.file}: {o.action}' for o in outcomes)})" if outcomes else "")}
 
         from . import gradebook as gbmod
 
@@ -280,6 +294,9 @@ class Worker:
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             stored = gbmod.read_submission(gb, self.assignment, student)
         result = self._combine(student, stored, submitted, kernel, records, sub_dir)
+        for name, why in refused.items():
+            if name in result["notebooks"]:
+                result["notebooks"][name]["refused"] = why
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             gbmod.set_scores(gb, self.assignment, student, result["notebooks"])
 
@@ -294,7 +311,7 @@ class Worker:
                         "feedback": round(feedback_seconds, 3)},
             "cpu": {"worker": round(_cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(cpu0[0]), 3),
                     "children": round(_cpu(resource.getrusage(resource.RUSAGE_CHILDREN)) - _cpu(cpu0[1]), 3)},
-            "skipped_files": skipped,
+            "skipped_files": skipped, "files": files,
             "autograded_dir": str(autograded) if autograded.is_dir() else None,
             "feedback_dir": feedback_dir, "feedback_problems": problems,
         })
@@ -455,8 +472,11 @@ class Worker:
 
     @staticmethod
     def _probe(spec, verify):
-        return {"probe": spec.grade_id, "target": spec.target, "isolate": spec.isolate,
+        step = {"probe": spec.grade_id, "target": spec.target,
                 "calls": verify.encode_calls(spec.calls) if spec.kind == "call" else []}
+        if spec.earlier:
+            step["trace"] = {name: spec.trace.get(name, []) for name in spec.earlier}
+        return step
 
     def _run_runner(self, job: dict, cwd: Path, deadline_s: float) -> list:
         import selectors
@@ -478,7 +498,9 @@ class Worker:
                 pass
 
         threading.Thread(target=feed, daemon=True).start()
-        events, buf, total = [], b"", 0
+        from ._codec import LineReader, read_event
+
+        events, reader, total = [], LineReader(), 0
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         end = time.monotonic() + deadline_s
@@ -495,14 +517,9 @@ class Worker:
                 total += len(chunk)
                 if total > 512 * 1024 * 1024:
                     break
-                buf += chunk
-                *lines, buf = buf.split(b"\n")
-                for line in lines:
-                    try:
-                        event = json.loads(line)
-                    except ValueError:
-                        continue
-                    if isinstance(event, dict):
+                for line in reader.feed(chunk):
+                    event = read_event(line)        # bounded: malformed lines are dropped
+                    if event is not None:
                         events.append(event)
         finally:
             sel.close()
@@ -538,7 +555,11 @@ class Worker:
                 for gid, spec in specs[nb].items():
                     if not spec.verifiable:
                         continue
-                    v = verify.replay(spec, records[nb].get(gid))
+                    try:
+                        v = verify.replay(spec, records[nb].get(gid))
+                    except Exception as e:  # noqa: BLE001 - a bad record fails its own check only
+                        v = verify.Verdict(False, 0.0, "BadRecord", f"the check's record could not be read "
+                                                                     f"({type(e).__name__})")
                     if v.unplanned is not None and _round < verify.MAX_ROUNDS - 1:
                         index, args, kwargs = v.unplanned
                         spec.calls = list(spec.calls[:index]) + [(args, kwargs)]
@@ -570,6 +591,8 @@ class Worker:
                 k = e["call"]
                 if k not in calls and "missing" not in rec and "value" not in rec:
                     calls[k] = {"result": e["result"]} if "result" in e else {"raised": e["raised"]}
+                    if isinstance(e.get("subcalls"), list):
+                        calls[k]["subcalls"] = e["subcalls"]
         return out
 
     # -- combining ----------------------------------------------------------------
