@@ -136,6 +136,10 @@ def _build_root(cfg, cwd):
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                          ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(target, os.path.join(dev, name))
+    # A private pseudo-terminal instance: IPython runs `!cmd` lines through a pty (pexpect).
+    os.makedirs(dev + "/pts")
+    _mount("devpts", dev + "/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")
+    os.symlink("pts/ptmx", dev + "/ptmx")
     os.makedirs(dev + "/shm")
     _mount("tmpfs", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64m,mode=1777")
     os.makedirs(root + "/proc", exist_ok=True)

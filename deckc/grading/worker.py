@@ -650,7 +650,7 @@ class Worker:
         from nbgrader.converters import GenerateFeedback
         from nbgrader.coursedir import CourseDirectory
 
-        from .feedback import DeckcFeedback, check_html
+        from .feedback import DeckcFeedback, check_html, sanitise_html
 
         if not any((self.root / "autograded" / student / self.assignment).glob("*.ipynb")):
             return None, []          # nothing nbgrader could autograde: no feedback to show
@@ -677,8 +677,9 @@ class Worker:
             if path.suffix != ".html" or path.stem not in self.defs:
                 path.unlink()            # reference files nbgrader copied from source/
                 continue
-            html = path.read_text(encoding="utf-8", errors="replace")
+            html = sanitise_html(path.read_text(encoding="utf-8", errors="replace"))
             cleaned, found = check_html(html, self.secrets.get(path.stem, set()))
+            path.write_text(cleaned, encoding="utf-8")
             if found:
                 _, again = check_html(cleaned, self.secrets.get(path.stem, set()))
                 if again:
