@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .errors import MarkupError
 
-class MarkupError(ValueError):
-    pass
+__all__ = ["MarkupError", "Span", "parse_markup", "plain_text"]
 
 
 @dataclass(frozen=True)

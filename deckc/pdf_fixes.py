@@ -29,9 +29,19 @@ A reportlab ``Canvas`` starts every page with ``BT /F1 12 Tf 14.4 TL ET`` for
 its initial font, Helvetica by default: a standard-14 font that is never
 embedded, so ``pdffonts`` lists a non-embedded font even when no text uses it.
 Passing a TrueType (dynamic) font as ``initialFontName`` makes reportlab skip
-that preamble.  :func:`new_canvas` does this (and defaults to
+that preamble.  :func:`deckc.fonts.canvas.new_canvas` does this (and defaults to
 ``invariant=1``, which makes the output byte-reproducible: fixed dates and
-document ID); the PDF writer should create its canvas through it.
+document ID); the PDF writer creates its canvas through it. This module imports
+nothing of deckc, so deckc.fonts can install the fixes without an import cycle.
+
+Fix 3 -- one glyph for several characters
+-----------------------------------------
+reportlab draws characters, each through the font's cmap; an emoji sequence that the
+emoji font draws as one glyph (a ZWJ sequence, a flag, a keycap) has no character of its
+own. deckc.fonts.shaping gives each such glyph a private-use code point, adds it to the
+reportlab face, and names the sequence here with :func:`stands_for`; the ToUnicode entry of
+that code is the whole sequence (a bfchar destination may be several UTF-16 units), so
+``pdftotext`` returns the sequence, not a private-use character.
 
 Variation selectors (U+FE0E/U+FE0F) and ZWJ (U+200D)
 ----------------------------------------------------
@@ -49,7 +59,7 @@ import threading
 
 from reportlab.pdfbase import ttfonts
 
-__all__ = ["install", "installed", "new_canvas", "to_unicode_cmap", "utf16be_hex"]
+__all__ = ["install", "installed", "stands_for", "to_unicode_cmap", "utf16be_hex"]
 
 _PATCH_MARK = "_deckc_pdf_fixes"
 _lock = threading.Lock()
@@ -68,6 +78,15 @@ def utf16be_hex(code: int) -> str:
     return "%04X%04X" % (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF))
 
 
+# Code points that stand for a text of several characters (see Fix 3), and that text.
+_STANDS_FOR: dict[int, str] = {}
+
+
+def stands_for(code: int, text: str) -> None:
+    """Say that (private-use) code point ``code`` draws ``text``: its ToUnicode entry is ``text``."""
+    _STANDS_FOR[code] = text
+
+
 def to_unicode_cmap(fontname: str, subset) -> str:
     """Drop-in replacement for ``ttfonts.makeToUnicodeCMap``.
 
@@ -75,7 +94,8 @@ def to_unicode_cmap(fontname: str, subset) -> str:
     used in the content stream.  Output is identical to reportlab's for BMP-only
     subsets of <= 100 glyphs, apart from the block split described above.
     """
-    entries = ["<%02X> <%s>" % (i, utf16be_hex(v)) for i, v in enumerate(subset)]
+    entries = ["<%02X> <%s>" % (i, "".join(utf16be_hex(ord(c)) for c in _STANDS_FOR[v]) if v in _STANDS_FOR
+                                else utf16be_hex(v)) for i, v in enumerate(subset)]
     lines = [
         "/CIDInit /ProcSet findresource begin",
         "12 dict begin",
@@ -121,21 +141,3 @@ def install() -> None:
             return
         _original_make_to_unicode_cmap = ttfonts.makeToUnicodeCMap
         ttfonts.makeToUnicodeCMap = to_unicode_cmap
-
-
-def new_canvas(target, pagesize, **kwargs):
-    """A reportlab Canvas with all fixes applied (see Fix 2).
-
-    ``target`` is a filename or binary file object.  Defaults: ``invariant=1``
-    and ``initialFontName`` = Liberation Sans (registered if needed), so the
-    PDF references no non-embedded font.  Other keyword arguments go to Canvas.
-    """
-    from reportlab.pdfgen.canvas import Canvas
-
-    from deckc.fonts import SANS, font_book
-
-    install()
-    font_book().font(SANS)      # registers the shipped fonts
-    kwargs.setdefault("invariant", 1)
-    kwargs.setdefault("initialFontName", SANS)
-    return Canvas(target, pagesize=pagesize, **kwargs)

@@ -33,14 +33,14 @@ is followed by U+FE0F, or has the Unicode property Emoji_Presentation=Yes
 (⚡ ✅ ❌ ⌛ ☕ ...; table below) and Noto Emoji has it.  A character followed by
 U+FE0E (text presentation) tries the chain without Noto Emoji first.
 
-U+FE0E/U+FE0F (variation selectors), U+200D (ZWJ), combining marks and emoji
-modifiers stay in the run of the character they attach to when that font has a
-glyph for them, otherwise they go to the first font of the chain that has one.
-Noto Emoji and DejaVu Sans map FE0E/FE0F/200D to empty zero-advance glyphs, so
-they are drawn (invisibly, width 0) and their ToUnicode entry maps back to them:
-``pdftotext`` returns "⏱️" as U+23F1 U+FE0F.  There is no shaping: a ZWJ
-sequence (👩‍💻) is drawn as its component emoji side by side, and a flag as its
-two regional-indicator letters; the characters still copy out intact.
+U+FE0E/U+FE0F, U+200D (ZWJ), combining marks and emoji modifiers stay in the run
+of the character they attach to when that font has a glyph for them, otherwise
+they go to the first font of the chain that has one; Noto Emoji and DejaVu Sans
+draw FE0E/FE0F/200D as empty zero-advance glyphs that copy out as themselves.
+An emoji sequence (ZWJ sequence, flag, keycap, skin tone) that Noto Emoji has
+one glyph for is measured and drawn as that glyph (HarfBuzz finds it, see
+deckc.fonts.shaping) and copies out as the sequence; one it has no glyph for is
+drawn as its parts, and :meth:`FontBook.sequences_drawn_apart` names it.
 
 Characters no shipped font has are listed by :meth:`FontBook.missing` (the
 build warns with it); they are drawn as the primary face's .notdef box.
@@ -50,120 +50,23 @@ controls/variation selectors no font has are not drawn (zero width).
 from __future__ import annotations
 
 import threading
-import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from .clusters import EMOJI_PRESENTATION, VS15, VS16, ZWJ, is_attaching, is_ignorable
+from .draw import Drawing
+from .files import (CJK, DEJAVU, DEJAVU_BOLD, EMOJI, FONT_DIR, FONT_FILES, MONO, PPTX_TYPEFACES, SANS, SANS_BOLD,
+                    SANS_BOLD_ITALIC, SANS_ITALIC, Style)
+from .shaping import SEQUENCE as _SEQUENCE, Ligatures
 
 __all__ = [
     "FONT_DIR", "Style", "FontBook", "font_book", "draw_text",
     "SANS", "SANS_BOLD", "SANS_ITALIC", "SANS_BOLD_ITALIC", "MONO",
-    "DEJAVU", "DEJAVU_BOLD", "CJK", "EMOJI", "PPTX_TYPEFACES",
+    "DEJAVU", "DEJAVU_BOLD", "CJK", "EMOJI", "PPTX_TYPEFACES", "EMOJI_PRESENTATION",
 ]
 
-FONT_DIR = Path(__file__).resolve().parent
-
-# reportlab-registered names (prefixed so they cannot collide with anything
-# else registered in the process) -> file in FONT_DIR.
-SANS = "Deckc-LiberationSans"
-SANS_BOLD = "Deckc-LiberationSans-Bold"
-SANS_ITALIC = "Deckc-LiberationSans-Italic"
-SANS_BOLD_ITALIC = "Deckc-LiberationSans-BoldItalic"
-MONO = "Deckc-LiberationMono"
-DEJAVU = "Deckc-DejaVuSans"
-DEJAVU_BOLD = "Deckc-DejaVuSans-Bold"
-CJK = "Deckc-DroidSansFallback"
-EMOJI = "Deckc-NotoEmoji"
-
-FONT_FILES = {
-    SANS: "LiberationSans-Regular.ttf",
-    SANS_BOLD: "LiberationSans-Bold.ttf",
-    SANS_ITALIC: "LiberationSans-Italic.ttf",
-    SANS_BOLD_ITALIC: "LiberationSans-BoldItalic.ttf",
-    MONO: "LiberationMono-Regular.ttf",
-    DEJAVU: "DejaVuSans.ttf",
-    DEJAVU_BOLD: "DejaVuSans-Bold.ttf",
-    CJK: "DroidSansFallback.ttf",
-    EMOJI: "NotoEmoji-Regular.ttf",
-}
-
-# What a PPTX should name.  Liberation Sans/Mono are metric-compatible with
-# Arial/Courier New (same advance widths), which every PowerPoint has, so
-# line breaks computed with our metrics hold in PowerPoint.  Fallback faces
-# get the closest common Office family (best effort; PowerPoint substitutes
-# per glyph anyway).
-PPTX_TYPEFACES = {
-    SANS: "Arial", SANS_BOLD: "Arial", SANS_ITALIC: "Arial", SANS_BOLD_ITALIC: "Arial",
-    MONO: "Courier New",
-    DEJAVU: "Segoe UI Symbol", DEJAVU_BOLD: "Segoe UI Symbol",
-    CJK: "Microsoft YaHei",
-    EMOJI: "Segoe UI Emoji",
-}
-
-VS15, VS16, ZWJ, ZWNJ = 0xFE0E, 0xFE0F, 0x200D, 0x200C
-
-# Emoji_Presentation=Yes (Unicode emoji-data.txt, 15.1).  Only the part that
-# some text font also has actually changes a decision; the rest is here so the
-# rule is the Unicode one, not a list of today's overlaps.
-_EMOJI_PRESENTATION_RANGES = (
-    (0x231A, 0x231B), (0x23E9, 0x23EC), (0x23F0, 0x23F0), (0x23F3, 0x23F3),
-    (0x25FD, 0x25FE), (0x2614, 0x2615), (0x2648, 0x2653), (0x267F, 0x267F),
-    (0x2693, 0x2693), (0x26A1, 0x26A1), (0x26AA, 0x26AB), (0x26BD, 0x26BE),
-    (0x26C4, 0x26C5), (0x26CE, 0x26CE), (0x26D4, 0x26D4), (0x26EA, 0x26EA),
-    (0x26F2, 0x26F3), (0x26F5, 0x26F5), (0x26FA, 0x26FA), (0x26FD, 0x26FD),
-    (0x2705, 0x2705), (0x270A, 0x270B), (0x2728, 0x2728), (0x274C, 0x274C),
-    (0x274E, 0x274E), (0x2753, 0x2755), (0x2757, 0x2757), (0x2795, 0x2797),
-    (0x27B0, 0x27B0), (0x27BF, 0x27BF), (0x2B1B, 0x2B1C), (0x2B50, 0x2B50),
-    (0x2B55, 0x2B55),
-    (0x1F004, 0x1F004), (0x1F0CF, 0x1F0CF), (0x1F18E, 0x1F18E),
-    (0x1F191, 0x1F19A), (0x1F1E6, 0x1F1FF), (0x1F201, 0x1F201),
-    (0x1F21A, 0x1F21A), (0x1F22F, 0x1F22F), (0x1F232, 0x1F236),
-    (0x1F238, 0x1F23A), (0x1F250, 0x1F251), (0x1F300, 0x1F320),
-    (0x1F32D, 0x1F335), (0x1F337, 0x1F37C), (0x1F37E, 0x1F393),
-    (0x1F3A0, 0x1F3CA), (0x1F3CF, 0x1F3D3), (0x1F3E0, 0x1F3F0),
-    (0x1F3F4, 0x1F3F4), (0x1F3F8, 0x1F43E), (0x1F440, 0x1F440),
-    (0x1F442, 0x1F4FC), (0x1F4FF, 0x1F53D), (0x1F54B, 0x1F54E),
-    (0x1F550, 0x1F567), (0x1F57A, 0x1F57A), (0x1F595, 0x1F596),
-    (0x1F5A4, 0x1F5A4), (0x1F5FB, 0x1F64F), (0x1F680, 0x1F6C5),
-    (0x1F6CC, 0x1F6CC), (0x1F6D0, 0x1F6D2), (0x1F6D5, 0x1F6D7),
-    (0x1F6DC, 0x1F6DF), (0x1F6EB, 0x1F6EC), (0x1F6F4, 0x1F6FC),
-    (0x1F7E0, 0x1F7EB), (0x1F7F0, 0x1F7F0), (0x1F90C, 0x1F93A),
-    (0x1F93C, 0x1F945), (0x1F947, 0x1F9FF), (0x1FA70, 0x1FA7C),
-    (0x1FA80, 0x1FA88), (0x1FA90, 0x1FABD), (0x1FABF, 0x1FAC5),
-    (0x1FACE, 0x1FADB), (0x1FAE0, 0x1FAE8), (0x1FAF0, 0x1FAF8),
-)
 # missing() asks the big CJK font last: text without CJK never reads its cmap
 _BY_SIZE = tuple(sorted(FONT_FILES, key=lambda name: name == CJK))
-
-EMOJI_PRESENTATION = frozenset(
-    cp for lo, hi in _EMOJI_PRESENTATION_RANGES for cp in range(lo, hi + 1))
-
-
-def _is_variation_selector(cp: int) -> bool:
-    return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
-
-
-def _is_attaching(cp: int) -> bool:
-    """Characters that belong to the cluster of the character before them."""
-    if _is_variation_selector(cp) or cp in (ZWJ, ZWNJ):
-        return True
-    if 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F:  # skin tones, tags
-        return True
-    return unicodedata.category(chr(cp)) in ("Mn", "Me")
-
-
-def _is_ignorable(ch: str) -> bool:
-    """Not reported by missing(): controls, whitespace, variation selectors, ZW(N)J."""
-    cp = ord(ch)
-    return (ch.isspace() or unicodedata.category(ch) == "Cc"
-            or _is_variation_selector(cp) or cp in (ZWJ, ZWNJ))
-
-
-@dataclass(frozen=True)
-class Style:
-    bold: bool = False
-    italic: bool = False
-    mono: bool = False
 
 
 class _Coverage(dict):
@@ -175,7 +78,7 @@ class _Coverage(dict):
         return cover
 
 
-class FontBook:
+class FontBook(Drawing):
     """Registry of the shipped fonts; see the module docstring for the rules.
 
     Measuring reads the fonts' own tables (deckc.fonts.cmap). Registration with reportlab
@@ -190,6 +93,7 @@ class FontBook:
         self._widths = None           # name -> (charWidths dict, defaultWidth)
         self._metrics = None          # name -> (ascent, descent, lineGap) per 1000 em
         self._segments_cached = lru_cache(maxsize=65536)(self._segments)
+        self._ligatures = Ligatures()
         self._units_cached = lru_cache(maxsize=65536)(self._units)
 
     # -- registration -------------------------------------------------------
@@ -225,7 +129,7 @@ class FontBook:
         with self._lock:
             if name in self._fonts:
                 return self._fonts[name]
-            from deckc import pdf_fixes
+            from .. import pdf_fixes
             pdf_fixes.install()
             from reportlab.pdfbase import pdfmetrics
             from reportlab.pdfbase.ttfonts import TTFont
@@ -283,7 +187,7 @@ class FontBook:
     def _pick(self, cps, i, style, chain, current):
         cover = self._cover
         cp = cps[i]
-        if _is_attaching(cp):
+        if is_attaching(cp):
             if current is not None and cp in cover[current]:
                 return current
             for name in chain:
@@ -325,7 +229,13 @@ class FontBook:
         return tuple(out)
 
     def _drawable(self, name: str, s: str) -> str:
-        """What is actually handed to reportlab for a run of font ``name``."""
+        """What is actually handed to reportlab for a run of font ``name``: an emoji sequence the
+        emoji font has one glyph for becomes that glyph's code (deckc.fonts.shaping)."""
+        if name == EMOJI and _SEQUENCE.search(s):
+            return self._ligatures.drawable(FONT_DIR / FONT_FILES[EMOJI], s, lambda t: self._plain(name, t))
+        return self._plain(name, s)
+
+    def _plain(self, name: str, s: str) -> str:
         cover = self._cover[name]
         if all(ord(c) in cover for c in s):
             return s
@@ -335,7 +245,7 @@ class FontBook:
                 chars.append(c)
             elif c.isspace():
                 chars.append(" ")
-            elif not _is_ignorable(c):
+            elif not is_ignorable(c):
                 chars.append(c)     # reported by missing(); drawn as .notdef
         return "".join(chars)
 
@@ -345,8 +255,25 @@ class FontBook:
         for name, s in self._segments_cached(text, style):
             widths, default = self._widths[name]
             g = widths.get
-            total += sum(g(ord(c), default) for c in self._drawable(name, s))
+            drawn = self._drawable(name, s)
+            if name == EMOJI and drawn != s:
+                lig = self._ligatures.advance.get
+                total += sum(g(ord(c)) or lig(ord(c), default) for c in drawn)
+            else:
+                total += sum(g(ord(c), default) for c in drawn)
         return total
+
+    def sequences_drawn_apart(self, text: str, style: Style = Style()) -> list[str]:
+        """Emoji sequences in ``text`` (ZWJ, flags, keycaps, skin tones) that the emoji font has no
+        single glyph for: the PDF draws their parts side by side."""
+        from .shaping import emoji_clusters
+
+        out = []
+        for name, s in self._segments_cached(text, style):
+            if name == EMOJI and _SEQUENCE.search(s):
+                out += [c.text for c in emoji_clusters(FONT_DIR / FONT_FILES[EMOJI], s)
+                        if c.glyph is None and len(c.text) > 1 and _SEQUENCE.search(c.text)]
+        return out
 
     def width(self, text: str, style: Style = Style(), size: float = 1.0) -> float:
         """Advance width in points of ``text`` drawn at ``size`` points."""
@@ -394,7 +321,7 @@ class FontBook:
                 continue
             seen.add(ch)
             cp = ord(ch)
-            if not _is_ignorable(ch) and not any(cp in self._cover[name] for name in _BY_SIZE):
+            if not is_ignorable(ch) and not any(cp in self._cover[name] for name in _BY_SIZE):
                 out.append(ch)
         return out
 
@@ -408,44 +335,6 @@ class FontBook:
         if font_name is not None and font_name in PPTX_TYPEFACES:
             return PPTX_TYPEFACES[font_name]
         return "Courier New" if style.mono else "Arial"
-
-    # -- drawing ------------------------------------------------------------
-    def draw_text(self, canvas, x: float, y: float, text: str, style: Style = Style(),
-                  size: float = 12.0, color=None) -> float:
-        """Draw one already-wrapped line with its baseline at (x, y).
-
-        ``color``: None (keep the canvas fill colour), a reportlab Color, a
-        "#RRGGBB" string / colour name, or an (r, g, b) tuple of 0..1 floats.
-        The canvas font and colour are left as they were.  Returns the advance
-        width in points (same as :meth:`width`).
-        """
-        segs = self._segments_cached(text, style)
-        canvas.saveState()
-        try:
-            if color is not None:
-                canvas.setFillColor(_to_color(color))
-            t = canvas.beginText(x, y)
-            for name, s in segs:
-                s = self._drawable(name, s)
-                if s:
-                    self._register(name)
-                    t.setFont(name, size)
-                    t.textOut(s)
-            canvas.drawText(t)
-        finally:
-            canvas.restoreState()
-        return self.width(text, style, size)
-
-
-def _to_color(color):
-    from reportlab.lib import colors
-    if isinstance(color, colors.Color):
-        return color
-    if isinstance(color, str):
-        return colors.toColor(color)
-    if isinstance(color, (tuple, list)) and len(color) == 3:
-        return colors.Color(*color)
-    raise TypeError(f"unsupported colour {color!r}")
 
 
 _BOOK: FontBook | None = None

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:
     from ..charts.base import ChartData
+    from .chart_heatmap import HeatmapPlan
+    from .chart_xy import XYPlan
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Para:
     space_before: float = 0.0
     bullet: str | None = None         # bullet character, drawn in the hanging indent
     indent: float = 0.0               # hanging indent for bullets
+    rtl: bool = False                 # a right-to-left paragraph: starts (and its bullet hangs) at the right
 
     @property
     def height(self) -> float:
@@ -115,6 +118,9 @@ class ChartBox(Frame):
     text_color: str = "1F2A44"
     font_size: float = 11.0
     alt: str = ""
+    # What to draw, computed by the layout from the fields above (chart_plan.with_geometry):
+    # XYPlan for line/bar charts, HeatmapPlan for heatmaps. Writers draw it and compute nothing.
+    geometry: XYPlan | HeatmapPlan | None = None
 
 
 Element = Union[TextBox, Shape, Arrow, TableBox, ChartBox]

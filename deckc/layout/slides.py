@@ -12,6 +12,7 @@ from .. import model as m
 from ..diagnostics import Diagnostic
 from ..markup import plain_text
 from .blocks import Ctx, stack
+from .chart_plan import with_geometry
 from .plan import DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
 from .text import make_para, paras_height, truncate_para
 from .theme import DEFAULT_THEME, SLIDE_H, SLIDE_W, Theme
@@ -25,21 +26,15 @@ class Planner:
         self.theme = theme
         self.file = file
         self.warnings: list[Diagnostic] = []
-        self._charts: dict = {}
-        self._reference = None
         self._footer_warned = False
 
-    # ---- charts: computed once per (kind, params) ----
-    def chart(self, block: m.Chart):
-        key = (block.kind, tuple(sorted((k, repr(v)) for k, v in block.params.items())))
-        if key not in self._charts:
-            from ..charts.reference import load_reference
-            from ..spec.loader import compute_chart_cached
-
-            if self._reference is None:
-                self._reference = load_reference(self.lesson.root / "exercises")
-            self._charts[key] = compute_chart_cached(block.kind, block.params, self._reference)
-        return self._charts[key]
+    @staticmethod
+    def chart(block: m.Chart):
+        """A chart's data: computed before the layout, by the resolve stage (deckc.resolve)."""
+        if block.data is None:
+            raise ValueError(f"chart '{block.kind}' has no data: resolve the lesson's charts before planning it "
+                             f"(deckc.resolve.resolve_charts; the loader does)")
+        return block.data
 
     def warn(self, slide: m.Slide, index: int, message: str) -> None:
         self.warnings.append(Diagnostic(self.file, slide.line, 1, f"slides[{index}]",
@@ -58,7 +53,8 @@ class Planner:
         slides = []
         for n, (i, sl, variant) in enumerate(pages, start=1):
             slides.append(self._slide(n, total, i, sl, variant))
-        charts = tuple(sorted({c.name: c for c in self._charts.values()}.values(), key=lambda c: c.name))
+        found = {b.data.name: b.data for sl in self.lesson.slides for b in _walk(sl.body) if isinstance(b, m.Chart)}
+        charts = tuple(sorted(found.values(), key=lambda c: c.name))
         return DeckPlan(lesson_id=meta.id, title=meta.title, subject=f"{meta.module} · {meta.position}",
                         author=meta.author or meta.course, keywords=f"{meta.course}; {meta.module}",
                         language=meta.language, width=SLIDE_W, height=SLIDE_H, slides=tuple(slides), charts=charts)
@@ -81,6 +77,7 @@ class Planner:
             body = self._fit(sl, index, prefix, blocks)
             elements = [heading, *body, *self._footer(sl, index, prefix, n, total)]
             notes = self._notes(sl, variant)
+        elements = [with_geometry(el) for el in elements]      # boxes are final: charts get their drawing
         return SlidePlan(number=n, title=plain_text(title) if title else meta.title, elements=tuple(elements),
                          notes=notes, background=t.background)
 
@@ -262,18 +259,26 @@ def _quiz_blocks(sl: m.QuizSlide, reveal: bool) -> list:
 def plan_deck(lesson: m.Lesson, file: str = "", theme: Theme = DEFAULT_THEME) -> tuple[DeckPlan, list[Diagnostic]]:
     planner = Planner(lesson, theme, file)
     deck = planner.plan()
-    missing = _missing_glyphs(deck)
+    missing, apart = _missing_glyphs(deck)
     for ch, where in sorted(missing.items()):
         planner.warnings.append(Diagnostic(file, 0, 0, where, f"no shipped font has the character "
                                            f"U+{ord(ch):04X} {ch!r}; it will render as a blank box", "warning"))
+    for seq, where in sorted(apart.items()):
+        codes = " ".join(f"U+{ord(c):04X}" for c in seq)
+        planner.warnings.append(Diagnostic(file, 0, 0, where, f"the shipped emoji font has no single glyph for the "
+                                           f"emoji sequence {seq!r} ({codes}); the PDF draws its parts side by side",
+                                           "warning"))
     return deck, planner.warnings
 
 
-def _missing_glyphs(deck: DeckPlan) -> dict[str, str]:
+def _missing_glyphs(deck: DeckPlan) -> tuple[dict[str, str], dict[str, str]]:
+    """Characters no shipped font has, and emoji sequences the PDF cannot draw as one glyph, each
+    with the first place it is used."""
     from ..fonts import font_book
 
     book = font_book()
     found: dict[str, str] = {}
+    apart: dict[str, str] = {}
     for sp in deck.slides:
         for el in sp.elements:
             paras = list(getattr(el, "paras", ()))
@@ -283,7 +288,10 @@ def _missing_glyphs(deck: DeckPlan) -> dict[str, str]:
                 for r in (*p.runs, *(r for line in p.lines for r in line)):
                     for ch in book.missing(r.text):
                         found.setdefault(ch, f"slide {sp.number} ({el.name})")
-    return found
+                for r in p.runs:
+                    for seq in book.sequences_drawn_apart(r.text):
+                        apart.setdefault(seq, f"slide {sp.number} ({el.name})")
+    return found, apart
 
 
 __all__ = ["plan_deck", "Planner"]

@@ -1,8 +1,11 @@
-"""The output formats, registered in one place. A new format is one new Writer here.
+"""The output formats, registered in one place: the build, incremental builds and the command
+line know formats only from WRITERS. A new format is one writer module plus one Writer line here.
 
 A writer gets the build context (lesson, layout plan, staging folder) and writes its files
 into the staging folder; it returns what the manifest should list. The build moves staged
-files into place only when every writer succeeded.
+files into place only when every writer succeeded. A writer declares what its output is made
+of (`inputs`: the part of the spec; by default all of it) and which files in its output are
+state rather than output (`state`: kept, never checksummed).
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:  # type names only: importing these pulls in numpy, which `deckc build` no-ops avoid
     from ..layout.plan import DeckPlan
     from ..model import Lesson
+    from ..spec.loader import SpecHead
 
 
 @dataclass
@@ -25,6 +29,18 @@ class BuildContext:
     out_dir: Path          # where the outputs will be (holds the previous build, if any)
     version: str
     date: datetime         # the one date embedded in outputs (SOURCE_DATE_EPOCH or a fixed default)
+
+    def write(self, rel: str, data: bytes | str) -> None:
+        """Write one output file into the staging folder; a failure names the file (a failed write()
+        call alone says only "No space left on device")."""
+        path = self.stage / rel
+        try:
+            with open(path, "wb") as f:
+                f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        except OSError as e:
+            if e.filename:
+                raise
+            raise type(e)(e.errno, e.strerror, str(path)) from e
 
 
 @dataclass(frozen=True)
@@ -44,13 +60,19 @@ class Writer:
     needs_plan: bool = True     # False: may start before the layout plan exists (runs alongside it)
     prepare: Callable[[], None] | None = None   # work that needs no context (imports), done before writing
     early: bool = False         # start (and prepare) while the lesson loads and is laid out
+    # What of the spec the output is made from, for incremental builds: a function of the spec's
+    # SpecHead (its validated header and quiz) returning plain data; None: the whole spec file.
+    inputs: Callable[[SpecHead], object] | None = None
+    state: tuple[str, ...] = ()  # file names in its output that are state, not output (never checksummed)
+    default: bool = True         # built when --format is not given
+    after: Callable[[Path], None] | None = None  # once a run's lessons are built, with OUT (html: index.html)
 
 
 def _pptx(ctx: BuildContext) -> list[Output]:
     from .pptx import write_pptx
 
     rel = f"{ctx.lesson.meta.id}.pptx"
-    (ctx.stage / rel).write_bytes(write_pptx(ctx.deck, ctx.version, ctx.date))
+    ctx.write(rel, write_pptx(ctx.deck, ctx.version, ctx.date))
     return [Output("pptx", rel)]
 
 
@@ -69,7 +91,7 @@ def _pdf(ctx: BuildContext) -> list[Output]:
     from .pdf import write_pdf
 
     rel = f"{ctx.lesson.meta.id}.pdf"
-    (ctx.stage / rel).write_bytes(write_pdf(ctx.deck, ctx.version))
+    ctx.write(rel, write_pdf(ctx.deck, ctx.version))
     return [Output("pdf", rel)]
 
 
@@ -78,7 +100,7 @@ def _charts(ctx: BuildContext) -> list[Output]:
         return []
     (ctx.stage / "charts").mkdir(exist_ok=True)
     for chart in ctx.deck.charts:
-        (ctx.stage / "charts" / f"{chart.name}.csv").write_text(chart.to_csv(), encoding="utf-8", newline="")
+        ctx.write(f"charts/{chart.name}.csv", chart.to_csv())
     return [Output("charts", "charts", is_dir=True,
                    extra={"files": [f"charts/{c.name}.csv" for c in ctx.deck.charts]})]
 
@@ -92,11 +114,51 @@ def _prepare_exercises() -> None:
     import_module("deckc.exercises.release")        # nbformat and jsonschema
 
 
+def _handout(ctx: BuildContext) -> list[Output]:
+    from .handout import write_handout
+
+    rel = f"{ctx.lesson.meta.id}-handout.pdf"
+    (ctx.stage / rel).write_bytes(write_handout(ctx.deck, ctx.version))
+    return [Output("handout", rel)]
+
+
+def _html(ctx: BuildContext) -> list[Output]:
+    from .html import write_html
+    return write_html(ctx)
+
+
+def _html_index(out_root: Path) -> None:
+    from .html.index import write_index
+    write_index(out_root)
+
+
+def _course_inputs(head: SpecHead):
+    """The course is made from the lesson id, its exercise ids and its quiz (and exercises/), so
+    editing a slide does not rebuild it."""
+    return {"id": head.meta.id, "exercises": head.meta.exercises, "quiz": head.quiz}
+
+
 WRITERS: dict[str, Writer] = {w.name: w for w in (
     Writer("pptx", "editable 16:9 PowerPoint deck with notes and native charts", _pptx, prepare=_prepare_pptx,
            early=True),
     Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf, prepare=_prepare_pdf),
     Writer("charts", "each chart's data as CSV in charts/", _charts),
+    Writer("html", "interactive lesson page: one self-contained HTML file (+ OUT/index.html)", _html,
+           after=_html_index),
+    Writer("handout", "handout PDF (A4): each slide with its speaker notes beneath", _handout,
+           prepare=_prepare_pdf, default=False),
     Writer("exercises", "nbgrader course folder (source/, release/, gradebook) in course/", _exercises,
-           needs_plan=False, prepare=_prepare_exercises, early=True),
+           needs_plan=False, prepare=_prepare_exercises, early=True, inputs=_course_inputs,
+           state=("gradebook.db",)),
 )}
+
+# deckc's packages that no output is made by: editing them does not make builds stale.
+CODE_OUTSIDE_BUILDS = ("grading",)
+
+
+def default_formats() -> list[str]:
+    return [w.name for w in WRITERS.values() if w.default]
+
+
+def state_files() -> set[str]:
+    return {name for w in WRITERS.values() for name in w.state}

@@ -7,8 +7,9 @@ single quote in front, and the csv module quotes cells holding separators or quo
 columns are left alone when the cell is a number (``-2`` is a number, not a formula), and
 neutralised like text otherwise. Neutralising twice changes nothing (the quote is kept).
 
-Files: ``tests.csv`` (per test cell), ``submissions.csv`` (what each handed-in file was graded
-as: matching.py) and nbgrader's own ``grades.csv`` export, rewritten through the same rule.
+Files: ``tests.csv`` (per test cell), ``pass_rates.csv`` (report.py), ``submissions.csv`` (what
+each handed-in file was graded as: matching.py) and nbgrader's own ``grades.csv`` export,
+rewritten through the same rule. The summary deckc prints is report.py's.
 """
 from __future__ import annotations
 
