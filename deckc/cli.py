@@ -124,6 +124,16 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, 
     in parallel; one failing lesson does not stop the others (exit code at the end).
     Each lesson's writers run side by side in their own processes.
 
+    One run at a time writes a lesson folder: a second build of the same lesson
+    into the same OUT (or a build while deckc watch rebuilds it) waits for the
+    first. Ctrl-C or SIGTERM stop a build at once: "Interrupted.", exit 130 or 143,
+    the previous outputs as they were, no process or staging folder left behind.
+
+    \b
+    Exit codes: 0 built or up to date, 2 usage or spec errors (FILE:LINE:COL),
+    1 a lesson failed to build (the cause and path are printed) or warnings
+    under --strict, 130 Ctrl-C, 143 SIGTERM.
+
     course/release/ and the gradebook rows are made exactly as nbgrader's
     generate_assignment makes them, without running nbgrader; where deckc cannot be
     sure of the same result (another nbgrader version, a changed config, submissions

@@ -30,6 +30,18 @@ class BuildContext:
     version: str
     date: datetime         # the one date embedded in outputs (SOURCE_DATE_EPOCH or a fixed default)
 
+    def write(self, rel: str, data: bytes | str) -> None:
+        """Write one output file into the staging folder; a failure names the file (a failed write()
+        call alone says only "No space left on device")."""
+        path = self.stage / rel
+        try:
+            with open(path, "wb") as f:
+                f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        except OSError as e:
+            if e.filename:
+                raise
+            raise type(e)(e.errno, e.strerror, str(path)) from e
+
 
 @dataclass(frozen=True)
 class Output:
@@ -60,7 +72,7 @@ def _pptx(ctx: BuildContext) -> list[Output]:
     from .pptx import write_pptx
 
     rel = f"{ctx.lesson.meta.id}.pptx"
-    (ctx.stage / rel).write_bytes(write_pptx(ctx.deck, ctx.version, ctx.date))
+    ctx.write(rel, write_pptx(ctx.deck, ctx.version, ctx.date))
     return [Output("pptx", rel)]
 
 
@@ -79,7 +91,7 @@ def _pdf(ctx: BuildContext) -> list[Output]:
     from .pdf import write_pdf
 
     rel = f"{ctx.lesson.meta.id}.pdf"
-    (ctx.stage / rel).write_bytes(write_pdf(ctx.deck, ctx.version))
+    ctx.write(rel, write_pdf(ctx.deck, ctx.version))
     return [Output("pdf", rel)]
 
 
@@ -88,7 +100,7 @@ def _charts(ctx: BuildContext) -> list[Output]:
         return []
     (ctx.stage / "charts").mkdir(exist_ok=True)
     for chart in ctx.deck.charts:
-        (ctx.stage / "charts" / f"{chart.name}.csv").write_text(chart.to_csv(), encoding="utf-8", newline="")
+        ctx.write(f"charts/{chart.name}.csv", chart.to_csv())
     return [Output("charts", "charts", is_dir=True,
                    extra={"files": [f"charts/{c.name}.csv" for c in ctx.deck.charts]})]
 

@@ -56,10 +56,11 @@ class PdfPage:
             for i, line in enumerate(p.lines):
                 baseline = top + (p.line_height - (asc + desc)) / 2 + asc
                 lw = line_width(line, p.size)
-                inner_x, inner_w = x + p.indent, w - p.indent
+                inner_x, inner_w = (x, w - p.indent) if p.rtl else (x + p.indent, w - p.indent)
                 lx = inner_x + {"left": 0.0, "center": (inner_w - lw) / 2, "right": inner_w - lw}[p.align]
                 if p.bullet and i == 0:
-                    book.draw_text(self.c, x, self.y(baseline), p.bullet, Style(), p.size,
+                    bx = x + w - book.width(p.bullet, Style(), p.size) if p.rtl else x
+                    book.draw_text(self.c, bx, self.y(baseline), p.bullet, Style(), p.size,
                                    "#" + (line[0].color if line else "000000"))
                 for run in line:
                     rw = run_width(run, p.size)
