@@ -105,7 +105,15 @@ class Chart:
     caption: str | None = None
 
 
-Block = Union[Text, Bullets, Steps, Callout, Sentence, Tokens, Columns, Table, Analogy, Concepts, Chart]
+@dataclass(frozen=True)
+class Math:
+    """A display formula: TeX in the subset deckc.texmath.subset documents."""
+
+    tex: str
+    caption: str | None = None
+
+
+Block = Union[Text, Bullets, Steps, Callout, Sentence, Tokens, Columns, Table, Analogy, Concepts, Chart, Math]
 
 
 # ---- slides ----

@@ -13,6 +13,24 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class MathArt:
+    """A formula laid out in STIX Two Math (deckc.texmath.render), in em units: multiply by the
+    font size. x from the left edge, y down from the baseline. Keeps its TeX and MathML so any
+    writer can also emit it natively (OMML in the PPTX, MathML in HTML)."""
+
+    tex: str
+    mathml: str
+    display: bool
+    width: float
+    ascent: float                     # above the baseline
+    descent: float                    # below it
+    glyphs: tuple[tuple[tuple, ...], ...] = ()   # one filled outline per glyph: ("M", x, y), ("L", x, y),
+    #                                              ("Q", x1, y1, x, y), ("C", x1, y1, x2, y2, x, y), ("Z",)
+    rects: tuple[tuple[float, float, float, float], ...] = ()   # filled rules (fraction bars): x, y, w, h
+    linear: str = ""                  # one line of Unicode (x_t, a^2): for search, alt text, non-math viewers
+
+
+@dataclass(frozen=True)
 class Run:
     text: str
     bold: bool = False
@@ -20,6 +38,7 @@ class Run:
     mono: bool = False
     color: str = "1F2A44"
     highlight: str | None = None      # background colour behind the run
+    math: MathArt | None = None       # inline math ($...$): drawn from the art; `text` is its linear form
 
 
 @dataclass(frozen=True)
@@ -117,7 +136,17 @@ class ChartBox(Frame):
     alt: str = ""
 
 
-Element = Union[TextBox, Shape, Arrow, TableBox, ChartBox]
+@dataclass(frozen=True)
+class MathBox(Frame):
+    """A display formula; the frame is its ink box at `size`: the baseline is at y + art.ascent * size."""
+
+    art: MathArt = None
+    size: float = 24.0
+    color: str = "1F2A44"
+    alt: str = ""
+
+
+Element = Union[TextBox, Shape, Arrow, TableBox, ChartBox, MathBox]
 
 
 @dataclass(frozen=True)

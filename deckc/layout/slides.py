@@ -11,6 +11,7 @@ from dataclasses import replace
 from .. import model as m
 from ..diagnostics import Diagnostic
 from ..markup import plain_text
+from . import math_box  # noqa: F401  (registers the math block's layout)
 from .blocks import Ctx, stack
 from .plan import DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
 from .text import make_para, paras_height, truncate_para

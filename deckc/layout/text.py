@@ -31,9 +31,17 @@ _PIECES = re.compile(r"\n|[^\S\n]+|[^\s]+")
 
 def runs_from_markup(text: str, color: str, bold: bool = False, italic: bool = False,
                      highlight: str | None = None) -> tuple[Run, ...]:
-    return tuple(Run(s.text, bold=bold or s.bold, italic=italic or s.italic, mono=s.code, color=color,
-                     highlight=highlight if s.highlight else None)
-                 for s in parse_markup(text))
+    runs = []
+    for s in parse_markup(text):
+        hl = highlight if s.highlight else None
+        if s.math:      # a formula is one unbreakable run, drawn from its laid-out art
+            from ..texmath.render import math_art
+            art = math_art(s.text, False)
+            runs.append(Run(art.linear, color=color, highlight=hl, math=art))
+        else:
+            runs.append(Run(s.text, bold=bold or s.bold, italic=italic or s.italic, mono=s.code, color=color,
+                            highlight=hl))
+    return tuple(runs)
 
 
 def style_of(run: Run) -> Style:
@@ -48,6 +56,8 @@ def _width(text: str, bold: bool, italic: bool, mono: bool, size: float) -> floa
 
 
 def run_width(run: Run, size: float) -> float:
+    if run.math is not None:
+        return run.math.width * size
     return _width(run.text, run.bold, run.italic, run.mono, size)
 
 
@@ -60,6 +70,13 @@ def _split_long(word: list[Run], size: float, max_w: float) -> list[list[Run]]:
     chunks: list[list[Run]] = [[]]
     w = 0.0
     for run in word:
+        if run.math is not None:        # a formula is never broken
+            if w and w + run_width(run, size) > max_w:
+                chunks.append([])
+                w = 0.0
+            chunks[-1].append(run)
+            w += run_width(run, size)
+            continue
         for ch in run.text:
             cw = _width(ch, run.bold, run.italic, run.mono, size)
             if w + cw > max_w and chunks[-1]:
@@ -73,7 +90,9 @@ def _split_long(word: list[Run], size: float, max_w: float) -> list[list[Run]]:
 def _merge(runs: list[Run]) -> tuple[Run, ...]:
     out: list[Run] = []
     for r in runs:
-        if out and (out[-1].bold, out[-1].italic, out[-1].mono, out[-1].color, out[-1].highlight) == \
+        if r.math is not None or (out and out[-1].math is not None):
+            out.append(r)
+        elif out and (out[-1].bold, out[-1].italic, out[-1].mono, out[-1].color, out[-1].highlight) == \
                 (r.bold, r.italic, r.mono, r.color, r.highlight):
             out[-1] = Run(out[-1].text + r.text, r.bold, r.italic, r.mono, r.color, r.highlight)
         elif r.text:
@@ -136,6 +155,9 @@ def _tokens(runs: tuple[Run, ...]):
     Two words may follow each other without a space between them: a CJK or emoji break opportunity."""
     word: list[Run] = []
     for run in runs:
+        if run.math is not None:        # glued to the text around it ("$x$," stays together)
+            word.append(run)
+            continue
         for piece in _PIECES.findall(run.text):
             if piece == "\n":
                 if word:
@@ -207,7 +229,8 @@ def para_from_runs(runs: tuple[Run, ...], size: float, width: float, *, align: s
                    space_before: float = 0.0, bullet: str | None = None, line_spacing: float = 1.2) -> Para:
     indent = size * 1.1 if bullet else 0.0
     lines = tuple(visual_line(line) for line in wrap(runs, size, max(width - indent, size)))
-    return Para(runs=runs, size=size, lines=lines, line_height=round(size * line_spacing, 2), align=align,
+    tallest = max(((r.math.ascent + r.math.descent) * 1.1 for r in runs if r.math is not None), default=0.0)
+    return Para(runs=runs, size=size, lines=lines, line_height=round(size * max(line_spacing, tallest), 2), align=align,
                 space_before=space_before, bullet=bullet, indent=indent)
 
 

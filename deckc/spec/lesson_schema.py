@@ -61,6 +61,51 @@ def _param_schema(p) -> Schema:
     return scalar(p.type)
 
 
+class TexSpec(Schema):
+    """TeX in deckc's documented subset; an unknown command or a stray brace is located here."""
+
+    doc = ("A LaTeX formula (the subset in the README, section 'Math'): fractions, scripts, roots, sums, "
+           "matrices, Greek, accents, \\mathbf, \\text, \\left( \\right).")
+
+    def check(self, node, path, ctx):
+        from ..texmath.subset import TexError, check_tex
+
+        value = Text(markup=False, max_len=2000).check(node, path, ctx)
+        if value is INVALID:
+            return value
+        try:
+            check_tex(value)
+        except TexError as e:
+            where = f" (at character {e.offset + 1})" if e.offset else ""
+            return ctx.error(node, path, f"{e}{where}")
+        return value
+
+    def json(self):
+        return {"type": "string", "minLength": 1, "maxLength": 2000, "description": self.doc}
+
+
+_TEX = TexSpec()
+_MATH_OBJ = Obj(fields={
+    "tex": Field(_TEX, required=True),
+    "caption": Field(Text(doc="Shown under the formula.")),
+}, build=m.Math, name="a formula")
+
+
+class MathSpec(Schema):
+    """`math: '<tex>'` or `math: {tex: '<tex>', caption: ...}`."""
+
+    doc = "A display formula, centred: `math: '<tex>'` or `math: {tex, caption}`."
+
+    def check(self, node, path, ctx):
+        if node.kind == "scalar":
+            tex = _TEX.check(node, path, ctx)
+            return INVALID if tex is INVALID else m.Math(tex=tex)
+        return _MATH_OBJ.check(node, path, ctx)
+
+    def json(self):
+        return {"oneOf": [_TEX.json(), _MATH_OBJ.json()], "description": self.doc}
+
+
 # ---- blocks ----
 
 def _steps(items, caption=None, fade="forward"):
@@ -126,6 +171,7 @@ BLOCK.variants = {
         "icon": Field(Text(markup=False, max_len=8)),
     }, build=m.Concept, name="a concept card"), min_items=1, max_items=8, doc="Key concept cards."),
     "chart": ChartSpec(),
+    "math": MathSpec(),
 }
 _WRAP = {"text": lambda text: m.Text(text=text),
          "bullets": lambda items: m.Bullets(items=tuple(items)),

@@ -8,8 +8,9 @@ from __future__ import annotations
 import io
 
 from ..fonts import Style, font_book
-from ..layout.plan import Arrow, ChartBox, DeckPlan, Para, Shape, TableBox, TextBox
+from ..layout.plan import Arrow, ChartBox, DeckPlan, MathBox, Para, Shape, TableBox, TextBox
 from ..layout.text import line_width, run_width
+from .pdf_math import draw_math
 
 
 def _hex(c: str):
@@ -65,6 +66,10 @@ class PdfPage:
                     rw = run_width(run, p.size)
                     if run.highlight:
                         self.box(lx - 1, top + 1, rw + 2, p.line_height - 2, fill=run.highlight, radius=2)
+                    if run.math is not None:
+                        draw_math(self, run.math, lx, baseline, p.size, run.color)
+                        lx += rw
+                        continue
                     book.draw_text(self.c, lx, self.y(baseline), run.text,
                                    Style(bold=run.bold, italic=run.italic, mono=run.mono), p.size, "#" + run.color)
                     lx += rw
@@ -129,6 +134,9 @@ class PdfPage:
                 x += cw
             y += rh
 
+    def math(self, el: MathBox):
+        draw_math(self, el.art, el.x, el.y + el.art.ascent * el.size, el.size, el.color)
+
     def chart(self, el: ChartBox):
         from .pdf_charts import draw_chart
         draw_chart(self, el)
@@ -145,7 +153,7 @@ def write_pdf(deck: DeckPlan, version: str) -> bytes:
     c.setKeywords(deck.keywords)
     c.setCreator(f"deckc {version}")
     draw = {TextBox: PdfPage.text_box, Shape: PdfPage.shape, Arrow: PdfPage.arrow, TableBox: PdfPage.table,
-            ChartBox: PdfPage.chart}
+            ChartBox: PdfPage.chart, MathBox: PdfPage.math}
     for slide in deck.slides:
         page = PdfPage(c, deck.height)
         page.box(0, 0, deck.width, deck.height, fill=slide.background)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ..layout.plan import Arrow, ChartBox, DeckPlan, Shape, SlidePlan, TableBox, TextBox
+from ..layout.plan import Arrow, ChartBox, DeckPlan, MathBox, Shape, SlidePlan, TableBox, TextBox
 from . import drawingml, pptx_xml
 from .drawingml import emu
 
@@ -57,6 +57,14 @@ def _fill_slide(slide, sp: SlidePlan) -> None:
                                               f"{drawingml.title(el, shape_id)}</p:spTree>")[0])
             tree.remove(placeholder)
             titled = True
+        elif isinstance(el, MathBox):
+            import io
+
+            from .math_raster import math_png
+            from .omml import math_box
+
+            _, rid = slide.part.get_or_add_image_part(io.BytesIO(math_png(el.art, el.size, el.color)))
+            pending.append(math_box(el, next(ids), rid))
         elif isinstance(el, ChartBox):
             flush()
             add_chart(slide, el)                      # numbers its shapes after the tree's highest id
