@@ -104,6 +104,10 @@ def nbgrader(course_dir: Path, *args: str, timeout: float = 900, check: bool = T
     full_env = dict(os.environ)
     full_env.setdefault("JUPYTER_PLATFORM_DIRS", "1")  # silences a jupyter_core deprecation notice
     full_env.update(env or {})
+    # nbgrader runs `alembic heads` by name: in a venv that was never activated, the
+    # interpreter's own scripts folder is not on PATH, so put it first.
+    scripts = str(Path(sys.executable).parent)
+    full_env["PATH"] = os.pathsep.join([scripts, full_env.get("PATH", os.defpath)])
     proc = subprocess.run(cmd, cwd=str(course_dir), capture_output=True, text=True, timeout=timeout,
                           env=full_env)
     if check and proc.returncode != 0:
