@@ -282,6 +282,8 @@ def _missing_glyphs(deck: DeckPlan) -> dict[str, str]:
                 paras = [p for row in el.cells for c in row for p in c.paras]
             for p in paras:     # the logical text, and the shaped characters the PDF draws
                 for r in (*p.runs, *(r for line in p.lines for r in line)):
+                    if r.math is not None:      # drawn from STIX Two Math outlines, not these fonts
+                        continue
                     for ch in book.missing(r.text):
                         found.setdefault(ch, f"slide {sp.number} ({el.name})")
     return found

@@ -43,4 +43,5 @@ def draw_math(page, art: MathArt, x: float, baseline: float, size: float, color:
         path.rect(x + rx * size, page.y(baseline + (ry + rh) * size), rw * size, rh * size)
     c.drawPath(path, stroke=0, fill=1, fillMode=1)      # 1: non-zero winding, as fonts are designed
     c.restoreState()
-    page.book.draw_text(c, x, page.y(baseline), art.tex, size=size * 0.5, invisible_width=art.width * size)
+    w = art.width * size          # the text inside the ink box (pdftotext words stay within it)
+    page.book.draw_text(c, x + 0.02 * w, page.y(baseline), art.tex, size=size * 0.5, invisible_width=0.96 * w)
