@@ -5,7 +5,8 @@ and as a ratio to the plain seed.
 
     python benchmarks/block_cost.py [--repeat 5]
 
-Features: `math` (8 display formulas and 8 inline ones on 4 slides).
+Features: `math` (8 display formulas and 8 inline ones on 4 slides), `code` (4 slides with an
+8-line Python listing each).
 """
 from __future__ import annotations
 
@@ -45,7 +46,30 @@ def _math_slides() -> str:
     return "".join(out)
 
 
-FEATURES = {"math": _math_slides}
+LISTING = """def attention(Q, K, V, mask=None):
+    d = Q.shape[-1]
+    scores = Q @ K.T / np.sqrt(d)
+    if mask is not None:
+        scores = np.where(mask, scores, -1e9)
+    w = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    w = w / w.sum(axis=-1, keepdims=True)
+    return w @ V, w
+"""
+
+
+def _code_slides() -> str:
+    body = "".join("            " + ln + "\n" for ln in LISTING.splitlines())
+    return "".join(f"""  - title: Listing {k + 1}
+    notes: Code.
+    body:
+      - code:
+          lang: python
+          highlight: [3]
+          source: |
+{body}""" for k in range(4))
+
+
+FEATURES = {"math": _math_slides, "code": _code_slides}
 
 
 def build_seconds(course: Path) -> float:

@@ -113,7 +113,17 @@ class Math:
     caption: str | None = None
 
 
-Block = Union[Text, Bullets, Steps, Callout, Sentence, Tokens, Columns, Table, Analogy, Concepts, Chart, Math]
+@dataclass(frozen=True)
+class Code:
+    """A code listing, highlighted by Pygments; `highlight` are 1-based line numbers to shade."""
+
+    source: str
+    lang: str = "text"
+    highlight: tuple[int, ...] = ()
+    caption: str | None = None
+
+
+Block = Union[Text, Bullets, Steps, Callout, Sentence, Tokens, Columns, Table, Analogy, Concepts, Chart, Math, Code]
 
 
 # ---- slides ----

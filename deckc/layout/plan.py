@@ -146,7 +146,22 @@ class MathBox(Frame):
     alt: str = ""
 
 
-Element = Union[TextBox, Shape, Arrow, TableBox, ChartBox, MathBox]
+@dataclass(frozen=True)
+class CodeBox(TextBox):
+    """A code listing: one Para per displayed line (mono runs coloured by token, indentation as
+    spaces), drawn like any text box; a writer that knows listings (HTML) can use the source.
+    The background and the shading of highlighted lines are Shapes placed before it."""
+
+    lang: str = "text"
+    source: str = ""                  # tabs expanded
+    highlight: tuple[int, ...] = ()   # 1-based source lines
+    wrapped: int = 0                  # source lines too long for the box, continued on a line marked CONTINUED
+
+
+CONTINUED = "→ "                 # starts a wrapped line's continuation
+
+
+Element = Union[TextBox, Shape, Arrow, TableBox, ChartBox, MathBox, CodeBox]
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from dataclasses import replace
 from .. import model as m
 from ..diagnostics import Diagnostic
 from ..markup import plain_text
-from . import math_box  # noqa: F401  (registers the math block's layout)
+from . import code_box, math_box  # noqa: F401  (register the code and math blocks' layouts)
 from .blocks import Ctx, stack
-from .plan import DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
+from .plan import CodeBox, DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
 from .text import make_para, paras_height, truncate_para
 from .theme import DEFAULT_THEME, SLIDE_H, SLIDE_W, Theme
 
@@ -192,6 +192,12 @@ class Planner:
                                  f"minimum text size ({t.small_size * s:.0f}pt); the end is cut off: "
                                  f"split the slide or shorten its text")
         elements = measured.place(x, y, h)
+        for el in elements:
+            if isinstance(el, CodeBox) and el.wrapped:
+                self.warn(sl, index, f"element '{el.name}': {el.wrapped} code line{'s are' * (el.wrapped > 1) or ' is'} "
+                                     f"too long for the slide even at {el.paras[0].size:.0f}pt and continue on the "
+                                     f"next line after a '→' mark: shorten {'them' if el.wrapped > 1 else 'it'} or "
+                                     f"give the listing more width")
         return self._clip(sl, index, elements, y + h)
 
     def _clip(self, sl, index, elements, bottom) -> list[Element]:

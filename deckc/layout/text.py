@@ -26,7 +26,8 @@ from ..fonts import EMOJI_PRESENTATION, Style, font_book
 from ..markup import parse_markup
 from .plan import Para, Run
 
-_PIECES = re.compile(r"\n|[^\S\n]+|[^\s]+")
+# A no-break space (U+00A0, U+202F) belongs to the word around it: never a break, never dropped.
+_PIECES = re.compile("\n|[^\\S\n\u00a0\u202f]+|(?:[^\\s]|[\u00a0\u202f])+")
 
 
 def runs_from_markup(text: str, color: str, bold: bool = False, italic: bool = False,
@@ -164,7 +165,7 @@ def _tokens(runs: tuple[Run, ...]):
                     yield "word", word
                     word = []
                 yield "break", []
-            elif piece.isspace():
+            elif piece.isspace() and "\u00a0" not in piece and "\u202f" not in piece:
                 if word:
                     yield "word", word
                     word = []
@@ -189,16 +190,22 @@ def wrap(runs: tuple[Run, ...], size: float, max_w: float) -> tuple[tuple[Run, .
     lines: list[list[Run]] = [[]]
     w = 0.0
     pending: list[Run] = []   # spaces, kept only if a word follows on the same line
+    at_start = True           # at the paragraph's start or after a hard break (not a wrap)
     for kind, frags in _tokens(runs):
         if kind == "break":
             lines.append([])
             w, pending = 0.0, []
+            at_start = True
             continue
         fw = sum(run_width(f, size) for f in frags)
         if kind == "space":
             if lines[-1]:
                 pending.extend(frags)
+            elif at_start and frags[0].mono:    # code indented at the start of a line keeps it
+                lines[-1].extend(frags)
+                w += fw
             continue
+        at_start = False
         pw = sum(run_width(f, size) for f in pending)
         if lines[-1] and w + pw + fw > max_w:
             lines.append([])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import model as m
 from .schema import INVALID, Bool, Enum, Field, Number, Obj, OneKey, Schema, Seq, Slug, Tagged, Text, \
-    _type_name
+    _type_name, did_you_mean
 
 TONES = ("problem", "insight", "note")
 
@@ -106,6 +106,31 @@ class MathSpec(Schema):
         return {"oneOf": [_TEX.json(), _MATH_OBJ.json()], "description": self.doc}
 
 
+class LexerName(Schema):
+    """A language Pygments can highlight (any of its lexer aliases), or `text`."""
+
+    doc = "The language: any Pygments lexer name (python, bash, c, json, yaml, ...) or text."
+
+    def check(self, node, path, ctx):
+        value = Text(markup=False, max_len=60).check(node, path, ctx)
+        if value is INVALID:
+            return value
+        from ..layout.code_box import lexer_names
+
+        names = lexer_names()
+        if value.lower() not in names:
+            return ctx.error(node, path, f"unknown language '{value}'{did_you_mean(value.lower(), names)} "
+                                         f"(any Pygments lexer name, or text)")
+        return value.lower()
+
+    def json(self):
+        return {"type": "string", "description": self.doc}
+
+
+def _code(source, lang="text", highlight=(), caption=None):
+    return m.Code(source=source, lang=lang, highlight=tuple(highlight or ()), caption=caption)
+
+
 # ---- blocks ----
 
 def _steps(items, caption=None, fade="forward"):
@@ -172,6 +197,14 @@ BLOCK.variants = {
     }, build=m.Concept, name="a concept card"), min_items=1, max_items=8, doc="Key concept cards."),
     "chart": ChartSpec(),
     "math": MathSpec(),
+    "code": Obj(fields={
+        "source": Field(Text(markup=False, max_len=20000, doc="The code, as typed (tabs become 4 spaces)."),
+                        required=True),
+        "lang": Field(LexerName(), default="text"),
+        "highlight": Field(Seq(item=Number(integer=True, min=1, max=2000), max_items=200,
+                               doc="Line numbers (1-based) to shade, e.g. [3, 4].")),
+        "caption": Field(Text(doc="Shown under the listing.")),
+    }, build=_code, name="a code listing", doc="A code listing, syntax-highlighted, indentation kept exactly."),
 }
 _WRAP = {"text": lambda text: m.Text(text=text),
          "bullets": lambda items: m.Bullets(items=tuple(items)),

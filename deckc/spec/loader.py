@@ -130,6 +130,12 @@ def _check_block(block, lesson, root, ctx, keys, path) -> None:
             if word is not None and word not in block.tokens:
                 ctx.error(_at(root, *keys, "tokens", role), f"{path}.tokens.{role}",
                           f"'{word}' is not one of the tokens")
+    elif isinstance(block, m.Code):
+        n = len(block.source.rstrip("\n").split("\n"))
+        for i, line in enumerate(block.highlight):
+            if line > n:
+                ctx.error(_at(root, *keys, "code", "highlight", i), f"{path}.code.highlight[{i}]",
+                          f"line {line} is past the end of the listing ({n} line{'s' * (n != 1)})")
     elif isinstance(block, m.Columns):
         for ci, col in enumerate(block.columns):
             for bi, inner in enumerate(col.body):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 
 from ..fonts import Style, font_book
-from ..layout.plan import Arrow, ChartBox, DeckPlan, MathBox, Para, Shape, TableBox, TextBox
+from ..layout.plan import Arrow, ChartBox, CodeBox, DeckPlan, MathBox, Para, Shape, TableBox, TextBox
 from ..layout.text import line_width, run_width
 from .pdf_math import draw_math
 
@@ -153,7 +153,8 @@ def write_pdf(deck: DeckPlan, version: str) -> bytes:
     c.setKeywords(deck.keywords)
     c.setCreator(f"deckc {version}")
     draw = {TextBox: PdfPage.text_box, Shape: PdfPage.shape, Arrow: PdfPage.arrow, TableBox: PdfPage.table,
-            ChartBox: PdfPage.chart, MathBox: PdfPage.math}
+            ChartBox: PdfPage.chart, MathBox: PdfPage.math,
+            CodeBox: PdfPage.text_box}
     for slide in deck.slides:
         page = PdfPage(c, deck.height)
         page.box(0, 0, deck.width, deck.height, fill=slide.background)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ..layout.plan import Arrow, ChartBox, DeckPlan, MathBox, Shape, SlidePlan, TableBox, TextBox
+from ..layout.plan import Arrow, ChartBox, CodeBox, DeckPlan, MathBox, Shape, SlidePlan, TableBox, TextBox
 from . import drawingml, pptx_xml
 from .drawingml import emu
 
@@ -24,7 +24,8 @@ def _rgb(hex6: str):
 
 
 # Shapes the writer renders as DrawingML text (drawingml.py); charts go through python-pptx.
-_DRAW = {TextBox: drawingml.text_box, Shape: drawingml.shape, Arrow: drawingml.arrow, TableBox: drawingml.table}
+_DRAW = {TextBox: drawingml.text_box, Shape: drawingml.shape, Arrow: drawingml.arrow, TableBox: drawingml.table,
+         CodeBox: drawingml.text_box}
 
 
 def _fill_slide(slide, sp: SlidePlan) -> None:
