@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -81,8 +82,28 @@ def input_fingerprints(spec: Path, formats) -> dict[str, str]:
             h.update(json.dumps(_assignment_inputs(data), sort_keys=True, default=str).encode())
         else:
             h.update(data)
+            h.update(_referenced_files_hash(spec, data))
         out[fmt] = h.hexdigest()
     return out
+
+
+_REFERENCE = re.compile(rb"""(?:^|[\s{,])(?:src|csv)\s*:\s*["']?([^"'\n,}#]+?)["']?\s*(?:[,}\n#]|$)""", re.M)
+
+
+def _referenced_files_hash(spec: Path, data: bytes) -> bytes:
+    """The files a spec names (`image: {src: ...}`, `csv: ...`), read without loading the spec: a
+    changed figure or data file rebuilds the lesson. Over-matching only costs a hash."""
+    h = hashlib.sha256()
+    for m in _REFERENCE.finditer(data):
+        rel = m.group(1).decode("utf-8", "replace").strip()
+        f = spec.resolve().parent / rel
+        h.update(rel.encode() + b"\0")
+        try:
+            if f.is_file() and f.stat().st_size <= 64 * 1024 * 1024:
+                h.update(f.read_bytes())
+        except OSError:
+            pass
+    return h.digest()
 
 
 def _assignment_inputs(data: bytes):

@@ -123,7 +123,19 @@ class Code:
     caption: str | None = None
 
 
-Block = Union[Text, Bullets, Steps, Callout, Sentence, Tokens, Columns, Table, Analogy, Concepts, Chart, Math, Code]
+@dataclass(frozen=True)
+class Image:
+    """A figure: `src` relative to the spec's folder (inside the course); `alt` says what it shows,
+    unless it is `decorative`."""
+
+    src: str
+    alt: str | None = None
+    caption: str | None = None
+    decorative: bool = False
+
+
+Block = Union[Text, Bullets, Steps, Callout, Sentence, Tokens, Columns, Table, Analogy, Concepts, Chart, Math, Code,
+              Image]
 
 
 # ---- slides ----

@@ -6,7 +6,7 @@ Register a new block type with @block(ModelClass).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from .. import model as m
@@ -34,6 +34,10 @@ class Ctx:
     theme: Theme
     name: str                                  # element name prefix, e.g. "slide3.body2"
     chart: Callable[[m.Chart], object]         # computes (and caches) a chart's data
+    image: Callable[[m.Image], object] | None = None   # reads (and caches) an image file (deckc.images)
+
+    def sub(self, name: str) -> "Ctx":
+        return replace(self, name=name)
 
 
 _LAYOUTS: dict[type, Callable] = {}
@@ -52,7 +56,7 @@ def measure(b, w: float, s: float, ctx: Ctx) -> Measured:
 
 def stack(blocks, w: float, s: float, ctx: Ctx, gap: float) -> Measured:
     """Blocks top to bottom; extra height goes to the flexible ones (charts)."""
-    parts = [measure(b, w, s, Ctx(ctx.theme, f"{ctx.name}.{i}", ctx.chart)) for i, b in enumerate(blocks)]
+    parts = [measure(b, w, s, ctx.sub(f"{ctx.name}.{i}")) for i, b in enumerate(blocks)]
     natural = sum(p.height for p in parts) + gap * max(len(parts) - 1, 0)
     flex = [p for p in parts if p.flex]
 
@@ -255,7 +259,7 @@ def _columns(b: m.Columns, w, s, ctx):
     widths = [(w - gap * (len(weights) - 1)) * wt / total for wt in weights]
     parts = []
     for i, (col, cw) in enumerate(zip(b.columns, widths)):
-        cctx = Ctx(t, f"{ctx.name}.col{i + 1}", ctx.chart)
+        cctx = ctx.sub(f"{ctx.name}.col{i + 1}")
         boxed = col.title is not None
         pad = 12 * s if boxed else 0.0
         title = make_para(col.title, t.body_size * s, cw - 2 * pad, t.tones[col.tone].text, bold=True) \
@@ -274,7 +278,7 @@ def _columns(b: m.Columns, w, s, ctx):
                 out.append(Shape(name=f"{ctx.name}.col{i + 1}.panel", x=cx, y=y, w=cw, h=hh, kind="roundrect",
                                  fill=tone.fill, border=tone.border, radius=10 * s,
                                  alt=f"Panel: {plain_text(col.title)}"))
-                out.append(_text_box(Ctx(t, f"{ctx.name}.col{i + 1}", ctx.chart), "title", cx + pad, y + pad,
+                out.append(_text_box(ctx.sub(f"{ctx.name}.col{i + 1}"), "title", cx + pad, y + pad,
                                      cw - 2 * pad, [title]))
             out.extend(inner.place(cx + pad, y + pad + head, hh - head - 2 * pad))
             cx += cw + gap

@@ -158,10 +158,23 @@ class CodeBox(TextBox):
     wrapped: int = 0                  # source lines too long for the box, continued on a line marked CONTINUED
 
 
-CONTINUED = "→ "                 # starts a wrapped line's continuation
+CONTINUED = "\u2192 "                 # starts a wrapped line's continuation ("→ ")
 
 
-Element = Union[TextBox, Shape, Arrow, TableBox, ChartBox, MathBox, CodeBox]
+@dataclass(frozen=True)
+class ImageBox(Frame):
+    """A figure, its frame the drawn picture (aspect ratio kept). `data` is the file as read."""
+
+    src: str = ""
+    format: str = "png"               # png | jpeg | svg (sniffed from the bytes)
+    data: bytes = b""
+    pixel_w: float = 0.0
+    pixel_h: float = 0.0
+    alt: str = ""
+    decorative: bool = False
+
+
+Element = Union[TextBox, Shape, Arrow, TableBox, ChartBox, MathBox, CodeBox, ImageBox]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import replace
 from .. import model as m
 from ..diagnostics import Diagnostic
 from ..markup import plain_text
-from . import code_box, math_box  # noqa: F401  (register the code and math blocks' layouts)
+from . import code_box, image_box, math_box  # noqa: F401  (register these blocks' layouts)
 from .blocks import Ctx, stack
 from .plan import CodeBox, DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
 from .text import make_para, paras_height, truncate_para
@@ -41,6 +41,10 @@ class Planner:
                 self._reference = load_reference(self.lesson.root / "exercises")
             self._charts[key] = compute_chart_cached(block.kind, block.params, self._reference)
         return self._charts[key]
+
+    def image(self, block: m.Image):
+        from ..images import load
+        return load(block.src, self.lesson.source.parent, self.lesson.root)
 
     def warn(self, slide: m.Slide, index: int, message: str) -> None:
         self.warnings.append(Diagnostic(self.file, slide.line, 1, f"slides[{index}]",
@@ -184,7 +188,7 @@ class Planner:
         floor = t.min_size / t.small_size
         scales = [s for s in SCALES if s >= floor] or [1.0]
         for s in scales:
-            measured = stack(blocks, w, s, Ctx(t, f"{prefix}.body", self.chart), t.gap * s)
+            measured = stack(blocks, w, s, Ctx(t, f"{prefix}.body", self.chart, self.image), t.gap * s)
             if measured.height <= h:
                 break
         if measured.height > h:

@@ -205,6 +205,15 @@ BLOCK.variants = {
                                doc="Line numbers (1-based) to shade, e.g. [3, 4].")),
         "caption": Field(Text(doc="Shown under the listing.")),
     }, build=_code, name="a code listing", doc="A code listing, syntax-highlighted, indentation kept exactly."),
+    "image": Obj(fields={
+        "src": Field(Text(markup=False, max_len=500, doc="PNG, JPEG or SVG, relative to the spec's folder and "
+                                                         "inside the course folder."), required=True),
+        "alt": Field(Text(markup=False, doc="What the image shows, for screen readers (required unless "
+                                            "decorative).")),
+        "caption": Field(Text(doc="Shown under the image.")),
+        "decorative": Field(Bool(doc="true: the image carries no information (no alt text needed)."),
+                            default=False),
+    }, build=m.Image, name="an image", doc="A figure, fitted to its box with its aspect ratio kept."),
 }
 _WRAP = {"text": lambda text: m.Text(text=text),
          "bullets": lambda items: m.Bullets(items=tuple(items)),

@@ -214,6 +214,27 @@ def text_box(el: TextBox, shape_id: int, math: str = "auto") -> str:
             f'{text_body(el.paras, el.pad, el.valign, math=math)}</p:sp>')
 
 
+SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
+DECORATIVE_URI = "{C183D7F6-B498-43B3-948B-1728B52AA6E4}"
+
+
+def picture(el, shape_id: int, rid: str, svg_rid: str | None = None) -> str:
+    """A p:pic as PowerPoint writes one: the alt text in descr, a decorative image marked as such
+    (adec:decorative, so screen readers skip it), an SVG as asvg:svgBlip with `rid` its PNG fallback."""
+    if el.decorative:
+        nv = (f'<p:cNvPr id="{shape_id}" name="{attr(el.name)}" descr=""><a:extLst><a:ext uri="{DECORATIVE_URI}">'
+              f'<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/>'
+              f'</a:ext></a:extLst></p:cNvPr>')
+    else:
+        nv = c_nv_pr(shape_id, el.name, el.alt)
+    ext = (f'<a:extLst><a:ext uri="{SVG_BLIP_URI}"><asvg:svgBlip '
+           f'xmlns:asvg="http://schemas.microsoft.com/office/drawing/2016/SVG/main" r:embed="{svg_rid}"/>'
+           f'</a:ext></a:extLst>') if svg_rid else ""
+    return (f'<p:pic><p:nvPicPr>{nv}<p:cNvPicPr><a:picLocks noChangeAspect="1"/></p:cNvPicPr><p:nvPr/></p:nvPicPr>'
+            f'<p:blipFill><a:blip r:embed="{rid}">{ext}</a:blip><a:stretch><a:fillRect/></a:stretch></p:blipFill>'
+            f'<p:spPr>{xfrm(el.x, el.y, el.w, el.h)}{_prst("rect")}</p:spPr></p:pic>')
+
+
 def title(el: TextBox, shape_id: int, math: str = "auto") -> str:
     """The slide's title placeholder (PowerPoint's outline and screen readers read it as the title)."""
     if math == "auto" and has_math(el.paras):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 
 from ..fonts import Style, font_book
-from ..layout.plan import Arrow, ChartBox, CodeBox, DeckPlan, MathBox, Para, Shape, TableBox, TextBox
+from ..layout.plan import Arrow, ChartBox, CodeBox, DeckPlan, ImageBox, MathBox, Para, Shape, TableBox, TextBox
 from ..layout.text import line_width, run_width
 from .pdf_math import draw_math
 
@@ -134,6 +134,10 @@ class PdfPage:
                 x += cw
             y += rh
 
+    def image(self, el: ImageBox):
+        from .pdf_image import draw_image
+        draw_image(self, el)
+
     def math(self, el: MathBox):
         draw_math(self, el.art, el.x, el.y + el.art.ascent * el.size, el.size, el.color)
 
@@ -154,7 +158,7 @@ def write_pdf(deck: DeckPlan, version: str) -> bytes:
     c.setCreator(f"deckc {version}")
     draw = {TextBox: PdfPage.text_box, Shape: PdfPage.shape, Arrow: PdfPage.arrow, TableBox: PdfPage.table,
             ChartBox: PdfPage.chart, MathBox: PdfPage.math,
-            CodeBox: PdfPage.text_box}
+            CodeBox: PdfPage.text_box, ImageBox: PdfPage.image}
     for slide in deck.slides:
         page = PdfPage(c, deck.height)
         page.box(0, 0, deck.width, deck.height, fill=slide.background)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ..layout.plan import Arrow, ChartBox, CodeBox, DeckPlan, MathBox, Shape, SlidePlan, TableBox, TextBox
+from ..layout.plan import Arrow, ChartBox, CodeBox, DeckPlan, ImageBox, MathBox, Shape, SlidePlan, TableBox, TextBox
 from . import drawingml, pptx_xml
 from .drawingml import emu
 
@@ -58,6 +58,8 @@ def _fill_slide(slide, sp: SlidePlan) -> None:
                                               f"{drawingml.title(el, shape_id)}</p:spTree>")[0])
             tree.remove(placeholder)
             titled = True
+        elif isinstance(el, ImageBox):
+            pending.append(drawingml.picture(el, next(ids), *_image_parts(slide, el)))
         elif isinstance(el, MathBox):
             import io
 
@@ -75,6 +77,25 @@ def _fill_slide(slide, sp: SlidePlan) -> None:
     flush()
     if not titled and placeholder is not None:
         tree.remove(placeholder)          # no empty "Click to add title"
+
+
+def _image_parts(slide, el: ImageBox) -> tuple[str, str | None]:
+    """(rId of the picture, rId of the SVG or None). An SVG goes in as its own part (image/svg+xml)
+    with a PNG of it for viewers without SVG support; PNG and JPEG go in as they are."""
+    import io
+
+    if el.format != "svg":
+        return slide.part.get_or_add_image_part(io.BytesIO(el.data))[1], None
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+    from pptx.opc.package import Part
+
+    from .svg_raster import svg_png
+
+    png_rid = slide.part.get_or_add_image_part(io.BytesIO(svg_png(el.data, el.w, el.h)))[1]
+    package = slide.part.package
+    partname = package.next_partname("/ppt/media/image%d.svg")
+    svg_rid = slide.part.relate_to(Part(partname, "image/svg+xml", package, el.data), RT.IMAGE)
+    return png_rid, svg_rid
 
 
 def _max_id(tree) -> int:
