@@ -1,122 +1,24 @@
-"""The build: spec -> lesson -> layout plan -> writers -> outputs moved into place -> manifest.
+"""The build: spec -> lesson -> layout plan -> writers (side by side) -> staged folder swapped in.
 
-A build assembles the complete new OUT/<lesson-id>/ in a staging folder beside it: fresh outputs,
-hard links of everything it does not rebuild, and the manifest. Only when every writer succeeded
-is it swapped with the old folder in one atomic step, so a failed or killed build leaves the
-previous outputs readable and consistent with their manifest.
+What is stale is decided in deckc/incremental.py, where outputs are staged and who may write
+them in deckc/staging.py, which formats exist in deckc/writers/ (the registry).
 """
 from __future__ import annotations
 
-import hashlib
-import json
+import errno
 import os
-import re
 import shutil
-import tempfile
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from importlib import import_module
 from pathlib import Path
 
 from . import __version__
 from .diagnostics import Diagnostic
-from .spec.loader import display_path, load_lesson
-from .spec.yaml_source import MAX_FILE_BYTES as MAX_SPEC_BYTES
-
-# Outputs embed one date (document properties). Reproducible builds cannot use "now":
-# SOURCE_DATE_EPOCH (reproducible-builds.org) wins, else this fixed date.
-DEFAULT_DATE = datetime(2024, 1, 1, tzinfo=timezone.utc)
-MANIFEST = "manifest.json"
-STAGE_PREFIX = ".deckc-stage-"
-UNHASHED = {"gradebook.db"}        # nbgrader's database is state, not an output
-
-
-def build_date() -> datetime:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    return DEFAULT_DATE
-
-
-_CODE_HASH: str | None = None
-NOT_BUILD_CODE = {"grading", "__pycache__"}     # code that cannot change what a build writes
-
-
-def code_fingerprint() -> str:
-    """deckc's own code and fonts: a changed deckc rebuilds everything it made."""
-    global _CODE_HASH
-    if _CODE_HASH is None:
-        h = hashlib.sha256(__version__.encode())
-        pkg = Path(__file__).resolve().parent
-        for f in sorted(pkg.rglob("*")):
-            if f.relative_to(pkg).parts[0] in NOT_BUILD_CODE:
-                continue
-            if f.suffix == ".py":
-                h.update(f.relative_to(pkg).as_posix().encode() + b"\0" + f.read_bytes())
-            elif f.suffix == ".ttf":
-                h.update(f"{f.name}:{f.stat().st_size}".encode())
-        _CODE_HASH = h.hexdigest()
-    return _CODE_HASH
-
-
-def _tree_hash(h, folder: Path) -> None:
-    if folder.is_dir():
-        for f in sorted(folder.rglob("*")):
-            if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
-                h.update(f.relative_to(folder).as_posix().encode() + b"\0" + f.read_bytes())
-
-
-def input_fingerprints(spec: Path, formats) -> dict[str, str]:
-    """What each output is made from. Decks and charts: the spec, the course's exercises/ (the
-    charts' reference models), deckc itself and the document date. The nbgrader course: only the
-    lesson id, its exercise ids, its quiz and exercises/, so editing a slide does not rerun nbgrader."""
-    base = hashlib.sha256(code_fingerprint().encode())
-    base.update(build_date().isoformat().encode())
-    _tree_hash(base, spec.resolve().parent.parent / "exercises")
-    data = spec.read_bytes()
-    out = {}
-    for fmt in formats:
-        h = base.copy()
-        h.update(fmt.encode() + b"\0")
-        if fmt == "exercises":
-            h.update(json.dumps(_assignment_inputs(data), sort_keys=True, default=str).encode())
-        else:
-            h.update(data)
-            h.update(_referenced_files_hash(spec, data))
-        out[fmt] = h.hexdigest()
-    return out
-
-
-_REFERENCE = re.compile(rb"""(?:^|[\s{,])(?:src|csv)\s*:\s*["']?([^"'\n,}#]+?)["']?\s*(?:[,}\n#]|$)""", re.M)
-
-
-def _referenced_files_hash(spec: Path, data: bytes) -> bytes:
-    """The files a spec names (`image: {src: ...}`, `csv: ...`), read without loading the spec: a
-    changed figure or data file rebuilds the lesson. Over-matching only costs a hash."""
-    h = hashlib.sha256()
-    for m in _REFERENCE.finditer(data):
-        rel = m.group(1).decode("utf-8", "replace").strip()
-        f = spec.resolve().parent / rel
-        h.update(rel.encode() + b"\0")
-        try:
-            if f.is_file() and f.stat().st_size <= 64 * 1024 * 1024:
-                h.update(f.read_bytes())
-        except OSError:
-            pass
-    return h.digest()
-
-
-def _assignment_inputs(data: bytes):
-    """The parts of a spec the assignment is built from; the whole spec when it cannot be read cheaply."""
-    import yaml
-
-    try:
-        doc = yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        lesson = doc["lesson"]
-        quiz = [sl for sl in doc["slides"] if isinstance(sl, dict) and sl.get("kind") == "quiz"]
-        return {"id": lesson.get("id"), "exercises": lesson.get("exercises"), "quiz": quiz}
-    except Exception:  # noqa: BLE001 - unreadable: fall back to the whole file
-        return data.decode("utf-8", "replace")
+from .errors import OutputError
+from .incremental import MANIFEST, build_date, input_fingerprints, stale_formats, write_manifest
+from .spec.loader import course_root, display_path, lesson_id_clashes, load_lesson, read_head
+from .staging import LessonLock, carry_over, make_stage, remove_dead_stages, swap_in
 
 
 @dataclass
@@ -139,11 +41,13 @@ class LessonResult:
         return [p for p in self.problems if p.severity == "warning"]
 
 
-def check_lesson(spec: Path) -> LessonResult:
+def check_lesson(spec: Path, clashes=None) -> LessonResult:
     """Load, validate and lay out (so overflow and missing glyphs are reported), writing nothing."""
     loaded = load_lesson(spec)
     result = LessonResult(spec, problems=list(loaded.problems))
-    if loaded.lesson is None:
+    clash = (clashes if clashes is not None else lesson_id_clashes([spec])).get(spec, [])
+    result.problems += clash
+    if loaded.lesson is None or clash:
         return result
     from .layout.slides import plan_deck
 
@@ -153,16 +57,45 @@ def check_lesson(spec: Path) -> LessonResult:
     return result
 
 
-def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = False) -> LessonResult:
+def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = False,
+                 on_wait=None, clashes=None) -> LessonResult:
+    """Build one lesson into out_root/<lesson-id>/. Only one run at a time writes a lesson folder:
+    a second one waits for the lock (`on_wait` is told once)."""
     result = LessonResult(spec)
-    if spec.stat().st_size > MAX_SPEC_BYTES:       # refuse before hashing or parsing a huge file
-        result.problems = list(load_lesson(spec).problems)   # just the located "too large" error
+    head = read_head(spec)
+    if head.meta is None:            # errors in the header: the full load reports them, located
+        result.problems = list(load_lesson(spec).problems) if head.data is not None and not head.problems \
+            else list(head.problems)
         return result
-    fingerprints = input_fingerprints(spec, formats)
-    stale = list(formats) if force else _stale_formats(spec, out_root, formats, fingerprints, result)
+    clash = (clashes if clashes is not None else lesson_id_clashes([spec])).get(spec, [])
+    if clash:
+        result.problems = clash
+        return result
+    lesson_id = head.meta.id
+    created = not out_root.exists()
+    lock = None
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        remove_dead_stages(out_root)
+        lock = LessonLock(out_root, lesson_id, on_wait=on_wait)
+        remove_dead_stages(out_root, held=lesson_id)
+        return _build_locked(spec, head, out_root, formats, force, result)
+    except OSError as e:
+        raise _io_error(e, out_root) from e
+    finally:
+        if lock is not None:
+            lock.release()
+        if created:
+            _remove_if_empty(out_root)
+
+
+def _build_locked(spec, head, out_root: Path, formats, force, result: LessonResult) -> LessonResult:
+    out_dir = out_root / head.meta.id
+    fingerprints = input_fingerprints(head, course_root(spec), formats)
+    stale = list(formats) if force else stale_formats(out_dir, formats, fingerprints, result)
     result.skipped = [f for f in formats if f not in stale]
     if not stale:
-        return result          # nothing to do: no parsing, no layout, no heavy imports
+        return result          # nothing to do: no layout, no heavy imports
 
     _import_model_types()
     from .layout.slides import plan_deck
@@ -179,14 +112,9 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
             return result
         lesson = loaded.lesson
         result.lesson_id = lesson.meta.id
-
-        out_dir = out_root / lesson.meta.id
-        out_root.mkdir(parents=True, exist_ok=True)
         result.out_dir = out_dir
-        _remove_leftovers(out_root, lesson.meta.id)
         # The whole new lesson folder is assembled beside the old one and swapped in at once.
-        stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{lesson.meta.id}-", dir=out_root))
-        _chmod_like_mkdir(stage)
+        stage = make_stage(out_root, lesson.meta.id)
         ctx = BuildContext(lesson=lesson, deck=None, stage=stage, out_dir=out_dir, version=__version__,
                            date=build_date())
         run.context_loaded(ctx)
@@ -194,10 +122,10 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
         run.context_planned(ctx)
         outputs = run.outputs()
         result.problems += warnings
-        _carry_over(out_dir, stage, outputs)
+        carry_over(out_dir, stage, outputs, MANIFEST)
         inputs = {name: fingerprints[name] for name in stale}
-        result.outputs = _write_manifest(stage, out_dir, lesson, ctx.deck, outputs, inputs, result.warnings)
-        _swap_in(stage, out_dir)
+        result.outputs = write_manifest(stage, out_dir, lesson, ctx.deck, outputs, inputs, result.warnings)
+        swap_in(stage, out_dir)
         result.built = list(stale)
     finally:
         if run is not None:
@@ -205,6 +133,35 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
         if stage is not None:
             shutil.rmtree(stage, ignore_errors=True)     # after the swap, this is the previous folder
     return result
+
+
+def _io_error(e: OSError, out_root: Path) -> OutputError:
+    """An OSError as the user should read it: which path, why, and that the old build stands."""
+    path = e.filename or out_root
+    action = "reading" if e.errno in (errno.ENOENT, errno.EISDIR) and e.filename else "writing"
+    return OutputError(action, _public(Path(path), out_root), e)
+
+
+def _public(path: Path, out_root: Path) -> Path:
+    """A staging folder's path, as the output path it stands for (build/x/x.pdf, not .deckc-stage-...)."""
+    try:
+        rel = path.relative_to(out_root)
+    except ValueError:
+        return path
+    if rel.parts and rel.parts[0].startswith(".deckc-stage-"):
+        from .staging import _STAGE_NAME
+
+        m = _STAGE_NAME.fullmatch(rel.parts[0])
+        if m:
+            return out_root / m.group("id") / Path(*rel.parts[1:])
+    return path
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def _import_model_types() -> None:
@@ -295,193 +252,42 @@ def _write(writer, later):
     return writer.write(later.get())
 
 
-def _stale_formats(spec: Path, out_root: Path, formats, fingerprints: dict, result: LessonResult) -> list[str]:
-    """Formats whose recorded inputs differ, or whose outputs are missing or were changed by hand."""
-    lesson_id = _peek_lesson_id(spec)
-    manifest_path = out_root / lesson_id / MANIFEST if lesson_id else None
-    if manifest_path is None or not manifest_path.is_file():
-        return list(formats)
+def _build_one(spec: Path, out: Path, formats: list[str], force: bool, clashes=None, on_wait=None):
+    """One lesson; any crash becomes that lesson's failure, so the others still build."""
+    t0 = time.perf_counter()
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (ValueError, OSError):
-        return list(formats)
-    out_dir = manifest_path.parent
-    inputs = manifest.get("inputs", {})
-    hashes = manifest.get("sha256", {})
-    stale = []
-    for fmt in formats:
-        rels = manifest.get("outputs", {}).get(fmt)
-        if inputs.get(fmt) != fingerprints[fmt] or rels is None:
-            stale.append(fmt)
-            continue
-        owned = [r for r in hashes if _belongs(r, rels)]
-        if not owned or any(not (out_dir / r).is_file() or _sha256(out_dir / r) != hashes[r] for r in owned):
-            stale.append(fmt)
-    if len(stale) < len(formats):
-        result.lesson_id = manifest.get("lesson")
-        result.out_dir = out_dir
-        result.outputs = manifest
-        if not stale:   # nothing rebuilt: show the warnings the last build found
-            result.problems = [Diagnostic(**w) for w in manifest.get("warnings", [])]
-    return stale
+        r = build_lesson(spec, out, formats, force=force, clashes=clashes, on_wait=on_wait)
+    except Exception as e:  # noqa: BLE001 - reported per lesson, exit 1 at the end
+        r = LessonResult(spec, failed=str(e) if isinstance(e, OutputError) else f"{type(e).__name__}: {e}")
+    return r, time.perf_counter() - t0
 
 
-def _peek_lesson_id(spec: Path) -> str | None:
-    """The lesson id by a bare YAML parse (no validation); None sends the build down the full path."""
-    import yaml
+def run_builds(specs, out: Path, formats, force=False, jobs=0, on_result=None, progress=None, on_wait=None):
+    """Build lessons, in parallel worker processes when there are several (one per core by default).
+    on_result(result, seconds) is called for each lesson in spec order; progress(label, total) may
+    return a callable to advance by one as parallel lessons finish."""
+    clashes = lesson_id_clashes(specs)
+    jobs = jobs or os.cpu_count() or 1
+    if len(specs) == 1 or jobs == 1:
+        results = []
+        for spec in specs:
+            r, took = _build_one(spec, out, formats, force, clashes, on_wait)
+            if on_result is not None:
+                on_result(r, took)
+            results.append(r)
+        return results
+    from .forked import forking
+    from .pool import run_parallel
 
-    from .spec.yaml_source import MAX_FILE_BYTES
-
-    try:
-        if spec.stat().st_size > MAX_FILE_BYTES:
-            return None
-        data = yaml.load(spec.read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        lesson_id = data["lesson"]["id"]
-    except Exception:  # noqa: BLE001 - any oddity: let the full build report it properly
-        return None
-    if isinstance(lesson_id, str) and lesson_id and all(c.isalnum() or c in "-_" for c in lesson_id) \
-            and lesson_id.isascii():
-        return lesson_id
-    return None
-
-
-def _belongs(rel: str, owned) -> bool:
-    for o in (owned if isinstance(owned, list) else [owned]):
-        if rel == o or rel.startswith(o.rstrip("/") + "/"):
-            return True
-    return False
-
-
-def _chmod_like_mkdir(path: Path) -> None:
-    """mkdtemp makes 0700 folders; the lesson folder it becomes should get the usual permissions."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o777 & ~mask)
-
-
-def _carry_over(out_dir: Path, stage: Path, outputs) -> None:
-    """Everything of the previous folder that this build does not replace goes into the new one, as
-    hard links (no copying): outputs of formats not rebuilt, graders' work in a rebuilt course
-    folder (Output.keep), and any file a user put there."""
-    if not out_dir.is_dir():
-        return
-    rebuilt_dirs = {o.path: o for o in outputs if o.is_dir}
-    for src in sorted(out_dir.rglob("*")):
-        if src.is_dir():
-            continue
-        rel = src.relative_to(out_dir)
-        top = rel.parts[0]
-        if top == MANIFEST or top.startswith(".deckc-"):
-            continue
-        rebuilt = rebuilt_dirs.get(top)
-        if rebuilt is not None and (len(rel.parts) < 2 or rel.parts[1] not in rebuilt.keep):
-            continue
-        dst = stage / rel
-        if dst.exists() or dst.is_symlink():
-            continue      # rebuilt by this build
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(src, dst, follow_symlinks=False)
-        except OSError:   # another filesystem, or links not allowed
-            shutil.copy2(src, dst, follow_symlinks=False)
-
-
-def _swap_in(stage: Path, out_dir: Path) -> None:
-    """Put the staged folder at out_dir in one step: readers see the old folder or the new one, never
-    a mix, and a build killed at any point leaves the old one as it was."""
-    if not out_dir.exists():
-        os.rename(stage, out_dir)
-        return
-    try:
-        _exchange(stage, out_dir)          # atomic on Linux; stage now holds the old folder
-    except OSError:
-        old = stage.with_name(stage.name + "-old")
-        os.rename(out_dir, old)            # elsewhere: two renames, a moment apart
-        os.rename(stage, out_dir)
-        os.rename(old, stage)
-
-
-def _exchange(a: Path, b: Path) -> None:
-    """renameat2(RENAME_EXCHANGE): swap two paths atomically (Linux >= 3.15, glibc >= 2.28)."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
-    if renameat2 is None:
-        raise OSError("renameat2 is not available")
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err))
-
-
-def _remove_leftovers(out_root: Path, lesson_id: str, age: float = 600.0) -> None:
-    """Stage folders of builds that were killed (older than `age` seconds, so not a build running now)."""
-    import time
-
-    for d in out_root.glob(f"{STAGE_PREFIX}{lesson_id}-*"):
-        try:
-            if time.time() - d.stat().st_mtime > age:
-                shutil.rmtree(d, ignore_errors=True)
-        except OSError:
-            pass
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _write_manifest(out_dir: Path, previous_dir: Path, lesson, deck, outputs, inputs: dict, warnings) -> dict:
-    """manifest.json in the staged folder: what was built, with checksums; entries of formats not
-    rebuilt this time are kept from the previous manifest while their files are still there."""
-    path = out_dir / MANIFEST
-    previous = {}
-    if (previous_dir / MANIFEST).exists():
-        try:
-            previous = json.loads((previous_dir / MANIFEST).read_text(encoding="utf-8"))
-        except (ValueError, OSError):
-            previous = {}
-    def present(v) -> bool:
-        paths = v if isinstance(v, list) else [v]
-        return all(isinstance(x, str) and (out_dir / x).exists() for x in paths)
-
-    from .writers import WRITERS
-
-    listed = {k: v for k, v in previous.get("outputs", {}).items() if k in WRITERS and present(v)}
-    recorded = {k: v for k, v in previous.get("inputs", {}).items() if k in listed}
-    # Fields a writer adds (the course's assignment and notebooks) stay while its output does.
-    extra_top = {k: v for fmt, fields in previous.get("fields", {}).items() if fmt in listed
-                 for k, v in previous.items() if k in fields}
-    fields = {fmt: f for fmt, f in previous.get("fields", {}).items() if fmt in listed}
-    for out in outputs:
-        fields[out.key] = sorted(k for k in (out.extra or {}) if k != "files")
-        extra = dict(out.extra or {})
-        # A folder output may list its files (charts/*.csv); the manifest lists them, not the folder.
-        listed[out.key] = extra.pop("files", out.path)
-        extra_top.update(extra)
-    files = []
-    for rel in (x for v in listed.values() for x in (v if isinstance(v, list) else [v])):
-        p = out_dir / rel
-        if p.is_dir():
-            files += [f for f in sorted(p.rglob("*")) if f.is_file() and f.name not in UNHASHED]
-        elif p.is_file():
-            files.append(p)
-    manifest = {
-        "lesson": lesson.meta.id,
-        "title": lesson.meta.title,
-        "slides": len(deck.slides),
-        "deckc": __import__("deckc").__version__,
-        "outputs": dict(sorted(listed.items())),
-        **extra_top,
-        "sha256": {f.relative_to(out_dir).as_posix(): _sha256(f) for f in sorted(set(files))},
-        # For incremental builds: a fingerprint of the inputs of each output.
-        "inputs": dict(sorted({**recorded, **inputs}.items())),
-        "warnings": [w.__dict__ for w in warnings],
-        "fields": dict(sorted(fields.items())),
-    }
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return manifest
+    if not forking():
+        return run_builds(specs, out, formats, force, 1, on_result, None, on_wait)
+    prepare_writers(formats)       # imported once here; every lesson's process starts with them
+    jobs = min(jobs, len(specs))
+    advance = progress(f"building {len(specs)} lessons on {jobs} workers", len(specs)) if progress else None
+    done = run_parallel(_build_one, [(spec, out, formats, force, clashes) for spec in specs], jobs,
+                        lambda args, exc: (LessonResult(args[0], failed=f"{type(exc).__name__}: {exc}"), 0.0),
+                        advance)
+    for r, took in done:
+        if on_result is not None:
+            on_result(r, took)
+    return [r for r, _ in done]   # spec order: deterministic reports

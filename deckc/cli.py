@@ -1,4 +1,5 @@
-"""The `deckc` command line. Exit codes: 0 success, 2 usage or spec errors, 1 anything else."""
+"""The `deckc` command line. Exit codes: 0 success, 2 usage or spec errors, 1 anything else,
+130 interrupted (Ctrl-C, SIGINT), 143 terminated (SIGTERM)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .diagnostics import SpecError
+from .errors import BuildError, DeckcError, Interrupted, SpecError
 
 DEFAULT_LESSONS = Path("lesson")
 DEFAULT_OUT = Path("build")
@@ -19,6 +20,11 @@ DEFAULT_OUT = Path("build")
 def _format_names():
     from .writers import WRITERS
     return list(WRITERS)
+
+
+def _default_formats() -> str:
+    from .writers import default_formats
+    return ",".join(default_formats())
 
 
 class FormatList(click.ParamType):
@@ -61,10 +67,10 @@ def _report(results, strict: bool, note: str = "") -> None:
     if errors:
         raise SpecError(errors, note)
     if failures:
-        raise click.ClickException(f"{len(failures)} lesson(s) failed to build")
+        raise BuildError(f"{len(failures)} lesson(s) failed to build")
     warnings = [p for p in problems if p.severity == "warning"]
     if strict and warnings:
-        raise click.ClickException(f"{len(warnings)} warning(s) and --strict is set")
+        raise DeckcError(f"{len(warnings)} warning(s) and --strict is set")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,8 +94,9 @@ def cli(debug: bool) -> None:
 _lessons_argument = click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_LESSONS, required=False)
 _out_option = click.option("-o", "--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT,
                            show_default=True, help="Output folder; each lesson builds into OUT/<lesson-id>/.")
-_format_option = click.option("-f", "--format", "formats", type=FormatList(), default="pptx,pdf,charts,exercises",
-                              show_default=True, help="Comma-separated outputs to build: pptx, pdf, charts, exercises.")
+_format_option = click.option("-f", "--format", "formats", type=FormatList(), default=_default_formats(),
+                              show_default=True, help="Comma-separated outputs to build: "
+                              f"{', '.join(_format_names())}.")
 
 
 @cli.command()
@@ -135,7 +142,7 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, 
       deckc build --strict
     """
     _EXIT["fast"] = True      # see run(): a build leaves nothing for interpreter teardown to do
-    results = run_builds(_specs(path), out, formats, force=force, jobs=jobs, quiet=quiet)
+    results = _run(_specs(path), out, formats, force=force, jobs=jobs, quiet=quiet)
     _report(results, strict, "a lesson with errors is not built and its previous outputs stay as they were")
 
 
@@ -149,49 +156,25 @@ def _echo_result(r, took: float) -> None:
         click.echo(f"up to date {r.lesson_id}: {', '.join(r.skipped)} ({took:.2f}s)")
 
 
-def _build_one(spec: Path, out: Path, formats: list[str], force: bool):
-    """One lesson; any crash becomes that lesson's failure, so the others still build."""
-    from .build import LessonResult, build_lesson
+def _run(specs, out: Path, formats, force=False, jobs=0, quiet=False):
+    """deckc.build.run_builds with the command line's reporting: a line per lesson, a progress bar
+    for a folder built in parallel, a note when another run holds a lesson's lock."""
+    from .build import run_builds
 
-    t0 = time.perf_counter()
+    bars = []
+
+    def progress(label, total):
+        bar = click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_pos=True)
+        bar.__enter__()
+        bars.append(bar)
+        return lambda: bar.update(1)
+
     try:
-        r = build_lesson(spec, out, formats, force=force)
-    except Exception as e:  # noqa: BLE001 - reported per lesson, exit 1 at the end
-        r = LessonResult(spec, failed=f"{type(e).__name__}: {e}")
-    return r, time.perf_counter() - t0
-
-
-def run_builds(specs, out: Path, formats, force=False, jobs=0, quiet=False):
-    """Build lessons, in parallel worker processes when there are several (one per core by default)."""
-    import os
-
-    jobs = jobs or os.cpu_count() or 1
-    if len(specs) == 1 or jobs == 1:
-        results = []
-        for spec in specs:
-            r, took = _build_one(spec, out, formats, force)
-            if not quiet:
-                _echo_result(r, took)
-            results.append(r)
-        return results
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    results = {}
-    from .build import prepare_writers
-
-    # each worker imports the writers' libraries once, not once per lesson
-    with ProcessPoolExecutor(max_workers=min(jobs, len(specs)), initializer=prepare_writers,
-                             initargs=(list(formats),)) as pool:
-        futures = {pool.submit(_build_one, spec, out, formats, force): spec for spec in specs}
-        with click.progressbar(length=len(specs), label=f"building {len(specs)} lessons on {min(jobs, len(specs))} "
-                               f"workers", file=sys.stderr, show_eta=True, show_pos=True) as bar:
-            for fut in as_completed(futures):
-                results[futures[fut]] = fut.result()      # (result, seconds)
-                bar.update(1)
-    if not quiet:
-        for spec in specs:
-            _echo_result(*results[spec])
-    return [results[spec][0] for spec in specs]   # spec order: deterministic reports
+        return run_builds(specs, out, formats, force=force, jobs=jobs, on_result=None if quiet else _echo_result,
+                          progress=progress, on_wait=lambda msg: click.echo(msg, err=True))
+    finally:
+        for bar in bars:
+            bar.__exit__(None, None, None)
 
 
 @cli.command()
@@ -208,8 +191,11 @@ def check(path: Path, strict: bool) -> None:
       deckc check lesson/the-sequence-problem.yaml --strict
     """
     from .build import check_lesson
+    from .spec.loader import lesson_id_clashes
 
-    results = [check_lesson(spec) for spec in _specs(path)]
+    specs = _specs(path)
+    clashes = lesson_id_clashes(specs)
+    results = [check_lesson(spec, clashes) for spec in specs]
     _report(results, strict)
     click.echo(f"ok: {len(results)} lesson{'s' if len(results) != 1 else ''} checked", err=True)
 
@@ -234,25 +220,6 @@ def schema(output: Path | None) -> None:
         click.echo(text, nl=False)
 
 
-def _snapshot(path: Path) -> dict[Path, tuple[int, int]]:
-    """mtime and size of every spec under PATH and every file of the course's exercises/."""
-    from .spec.loader import find_specs
-
-    files = set(find_specs(path))
-    for spec in list(files):
-        exercises = spec.resolve().parent.parent / "exercises"
-        if exercises.is_dir():
-            files |= {f for f in exercises.rglob("*") if f.is_file() and "__pycache__" not in f.parts}
-    snap = {}
-    for f in files:
-        try:
-            st = f.stat()
-        except OSError:
-            continue
-        snap[f] = (st.st_mtime_ns, st.st_size)
-    return snap
-
-
 @cli.command()
 @_lessons_argument
 @_out_option
@@ -263,52 +230,36 @@ def _snapshot(path: Path) -> dict[Path, tuple[int, int]]:
 def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds: int) -> None:
     """Rebuild whenever a spec or an exercise file is saved; Ctrl-C to stop.
 
-    Prints what changed and how long the rebuild took. Spec errors are shown and
-    watching goes on; only outputs whose inputs changed are rebuilt.
+    Prints what changed and how long the rebuild took. Only the lessons whose spec
+    (or whose course's exercises/) changed are rebuilt, and within them only the
+    outputs whose inputs changed. Spec errors are shown and watching goes on; so it
+    does when a spec is deleted, renamed, emptied or unreadable (it is built again
+    when it comes back). Ctrl-C prints "Interrupted." and exits 130 (SIGTERM: 143);
+    a rebuild it lands in is abandoned and the previous outputs stay as they were.
+    A `deckc build` of the same lesson meanwhile waits for the rebuild (and the other
+    way round): one writer per lesson folder at a time.
 
     \b
     Examples:
       deckc watch
       deckc watch lesson/the-sequence-problem.yaml --format pptx,pdf
     """
-    _specs(path)
-    cwd = Path.cwd()
+    from .build import prepare_writers
+    from .watch import watch as watch_loop
 
-    def rel(p: Path) -> str:
-        try:
-            return str(p.resolve().relative_to(cwd.resolve()))
-        except ValueError:
-            return str(p)
+    if not path.exists() and not path.parent.is_dir():
+        raise click.UsageError(f"{path}: no such file or folder (expected a lesson spec .yaml or a folder of them)")
 
-    def rebuild() -> None:
-        results = run_builds(_specs(path) if path.exists() else [], out, formats, jobs=1)
+    def rebuild(specs):
+        results = _run(specs, out, formats, jobs=1)
         try:
             _report(results, strict=False, note="fix it and save; still watching")
-        except click.ClickException as e:
+        except (click.ClickException, DeckcError) as e:
             e.show()
-
-    rebuild()
-    from .build import prepare_writers
+        return results
 
     prepare_writers(formats)    # once here: every rebuild's writer processes start with their libraries
-    before = _snapshot(path)
-    click.echo(f"watching {rel(path)} and exercises/ (Ctrl-C to stop)", err=True)
-    builds = 0
-    try:
-        while not max_builds or builds < max_builds:
-            time.sleep(interval)
-            now = _snapshot(path)
-            if now == before:
-                continue
-            changed = sorted(set(now) ^ set(before) | {f for f in now if f in before and now[f] != before[f]})
-            before = now
-            click.echo(f"changed: {', '.join(rel(f) for f in changed)}", err=True)
-            t0 = time.perf_counter()
-            rebuild()
-            builds += 1
-            click.echo(f"rebuilt in {time.perf_counter() - t0:.2f}s; watching", err=True)
-    except KeyboardInterrupt:
-        click.echo("stopped watching", err=True)
+    watch_loop(path, rebuild, lambda text: click.echo(text, err=True), interval, max_builds)
 
 
 def _register_grading() -> None:
@@ -352,8 +303,12 @@ def main(argv=None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="deckc", standalone_mode=False)
-    except click.ClickException as e:
+        # standalone_mode=False makes click *return* the code of click.exceptions.Exit
+        # (`deckc grade` exits 1 that way when a student could not be graded)
+        code = cli.main(args=args, prog_name="deckc", standalone_mode=False)
+        if isinstance(code, int) and code != 0:
+            sys.exit(code)
+    except (click.ClickException, DeckcError) as e:     # the core's errors are DeckcError, not click's
         e.show()
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
@@ -361,7 +316,10 @@ def main(argv=None) -> None:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
-    except KeyboardInterrupt:
+    except Interrupted as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:     # a SIGINT before signals.install() (main() called as a library)
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     except Exception as e:  # noqa: BLE001 - the one place that turns crashes into a message

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import click
-
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
@@ -22,18 +20,34 @@ class Diagnostic:
         return f"{where}:{tag}{field} {self.message}"
 
 
+MAX_PROBLEMS = 200      # per file: a screenful of a pasted mess is enough to start fixing it
+
+
 class Diagnostics:
-    """Collects every problem of one file so a single run reports all of them."""
+    """Collects every problem of one file so a single run reports all of them (the first
+    MAX_PROBLEMS of them: a spec of 100,000 unknown keys prints 200 lines, not 100,000)."""
 
     def __init__(self, file: str):
         self.file = file
         self.items: list[Diagnostic] = []
 
+    @property
+    def full(self) -> bool:
+        """No more problems will be recorded: callers may skip working out their messages."""
+        return len(self.items) > MAX_PROBLEMS
+
+    def _add(self, d: Diagnostic) -> None:
+        if len(self.items) < MAX_PROBLEMS:
+            self.items.append(d)
+        elif len(self.items) == MAX_PROBLEMS:
+            self.items.append(Diagnostic(self.file, d.line, d.col, "", f"more problems from here on; only the "
+                                                                       f"first {MAX_PROBLEMS} are shown"))
+
     def error(self, line: int, col: int, path: str, message: str) -> None:
-        self.items.append(Diagnostic(self.file, line, col, path, message))
+        self._add(Diagnostic(self.file, line, col, path, message))
 
     def warning(self, line: int, col: int, path: str, message: str) -> None:
-        self.items.append(Diagnostic(self.file, line, col, path, message, "warning"))
+        self._add(Diagnostic(self.file, line, col, path, message, "warning"))
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -42,28 +56,3 @@ class Diagnostics:
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.items if d.severity == "warning"]
-
-
-class SpecError(click.ClickException):
-    """Spec problems: exit code 2, every problem on its own line, never a traceback."""
-
-    exit_code = 2
-
-    def __init__(self, problems: list[Diagnostic], note: str = ""):
-        self.problems = sorted(problems, key=lambda d: (d.file, d.line, d.col))
-        n = len([p for p in self.problems if p.severity == "error"])
-        lines = [str(p) for p in self.problems]
-        lines.append(f"{n} error{'s' if n != 1 else ''} found{'; ' + note if note else ''}.")
-        super().__init__("\n".join(lines))
-
-    def format_message(self) -> str:
-        return self.message
-
-    def show(self, file=None) -> None:
-        click.echo(self.format_message(), err=True)
-
-
-class BuildError(click.ClickException):
-    """A build step failed for a reason other than the spec (exit code 1)."""
-
-    exit_code = 1

@@ -15,22 +15,23 @@ import pickle
 import sys
 import threading
 import traceback
+import signal
 import weakref
+
+from . import signals
+from .errors import Cancelled   # the value a child waited for will not come
 
 __all__ = ["start", "Later", "Cancelled"]
 
 _OPEN: "weakref.WeakSet[Later]" = weakref.WeakSet()    # Laters with pipes to children
 _UNSET = object()
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def forking() -> bool:
     # Linux only: on macOS a process that has loaded system frameworks (numpy's Accelerate) may
     # hang or crash after fork, which is why Python itself defaults to spawn there.
     return sys.platform.startswith("linux") and os.environ.get("DECKC_NO_FORK", "") in ("", "0")
-
-
-class Cancelled(Exception):
-    """The value a child waited for will not come (the parent failed before it had it)."""
 
 
 class Later:
@@ -131,7 +132,7 @@ class _Child:
     def __init__(self, fn, args):
         # a Later already set reaches the child in its copy of memory; the others through a pipe
         channels = []
-        read = write = None
+        read = write = mask = None
         try:
             for a in args:
                 if isinstance(a, Later) and not a.sent:
@@ -142,6 +143,11 @@ class _Child:
             # The child's garbage collector leaves the objects it inherits alone: a collection would
             # touch every one of them and copy the parent's whole heap page by page (copy-on-write).
             gc.freeze()
+            parent = os.getpid()
+            signals.prepare_fork()
+            # SIGINT/SIGTERM wait until each side knows who it is: an Interrupted raised in a child
+            # still running the parent's code would unwind through the parent's cleanup.
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
             pid = os.fork()
         except BaseException:
             for later, (r, w) in channels:       # this child never started: undo its pipes
@@ -152,8 +158,12 @@ class _Child:
                 if fd is not None:
                     os.close(fd)
             gc.unfreeze()
+            if mask is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             raise
         if pid == 0:                                   # the child: run, report, leave at once
+            signals.in_child(parent)                   # dies with its parent; the parent handles Ctrl-C
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             os.close(read)
             for later in list(_OPEN):                  # the parent's ends of every pipe: only the parent
                 for fd in later._writers:              # writes, and a pipe must close when it does
@@ -162,11 +172,32 @@ class _Child:
             for later, (r, _w) in channels:
                 later._bind(r)
             _run_child(fn, args, write)
+        self._pid, self._read, self._outcome = pid, read, None
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         gc.unfreeze()
         os.close(write)
         for _, (r, _w) in channels:
             os.close(r)
-        self._pid, self._read, self._outcome = pid, read, None
+
+    def fileno(self) -> int:
+        """Readable when the child has reported or died (for selectors)."""
+        return self._read
+
+    def terminate(self) -> None:
+        """Ask the child to stop: SIGTERM raises Interrupted in it, so it cleans up and reports."""
+        if self._outcome is None:
+            try:
+                os.kill(self._pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    def wait(self, timeout: float) -> None:
+        """Reap the child, killing it if it has not reported within `timeout` seconds."""
+        import select
+
+        if self._outcome is None and self._read is not None:
+            ready, _, _ = select.select([self._read], [], [], timeout)
+            self.stop(kill=not ready)
 
     def stop(self, kill: bool = False) -> None:
         """Reap the child; with kill, end it first (only safe while it has written nothing)."""

@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .errors import ImageError
+
+__all__ = ["ImageError", "ImageFile", "load", "resolve"]
+
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 MAX_SIDE = 16384
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
-class ImageError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

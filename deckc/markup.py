@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .texmath.subset import TexError, check_tex
+from .errors import MarkupError, TexError
+from .texmath.subset import check_tex
 
 
-class MarkupError(ValueError):
-    pass
+__all__ = ["MarkupError", "Span", "parse_markup", "plain_text"]
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,9 @@ class Chart:
     kind: str
     params: dict[str, Any] = field(default_factory=dict, hash=False, compare=True)
     caption: str | None = None
+    # The computed numbers (a deckc.charts.ChartData), filled in by the resolve stage
+    # (deckc.resolve) between the loader's validation and the layout; None until then.
+    data: Any = field(default=None, hash=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

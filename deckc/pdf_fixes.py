@@ -29,9 +29,10 @@ A reportlab ``Canvas`` starts every page with ``BT /F1 12 Tf 14.4 TL ET`` for
 its initial font, Helvetica by default: a standard-14 font that is never
 embedded, so ``pdffonts`` lists a non-embedded font even when no text uses it.
 Passing a TrueType (dynamic) font as ``initialFontName`` makes reportlab skip
-that preamble.  :func:`new_canvas` does this (and defaults to
+that preamble.  :func:`deckc.fonts.canvas.new_canvas` does this (and defaults to
 ``invariant=1``, which makes the output byte-reproducible: fixed dates and
-document ID); the PDF writer should create its canvas through it.
+document ID); the PDF writer creates its canvas through it. This module imports
+nothing of deckc, so deckc.fonts can install the fixes without an import cycle.
 
 Variation selectors (U+FE0E/U+FE0F) and ZWJ (U+200D)
 ----------------------------------------------------
@@ -49,7 +50,7 @@ import threading
 
 from reportlab.pdfbase import ttfonts
 
-__all__ = ["install", "installed", "new_canvas", "to_unicode_cmap", "utf16be_hex"]
+__all__ = ["install", "installed", "to_unicode_cmap", "utf16be_hex"]
 
 _PATCH_MARK = "_deckc_pdf_fixes"
 _lock = threading.Lock()
@@ -121,21 +122,3 @@ def install() -> None:
             return
         _original_make_to_unicode_cmap = ttfonts.makeToUnicodeCMap
         ttfonts.makeToUnicodeCMap = to_unicode_cmap
-
-
-def new_canvas(target, pagesize, **kwargs):
-    """A reportlab Canvas with all fixes applied (see Fix 2).
-
-    ``target`` is a filename or binary file object.  Defaults: ``invariant=1``
-    and ``initialFontName`` = Liberation Sans (registered if needed), so the
-    PDF references no non-embedded font.  Other keyword arguments go to Canvas.
-    """
-    from reportlab.pdfgen.canvas import Canvas
-
-    from deckc.fonts import SANS, font_book
-
-    install()
-    font_book().font(SANS)      # registers the shipped fonts
-    kwargs.setdefault("invariant", 1)
-    kwargs.setdefault("initialFontName", SANS)
-    return Canvas(target, pagesize=pagesize, **kwargs)

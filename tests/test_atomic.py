@@ -52,12 +52,7 @@ def test_a_killed_build_leaves_the_previous_outputs_consistent(tmp_path):
     assert "old" in outcomes          # at least one kill landed before the swap
     assert build(course).wait() == 0   # the next build finishes the job
     assert consistent(out_dir)["sha256"] != first["sha256"]
-    # Killed builds leave only their own stage folders; once stale, the next build removes them.
-    leftovers = [p for p in (course / "build").iterdir() if p.name != LESSON]
-    assert all(p.name.startswith(f".deckc-stage-{LESSON}-") for p in leftovers), leftovers
-    for p in leftovers:
-        os.utime(p, (time.time() - 3600, time.time() - 3600))
-    assert build(course, "--force").wait() == 0
+    # A killed build's staging folder is removed by the next run at once: its lesson lock is free.
     assert [p.name for p in (course / "build").iterdir()] == [LESSON]
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import subprocess
 from pathlib import Path
 
@@ -14,12 +15,13 @@ from pptx.enum.shapes import MSO_SHAPE, MSO_SHAPE_TYPE
 from pptx.util import Pt
 
 from conftest import require_tool
-from deckc import pdf_fixes
+from deckc.fonts.canvas import new_canvas
 from deckc.charts import CHART_KINDS, compute_chart, load_reference
 from deckc.layout.plan import ChartBox
 from deckc.layout.theme import DEFAULT_THEME
 from deckc.layout import chart_plan
-from deckc.layout.chart_plan import format_number, plan_heatmap, plan_xy, readable_height, text_width
+from deckc.layout.chart_plan import (format_number, plan_heatmap, plan_xy, readable_height, text_width,
+                                    with_geometry)
 from deckc.layout.theme import contrast
 from deckc.writers.pdf import PdfPage
 from deckc.writers.pdf_charts import draw_chart
@@ -45,8 +47,10 @@ def data():
 
 
 def box(d, x=48.0, y=100.0, w=500.0, h=330.0, fs=12.0):
-    return ChartBox(name=f"s1.chart-{d.name}", x=x, y=y, w=w, h=h, data=d, palette=DEFAULT_THEME.palette,
-                    text_color=DEFAULT_THEME.text, font_size=fs, alt=d.description)
+    """A placed chart box, complete as the layout hands it to the writers."""
+    return with_geometry(ChartBox(name=f"s1.chart-{d.name}", x=x, y=y, w=w, h=h, data=d,
+                                  palette=DEFAULT_THEME.palette, text_color=DEFAULT_THEME.text, font_size=fs,
+                                  alt=d.description))
 
 
 def new_slide():
@@ -64,7 +68,7 @@ def own_descr(shape):
 
 def pdf_bytes(els) -> bytes:
     buf = io.BytesIO()
-    c = pdf_fixes.new_canvas(buf, pagesize=(960, 540), pageCompression=0)
+    c = new_canvas(buf, pagesize=(960, 540), pageCompression=0)
     for el in els:
         draw_chart(PdfPage(c, 540), el)
         c.showPage()
@@ -277,7 +281,7 @@ def test_pdf_log_axis_ticks_are_powers_of_ten(data, tmp_path):
 @pytest.mark.parametrize("kind", KINDS)
 def test_pdf_drawing_stays_in_box(data, kind, w, h, fs):
     el = box(data[kind], w=w, h=h, fs=fs)
-    c = pdf_fixes.new_canvas(io.BytesIO(), pagesize=(960, 540))
+    c = new_canvas(io.BytesIO(), pagesize=(960, 540))
     x0, y0, x1, y1 = draw_chart(PdfPage(c, 540), el)
     assert x0 >= -0.01 and y0 >= -0.01 and x1 <= w + 0.01 and y1 <= h + 0.01, (x0, y0, x1, y1)
 
@@ -313,18 +317,64 @@ def test_pdf_is_deterministic(data):
     assert pdf_bytes(els) == pdf_bytes(els)
 
 
+_PDF_TOKEN = re.compile(rb"\((?:\\.|[^\\()])*\)|<[0-9A-Fa-f\s]*>|/[^\s/\[\]()<>]+|[-+]?(?:\d+\.?\d*|\.\d+)|[A-Za-z*'\"]+|\[|\]")
+_PAINT = {b"f": True, b"f*": True, b"F": True, b"B": True, b"B*": True, b"b": True, b"b*": True,
+          b"S": False, b"s": False, b"n": False}
+
+
+def pdf_filled_rects(pdf: bytes, page_h: float) -> list[tuple[float, float, float, float, str]]:
+    """Every filled rectangle the PDF's (uncompressed) content streams draw, as (left, top, width,
+    height) in points from the page's top-left and its fill colour 'RRGGBB': read from the drawing
+    operators themselves (q/Q, cm, rg, re and the paint operator), not from any deckc code."""
+    out = []
+    for m in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        body = m.group(1)
+        if b" re " not in body:
+            continue                                  # fonts and other binary streams
+        ctm, fill, stack, args, pending = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), "000000", [], [], []
+        for tok in _PDF_TOKEN.findall(body):
+            if re.fullmatch(rb"[-+]?(?:\d+\.?\d*|\.\d+)", tok):
+                args.append(float(tok))
+                continue
+            if tok == b"q":
+                stack.append((ctm, fill))
+            elif tok == b"Q":
+                ctm, fill = stack.pop()
+            elif tok == b"cm":
+                a, b_, c, d, e, f = args[-6:]
+                A, B, C, D, E, F = ctm
+                ctm = (a * A + b_ * C, a * B + b_ * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+            elif tok == b"rg":
+                fill = "".join(f"{round(v * 255):02X}" for v in args[-3:])
+            elif tok == b"re":
+                pending.append((tuple(args[-4:]), ctm))
+            elif tok in _PAINT:
+                if _PAINT[tok]:
+                    for (x, y, w, h), (A, B, C, D, E, F) in pending:
+                        xs = [A * px + C * py + E for px, py in ((x, y), (x + w, y + h))]
+                        ys = [B * px + D * py + F for px, py in ((x, y), (x + w, y + h))]
+                        out.append((min(xs), page_h - max(ys), max(xs) - min(xs), max(ys) - min(ys), fill))
+                pending = []
+            args = []
+    return out
+
+
 def test_writers_share_the_heatmap_cells(data):
+    """The PPTX's cell shapes and the PDF's drawn cell rectangles: same places, sizes and colours."""
     d = data["attention_matrix"]
     el = box(d)
-    p = plan_heatmap(el)
     _, slide = new_slide()
     grp = add_chart(slide, el)
-    cells = {s.name: s for s in grp.shapes if s.name.startswith("cell ")}
-    for i, row in enumerate(p.cells):
-        for j, c in enumerate(row):
-            s = cells[f"cell {i + 1},{j + 1}"]
-            assert abs(s.left - (el.x + c.x) * EMU) <= 1 and abs(s.width - c.w * EMU) <= 1
-            assert str(s.fill.fore_color.rgb) == c.fill
+    cells = [s for s in grp.shapes if s.name.startswith("cell ")]
+    assert len(cells) == len(d.series) * len(d.categories)
+    drawn = pdf_filled_rects(pdf_bytes([el]), 540)
+    for s in cells:
+        want = (s.left / EMU, s.top / EMU, s.width / EMU, s.height / EMU)
+        same = [r for r in drawn if all(abs(a - b) <= 0.02 for a, b in zip(r[:4], want))]
+        assert len(same) == 1, (s.name, want)
+        assert same[0][4] == str(s.fill.fore_color.rgb), s.name
+    # and the cells' colours really vary (a constant fill would match trivially)
+    assert len({str(s.fill.fore_color.rgb) for s in cells}) > 5
 
 
 # -- number formats -----------------------------------------------------------------------------

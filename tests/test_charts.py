@@ -317,19 +317,38 @@ def test_csv_round_trip(defaults, kind):
         assert len(rows) == len(chart.categories) + 1
 
 
-def test_compute_chart_validates_params(ref):
-    with pytest.raises(ValueError, match="unknown parameter.*colour"):
-        compute_chart("memory_fade", {"colour": "red"}, ref)
+def chart_problems(yaml_text: str) -> list[tuple[int, int, str, str]]:
+    """(line, col, field path, message) of what the spec schema says about one `chart:` mapping."""
+    from deckc.diagnostics import Diagnostics
+    from deckc.spec.lesson_schema import ChartSpec
+    from deckc.spec.schema import Ctx
+    from deckc.spec.yaml_source import load_yaml
+
+    diags = Diagnostics("chart.yaml")
+    root = load_yaml(yaml_text.encode(), diags)
+    ChartSpec().check(root.value["chart"][1], "chart", Ctx(diags))
+    return [(d.line, d.col, d.path, d.message) for d in diags.errors]
+
+
+def test_chart_params_are_validated_once_by_the_schema(ref):
+    """Parameters are checked where the spec is read, each problem located; compute_chart takes
+    valid parameters (and fills in the defaults)."""
+    def one(text):
+        (problem,) = chart_problems(text)
+        return problem
+    assert one("chart:\n  kind: memory_fade\n  colour: red\n")[1:3] == (3, "chart.colour")
+    assert "unknown key 'colour'" in one("chart:\n  kind: memory_fade\n  colour: red\n")[3]
+    assert "expected one of [" in one("chart: {kind: pie}\n")[3]
+    line, col, path, msg = one("chart:\n  kind: memory_fade\n  hidden: 0\n")
+    assert (line, col, path) == (3, 11, "chart.hidden") and msg.startswith("must be at least")
+    assert "whole number" in one("chart: {kind: memory_fade, seed: '0'}\n")[3]
+    assert "whole number" in one("chart: {kind: memory_fade, seed: true}\n")[3]
+    line, col, path, msg = one("chart: {kind: vanishing_gradient, scales: [1.0, 50.0]}\n")
+    assert path == "chart.scales[1]" and msg.startswith("must be at most")
+    assert "at least 1 item" in one("chart: {kind: vanishing_gradient, scales: []}\n")[3]
+    assert chart_problems("chart: {kind: vanishing_gradient, scales: [1, 2], steps: 30}\n") == []
     with pytest.raises(ValueError, match="unknown chart kind"):
         compute_chart("pie", {}, ref)
-    with pytest.raises(ValueError, match="hidden.*minimum"):
-        compute_chart("memory_fade", {"hidden": 0}, ref)
-    with pytest.raises(ValueError, match="expected int"):
-        compute_chart("memory_fade", {"seed": "0"}, ref)
-    with pytest.raises(ValueError, match="expected int"):
-        compute_chart("memory_fade", {"seed": True}, ref)
-    with pytest.raises(ValueError, match=r"scales\[1\].*maximum"):
-        compute_chart("vanishing_gradient", {"scales": [1.0, 50.0]}, ref)
-    with pytest.raises(ValueError, match="non-empty list"):
-        compute_chart("vanishing_gradient", {"scales": []}, ref)
+    with pytest.raises(TypeError, match="colour"):
+        compute_chart("memory_fade", {"colour": "red"}, ref)
     assert resolve_params("vanishing_gradient", {"scales": [1, 2]})["scales"] == [1.0, 2.0]

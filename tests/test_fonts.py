@@ -11,6 +11,7 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 
 from conftest import require_tool
 from deckc import pdf_fixes
+from deckc.fonts.canvas import new_canvas
 from deckc.fonts import (FONT_FILES, DEJAVU, DEJAVU_BOLD, EMOJI, EMOJI_PRESENTATION, MONO, SANS,
                          SANS_BOLD, SANS_BOLD_ITALIC, SANS_ITALIC, FontBook, Style,
                          draw_text, font_book)
@@ -215,7 +216,7 @@ def test_to_unicode_cmap_uses_surrogate_pairs():
 
 def make_pdf(lines=SEED_LINES, size=18, style=Style()):
     buf = io.BytesIO()
-    c = pdf_fixes.new_canvas(buf, (900, 60 + 30 * len(lines)))
+    c = new_canvas(buf, (900, 60 + 30 * len(lines)))
     y = 30 * len(lines) + 20
     for line in lines:
         draw_text(c, 20, y, line, style, size, "#1a1a1a")
@@ -310,7 +311,7 @@ def test_pdf_is_byte_identical_across_runs_and_processes():
 
 def test_draw_text_returns_width_and_restores_canvas_state(book):
     buf = io.BytesIO()
-    c = pdf_fixes.new_canvas(buf, (400, 100))
+    c = new_canvas(buf, (400, 100))
     c.setFont(SANS_BOLD, 9)
     c.setFillColorRGB(0, 0, 1)
     adv = draw_text(c, 10, 50, "⏱️ 9 min ⚡", Style(italic=True), 14, (1, 0, 0))

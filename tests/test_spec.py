@@ -18,7 +18,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deckc.diagnostics import Diagnostic, SpecError
+from deckc.diagnostics import Diagnostic
+from deckc.errors import SpecError
 from deckc.markup import MarkupError, Span, parse_markup, plain_text
 from deckc.spec import yaml_source
 from deckc.spec.lesson_schema import json_schema
@@ -339,6 +340,42 @@ def test_chart_kind_and_param_errors(course):
     line, col = where(t, "layers: 9")
     assert got[line, col + len("layers: ")].message == "must be at most 8, got 9"
     assert len(loaded.errors) == 7
+
+
+def test_speaker_notes_are_plain_text(course):
+    """Notes go into the notes pane as typed: characters that would be markup elsewhere are kept."""
+    notes = "Say: 2 * 3 = 6, and *stress* the ==memory== part (an unpaired * too)."
+    t = ("lesson: {id: plain-notes, title: Notes, course: C, module: M, number: 1, of: 1, minutes: 5}\n"
+         "slides:\n"
+         f"  - {{kind: title, notes: '{notes}'}}\n"
+         f"  - {{title: One, notes: '{notes}', body: [Text with *italic*.]}}\n")
+    loaded = load(course, t)
+    assert loaded.errors == []
+    assert [sl.notes for sl in loaded.lesson.slides] == [notes, notes]
+    from deckc.layout.slides import plan_deck
+    assert [sp.notes for sp in plan_deck(loaded.lesson)[0].slides] == [notes, notes]
+    bad = t.replace("body: [Text with *italic*.]", "body: [Text with *italic.]")
+    assert [d.path for d in load(course, bad).errors] == ["slides[1].body[0]"]      # body text is still markup
+
+
+def test_chart_that_cannot_be_computed_is_a_located_error(course):
+    """Each parameter valid, together not a chart (a query word not in the sentence): the resolve
+    stage computes it once and the loader says where, as for any spec error."""
+    t = replace_once(SEED_TEXT, "kind: attention_weights\n", "kind: attention_weights\n                  query: she\n")
+    loaded = load(course, t)
+    (d,) = loaded.errors
+    line, col = where(t, "kind: attention_weights")
+    assert (d.line, d.col) == (line, col)       # the chart mapping starts at its first key
+    assert d.path.endswith(".chart") and "cannot compute this chart" in d.message and "'she'" in d.message
+    assert loaded.lesson is None
+
+
+def test_loaded_charts_carry_their_data(course):
+    loaded = load(course, SEED_TEXT)
+    charts = [b for s in loaded.lesson.slides for blk in s.body for b in [blk, *(
+        x for col in getattr(blk, "columns", ()) for x in col.body)] if getattr(b, "kind", None) in
+        ("memory_fade", "vanishing_gradient", "attention_weights", "attention_matrix", "sequential_steps")]
+    assert len(charts) == 5 and all(c.data is not None and c.data.series for c in charts)
 
 
 def test_chart_params_in_range_are_accepted(course):

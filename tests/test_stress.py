@@ -14,7 +14,8 @@ from datetime import datetime, timezone
 import pytest
 
 from deckc.layout.plan import ChartBox, Run, TableBox, TextBox
-from deckc.layout.text import ELLIPSIS, line_text, line_width, make_para, shape_arabic, visual_line
+from deckc.layout.bidi import shape_arabic, visual_line
+from deckc.layout.text import ELLIPSIS, line_text, line_width, make_para
 from stress.render import STRESS_SPEC
 
 

@@ -50,15 +50,16 @@ controls/variation selectors no font has are not drawn (zero width).
 from __future__ import annotations
 
 import threading
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .clusters import EMOJI_PRESENTATION, VS15, VS16, ZWJ, is_attaching, is_ignorable
+
 __all__ = [
     "FONT_DIR", "Style", "FontBook", "font_book", "draw_text",
     "SANS", "SANS_BOLD", "SANS_ITALIC", "SANS_BOLD_ITALIC", "MONO",
-    "DEJAVU", "DEJAVU_BOLD", "CJK", "EMOJI", "PPTX_TYPEFACES",
+    "DEJAVU", "DEJAVU_BOLD", "CJK", "EMOJI", "PPTX_TYPEFACES", "EMOJI_PRESENTATION",
 ]
 
 FONT_DIR = Path(__file__).resolve().parent
@@ -100,63 +101,8 @@ PPTX_TYPEFACES = {
     EMOJI: "Segoe UI Emoji",
 }
 
-VS15, VS16, ZWJ, ZWNJ = 0xFE0E, 0xFE0F, 0x200D, 0x200C
-
-# Emoji_Presentation=Yes (Unicode emoji-data.txt, 15.1).  Only the part that
-# some text font also has actually changes a decision; the rest is here so the
-# rule is the Unicode one, not a list of today's overlaps.
-_EMOJI_PRESENTATION_RANGES = (
-    (0x231A, 0x231B), (0x23E9, 0x23EC), (0x23F0, 0x23F0), (0x23F3, 0x23F3),
-    (0x25FD, 0x25FE), (0x2614, 0x2615), (0x2648, 0x2653), (0x267F, 0x267F),
-    (0x2693, 0x2693), (0x26A1, 0x26A1), (0x26AA, 0x26AB), (0x26BD, 0x26BE),
-    (0x26C4, 0x26C5), (0x26CE, 0x26CE), (0x26D4, 0x26D4), (0x26EA, 0x26EA),
-    (0x26F2, 0x26F3), (0x26F5, 0x26F5), (0x26FA, 0x26FA), (0x26FD, 0x26FD),
-    (0x2705, 0x2705), (0x270A, 0x270B), (0x2728, 0x2728), (0x274C, 0x274C),
-    (0x274E, 0x274E), (0x2753, 0x2755), (0x2757, 0x2757), (0x2795, 0x2797),
-    (0x27B0, 0x27B0), (0x27BF, 0x27BF), (0x2B1B, 0x2B1C), (0x2B50, 0x2B50),
-    (0x2B55, 0x2B55),
-    (0x1F004, 0x1F004), (0x1F0CF, 0x1F0CF), (0x1F18E, 0x1F18E),
-    (0x1F191, 0x1F19A), (0x1F1E6, 0x1F1FF), (0x1F201, 0x1F201),
-    (0x1F21A, 0x1F21A), (0x1F22F, 0x1F22F), (0x1F232, 0x1F236),
-    (0x1F238, 0x1F23A), (0x1F250, 0x1F251), (0x1F300, 0x1F320),
-    (0x1F32D, 0x1F335), (0x1F337, 0x1F37C), (0x1F37E, 0x1F393),
-    (0x1F3A0, 0x1F3CA), (0x1F3CF, 0x1F3D3), (0x1F3E0, 0x1F3F0),
-    (0x1F3F4, 0x1F3F4), (0x1F3F8, 0x1F43E), (0x1F440, 0x1F440),
-    (0x1F442, 0x1F4FC), (0x1F4FF, 0x1F53D), (0x1F54B, 0x1F54E),
-    (0x1F550, 0x1F567), (0x1F57A, 0x1F57A), (0x1F595, 0x1F596),
-    (0x1F5A4, 0x1F5A4), (0x1F5FB, 0x1F64F), (0x1F680, 0x1F6C5),
-    (0x1F6CC, 0x1F6CC), (0x1F6D0, 0x1F6D2), (0x1F6D5, 0x1F6D7),
-    (0x1F6DC, 0x1F6DF), (0x1F6EB, 0x1F6EC), (0x1F6F4, 0x1F6FC),
-    (0x1F7E0, 0x1F7EB), (0x1F7F0, 0x1F7F0), (0x1F90C, 0x1F93A),
-    (0x1F93C, 0x1F945), (0x1F947, 0x1F9FF), (0x1FA70, 0x1FA7C),
-    (0x1FA80, 0x1FA88), (0x1FA90, 0x1FABD), (0x1FABF, 0x1FAC5),
-    (0x1FACE, 0x1FADB), (0x1FAE0, 0x1FAE8), (0x1FAF0, 0x1FAF8),
-)
 # missing() asks the big CJK font last: text without CJK never reads its cmap
 _BY_SIZE = tuple(sorted(FONT_FILES, key=lambda name: name == CJK))
-
-EMOJI_PRESENTATION = frozenset(
-    cp for lo, hi in _EMOJI_PRESENTATION_RANGES for cp in range(lo, hi + 1))
-
-
-def _is_variation_selector(cp: int) -> bool:
-    return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
-
-
-def _is_attaching(cp: int) -> bool:
-    """Characters that belong to the cluster of the character before them."""
-    if _is_variation_selector(cp) or cp in (ZWJ, ZWNJ):
-        return True
-    if 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F:  # skin tones, tags
-        return True
-    return unicodedata.category(chr(cp)) in ("Mn", "Me")
-
-
-def _is_ignorable(ch: str) -> bool:
-    """Not reported by missing(): controls, whitespace, variation selectors, ZW(N)J."""
-    cp = ord(ch)
-    return (ch.isspace() or unicodedata.category(ch) == "Cc"
-            or _is_variation_selector(cp) or cp in (ZWJ, ZWNJ))
 
 
 @dataclass(frozen=True)
@@ -225,7 +171,7 @@ class FontBook:
         with self._lock:
             if name in self._fonts:
                 return self._fonts[name]
-            from deckc import pdf_fixes
+            from .. import pdf_fixes
             pdf_fixes.install()
             from reportlab.pdfbase import pdfmetrics
             from reportlab.pdfbase.ttfonts import TTFont
@@ -283,7 +229,7 @@ class FontBook:
     def _pick(self, cps, i, style, chain, current):
         cover = self._cover
         cp = cps[i]
-        if _is_attaching(cp):
+        if is_attaching(cp):
             if current is not None and cp in cover[current]:
                 return current
             for name in chain:
@@ -335,7 +281,7 @@ class FontBook:
                 chars.append(c)
             elif c.isspace():
                 chars.append(" ")
-            elif not _is_ignorable(c):
+            elif not is_ignorable(c):
                 chars.append(c)     # reported by missing(); drawn as .notdef
         return "".join(chars)
 
@@ -394,7 +340,7 @@ class FontBook:
                 continue
             seen.add(ch)
             cp = ord(ch)
-            if not _is_ignorable(ch) and not any(cp in self._cover[name] for name in _BY_SIZE):
+            if not is_ignorable(ch) and not any(cp in self._cover[name] for name in _BY_SIZE):
                 out.append(ch)
         return out
 

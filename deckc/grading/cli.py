@@ -17,7 +17,8 @@ import click
 @click.option("-t", "--timeout", type=click.FloatRange(1, 3600), default=None,
               help="Seconds per cell (default: the course's nbgrader config, else 30).")
 @click.option("--notebook-timeout", type=click.FloatRange(5, 86400), default=None,
-              help="Seconds per notebook (default: timeout x (code cells + 2) + 30).")
+              help="Seconds per notebook, fixed before grading (default: timeout x (code cells of "
+                   "the source notebook + 2) + 30; cells a student adds do not raise it).")
 @click.option("-m", "--memory", "memory_mb", type=click.IntRange(128, 1 << 20), default=2048, show_default=True,
               help="Address-space cap per student process, in MB (RLIMIT_AS).")
 @click.option("--db", help="Gradebook URL, e.g. postgresql://user:pw@host/db "
@@ -34,9 +35,13 @@ import click
 @click.option("--isolation", type=click.Choice(["auto", "namespace", "none"]), default="auto", show_default=True,
               help="namespace: as root, no network, private PID namespace, read-only file view, "
                    "unprivileged uid for student code. auto: namespace when possible.")
+@click.option("--preflight/--no-preflight", default=True, show_default=True,
+              help="First grade the reference solution (COURSE/source/) in the same jail and workers; "
+                   "anything but full marks stops the run (exit 1) before any student is graded, "
+                   "with the cause (e.g. a Python the jail cannot see).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, students, from_zip, feedback,
-          verify, isolation, quiet):
+          verify, isolation, preflight, quiet):
     """Autograde every submission in COURSE/submitted/ (default COURSE: the current folder).
 
     \b
@@ -69,7 +74,8 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
 
     opts = Options(course=course, assignment=assignment, jobs=jobs, timeout=timeout,
                    notebook_timeout=notebook_timeout, memory_mb=memory_mb, db=db, students=tuple(students),
-                   from_zip=from_zip, feedback=feedback, verify=verify, isolation=isolation, quiet=quiet)
+                   from_zip=from_zip, feedback=feedback, verify=verify, isolation=isolation, quiet=quiet,
+                   preflight=preflight)
     try:
         summary = run_grade(opts)
     except GradeError as e:

@@ -10,6 +10,7 @@ The configuration is a JSON object in the environment variable ``DECKC_JAIL``::
      "uid": 200123,            # the unprivileged user (and group) the student process runs as
      "jails": "/tmp/.../jails",# where the per-process root directories are made
      "ro": ["/usr", ...],      # host paths visible read-only in the jail (system, Python)
+     "links": {"/a/b": "/c/b"},# symlinks made in the jail (a Python path that is a symlink)
      "files": {"/opt/x.py": "/host/x.py"},  # single files, read-only, at a jail path
      "memory_mb": 2048,        # RLIMIT_AS of every process
      "nproc": 64,              # RLIMIT_NPROC (processes + threads of the uid: bounds fork bombs)
@@ -19,14 +20,22 @@ The configuration is a JSON object in the environment variable ``DECKC_JAIL``::
      "env": {...},             # extra environment variables
      "log": "/path"}           # optional: the kernel's own stdout/stderr (debugging)
 
-With ``isolate``, the process gets its own mount namespace whose root is a fresh tmpfs holding
-only: the read-only system and Python directories, /proc, a few device nodes, a private
-writable /tmp (also HOME and TMPDIR), and a private writable copy of its working directory
-(the notebook's folder, with the files handed in). The course folder,
-the gradebook, the source notebooks and exercises/ are not in that view. It then drops to the
-unprivileged uid (no new privileges, no supplementary groups). The network and process
-namespaces are the worker's (``unshare --net --pid``): loopback only, and the worker kills
-every leftover process after each notebook.
+With ``isolate``, every jailed process (one kernel or one checking runner, so never two
+submissions) gets fresh IPC, UTS, mount and PID namespaces and a fresh session keyring. The
+launcher forks a small init (PID 1 of the new PID namespace: it reaps, forwards SIGINT/SIGTERM,
+and when the student's process ends, the namespace and everything left in it ends with it),
+whose root is a fresh tmpfs holding only: a private writable /tmp (also HOME and TMPDIR),
+/dev/shm, /proc, a few device nodes, a private writable copy of its working directory (the
+notebook's folder, with the files handed in), and, bound read-only *after* those (so that a
+Python under /tmp stays visible) the system and Python directories, each at its real path with
+the symlinks that lead to it. A Python under a 0700 folder (pyenv in /root) is reachable
+because the folders leading to it are the jail's own (0755). The course folder, the gradebook,
+the source notebooks and exercises/ are not in that view. The student's process then drops to
+the unprivileged uid (no new privileges, no supplementary groups). The network namespace is the
+worker's (``unshare --net``): loopback only.
+
+Every process of the launcher asks for SIGKILL when its parent dies (PR_SET_PDEATHSIG), so a
+killed worker (or ``deckc grade``) takes its kernels with it.
 
 Without ``isolate`` (deckc grade not run as root) only the resource limits and a scrubbed
 environment apply.
@@ -36,9 +45,13 @@ import ctypes.util
 import json
 import os
 import resource
+import signal
 import sys
 
-CLONE_NEWNS = 0x00020000
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x04000000, 0x08000000, 0x20000000
+PR_SET_PDEATHSIG = 1
+KEYCTL_JOIN_SESSION_KEYRING = 1
+SYS_KEYCTL = {"x86_64": 250, "aarch64": 219, "i686": 288, "armv7l": 311, "ppc64le": 280, "s390x": 280}
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
@@ -111,22 +124,15 @@ def _copy_tree(src, dst, uid, limit=256 * 1024 * 1024):
 
 
 def _build_root(cfg, cwd):
-    """Make the private filesystem view under a new tmpfs, then chroot into it."""
-    _check(_c().unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    """Make the private filesystem view under a new tmpfs, then chroot into it (as PID 1 of a
+    fresh PID namespace, in a fresh mount namespace)."""
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    root = os.path.join(cfg["jails"], str(os.getpid()))
+    root = os.path.join(cfg["jails"], f"j{os.urandom(6).hex()}")
     os.makedirs(root, mode=0o700, exist_ok=True)
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=0755")
-    for path in cfg["ro"]:
-        inside = root + path
-        if os.path.islink(path):
-            os.makedirs(os.path.dirname(inside), exist_ok=True)
-            if not os.path.lexists(inside):
-                os.symlink(os.readlink(path), inside)
-        elif os.path.isdir(path) and not os.path.exists(inside):
-            _bind_ro(path, inside)
-    for inside, host in cfg.get("files", {}).items():
-        _bind_ro(host, root + inside, is_file=True)
+    size = f"size={int(cfg.get('tmp_mb', 256))}m"
+    # The private, writable places first: what is bound read-only below may live under them
+    # (a venv under /tmp) and must not be hidden by them.
     dev = root + "/dev"
     os.makedirs(dev, exist_ok=True)
     for name in DEVICES:
@@ -140,15 +146,27 @@ def _build_root(cfg, cwd):
     os.makedirs(root + "/proc", exist_ok=True)
     _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     os.makedirs(root + "/tmp", exist_ok=True)
-    _mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-           f"size={int(cfg.get('tmp_mb', 256))}m,mode=1777")
+    _mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size + ",mode=1777")
     if cwd and cwd != "/":
         # The working directory is a private copy: the student's code may write there (as it
         # could under nbgrader) and nothing it writes leaves the jail.
         os.makedirs(root + cwd, exist_ok=True)
-        _mount("tmpfs", root + cwd, "tmpfs", MS_NOSUID | MS_NODEV,
-               f"size={int(cfg.get('tmp_mb', 256))}m,mode=0755")
+        _mount("tmpfs", root + cwd, "tmpfs", MS_NOSUID | MS_NODEV, size + ",mode=0755")
         _copy_tree(cwd, root + cwd, cfg.get("uid"))
+    for path in cfg["ro"]:
+        inside = root + path
+        if os.path.islink(path):
+            os.makedirs(os.path.dirname(inside), exist_ok=True)
+            if not os.path.lexists(inside):
+                os.symlink(os.readlink(path), inside)
+        elif os.path.isdir(path) and not os.path.ismount(inside):
+            _bind_ro(path, inside)
+    for inside, target in sorted(cfg.get("links", {}).items()):
+        os.makedirs(os.path.dirname(root + inside), exist_ok=True)
+        if not os.path.lexists(root + inside):
+            os.symlink(target, root + inside)
+    for inside, host in cfg.get("files", {}).items():
+        _bind_ro(host, root + inside, is_file=True)
     # Nothing more may be created at the top of the view.
     _mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4m,mode=0755")
     os.chroot(root)
@@ -209,7 +227,75 @@ def _environment(cfg, home, tmp):
     return env
 
 
+def _pdeathsig(parent):
+    """SIGKILL when the parent (thread) that started us ends: nothing outlives its starter."""
+    _c().prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(137)          # the parent was already gone
+
+
+def _new_keyring():
+    """A fresh, empty session keyring for the student's process (no key of anyone else's)."""
+    number = SYS_KEYCTL.get(os.uname().machine)
+    if number is None:
+        return
+    if _c().syscall(number, KEYCTL_JOIN_SESSION_KEYRING, None) < 0 and ctypes.get_errno() != 38:   # ENOSYS
+        err = ctypes.get_errno()
+        raise OSError(err, f"keyctl(JOIN_SESSION_KEYRING): {os.strerror(err)}")
+
+
+def _exit_like(status):
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+
+
+def _supervise(child, init=False):
+    """Wait for `child`, passing on SIGINT/SIGTERM/SIGHUP/SIGQUIT, then exit as it did. As PID 1
+    (`init`) also reap the orphans of the namespace; when we return, the namespace ends."""
+
+    def forward(signum, _frame):
+        try:
+            os.kill(child, signum)
+        except OSError:
+            pass
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(sig, forward)
+    while True:
+        try:
+            pid, status = os.waitpid(-1 if init else child, 0)
+        except ChildProcessError:
+            os._exit(1)
+        if pid == child:
+            _exit_like(status)
+
+
+def _namespaces():
+    """Fresh IPC, UTS, mount and PID namespaces: the launcher stays outside and supervises
+    PID 1 (returns only in PID 1, which forks the student's process and supervises it)."""
+    _check(_c().unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID),
+           "unshare(NEWNS|NEWIPC|NEWUTS|NEWPID)")
+    pid = os.fork()
+    if pid:
+        _supervise(pid)
+    os.setsid()                 # signals reach PID 1 only through the launcher: once
+    _pdeathsig(0)               # (the parent is outside the namespace: seen as pid 0)
+    _c().sethostname(b"grading", 7)
+
+
+def _exec(command, env):
+    """exec, or one line on stderr that names what the jail could not run and why."""
+    try:
+        os.execve(command[0], command, env)
+    except OSError as e:
+        why = {2: "is not visible inside the jail", 13: "cannot be run by the grading uid (permissions)",
+               20: "is not visible inside the jail"}.get(e.errno, "cannot be started")
+        os.write(2, f"jail: {command[0]} {why} ({e.strerror})\n".encode())
+        os._exit(127)
+
+
 def main(argv):
+    starter = os.getppid()
+    _pdeathsig(starter)
     cfg = json.loads(os.environ.get("DECKC_JAIL", "{}"))
     isolate = bool(cfg.get("isolate")) and os.geteuid() == 0
     if len(argv) >= 2 and argv[0] == "--kernel":
@@ -225,6 +311,7 @@ def main(argv):
     log = os.open(cfg["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600) if cfg.get("log") else None
 
     if isolate:
+        _namespaces()
         _build_root(cfg, cwd)
         tmp = "/tmp"
     else:
@@ -247,6 +334,10 @@ def main(argv):
         os.chown(home, uid, uid)
     env = _environment(cfg, home, tmp)
 
+    if isolate:
+        child = os.fork()
+        if child:
+            _supervise(child, init=True)
     _limits(cfg, isolate)
     if uid is not None:
         _check(_c().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
@@ -255,7 +346,9 @@ def main(argv):
         os.setuid(uid)
         if os.getuid() != uid or os.geteuid() != uid:
             sys.exit("jail: could not drop privileges")
-    os.execve(command[0], command, env)
+    _new_keyring()
+    _pdeathsig(1 if isolate else starter)      # again: a change of uid clears it
+    _exec(command, env)
 
 
 if __name__ == "__main__":

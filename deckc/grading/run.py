@@ -14,18 +14,17 @@ import os
 import selectors
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-UNSHARE = ["unshare", "--net", "--pid", "--ipc", "--fork", "--kill-child", "--mount-proc"]
-CSV_FIELDS = ["student", "notebook", "test", "points", "max_points", "result", "error_type",
-              "kernel_points", "verified_points", "overridden", "message"]
+from .guard import signals_deferred
+from .report import CSV_FIELDS, _num, format_summary  # noqa: F401 - format_summary: this module's API
+from .sandbox import UNSHARE, die_with_parent, isolation_mode, jail_view, uid_base  # noqa: F401 - also this module's API
+
 
 
 class GradeError(Exception):
@@ -52,6 +51,7 @@ class Options:
     verify: bool = True
     isolation: str = "auto"               # auto | namespace | none
     quiet: bool = False
+    preflight: bool = True                # grade the reference solution first, in the same jail
 
 
 @dataclass
@@ -59,7 +59,10 @@ class Summary:
     assignment: str
     db_url: str
     graded: list = field(default_factory=list)
-    failed: dict = field(default_factory=dict)          # student -> error
+    failed: dict = field(default_factory=dict)          # student -> why not graded (nothing written)
+    missing: dict = field(default_factory=dict)         # student -> [notebooks not handed in]
+    unchanged: dict = field(default_factory=dict)       # student -> [notebooks identical to the release]
+    preflight: tuple | None = None                      # (score, max, seconds) of the reference
     totals: dict = field(default_factory=dict)          # student -> (score, max)
     overrides: dict = field(default_factory=dict)       # student -> [notebook/grade id]: kernel disagreed
     rescued: dict = field(default_factory=dict)         # student -> [...]: no kernel result (died, time)
@@ -131,58 +134,6 @@ def normalize_db_url(url: str) -> str:
     raise GradeError("a PostgreSQL gradebook needs a driver: pip install 'deckc[postgres]'")
 
 
-def uid_base(slots: int) -> int:
-    """First of `slots` unprivileged uids for the student processes of this run (one per worker
-    slot, so a fork bomb in one worker never counts against another's process cap). Chosen from
-    the uids this user namespace maps, away from system and ordinary user ids."""
-    want = 200000 + (os.getpid() % 50000) * 64
-    ranges = []
-    try:
-        for line in open("/proc/self/uid_map"):
-            inside, _, count = (int(x) for x in line.split())
-            ranges.append((inside, count))
-    except (OSError, ValueError):
-        ranges = [(0, 1 << 32)]
-    for start, count in ranges:
-        if start <= want and want + slots <= start + count:
-            return want
-    start, count = max(ranges, key=lambda r: r[1])
-    return max(start + 1000, start + count - 1 - slots - 64 * (os.getpid() % 64))
-
-
-def isolation_mode(requested: str, uid: int) -> str:
-    """"namespace" when we are root and `unshare` gives a new network, PID, IPC and mount
-    namespace in which we can switch to the unprivileged uid; else "none"."""
-    if requested == "none":
-        return "none"
-    ok = os.geteuid() == 0 and shutil.which("unshare") is not None
-    if ok:
-        probe = f"import os; os.setgroups([]); os.setgid({uid}); os.setuid({uid})"
-        try:
-            ok = subprocess.run(UNSHARE + [sys.executable, "-S", "-c", probe], capture_output=True,
-                                timeout=30).returncode == 0
-        except (OSError, subprocess.SubprocessError):
-            ok = False
-    if requested == "namespace" and not ok:
-        raise GradeError("--isolation namespace needs root and a working `unshare` (util-linux)")
-    return "namespace" if ok else "none"
-
-
-def _ro_paths() -> list[str]:
-    """What student processes may see (read-only): the system and this Python installation."""
-    import site
-    import sysconfig
-
-    wanted = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"]
-    wanted += [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(),
-                                             sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])]
-    paths = []
-    for p in sorted(set(wanted), key=lambda p: (p.count("/"), p)):   # parents first; drop what they hold
-        if (os.path.lexists(p) and not any(p == q or p.startswith(q.rstrip("/") + "/") for q in paths)):
-            paths.append(p)
-    return paths
-
-
 # --------------------------------------------------------------------------- the gradebook side
 
 
@@ -239,7 +190,8 @@ class _Worker:
         self.scratch.mkdir(mode=0o700)
         self.proc = subprocess.Popen(
             prefix + [sys.executable, "-m", "deckc.grading.worker"], cwd=str(self.scratch),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, start_new_session=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
+            preexec_fn=die_with_parent)
         self.buf = b""
         self.job = None            # (student, started, deadline)
 
@@ -319,6 +271,15 @@ def grade(opts: Options) -> Summary:
     if not course.is_dir():
         raise GradeError(f"{course}: no such course folder")
     assignment = find_assignment(course, opts.assignment)
+    from .guard import Busy, course_lock, scratch_dir
+    try:
+        with course_lock(course), scratch_dir() as scratch:
+            return _grade_locked(opts, course, assignment, scratch, started)
+    except Busy as e:
+        raise GradeFailure(str(e)) from None
+
+
+def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, started: float) -> Summary:
     notebooks = {p.stem for p in (course / "source" / assignment).glob("*.ipynb")}
     intake = None
     if opts.from_zip is not None:
@@ -333,17 +294,16 @@ def grade(opts: Options) -> Summary:
     _mark("start")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     jobs = max(1, min(opts.jobs or cores, len(students)))
-    first_uid = uid_base(2 * jobs + 8)
-    mode = isolation_mode(opts.isolation, first_uid)
+    # one unprivileged uid per submission (the preflight's and retries' included)
+    uids = iter(range(uid_base(2 * len(students) + jobs + 8), 1 << 31))
+    mode = isolation_mode(opts.isolation, uid_base(1))
     prefix = UNSHARE if mode == "namespace" else []
     summary.jobs, summary.isolation = jobs, mode
-    scratch = Path(tempfile.mkdtemp(prefix="deckc-grade-"))
-    os.chmod(scratch, 0o700)
     log_path = course / "reports" / assignment / "grading.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")
     workers: list[_Worker] = []
-    uid_of = lambda i: first_uid + i  # noqa: E731 - one unprivileged uid per worker slot
+    finished = False
     try:
         # The workers import nbgrader while this process reads the config and prepares the gradebook.
         workers = [_Worker(i, prefix, scratch, log) for i in range(jobs)]
@@ -362,20 +322,26 @@ def grade(opts: Options) -> Summary:
                                    f"{str(e).strip().splitlines()[0]}") from None
             raise
         _mark("template ready")
+        ro, links = jail_view()
         init = {"op": "init", "course": str(course), "assignment": assignment, "template_db": str(template),
                 "cell_timeout": opts.timeout, "notebook_timeout": opts.notebook_timeout,
                 "memory_mb": opts.memory_mb, "nproc": opts.nproc, "isolate": mode == "namespace",
-                "ro": _ro_paths(), "feedback": opts.feedback, "verify": opts.verify, "cpu_s": None}
+                "ro": ro, "links": links, "feedback": opts.feedback, "verify": opts.verify, "cpu_s": None}
         with gbmod.open_gradebook(db_url, cfg["course_id"]) as gb:
-            _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log, uid_of)
+            _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log,
+                      lambda: next(uids))
             reports = course / "reports" / assignment
             _export(gb, reports / "grades.csv", assignment)
-            summary.reports = {"grades": reports / "grades.csv", "tests": reports / "tests.csv", "log": log_path}
+            from .report import write_pass_rates
+            if (reports / "tests.csv").is_file():
+                write_pass_rates(reports / "tests.csv", reports / "pass_rates.csv")
+            summary.reports = {"grades": reports / "grades.csv", "tests": reports / "tests.csv",
+                               "rates": reports / "pass_rates.csv", "log": log_path}
+        finished = True
     finally:
         for w in workers:
-            w.close()
+            w.close() if finished else w.kill()     # interrupted or failed: no waiting
         log.close()
-        shutil.rmtree(scratch, ignore_errors=True)
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -404,18 +370,26 @@ def _safe_url(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
-def _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log, uid_of):
+PREFLIGHT = "deckc-preflight-reference"     # the pseudo-student of the preflight (never merged)
+
+
+def _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log, next_uid):
+    """Grade everyone with the pool. With the preflight on, the first job is the reference
+    solution; until it has full marks no result is merged (a worker whose result waits takes
+    no new job, its scratch holds the result's folders); if it has not, GradeFailure."""
     from . import gradebook as gbmod
 
-    queue = list(students)
+    queue = ([PREFLIGHT] if opts.preflight else []) + list(students)
     progress = Progress(len(students), opts.quiet)
     rows: dict[str, list] = {}
     sel = selectors.DefaultSelector()
     limits = {}
     retried: dict[str, bool] = {}
+    held: list = []                     # (worker, message) waiting for the preflight
+    pending = [opts.preflight]
 
     def start(w: _Worker):
-        w.send(dict(init, scratch=str(w.scratch / "scratch"), uid=uid_of(w.index)))
+        w.send(dict(init, scratch=str(w.scratch / "scratch")))
         w.job = ("<init>", time.monotonic(), time.monotonic() + 600)
         sel.register(w.proc.stdout, selectors.EVENT_READ, w)
 
@@ -424,8 +398,12 @@ def _run_pool(workers, init, students, gb, course, assignment, opts, summary, pr
             w.job = None
             return
         student = queue.pop(0)
-        state = gbmod.student_state(gb, assignment, student)
-        w.send({"op": "grade", "student": student, "state": state})
+        job = {"op": "grade", "student": student, "uid": next_uid()}
+        if student == PREFLIGHT:
+            job.update(preflight=True, state={})
+        else:
+            job["state"] = gbmod.student_state(gb, assignment, student)
+        w.send(job)
         budget = limits.get("job", 3600)
         w.job = (student, time.monotonic(), time.monotonic() + budget)
 
@@ -439,15 +417,21 @@ def _run_pool(workers, init, students, gb, course, assignment, opts, summary, pr
             if retry and not retried.get(student):
                 retried[student] = True          # a worker can die of something else: once more
                 queue.insert(0, student)
+            elif student == PREFLIGHT:
+                raise GradeFailure(_preflight_failed(course, assignment, {"ok": False, "error": why}))
             else:
                 summary.failed[student] = why
-                progress.update(student, f"FAILED ({why})")
+                progress.update(student, f"NOT GRADED ({why})")
         if not queue:
             workers.remove(w)
             return
         fresh = _respawn(w, prefix, scratch, log)
         workers[workers.index(w)] = fresh
         start(fresh)
+
+    def take(w, msg, student):
+        with signals_deferred():       # a student's merge is whole or not at all
+            _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress)
 
     for w in workers:
         start(w)
@@ -471,7 +455,24 @@ def _run_pool(workers, init, students, gb, course, assignment, opts, summary, pr
                     limits["job"] = 2 * sum(msg.get("nb_timeout", {}).values() or [cell * 40]) + 180
                     dispatch(w)
                     continue
-                _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress)
+                if student == PREFLIGHT:
+                    score, maximum, full = _preflight_score(msg)
+                    if not full:
+                        raise GradeFailure(_preflight_failed(course, assignment, msg))
+                    summary.preflight = (score, maximum, time.monotonic() - w.job[1])
+                    _mark("preflight passed")
+                    pending[0] = False
+                    dispatch(w)
+                    for hw, hmsg in held:
+                        take(hw, hmsg, hw.job[0])
+                        dispatch(hw)
+                    held.clear()
+                    continue
+                if pending[0]:
+                    held.append((w, msg))     # w.job stays: its deadline still applies
+                    w.job = (student, w.job[1], float("inf"))
+                    continue
+                take(w, msg, student)
                 dispatch(w)
         now = time.monotonic()
         for w in list(workers):
@@ -480,6 +481,49 @@ def _run_pool(workers, init, students, gb, course, assignment, opts, summary, pr
     sel.close()
     _mark("all graded")
     _write_tests_csv(course / "reports" / assignment / "tests.csv", rows)
+
+
+def _preflight_score(msg: dict) -> tuple[float, float, bool]:
+    """(score, max, full marks on every part with a kernel result) of the reference solution."""
+    if not msg.get("ok"):
+        return 0.0, 0.0, False
+    score = maximum = 0.0
+    full = bool(msg.get("notebooks"))
+    for nb in msg["notebooks"].values():
+        full = full and nb.get("submitted") and nb.get("autograded")
+        for g in nb["grades"].values():
+            maximum += g["max"]
+            score += g.get("final") or 0.0
+            full = full and g.get("final") is not None and g["final"] >= g["max"] - 1e-9
+    return score, maximum, bool(full)
+
+
+def _preflight_failed(course: Path, assignment: str, msg: dict) -> str:
+    """Why the reference solution did not get full marks, in words a grader can act on."""
+    score, maximum, _ = _preflight_score(msg)
+    where = course / "source" / assignment
+    head = (f"preflight failed: the reference solution ({where}) "
+            + (f"scored {_num(score)}/{_num(maximum)}" if msg.get("ok") else "could not be graded")
+            + " in the grading jail, so no student was graded (nothing was written).")
+    causes = []
+    if msg.get("diagnosis"):
+        causes.append(msg["diagnosis"])
+    if not msg.get("ok"):
+        causes.append(str(msg.get("error") or "grading failed"))
+    for name, nb in sorted((msg.get("notebooks") or {}).items()):
+        if not nb.get("autograded") and nb.get("kernel_error"):
+            causes.append(f"{name}: nbgrader could not run it: {nb['kernel_error']}")
+        lost = [f"{gid} ({g.get('verified_error') or g.get('kernel_error') or 'lost'}"
+                + (f": {g['message']}" if g.get("message") else "") + ")"
+                for gid, g in sorted(nb["grades"].items())
+                if g.get("final") is None or g["final"] < g["max"] - 1e-9]
+        if lost and nb.get("autograded"):
+            causes.append(f"{name}: parts without full marks: " + "; ".join(lost[:6])
+                          + (f" and {len(lost) - 6} more" if len(lost) > 6 else ""))
+    if not causes:
+        causes.append("unknown; see the log")
+    return head + "\ncause: " + "\ncause: ".join(dict.fromkeys(causes)) + (
+        "\n(--no-preflight grades anyway; the students would get the same)")
 
 
 def _respawn(w: _Worker, prefix, scratch: Path, log) -> _Worker:
@@ -491,7 +535,7 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
     """One worker result: merge into the gradebook, move the folders, note the CSV rows."""
     if not msg.get("ok"):
         summary.failed[student] = msg.get("error") or "grading failed"
-        progress.update(student, f"FAILED ({summary.failed[student]})")
+        progress.update(student, f"NOT GRADED ({summary.failed[student]})")
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")      # SQLAlchemy warnings from inside nbgrader.api
@@ -537,6 +581,11 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
                 "overridden": g.get("override") or "no", "message": g.get("message", "")})
     rows[student] = student_rows
     summary.graded.append(student)
+    missing = sorted(name for name, nb in msg["notebooks"].items() if not nb["submitted"])
+    if missing:
+        summary.missing[student] = missing
+    if msg.get("unchanged"):
+        summary.unchanged[student] = sorted(msg["unchanged"])
     summary.totals[student] = (max(score, 0.0), maximum)
     if overridden:
         summary.overrides[student] = overridden
@@ -547,13 +596,6 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
     note = (f"{_num(max(score, 0.0))}/{_num(maximum)}" + (f", {len(overridden)} corrected" if overridden else "")
             + (f", {len(rescued)} scored without a kernel result" if rescued else ""))
     progress.update(student, note)
-
-
-def _num(x):
-    if x is None:
-        return ""
-    x = float(x)
-    return str(int(x)) if x.is_integer() else f"{x:g}"
 
 
 def _write_tests_csv(path: Path, rows: dict):
@@ -571,53 +613,3 @@ def _write_tests_csv(path: Path, rows: dict):
         writer.writeheader()
         writer.writerows(all_rows)
     tmp.replace(path)
-
-
-# --------------------------------------------------------------------------- the summary
-
-
-def format_summary(s: Summary) -> str:
-    lines = []
-    if s.intake is not None:
-        lines.append(f"intake: {len(s.intake.added)} notebook(s) of {len(s.intake.students)} student(s) "
-                     f"into submitted/; {len(s.intake.rejected)} rejected, {len(s.intake.ignored)} ignored")
-        for name, why in s.intake.rejected:
-            lines.append(f"  rejected {name!r}: {why}")
-    n = len(s.graded) + len(s.failed)
-    if not n:
-        lines.append(f"nothing to grade: no submissions for {s.assignment!r}")
-        return "\n".join(lines)
-    lines.append(f"graded {len(s.graded)} of {n} submission(s) of {s.assignment!r} in {s.seconds:.1f} s "
-                 f"({s.jobs} worker(s), isolation: {s.isolation}); gradebook {s.db_url}")
-    if s.failed:
-        lines.append(f"failed: {len(s.failed)}")
-        for student, why in sorted(s.failed.items()):
-            lines.append(f"  {student}: {why}")
-    if s.totals:
-        maximum = max(m for _, m in s.totals.values()) or 1
-        scores = sorted(v for v, _ in s.totals.values())
-        mean = sum(scores) / len(scores)
-        median = statistics.median(scores)
-        lines.append(f"scores out of {_num(maximum)}: mean {mean:.1f}, median {_num(median)}, "
-                     f"min {_num(scores[0])}, max {_num(scores[-1])}")
-        buckets = [0] * 5
-        for v in scores:
-            buckets[min(4, int(5 * v / maximum))] += 1
-        for i, count in enumerate(buckets):
-            lo, hi = i * 20, (i + 1) * 20
-            label = f"{lo:3d}-{hi}%" if i < 4 else f"{lo:3d}-100%"
-            lines.append(f"  {label:>9} {'#' * count} {count}")
-    if s.overrides:
-        total = sum(len(v) for v in s.overrides.values())
-        lines.append(f"out-of-kernel check corrected {total} part(s) of {len(s.overrides)} student(s): "
-                     + ", ".join(sorted(s.overrides)))
-    if s.rescued:
-        total = sum(len(v) for v in s.rescued.values())
-        lines.append(f"scored out of the kernel {total} part(s) of {len(s.rescued)} student(s) whose kernel died "
-                     "or ran out of time: " + ", ".join(sorted(s.rescued)))
-    for student, problems in sorted(s.feedback_problems.items()):
-        lines.append(f"feedback of {student}: {'; '.join(problems)}")
-    if s.reports:
-        lines.append(f"reports: {s.reports['grades']} (nbgrader export), {s.reports['tests']} (per test), "
-                     f"log {s.reports['log']}")
-    return "\n".join(lines)

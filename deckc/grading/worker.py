@@ -41,6 +41,8 @@ sys.modules.setdefault("rfc3987_syntax", None)   # see deckc/exercises/course.py
 HERE = Path(__file__).resolve().parent
 RUNNER_IN_JAIL = "/opt/deckc/_runner.py"
 MAX_SUBMISSION_BYTES = 200 * 1024 * 1024
+# how jupyter_client (and fastkernel.py) say that a kernel died or hung before its first cell
+KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info", "Kernel didn't respond in")
 
 
 class _ErrorLog(logging.Handler):
@@ -120,7 +122,8 @@ class Worker:
 
         self.jail_cfg = {
             "isolate": self.isolate, "uid": self.cfg.get("uid"), "jails": str(self.scratch / "jails"),
-            "ro": self.cfg.get("ro", []), "files": {RUNNER_IN_JAIL: str(HERE / "_runner.py")},
+            "ro": self.cfg.get("ro", []), "links": self.cfg.get("links", {}),
+            "files": {RUNNER_IN_JAIL: str(HERE / "_runner.py")},
             "memory_mb": self.cfg.get("memory_mb"), "nproc": self.cfg.get("nproc", 64),
             "cpu_s": self.cfg.get("cpu_s"), "fsize_mb": self.cfg.get("fsize_mb", 64),
             "tmp": str(self.scratch / "tmp"), "env": {},
@@ -254,13 +257,18 @@ class Worker:
         import resource
         cpu0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         student = job["student"]
+        if job.get("uid") is not None:          # a uid of its own for every submission
+            self.jail_cfg["uid"] = int(job["uid"])
+            os.environ["DECKC_JAIL"] = json.dumps(self.jail_cfg)
         self.errors.messages.clear()
         self._clean()
         sub_dir = self.root / "submitted" / student / self.assignment
-        skipped = self._copy_submission(self.course / "submitted" / student / self.assignment, sub_dir)
+        handed_in = (self.course / "source" if job.get("preflight") else self.course / "submitted" / student)
+        skipped = self._copy_submission(handed_in / self.assignment, sub_dir)
         submitted = sorted(p.stem for p in sub_dir.glob("*.ipynb") if p.stem in self.defs)
         if not submitted:
             return {"ok": False, "student": student, "error": "no notebooks of this assignment in the submission"}
+        self.runner_silent = False
 
         from . import gradebook as gbmod
 
@@ -277,9 +285,14 @@ class Worker:
         kernel = self._autograde(student, submitted)
         autograde_seconds = time.monotonic() - t0
 
+        diagnosis = self._not_the_students_fault(kernel)
+        if diagnosis and not job.get("preflight"):
+            return {"ok": False, "student": student, "not_graded": True, "error": diagnosis}
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             stored = gbmod.read_submission(gb, self.assignment, student)
         result = self._combine(student, stored, submitted, kernel, records, sub_dir)
+        result["diagnosis"] = diagnosis
+        result["unchanged"] = self._unchanged(sub_dir, submitted)
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             gbmod.set_scores(gb, self.assignment, student, result["notebooks"])
 
@@ -391,6 +404,70 @@ class Worker:
             why = outcomes.get(name) or error or "not autograded"
             out[name] = {"ok": ok, "error": None if ok else str(why)[:1000],
                          "cells": self._kernel_cells(path) if ok else {}}
+        return out
+
+    # -- what is not the student's doing ------------------------------------------
+
+    def _not_the_students_fault(self, kernel: dict) -> str | None:
+        """Why this submission cannot be graded for a reason that is not the student's code, or
+        None: a kernel that died before its first cell (nothing of the student's ran yet), or
+        a checking runner that sent not one event (it emits one before each step)."""
+        dead = sorted(name for name, k in kernel.items() if not k["ok"] and any(
+            m in (k["error"] or "") for m in KERNEL_START_FAILURES))
+        if not dead and not self.runner_silent:
+            return None
+        probe = self._probe_jail()
+        what = "kernel" if dead else "checker"
+        if probe:
+            return f"the jailed {what} cannot start: {probe}"
+        if dead:
+            return f"the jailed kernel cannot start ({', '.join(dead)}): {kernel[dead[0]]['error']}"
+        return "the jailed checker cannot start (it sent nothing back)"
+
+    def _probe_jail(self) -> str | None:
+        """Start this Python in the jail, as a kernel would be, and import what a kernel needs;
+        the last line of what went wrong, or None if that works."""
+        import subprocess
+
+        from .sandbox import die_with_parent
+
+        where = self.scratch / "probe"
+        shutil.rmtree(where, ignore_errors=True)
+        where.mkdir()
+        cmd = [sys.executable, "-I", "-S", str(HERE / "jail.py"), "--run", sys.executable, "-I", "-c",
+               "import ipykernel_launcher, numpy"]
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "DECKC_JAIL")}
+        try:
+            r = subprocess.run(cmd, cwd=str(where), env=env, capture_output=True, timeout=120,
+                               preexec_fn=die_with_parent)
+        except (OSError, subprocess.SubprocessError) as e:
+            return f"{type(e).__name__}: {e}"
+        finally:
+            self.kill_others()
+            shutil.rmtree(where, ignore_errors=True)
+        if r.returncode == 0:
+            return None
+        lines = [ln.strip() for ln in r.stderr.decode(errors="replace").splitlines() if ln.strip()]
+        last = lines[-1] if lines else f"exit status {r.returncode}"
+        return last[len("jail: "):] if last.startswith("jail: ") else last
+
+    def _unchanged(self, sub_dir: Path, submitted: list[str]) -> list[str]:
+        """Handed-in notebooks whose solution cells are exactly the release's (nothing done)."""
+        import nbformat
+
+        def solutions(path):
+            nb = nbformat.read(path, as_version=4)
+            return {c.metadata["nbgrader"].get("grade_id"): c.source for c in nb.cells
+                    if c.metadata.get("nbgrader", {}).get("solution")}
+
+        out = []
+        for name in submitted:
+            release = self.course / "release" / self.assignment / f"{name}.ipynb"
+            try:
+                if release.is_file() and solutions(release) == solutions(sub_dir / f"{name}.ipynb"):
+                    out.append(name)
+            except Exception:  # noqa: BLE001 - an unreadable notebook is graded (and fails) as usual
+                pass
         return out
 
     @staticmethod
@@ -530,7 +607,10 @@ class Worker:
             job = {"cell_timeout": self.cell_timeout,
                    "notebooks": [{"name": nb, "steps": self._steps(nb, sub_dir, specs[nb])} for nb in todo]}
             deadline = sum(self.nb_timeout[nb] for nb in todo) + 30
-            fresh = self._collect(self._run_runner(job, sub_dir, deadline))
+            events = self._run_runner(job, sub_dir, deadline)
+            if not events and _round == 0 and any(nb["steps"] for nb in job["notebooks"]):
+                self.runner_silent = True    # not one event: the runner never ran (see _not_the_students_fault)
+            fresh = self._collect(events)
             again = []
             for nb in todo:
                 for gid, rec in fresh.get(nb, {}).items():

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:
     from ..charts.base import ChartData
+    from .chart_heatmap import HeatmapPlan
+    from .chart_xy import XYPlan
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,9 @@ class ChartBox(Frame):
     text_color: str = "1F2A44"
     font_size: float = 11.0
     alt: str = ""
+    # What to draw, computed by the layout from the fields above (chart_plan.with_geometry):
+    # XYPlan for line/bar charts, HeatmapPlan for heatmaps. Writers draw it and compute nothing.
+    geometry: XYPlan | HeatmapPlan | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from ..diagnostics import Diagnostic
 from ..markup import plain_text
 from . import code_box, image_box, math_box  # noqa: F401  (register these blocks' layouts)
 from .blocks import Ctx, stack
+from .chart_plan import with_geometry
 from .plan import CodeBox, DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
 from .text import make_para, paras_height, truncate_para
 from .theme import DEFAULT_THEME, SLIDE_H, SLIDE_W, Theme
@@ -26,21 +27,15 @@ class Planner:
         self.theme = theme
         self.file = file
         self.warnings: list[Diagnostic] = []
-        self._charts: dict = {}
-        self._reference = None
         self._footer_warned = False
 
-    # ---- charts: computed once per (kind, params) ----
-    def chart(self, block: m.Chart):
-        key = (block.kind, tuple(sorted((k, repr(v)) for k, v in block.params.items())))
-        if key not in self._charts:
-            from ..charts.reference import load_reference
-            from ..spec.loader import compute_chart_cached
-
-            if self._reference is None:
-                self._reference = load_reference(self.lesson.root / "exercises")
-            self._charts[key] = compute_chart_cached(block.kind, block.params, self._reference)
-        return self._charts[key]
+    @staticmethod
+    def chart(block: m.Chart):
+        """A chart's data: computed before the layout, by the resolve stage (deckc.resolve)."""
+        if block.data is None:
+            raise ValueError(f"chart '{block.kind}' has no data: resolve the lesson's charts before planning it "
+                             f"(deckc.resolve.resolve_charts; the loader does)")
+        return block.data
 
     def image(self, block: m.Image):
         from ..images import load
@@ -63,7 +58,8 @@ class Planner:
         slides = []
         for n, (i, sl, variant) in enumerate(pages, start=1):
             slides.append(self._slide(n, total, i, sl, variant))
-        charts = tuple(sorted({c.name: c for c in self._charts.values()}.values(), key=lambda c: c.name))
+        found = {b.data.name: b.data for sl in self.lesson.slides for b in _walk(sl.body) if isinstance(b, m.Chart)}
+        charts = tuple(sorted(found.values(), key=lambda c: c.name))
         return DeckPlan(lesson_id=meta.id, title=meta.title, subject=f"{meta.module} · {meta.position}",
                         author=meta.author or meta.course, keywords=f"{meta.course}; {meta.module}",
                         language=meta.language, width=SLIDE_W, height=SLIDE_H, slides=tuple(slides), charts=charts)
@@ -86,6 +82,7 @@ class Planner:
             body = self._fit(sl, index, prefix, blocks)
             elements = [heading, *body, *self._footer(sl, index, prefix, n, total)]
             notes = self._notes(sl, variant)
+        elements = [with_geometry(el) for el in elements]      # boxes are final: charts get their drawing
         return SlidePlan(number=n, title=plain_text(title) if title else meta.title, elements=tuple(elements),
                          notes=notes, background=t.background)
 

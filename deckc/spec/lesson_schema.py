@@ -264,7 +264,10 @@ def _quiz(title, notes, question, options, answer, explanation=None, answer_note
                        answer_notes=answer_notes)
 
 
-NOTES = Text(doc="Speaker notes: what to say on this slide.", max_len=8000)
+# Notes are plain text: PowerPoint's notes pane shows them as typed, so `2 * 3` or an unpaired
+# `*` is what the lecturer meant, not markup to reject.
+NOTES = Text(doc="Speaker notes: what to say on this slide (plain text, written as typed).", markup=False,
+             max_len=8000)
 
 SLIDE = Tagged(name="a slide", default="content", doc="A slide; `kind` picks its layout (default: content).", variants={
     "content": Obj(fields={
@@ -283,7 +286,8 @@ SLIDE = Tagged(name="a slide", default="content", doc="A slide; `kind` picks its
         "options": Field(Seq(item=Text(), min_items=2, max_items=6), required=True),
         "answer": Field(Enum(tuple(LETTERS), doc="Letter of the right option."), required=True),
         "explanation": Field(Text(doc="Why the answer is right; shown on the reveal slide.")),
-        "answer_notes": Field(Text(doc="Speaker notes for the reveal slide.", max_len=8000)),
+        "answer_notes": Field(Text(doc="Speaker notes for the reveal slide (plain text).", markup=False,
+                                   max_len=8000)),
     }, build=_quiz, name="a quiz slide", doc="A question slide, followed by a slide that reveals the answer."),
 })
 for _variant in SLIDE.variants.values():
@@ -301,15 +305,30 @@ META = Obj(name="the lesson header", build=lambda exercises, **kw: m.Meta(exerci
     "author": Field(Text(markup=False)),
     "language": Field(Text(markup=False, max_len=20), default="en"),
     "exercises": Field(Seq(item=Slug(doc="An exercise folder under exercises/ (an id, not a path: a spec cannot "
-                                              "point outside the course)."), max_items=20,
+                                              "point outside the course)."), max_items=20, unique=True,
+                           noun="exercises",
                            doc="Exercises (by id) that make up this lesson's nbgrader assignment."),
                        default=list),
 })
 
 SPEC = Obj(name="a lesson spec", doc="A deckc lesson spec.", fields={
     "lesson": Field(META, required=True),
-    "slides": Field(Seq(item=SLIDE, min_items=1, max_items=200), required=True),
+    "slides": Field(Seq(item=SLIDE, min_items=1, max_items=200, noun="slides"), required=True),
 })
+
+
+def list_limits() -> dict[str, tuple[int, str]]:
+    """The schema's limits on the top-level lists, for the YAML loader to check while it reads
+    (so a spec of 40,000 slides is refused before they are built): {path: (most items, noun)}."""
+    out = {}
+    for name, fld in SPEC.fields.items():
+        schema = fld.schema
+        if isinstance(schema, Seq):
+            out[name] = (schema.max_items, schema.noun)
+        elif isinstance(schema, Obj):
+            out.update({f"{name}.{k}": (f.schema.max_items, f.schema.noun) for k, f in schema.fields.items()
+                        if isinstance(f.schema, Seq)})
+    return out
 
 
 def json_schema() -> dict:

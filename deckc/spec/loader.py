@@ -1,5 +1,9 @@
 """Spec loader: find lesson files, read them, validate, and return typed Lessons.
 
+The stages: YAML with positions (yaml_source) -> the schema (lesson_schema) -> checks that span
+fields -> the resolve stage (deckc.resolve: chart data computed once) -> a Lesson the layout
+can plan without looking back. Every problem of every stage is located FILE:LINE:COL.
+
 Layout on disk (documented in the README):
     lesson/<lesson-id>.yaml          one file per lesson
     exercises/<exercise-id>/         exercises a lesson names by id
@@ -7,13 +11,13 @@ The course folder is the parent of the folder that holds the spec.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import model as m
 from ..diagnostics import Diagnostic, Diagnostics
 from .schema import INVALID, Ctx
-from .yaml_source import Node, load_yaml
+from .yaml_source import MAX_FILE_BYTES, Node, load_yaml
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -51,19 +55,106 @@ def display_path(path: Path) -> str:
 
 
 def course_root(spec: Path) -> Path:
+    """The course folder: the parent of the folder that holds the spec (lesson/..)."""
     return spec.resolve().parent.parent
+
+
+def read_spec(path: Path, diags: Diagnostics) -> tuple[bytes | None, Node | None]:
+    """The spec's bytes and its YAML tree, through the one bounded loader; (None, None) when
+    unreadable, (data, None) when it does not parse (the reasons are in diags)."""
+    from .lesson_schema import list_limits
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)      # never more than the cap, whatever the file is
+            if len(data) > MAX_FILE_BYTES:
+                size = max(len(data), _size(f))
+                diags.error(1, 1, "", f"file is {size:,} bytes; a lesson spec may be at most {MAX_FILE_BYTES:,}")
+                return data, None
+    except OSError as e:
+        diags.error(0, 0, "", f"cannot read: {e.strerror or e}")
+        return None, None
+    return data, load_yaml(data, diags, list_limits())
+
+
+def _size(f) -> int:
+    import os
+
+    try:
+        return os.fstat(f.fileno()).st_size
+    except OSError:
+        return 0
+
+
+@dataclass
+class SpecHead:
+    """What incremental builds need of a spec without checking its slides: its bytes, its lesson
+    header and its quiz, each in the model's own types (None where the spec has errors there)."""
+
+    path: Path
+    data: bytes | None
+    meta: m.Meta | None = None
+    quiz: m.Quiz | None = None
+    id_node: Node | None = None           # where lesson.id is written, to locate a clash
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+def read_head(path: Path) -> SpecHead:
+    """The lesson header and quiz of a spec, validated by the schema; cheap (no charts, no numpy)."""
+    from .lesson_schema import META, SLIDE
+
+    diags = Diagnostics(display_path(path))
+    data, root = read_spec(path, diags)
+    head = SpecHead(path, data, problems=diags.items)
+    if root is None or root.kind != "map":
+        return head
+    ctx = Ctx(Diagnostics(diags.file))
+    lesson = root.value.get("lesson")
+    if lesson is not None:
+        meta = META.check(lesson[1], "lesson", ctx)
+        head.meta = None if meta is INVALID else meta
+        if lesson[1].kind == "map" and "id" in lesson[1].value:
+            head.id_node = lesson[1].value["id"][1]
+    slides = root.value.get("slides")
+    if slides is not None and slides[1].kind == "seq":
+        for i, node in enumerate(slides[1].value):
+            if node.kind == "map" and "kind" in node.value and node.value["kind"][1].value == "quiz":
+                slide = SLIDE.check(node, f"slides[{i}]", ctx)
+                head.quiz = None if slide is INVALID else slide.quiz
+                break
+    return head
+
+
+def lesson_id_clashes(specs) -> dict[Path, list[Diagnostic]]:
+    """Specs that would build into one folder: the same lesson id (case-folded, since a folder
+    name is case-insensitive on some disks) as another spec of the same folder. Each gets a
+    located error naming the other."""
+    from collections import defaultdict
+
+    folders = sorted({s.parent for s in specs})
+    out: dict[Path, list[Diagnostic]] = defaultdict(list)
+    for folder in folders:
+        by_id = defaultdict(list)
+        for spec in find_specs(folder):
+            head = read_head(spec)
+            if head.meta is not None:
+                by_id[head.meta.id.casefold()].append(head)
+        for heads in by_id.values():
+            for h in heads if len(heads) > 1 else ():
+                others = ", ".join(f"{display_path(o.path)}:{o.id_node.line}" for o in heads if o is not h)
+                node = h.id_node
+                out[h.path].append(Diagnostic(display_path(h.path), node.line, node.col, "lesson.id",
+                                              f"lesson id '{h.meta.id}' is also the id of {others}; two lessons "
+                                              "would build into one folder: give each its own id"))
+    wanted = {s.resolve() for s in specs}
+    return {p: d for p, d in out.items() if p.resolve() in wanted}
 
 
 def load_lesson(path: Path) -> Loaded:
     from .lesson_schema import SPEC
 
     diags = Diagnostics(display_path(path))
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        diags.error(0, 0, "", f"cannot read: {e.strerror or e}")
-        return Loaded(path, None, diags.items)
-    root = load_yaml(data, diags)
+    _, root = read_spec(path, diags)
     if root is None:
         return Loaded(path, None, diags.items)
     ctx = Ctx(diags)
@@ -73,7 +164,22 @@ def load_lesson(path: Path) -> Loaded:
     lesson = m.Lesson(meta=value["lesson"], slides=tuple(value["slides"]), source=path.resolve(),
                       root=course_root(path))
     _cross_checks(lesson, root, ctx)
+    lesson = _resolve_charts(lesson, root, ctx)
     return Loaded(path, lesson if not diags.errors else None, diags.items)
+
+
+def _resolve_charts(lesson: m.Lesson, root: Node, ctx: Ctx) -> m.Lesson:
+    """The resolve stage (deckc.resolve): chart data computed once; what cannot be, located here."""
+    from ..resolve import resolve_charts
+
+    lesson, problems = resolve_charts(lesson)
+    for keys, message in problems:
+        ctx.error(_at(root, *keys), _field_path(keys), message)
+    return lesson
+
+
+def _field_path(keys) -> str:
+    return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
 
 
 def _at(root: Node, *keys) -> Node:
@@ -110,19 +216,6 @@ def _cross_checks(lesson: m.Lesson, root: Node, ctx: Ctx) -> None:
             _check_block(block, lesson, root, ctx, ("slides", si, "body", bi), f"{path}.body[{bi}]")
 
 
-def compute_chart_cached(kind: str, params: dict, reference):
-    """Chart data by (kind, params, reference): checking and planning compute each chart once."""
-    from ..charts import compute_chart
-
-    key = (kind, repr(sorted(params.items())), id(reference))
-    if key not in _CHART_CACHE:
-        _CHART_CACHE[key] = compute_chart(kind, dict(params), reference)
-    return _CHART_CACHE[key]
-
-
-_CHART_CACHE: dict = {}
-
-
 def _check_block(block, lesson, root, ctx, keys, path) -> None:
     if isinstance(block, m.Tokens):
         for role in ("focus", "target"):
@@ -151,31 +244,3 @@ def _check_block(block, lesson, root, ctx, keys, path) -> None:
             for bi, inner in enumerate(col.body):
                 _check_block(inner, lesson, root, ctx, keys + ("columns", ci, "body", bi),
                              f"{path}.columns[{ci}].body[{bi}]")
-    elif isinstance(block, m.Chart):
-        from ..charts import CHART_KINDS
-        from ..charts.reference import load_reference
-
-        needs = CHART_KINDS[block.kind].needs
-        if not needs:
-            return
-        node = _at(root, *keys, "chart", "kind")
-        if not lesson.meta.exercises:
-            ctx.error(node, f"{path}.chart.kind", f"chart '{block.kind}' computes with the reference "
-                      f"{', '.join(needs)}; list the exercises that define them in lesson.exercises")
-            return
-        try:
-            ref = load_reference(lesson.root / "exercises")
-        except Exception as e:  # a broken solution.py is the instructor's to fix; say where
-            ctx.error(node, f"{path}.chart.kind", f"cannot load the reference solutions: {e}")
-            return
-        missing = [n for n in needs if n not in ref or ref.source(n).parent.name not in lesson.meta.exercises]
-        if missing:
-            ctx.error(node, f"{path}.chart.kind", f"chart '{block.kind}' needs {', '.join(missing)}, "
-                      f"which no exercise in lesson.exercises defines")
-            return
-        # Parameters can be valid one by one and still not make a chart (sentences of different
-        # lengths, a query word that is not in the sentence): compute it now to say where.
-        try:
-            compute_chart_cached(block.kind, block.params, ref)
-        except ValueError as e:
-            ctx.error(_at(root, *keys, "chart"), f"{path}.chart", f"cannot compute this chart: {e}")

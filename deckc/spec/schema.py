@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..diagnostics import Diagnostics
-from ..markup import MarkupError, parse_markup
+from ..errors import MarkupError
+from ..markup import parse_markup
 from .yaml_source import Node
 
 INVALID = object()
@@ -176,6 +177,8 @@ class Seq(Schema):
     doc: str = ""
     min_items: int = 0
     max_items: int = 500
+    unique: bool = False        # no item twice (compared case-folded: ids become file names)
+    noun: str = "items"         # what the items are, for "spec has 40,000 slides; at most 200"
 
     def check(self, node, path, ctx):
         if node.kind != "seq":
@@ -186,10 +189,24 @@ class Seq(Schema):
         if len(node.value) > self.max_items:
             return ctx.error(node, path, f"has {len(node.value)} items; at most {self.max_items} allowed")
         values = [self.item.check(v, f"{path}[{i}]", ctx) for i, v in enumerate(node.value)]
+        if self.unique:
+            seen: dict = {}
+            for i, (v, n) in enumerate(zip(values, node.value)):
+                key = v.casefold() if isinstance(v, str) else v
+                if v is INVALID or not isinstance(key, (str, int, float)):
+                    continue
+                if key in seen:
+                    first = node.value[seen[key]]
+                    values[i] = ctx.error(n, f"{path}[{i}]", f"'{v}' is listed twice (first at line {first.line}, "
+                                                             f"column {first.col})")
+                else:
+                    seen[key] = i
         return INVALID if any(v is INVALID for v in values) else values
 
     def json(self):
         out = {"type": "array", "items": self.item.json(), "minItems": self.min_items, "maxItems": self.max_items}
+        if self.unique:
+            out["uniqueItems"] = True
         if self.doc:
             out["description"] = self.doc
         return out
@@ -227,6 +244,9 @@ class Obj(Schema):
             sub = f"{path}.{key}" if path else key
             field = self.fields.get(key)
             if field is None:
+                if ctx.diags.full:       # nothing more is recorded: skip the "did you mean" search
+                    ok = False
+                    continue
                 ctx.error(knode, sub, f"unknown key '{key}'{did_you_mean(key, self.fields)} "
                                       f"(allowed: {', '.join(self.fields)})")
                 ok = False

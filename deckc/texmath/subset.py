@@ -11,6 +11,8 @@ from __future__ import annotations
 import difflib
 import re
 
+from ..errors import TexError
+
 GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi "
          "rho varrho sigma varsigma tau upsilon phi varphi chi psi omega "
          "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split()
@@ -47,12 +49,7 @@ MAX_TEX = 2000
 _TOKEN = re.compile(r"\\([A-Za-z]+|.)|([{}])|(\^|_)|(&)")
 
 
-class TexError(ValueError):
-    """`offset` is where in the formula the problem is (0-based), for a located message."""
-
-    def __init__(self, message: str, offset: int = 0):
-        super().__init__(message)
-        self.offset = offset
+__all__ = ["COMMANDS", "ENVIRONMENTS", "GROUPS", "TexError", "check_tex"]
 
 
 def check_tex(tex: str) -> None:

@@ -1,8 +1,11 @@
-"""The output formats, registered in one place. A new format is one new Writer here.
+"""The output formats, registered in one place: the build, incremental builds and the command
+line know formats only from WRITERS. A new format is one writer module plus one Writer line here.
 
 A writer gets the build context (lesson, layout plan, staging folder) and writes its files
 into the staging folder; it returns what the manifest should list. The build moves staged
-files into place only when every writer succeeded.
+files into place only when every writer succeeded. A writer declares what its output is made
+of (`inputs`: the part of the spec; by default all of it) and which files in its output are
+state rather than output (`state`: kept, never checksummed).
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:  # type names only: importing these pulls in numpy, which `deckc build` no-ops avoid
     from ..layout.plan import DeckPlan
     from ..model import Lesson
+    from ..spec.loader import SpecHead
 
 
 @dataclass
@@ -44,6 +48,11 @@ class Writer:
     needs_plan: bool = True     # False: may start before the layout plan exists (runs alongside it)
     prepare: Callable[[], None] | None = None   # work that needs no context (imports), done before writing
     early: bool = False         # start (and prepare) while the lesson loads and is laid out
+    # What of the spec the output is made from, for incremental builds: a function of the spec's
+    # SpecHead (its validated header and quiz) returning plain data; None: the whole spec file.
+    inputs: Callable[[SpecHead], object] | None = None
+    state: tuple[str, ...] = ()  # file names in its output that are state, not output (never checksummed)
+    default: bool = True         # built when --format is not given
 
 
 def _pptx(ctx: BuildContext) -> list[Output]:
@@ -92,11 +101,29 @@ def _prepare_exercises() -> None:
     import_module("deckc.exercises.release")        # nbformat and jsonschema
 
 
+def _course_inputs(head: SpecHead):
+    """The course is made from the lesson id, its exercise ids and its quiz (and exercises/), so
+    editing a slide does not rebuild it."""
+    return {"id": head.meta.id, "exercises": head.meta.exercises, "quiz": head.quiz}
+
+
 WRITERS: dict[str, Writer] = {w.name: w for w in (
     Writer("pptx", "editable 16:9 PowerPoint deck with notes and native charts", _pptx, prepare=_prepare_pptx,
            early=True),
     Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf, prepare=_prepare_pdf),
     Writer("charts", "each chart's data as CSV in charts/", _charts),
     Writer("exercises", "nbgrader course folder (source/, release/, gradebook) in course/", _exercises,
-           needs_plan=False, prepare=_prepare_exercises, early=True),
+           needs_plan=False, prepare=_prepare_exercises, early=True, inputs=_course_inputs,
+           state=("gradebook.db",)),
 )}
+
+# deckc's packages that no output is made by: editing them does not make builds stale.
+CODE_OUTSIDE_BUILDS = ("grading",)
+
+
+def default_formats() -> list[str]:
+    return [w.name for w in WRITERS.values() if w.default]
+
+
+def state_files() -> set[str]:
+    return {name for w in WRITERS.values() for name in w.state}

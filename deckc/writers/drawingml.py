@@ -12,12 +12,11 @@ Every function returns a string for one shape (or a text body); ``ids`` hands ou
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import Iterator
 
 from ..fonts import Style, font_book
-from ..layout.chart_plan import AXIS, Cell, Label, format_number, plan_heatmap
+from ..layout.chart_parts import Cell, Label
 from ..layout.plan import Arrow, ChartBox, Para, Shape, TableBox, TextBox
 
 NSDECLS = ('xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
@@ -323,13 +322,13 @@ def _label(lab: Label, ox: float, oy: float, name: str, shape_id: int) -> str:
             f'<p:spPr>{xfrm(ox + lab.x, oy + lab.y, lab.w, lab.h)}{_prst("rect")}<a:noFill/></p:spPr>{body}</p:sp>')
 
 
-def _cell(cell: Cell, ox: float, oy: float, name: str, descr: str, shape_id: int, line_w: float = 0.75) -> str:
+def _cell(cell: Cell, ox: float, oy: float, name: str, descr: str, shape_id: int) -> str:
     if cell.text:
         body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", shape=True, wrap="none")}<a:lstStyle/>'
                 f'<a:p><a:pPr algn="ctr"/>{run(cell.text, cell.size, cell.text_color, italic=None)}</a:p></p:txBody>')
     else:
         body = EMPTY_SHAPE_TEXT
-    ln = f'<a:ln w="{emu(line_w)}">{solid(cell.line)}</a:ln>' if cell.line else "<a:ln><a:noFill/></a:ln>"
+    ln = f'<a:ln w="{emu(cell.line_w)}">{solid(cell.line)}</a:ln>' if cell.line else "<a:ln><a:noFill/></a:ln>"
     return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name, descr)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
             f'<p:spPr>{xfrm(ox + cell.x, oy + cell.y, cell.w, cell.h)}{_prst("rect")}{solid(cell.fill)}{ln}'
             f'</p:spPr>{body}</p:sp>')
@@ -338,9 +337,8 @@ def _cell(cell: Cell, ox: float, oy: float, name: str, descr: str, shape_id: int
 def heatmap(el: ChartBox, ids: Iterator[int]) -> str:
     """PowerPoint has no heatmap chart: one rectangle per cell (named "cell r,c", its value in
     words as alt text, since a cell may be too small to print it), text boxes for labels and a
-    colour-scale legend, grouped under the chart's name. Geometry from layout.chart_plan, as the PDF."""
-    p = plan_heatmap(el)
-    d = el.data
+    colour-scale legend, grouped under the chart's name. The layout's geometry, as the PDF draws it."""
+    p = el.geometry
     ox, oy = el.x, el.y
     group_id = next(ids)
     parts, boxes = [], []
@@ -351,23 +349,12 @@ def heatmap(el: ChartBox, ids: Iterator[int]) -> str:
 
     for i, row in enumerate(p.cells):
         for j, cell in enumerate(row):
-            value = d.series[i].values[j]
-            words = format_number(value, d.value_format) if math.isfinite(value) else "no value"
-            add(_cell(cell, ox, oy, f"cell {i + 1},{j + 1}", f"{d.series[i].name} / {d.categories[j]}: {words}",
-                      next(ids)), cell.x, cell.y, cell.w, cell.h)
-    span = p.hi - p.lo
-    n = len(p.scale_swatches)
+            add(_cell(cell, ox, oy, f"cell {i + 1},{j + 1}", cell.alt, next(ids)), cell.x, cell.y, cell.w, cell.h)
     for k, sw in enumerate(p.scale_swatches):
-        a, b = p.lo + span * k / n, p.lo + span * (k + 1) / n
-        add(_cell(Cell(sw.x, sw.y, sw.w, sw.h, sw.fill, line=sw.fill), ox, oy, f"scale {k + 1}",
-                  f"colour scale step {k + 1}: {format_number(a, d.value_format)} to {format_number(b, d.value_format)}",
-                  next(ids), line_w=0.25), sw.x, sw.y, sw.w, sw.h)
-    s0, s1 = p.scale_swatches[0], p.scale_swatches[-1]
-    fx, fy, fw, fh = s0.x, s1.y, s0.w, s0.y + s0.h - s1.y
-    add(_autoshape(next(ids), "scale frame",
-                   f"colour scale from {format_number(p.lo, d.value_format)} (white) to "
-                   f"{format_number(p.hi, d.value_format)} (dark blue)",
-                   (ox + fx, oy + fy, fw, fh), "rect", None, None, AXIS, 0.5, EMPTY_SHAPE_TEXT), fx, fy, fw, fh)
+        add(_cell(sw, ox, oy, f"scale {k + 1}", sw.alt, next(ids)), sw.x, sw.y, sw.w, sw.h)
+    f = p.scale_frame
+    add(_autoshape(next(ids), "scale frame", f.alt, (ox + f.x, oy + f.y, f.w, f.h), "rect", None, None, f.line,
+                   f.line_w, EMPTY_SHAPE_TEXT), f.x, f.y, f.w, f.h)
     labels = [(lab, "title" if k == 0 else f"title {k + 1}") for k, lab in enumerate(p.titles)]
     labels += [(lab, f"row label {lab.text}") for lab in p.row_labels]
     labels += [(lab, f"column label {lab.text}") for lab in p.col_labels]
@@ -380,5 +367,5 @@ def heatmap(el: ChartBox, ids: Iterator[int]) -> str:
     x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
     grp_xfrm = (f'<a:xfrm><a:off x="{x0}" y="{y0}"/><a:ext cx="{x1 - x0}" cy="{y1 - y0}"/>'
                 f'<a:chOff x="{x0}" y="{y0}"/><a:chExt cx="{x1 - x0}" cy="{y1 - y0}"/></a:xfrm>')
-    return (f'<p:grpSp><p:nvGrpSpPr>{c_nv_pr(group_id, el.name, el.alt or d.description)}<p:cNvGrpSpPr/><p:nvPr/>'
+    return (f'<p:grpSp><p:nvGrpSpPr>{c_nv_pr(group_id, el.name, el.alt or el.data.description)}<p:cNvGrpSpPr/><p:nvPr/>'
             f'</p:nvGrpSpPr><p:grpSpPr>{grp_xfrm}</p:grpSpPr>{"".join(parts)}</p:grpSp>')

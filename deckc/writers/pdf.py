@@ -147,10 +147,10 @@ class PdfPage:
 
 
 def write_pdf(deck: DeckPlan, version: str) -> bytes:
-    from .. import pdf_fixes
+    from ..fonts.canvas import new_canvas
 
     buf = io.BytesIO()
-    c = pdf_fixes.new_canvas(buf, pagesize=(deck.width, deck.height), pageCompression=1)
+    c = new_canvas(buf, pagesize=(deck.width, deck.height), pageCompression=1)
     c.setTitle(deck.title)
     c.setAuthor(deck.author)
     c.setSubject(deck.subject)

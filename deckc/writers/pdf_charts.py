@@ -1,6 +1,7 @@
 """Charts in the PDF, as vector graphics drawn on the page's canvas (no raster images).
 
-Draws the geometry of :mod:`deckc.layout.chart_plan`, which the PPTX writer draws too.
+Draws the geometry the layout put in each ChartBox (:mod:`deckc.layout.chart_plan`), which the
+PPTX writer draws too; nothing is measured or placed here.
 Straight onto the reportlab canvas: reportlab.graphics would cost 0.1 s of imports (it pulls in
 all of platypus) and a second pass over every shape.
 """
@@ -9,8 +10,7 @@ from __future__ import annotations
 import math
 
 from ..fonts import Style, font_book
-from ..layout.chart_plan import (AXIS, Cell, GAP_WIDTH, GRID, LINE_WIDTH, Label, MARKER_SIZE, SIN45, TICK, W_MAX,
-                                 plan_heatmap, plan_xy)
+from ..layout.chart_parts import AXIS, GRID, LINE_WIDTH, MARKER_SIZE, SIN45, TICK, Cell, Label
 from ..layout.theme import rgb
 
 
@@ -107,84 +107,44 @@ def _label(pen: Pen, lab: Label, H: float) -> None:
 
 
 def _cell(pen: Pen, cell: Cell, H: float) -> None:
-    pen.rect(cell.x, H - cell.y - cell.h, cell.w, cell.h, cell.fill, cell.line, 0.75 if cell.line else 0.0)
+    pen.rect(cell.x, H - cell.y - cell.h, cell.w, cell.h, cell.fill, cell.line, cell.line_w if cell.line else 0.0)
     if cell.text:
         _label(pen, Label(cell.x, cell.y, cell.w, cell.h, cell.text, cell.size, cell.text_color), H)
 
 
 def _draw_xy(pen: Pen, el) -> None:
-    p = plan_xy(el)
-    d = el.data
+    p = el.geometry
     H = el.h
     px, py, pw, ph = p.plot
-    fs = el.font_size
-    n = len(d.categories)
-
-    # gridlines and value tick labels
-    for t, txt in zip(p.scale.ticks, p.scale.labels):
-        yy = p.val_y(t)
+    for yy, lab in zip(p.grid_y, p.value_labels):          # gridlines and value tick labels
         pen.line(px, H - yy, px + pw, H - yy, GRID, 0.75)
-        _label(pen, Label(px - p.tick_gap - 60.0, yy - fs * 0.6, 60.0, fs * 1.2, txt, fs, el.text_color,
-                          align="right"), H)
-
-    # category axis at the crossing value (0 if shown, else the bottom), ticks and labels
-    cross = 0.0 if (not p.scale.log and p.scale.lo <= 0.0 <= p.scale.hi) else p.scale.lo
-    ay = p.val_y(cross)
+        _label(pen, lab, H)
+    ay = p.axis_y                                          # category axis, ticks and labels
     pen.line(px, H - ay, px + pw, H - ay, AXIS, 0.75)
-    base = py + ph
-    if p.mid_cat:
-        marks = [p.cat_x(i, n) for i in range(0, n, p.cat_skip)]
-    else:
-        marks = [px + i * pw / max(1, n) for i in range(0, n + 1, p.cat_skip)]
-    for mx in marks:
+    for mx in p.tick_x:
         pen.line(mx, H - ay, mx, H - ay - TICK, AXIS, 0.75)
-    ly = base + TICK + fs * 0.2
     book = font_book()
-    asc, desc = book.ascent(p.cat_size), book.descent(p.cat_size)
-    for i, c in enumerate(d.categories):
-        if i % p.cat_skip:
-            continue
-        cx = p.cat_x(i, n)
-        if p.cat_rotation == 0:
-            pen.text(cx, H - ly - asc, c, p.cat_size, el.text_color, anchor="middle")
-        elif p.cat_rotation == -45:
+    for lab in p.cat_labels:
+        asc, desc = book.ascent(lab.size), book.descent(lab.size)
+        if lab.rotation == 0:
+            pen.text(lab.x, H - lab.y - asc, lab.text, lab.size, lab.color, anchor="middle")
+        elif lab.rotation == -45:
             # reads up and to the right; the top-right corner of the text is at the tick
-            pen.text(cx + asc * SIN45, H - ly - asc * SIN45, c, p.cat_size, el.text_color, anchor="end", angle=45.0)
+            pen.text(lab.x + asc * SIN45, H - lab.y - asc * SIN45, lab.text, lab.size, lab.color, anchor="end",
+                     angle=45.0)
         else:
-            pen.text(cx + (asc - desc) / 2, H - ly, c, p.cat_size, el.text_color, anchor="end", angle=90.0)
-
-    # series
-    if p.plot_type == "bar":
-        k = len(d.series)
-        step = pw / max(1, n)
-        bw = step / (k + GAP_WIDTH / 100.0)
-        for si, (s, col) in enumerate(zip(d.series, p.colors)):
-            for i, v in enumerate(s.values):
-                y1 = p.val_y(v)
-                if y1 is None:
-                    continue
-                x0 = px + i * step + (step - k * bw) / 2 + si * bw
-                top_, bot = min(y1, ay), max(y1, ay)
-                pen.rect(x0, H - bot, bw, bot - top_, col)
-    else:
-        for s, col in zip(d.series, p.colors):
-            pts: list[list[float]] = [[]]
-            for i, v in enumerate(s.values):
-                yy = p.val_y(v)
-                if yy is None:
-                    if pts[-1]:
-                        pts.append([])
-                    continue
-                pts[-1] += [p.cat_x(i, n), H - yy]
-            for run in pts:
-                if len(run) >= 4:
-                    pen.polyline(run, col, LINE_WIDTH)
-                if p.markers:
-                    for j in range(0, len(run), 2):
-                        pen.circle(run[j], run[j + 1], MARKER_SIZE / 2, col, col, 0.75)
-
-    # legend
-    for e in p.legend:
+            pen.text(lab.x + (asc - desc) / 2, H - lab.y, lab.text, lab.size, lab.color, anchor="end", angle=90.0)
+    for b in p.bars:
+        pen.rect(b.x, H - b.bottom, b.w, b.bottom - b.top, b.fill)
+    for line in p.lines:
+        for run in line.runs:
+            pts = [c for x, y in run for c in (x, H - y)]
+            if len(pts) >= 4:
+                pen.polyline(pts, line.color, LINE_WIDTH)
+            if p.markers:
+                for j in range(0, len(pts), 2):
+                    pen.circle(pts[j], pts[j + 1], MARKER_SIZE / 2, line.color, line.color, 0.75)
+    for e, lab in zip(p.legend, p.legend_labels):
         cy = H - (e.y + e.h / 2)
         if p.plot_type == "bar":
             pen.rect(e.x, cy - e.swatch_w / 2, e.swatch_w, e.swatch_w, e.color)
@@ -192,23 +152,20 @@ def _draw_xy(pen: Pen, el) -> None:
             pen.line(e.x, cy, e.x + e.swatch_w, cy, e.color, LINE_WIDTH)
             if p.markers:
                 pen.circle(e.x + e.swatch_w / 2, cy, MARKER_SIZE / 2, e.color, e.color, 0.75)
-        _label(pen, Label(e.x + e.swatch_w + p.legend_size * 0.4, e.y, W_MAX, e.h, e.text, p.legend_size,
-                          el.text_color, align="left"), H)
-
+        _label(pen, lab, H)
     for lab in p.titles + tuple(t for t in (p.x_title, p.y_title) if t is not None):
         _label(pen, lab, H)
 
 
 def _draw_heatmap(pen: Pen, el) -> None:
-    p = plan_heatmap(el)
+    p = el.geometry
     H = el.h
     for row in p.cells:
         for cell in row:
             _cell(pen, cell, H)
     for sw in p.scale_swatches:
-        pen.rect(sw.x, H - sw.y - sw.h, sw.w, sw.h, sw.fill, sw.fill, 0.25)
-    s0, s1 = p.scale_swatches[0], p.scale_swatches[-1]
-    pen.rect(s0.x, H - s0.y - s0.h, s0.w, s0.y + s0.h - s1.y, None, AXIS, 0.5)
+        _cell(pen, sw, H)
+    _cell(pen, p.scale_frame, H)
     for lab in p.labels:
         _label(pen, lab, H)
 

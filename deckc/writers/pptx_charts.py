@@ -6,8 +6,8 @@ has no API for (log axis, label skip/rotation, plot-area layout, plain chart are
 is set by the XML helpers in :mod:`.pptx_xml`.
 
 The geometry (value scale and ticks, category-label rotation/skip, the inner plot
-rectangle) comes from :mod:`deckc.layout.chart_plan`, the same plan the PDF draws, so both
-renderings look alike. Heatmaps, which PowerPoint has no chart type for, are a group of
+rectangle, title lines) is the layout's (``ChartBox.geometry``), the same plan the PDF draws, so
+both renderings look alike. Heatmaps, which PowerPoint has no chart type for, are a group of
 shapes written by :func:`deckc.writers.drawingml.heatmap`.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pptx.enum.chart import (XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LEGEND_POSITION,
 from pptx.oxml import parse_xml
 from pptx.util import Pt
 
-from ..layout.chart_plan import AXIS, GAP_WIDTH, GRID, LINE_WIDTH, MARKER_SIZE, plan_xy, title_lines
+from ..layout.chart_parts import AXIS, GAP_WIDTH, GRID, LINE_WIDTH, MARKER_SIZE
 from .drawingml import CHART_TYPEFACE as TYPEFACE, NSDECLS, heatmap
 from .pptx_xml import (set_alt_text, set_chart_area_plain, set_cross_between, set_font_faces, set_log_scale,
                        set_plot_area_layout, set_tick_label_rotation, set_tick_label_skip)
@@ -61,7 +61,7 @@ def _set_text(text_frame, text: str, size: float, color: str, bold: bool = False
 
 def _add_native(shapes, el):
     d = el.data
-    p = plan_xy(el)
+    p = el.geometry
     fs = el.font_size
 
     cd = CategoryChartData(number_format=d.value_format)
@@ -82,8 +82,8 @@ def _add_native(shapes, el):
     # title
     chart.has_title = True
     # the PDF's line breaks (a:br), so PowerPoint does not wrap the title somewhere else
-    lines, title_size = title_lines(el)
-    _set_text(chart.chart_title.text_frame, "\v".join(lines), title_size, el.text_color, bold=True)
+    _set_text(chart.chart_title.text_frame, "\v".join(t.text for t in p.titles), p.titles[0].size, el.text_color,
+              bold=True)
 
     # legend (bottom, outside the plot area)
     chart.has_legend = len(d.series) > 1

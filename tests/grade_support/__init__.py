@@ -134,7 +134,7 @@ def student_processes() -> list[str]:
 
 def require_namespace_isolation() -> None:
     """The hostile tests need root and unshare (the CI runs as root); skip on a laptop."""
-    from deckc.grading.run import isolation_mode, uid_base
+    from deckc.grading.sandbox import isolation_mode, uid_base
 
     if isolation_mode("auto", uid_base(8)) != "namespace":
         msg = "deckc grade's namespace isolation needs root and util-linux unshare"

@@ -1,0 +1,219 @@
+"""Incremental builds: what each output is made from, which outputs are stale, and the manifest
+that records both.
+
+Each output records in manifest.json a fingerprint of its inputs: deckc's own code, the
+document date, the course's exercises/ and the part of the spec its writer declares
+(`Writer.inputs`; the whole spec by default). An output whose fingerprint matches and whose
+files still have their recorded sha256 is up to date, and so is a format that had nothing to
+write (a lesson without charts): the manifest lists it with no files.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__
+from .diagnostics import Diagnostic
+
+# Outputs embed one date (document properties). Reproducible builds cannot use "now":
+# SOURCE_DATE_EPOCH (reproducible-builds.org) wins, else this fixed date.
+DEFAULT_DATE = datetime(2024, 1, 1, tzinfo=timezone.utc)
+MANIFEST = "manifest.json"
+
+
+def build_date() -> datetime:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    return DEFAULT_DATE
+
+
+_CODE_HASH: str | None = None
+
+
+def code_fingerprint() -> str:
+    """deckc's own code and fonts: a changed deckc rebuilds everything it made (except for the
+    packages the registry says no output is made by)."""
+    global _CODE_HASH
+    if _CODE_HASH is None:
+        from .writers import CODE_OUTSIDE_BUILDS
+
+        h = hashlib.sha256(__version__.encode())
+        pkg = Path(__file__).resolve().parent
+        for f in sorted(pkg.rglob("*")):
+            parts = f.relative_to(pkg).parts
+            if parts[0] in CODE_OUTSIDE_BUILDS or "__pycache__" in parts:
+                continue
+            if f.suffix == ".py":
+                h.update(f.relative_to(pkg).as_posix().encode() + b"\0" + f.read_bytes())
+            elif f.suffix == ".ttf":
+                h.update(f"{f.name}:{f.stat().st_size}".encode())
+        _CODE_HASH = h.hexdigest()
+    return _CODE_HASH
+
+
+def _tree_hash(h, folder: Path) -> None:
+    if folder.is_dir():
+        for f in sorted(folder.rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
+                h.update(f.relative_to(folder).as_posix().encode() + b"\0" + f.read_bytes())
+
+
+def input_fingerprints(head, course: Path, formats) -> dict[str, str]:
+    """One fingerprint per format, from what its writer declares it is made of (`head` is the
+    spec's SpecHead: its bytes, header and quiz, read through the bounded loader)."""
+    from .writers import WRITERS
+
+    base = hashlib.sha256(code_fingerprint().encode())
+    base.update(build_date().isoformat().encode())
+    _tree_hash(base, course / "exercises")
+    out = {}
+    for fmt in formats:
+        h = base.copy()
+        h.update(fmt.encode() + b"\0")
+        declared = WRITERS[fmt].inputs
+        part = declared(head) if declared is not None and head.meta is not None else None
+        if part is None:
+            h.update(head.data or b"")
+            h.update(_referenced_files_hash(head.path, head.data or b""))
+        else:
+            h.update(json.dumps(_plain(part), sort_keys=True, default=str).encode())
+        out[fmt] = h.hexdigest()
+    return out
+
+
+_REFERENCE = re.compile(rb"""(?:^|[\s{,])(?:src|csv)\s*:\s*["']?([^"'\n,}#]+?)["']?\s*(?:[,}\n#]|$)""", re.M)
+
+
+def _referenced_files_hash(spec: Path, data: bytes) -> bytes:
+    """The files a spec names (`image: {src: ...}`, `csv: ...`), found without loading the spec: a
+    changed figure or data file rebuilds the lesson. Over-matching only costs a hash."""
+    h = hashlib.sha256()
+    folder = spec.resolve().parent
+    for mt in _REFERENCE.finditer(data):
+        rel = mt.group(1).decode("utf-8", "replace").strip()
+        h.update(rel.encode() + b"\0")
+        try:
+            f = folder / rel
+            if f.is_file() and f.stat().st_size <= 64 * 1024 * 1024:
+                h.update(f.read_bytes())
+        except (OSError, ValueError):
+            pass
+    return h.digest()
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"__type__": type(value).__name__, **{k: _plain(v) for k, v in dataclasses.asdict(value).items()}}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def read_manifest(out_dir: Path) -> dict:
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def stale_formats(out_dir: Path, formats, fingerprints: dict, result) -> list[str]:
+    """Formats whose recorded inputs differ, or whose outputs are missing or were changed by hand.
+    When some are up to date, `result` gets what the manifest says of them."""
+    manifest = read_manifest(out_dir)
+    if not manifest:
+        return list(formats)
+    inputs = manifest.get("inputs", {})
+    hashes = manifest.get("sha256", {})
+    stale = []
+    for fmt in formats:
+        rels = manifest.get("outputs", {}).get(fmt)
+        if inputs.get(fmt) != fingerprints[fmt] or rels is None:
+            stale.append(fmt)
+            continue
+        owned = [r for r in hashes if _belongs(r, rels)]
+        if (rels and not owned) or any(not (out_dir / r).is_file() or sha256(out_dir / r) != hashes[r]
+                                       for r in owned):
+            stale.append(fmt)
+    if len(stale) < len(formats):
+        result.lesson_id = manifest.get("lesson")
+        result.out_dir = out_dir
+        result.outputs = manifest
+        if not stale:   # nothing rebuilt: show the warnings the last build found
+            result.problems = [Diagnostic(**w) for w in manifest.get("warnings", [])]
+    return stale
+
+
+def _belongs(rel: str, owned) -> bool:
+    for o in (owned if isinstance(owned, list) else [owned]):
+        if rel == o or rel.startswith(o.rstrip("/") + "/"):
+            return True
+    return False
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_manifest(out_dir: Path, previous_dir: Path, lesson, deck, outputs, inputs: dict, warnings) -> dict:
+    """manifest.json in the staged folder: what was built, with checksums; entries of formats not
+    rebuilt this time are kept from the previous manifest while their files are still there. A
+    format rebuilt with nothing to write is listed with no files, so it stays up to date."""
+    from .writers import WRITERS, state_files
+
+    path = out_dir / MANIFEST
+    previous = read_manifest(previous_dir)
+
+    def present(v) -> bool:
+        paths = v if isinstance(v, list) else [v]
+        return all(isinstance(x, str) and (out_dir / x).exists() for x in paths)
+
+    listed = {k: v for k, v in previous.get("outputs", {}).items()
+              if k in WRITERS and k not in inputs and present(v)}
+    recorded = {k: v for k, v in previous.get("inputs", {}).items() if k in listed}
+    # Fields a writer adds (the course's assignment and notebooks) stay while its output does.
+    extra_top = {k: v for fmt, fields in previous.get("fields", {}).items() if fmt in listed
+                 for k, v in previous.items() if k in fields}
+    fields = {fmt: f for fmt, f in previous.get("fields", {}).items() if fmt in listed}
+    listed.update({fmt: [] for fmt in inputs})
+    for out in outputs:
+        fields[out.key] = sorted(k for k in (out.extra or {}) if k != "files")
+        extra = dict(out.extra or {})
+        # A folder output may list its files (charts/*.csv); the manifest lists them, not the folder.
+        listed[out.key] = extra.pop("files", out.path)
+        extra_top.update(extra)
+    unhashed = state_files()
+    files = []
+    for rel in (x for v in listed.values() for x in (v if isinstance(v, list) else [v])):
+        p = out_dir / rel
+        if p.is_dir():
+            files += [f for f in sorted(p.rglob("*")) if f.is_file() and f.name not in unhashed]
+        elif p.is_file():
+            files.append(p)
+    manifest = {
+        "lesson": lesson.meta.id,
+        "title": lesson.meta.title,
+        "slides": len(deck.slides),
+        "deckc": __version__,
+        "outputs": dict(sorted(listed.items())),
+        **extra_top,
+        "sha256": {f.relative_to(out_dir).as_posix(): sha256(f) for f in sorted(set(files))},
+        # For incremental builds: a fingerprint of the inputs of each output.
+        "inputs": dict(sorted({**recorded, **inputs}.items())),
+        "warnings": [w.__dict__ for w in warnings],
+        "fields": dict(sorted(fields.items())),
+    }
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return manifest

@@ -1,0 +1,72 @@
+"""SIGINT and SIGTERM like a well-behaved Unix tool: one line "Interrupted.", exit 130 or 143,
+no traceback, everything cleaned up; and no child process outliving deckc.
+
+`install()` runs first thing in the console script (before click or anything heavy is
+imported): from then on either signal raises `Interrupted` in the main thread, which unwinds
+through every `finally` (writer processes reaped, staging folder removed, lock released) up to
+cli.main, which prints the line and exits 128 + the signal's number. A second signal while
+that cleanup runs is ignored, so the cleanup finishes.
+
+Children (deckc/forked.py) call `in_child()` right after fork: they ignore SIGINT (a Ctrl-C
+reaches the whole process group; the parent decides and stops them), turn SIGTERM into
+`Interrupted` like the parent (so a lesson built in a child cleans up when the parent stops it),
+and ask the kernel to SIGKILL them when their parent dies, however it dies (PR_SET_PDEATHSIG):
+even after a SIGKILL of deckc, no writer or lesson process lives on.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+from .errors import Interrupted
+
+_STATE = {"signum": 0}
+_PRCTL = []                  # [prctl] once loaded (in the parent, before any fork)
+PR_SET_PDEATHSIG = 1
+
+
+def _raise(signum, frame):
+    if _STATE["signum"]:
+        return               # already stopping: let the cleanup finish
+    _STATE["signum"] = signum
+    raise Interrupted(signum)
+
+
+def install() -> None:
+    """Raise Interrupted on SIGINT and SIGTERM (main thread only, as Python requires)."""
+    signal.signal(signal.SIGINT, _raise)
+    signal.signal(signal.SIGTERM, _raise)
+
+
+def restore_defaults() -> None:
+    """Python's own dispositions (KeyboardInterrupt on SIGINT; SIGTERM ends the process)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def interrupted() -> int:
+    """The signal that is stopping this process, or 0."""
+    return _STATE["signum"]
+
+
+def prepare_fork() -> None:
+    """Load prctl in the parent, so a child only has to call it."""
+    if not _PRCTL and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            _PRCTL.append(ctypes.CDLL(None, use_errno=True).prctl)
+        except (OSError, AttributeError):
+            _PRCTL.append(None)
+
+
+def in_child(parent: int) -> None:
+    """Signal dispositions of a forked child of `parent` (see the module docstring)."""
+    _STATE["signum"] = 0
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _raise)
+    if _PRCTL and _PRCTL[0] is not None:
+        _PRCTL[0](PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:      # the parent died before prctl took effect
+        os._exit(1)

@@ -1,0 +1,174 @@
+"""Where a build writes: a staging folder beside the lesson's output folder, swapped in at once,
+under a lock that keeps every other deckc run out of that lesson folder.
+
+A build assembles the complete new OUT/<lesson-id>/ in OUT/.deckc-stage-<lesson-id>-XXXXXXXX:
+fresh outputs, hard links of everything it does not rebuild, and the manifest. Only when every
+writer succeeded is it exchanged with the old folder in one atomic step, so a failed or killed
+build leaves the previous outputs readable and consistent with their manifest.
+
+Only one run at a time writes a lesson folder: it holds OUT/.deckc-lock-<lesson-id> (an flock,
+which the kernel releases when its process dies, however it dies) from before it decides what
+is stale until its staging folder is gone. So a staging folder whose lesson lock is free
+belongs to a dead run: the next run removes it at once, whatever its age.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from .errors import LockBusy
+
+STAGE_PREFIX = ".deckc-stage-"
+LOCK_PREFIX = ".deckc-lock-"
+_STAGE_NAME = re.compile(re.escape(STAGE_PREFIX) + r"(?P<id>.+)-[a-z0-9_]{8}(-old)?")
+
+
+class LessonLock:
+    """The exclusive right to write OUT/<lesson_id>/. The lock file goes away on release; a run
+    waiting on a file that was removed meanwhile takes the new one instead (checked by inode)."""
+
+    def __init__(self, out_root: Path, lesson_id: str, wait: float | None = None, on_wait=None):
+        self.path = out_root / f"{LOCK_PREFIX}{lesson_id}"
+        self.fd = None
+        deadline = None if wait is None else time.monotonic() + wait
+        told = False
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise LockBusy(f"another deckc run is writing {self.path.parent / lesson_id}; "
+                                   "try again when it has finished") from None
+                if not told and on_wait is not None:
+                    on_wait(f"waiting for another deckc run writing {self.path.parent / lesson_id} ...")
+                    told = True
+                time.sleep(0.05)
+                continue
+            except BaseException:
+                os.close(fd)
+                raise
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self.fd = fd
+                return
+            os.close(fd)          # locked a file its last holder had already removed: take the new one
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        try:
+            os.unlink(self.path)   # before unlocking, so a waiter re-checks the inode and retries
+        except OSError:
+            pass
+        os.close(self.fd)
+        self.fd = None
+
+
+def lesson_is_free(out_root: Path, lesson_id: str) -> bool:
+    """No run holds this lesson's lock right now (so its staging folders are a dead run's)."""
+    path = out_root / f"{LOCK_PREFIX}{lesson_id}"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def remove_dead_stages(out_root: Path, held: str | None = None) -> None:
+    """Staging folders of runs that were killed: those whose lesson nobody holds (`held`: the
+    lesson whose lock this run holds itself, so all its staging folders are leftovers)."""
+    try:
+        entries = [p for p in out_root.iterdir() if p.name.startswith(STAGE_PREFIX)]
+    except OSError:
+        return
+    for d in entries:
+        m = _STAGE_NAME.fullmatch(d.name)
+        if m is None:
+            continue
+        if m.group("id") == held or lesson_is_free(out_root, m.group("id")):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def make_stage(out_root: Path, lesson_id: str) -> Path:
+    stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{lesson_id}-", dir=out_root))
+    mask = os.umask(0)        # mkdtemp makes 0700 folders; the lesson folder it becomes gets the usual mode
+    os.umask(mask)
+    os.chmod(stage, 0o777 & ~mask)
+    return stage
+
+
+def carry_over(out_dir: Path, stage: Path, outputs, manifest_name: str) -> None:
+    """Everything of the previous folder that this build does not replace goes into the new one, as
+    hard links (no copying): outputs of formats not rebuilt, graders' work in a rebuilt course
+    folder (Output.keep), and any file a user put there."""
+    if not out_dir.is_dir():
+        return
+    rebuilt_dirs = {o.path: o for o in outputs if o.is_dir}
+    for src in sorted(out_dir.rglob("*")):
+        if src.is_dir():
+            continue
+        rel = src.relative_to(out_dir)
+        top = rel.parts[0]
+        if top == manifest_name or top.startswith(".deckc-"):
+            continue
+        rebuilt = rebuilt_dirs.get(top)
+        if rebuilt is not None and (len(rel.parts) < 2 or rel.parts[1] not in rebuilt.keep):
+            continue
+        dst = stage / rel
+        if dst.exists() or dst.is_symlink():
+            continue      # rebuilt by this build
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, dst, follow_symlinks=False)
+        except OSError as e:   # another filesystem, or links not allowed
+            if e.errno == errno.ENOSPC:
+                raise
+            shutil.copy2(src, dst, follow_symlinks=False)
+
+
+def swap_in(stage: Path, out_dir: Path) -> None:
+    """Put the staged folder at out_dir in one step: readers see the old folder or the new one, never
+    a mix, and a build killed at any point leaves the old one as it was."""
+    if not out_dir.exists():
+        os.rename(stage, out_dir)
+        return
+    try:
+        _exchange(stage, out_dir)          # atomic on Linux; stage now holds the old folder
+    except OSError:
+        old = stage.with_name(stage.name + "-old")
+        os.rename(out_dir, old)            # elsewhere: two renames, a moment apart
+        os.rename(stage, out_dir)
+        os.rename(old, stage)
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """renameat2(RENAME_EXCHANGE): swap two paths atomically (Linux >= 3.15, glibc >= 2.28)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        raise OSError("renameat2 is not available")
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
