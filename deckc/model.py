@@ -17,8 +17,17 @@ class Text:
 
 
 @dataclass(frozen=True)
+class BulletItem:
+    """A bullet with sub-bullets (up to three levels in all)."""
+
+    text: str
+    items: tuple[Union[str, "BulletItem"], ...] = ()
+
+
+@dataclass(frozen=True)
 class Bullets:
-    items: tuple[str, ...]
+    items: tuple[Union[str, BulletItem], ...]
+    reveal: bool = False          # one item per click (PPTX animation; --pdf-steps pages)
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class Steps:
     items: tuple[Step, ...]
     caption: str | None = None
     fade: str = "forward"
+    reveal: bool = False          # one step per click
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,7 @@ class Slide:
     notes: str
     body: tuple[Block, ...] = ()
     line: int = 0                # where the slide starts in the spec, for warnings
+    subtitle: str | None = None  # section slides
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,8 @@ class Para:
     space_before: float = 0.0
     bullet: str | None = None         # bullet character, drawn in the hanging indent
     indent: float = 0.0               # hanging indent for bullets
+    margin: float = 0.0               # left offset of the whole paragraph (nested bullets)
+    step: int = 0                     # the click that reveals it (0: shown from the start)
 
     @property
     def height(self) -> float:
@@ -66,6 +68,7 @@ class Frame:
     y: float
     w: float
     h: float
+    step: int = 0                     # the click that reveals it (0: shown from the start)
 
     @property
     def right(self) -> float:
@@ -189,6 +192,9 @@ class SlidePlan:
     elements: tuple[Element, ...]     # draw order = reading order
     notes: str
     background: str = "FFFFFF"
+    section: str | None = None        # the section it belongs to (plain text), for outlines
+    level: int = 0                    # outline depth: 0 for sections (and slides before the first), 1 inside one
+    steps: int = 0                    # clicks its reveals take (the highest element or paragraph step)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from ..diagnostics import Diagnostic
 from ..markup import plain_text
 from . import code_box, image_box, math_box  # noqa: F401  (register these blocks' layouts)
 from .blocks import Ctx, stack
+from .section_slide import section_elements
 from .chart_plan import with_geometry
 from .plan import CodeBox, DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
 from .text import make_para, paras_height, truncate_para
@@ -56,8 +57,16 @@ class Planner:
                 pages.append((i, sl, "answer"))
         total = len(pages)
         slides = []
+        self._section = None
         for n, (i, sl, variant) in enumerate(pages, start=1):
-            slides.append(self._slide(n, total, i, sl, variant))
+            if variant == "section":
+                self._section = plain_text(sl.title)
+            plan = self._slide(n, total, i, sl, variant)
+            steps = max([e.step for e in plan.elements] +
+                        [p.step for e in plan.elements for p in getattr(e, "paras", ())], default=0)
+            slides.append(replace(plan, section=self._section, steps=steps,
+                                  level=1 if self._section and variant != "section" else 0))
+
         found = {b.data.name: b.data for sl in self.lesson.slides for b in _walk(sl.body) if isinstance(b, m.Chart)}
         charts = tuple(sorted(found.values(), key=lambda c: c.name))
         return DeckPlan(lesson_id=meta.id, title=meta.title, subject=f"{meta.module} · {meta.position}",
@@ -71,6 +80,12 @@ class Planner:
         if variant == "title":
             elements = self._title_slide(sl, index, prefix)
             title = sl.title or meta.title
+            notes = sl.notes
+        elif variant == "section":
+            k = sum(1 for s in self.lesson.slides[:index + 1] if s.kind == "section")
+            elements = [*section_elements(sl.title, sl.subtitle, f"Section {k}", prefix, t),
+                        *self._footer(sl, index, prefix, n, total)]
+            title = sl.title
             notes = sl.notes
         else:
             title = sl.title
@@ -126,7 +141,8 @@ class Planner:
         t = self.theme
         meta = self.lesson.meta
         w = (SLIDE_W - 2 * t.margin_x) / 2
-        left = make_para(f"{meta.module} · {meta.title}", t.footer_size, w, t.muted)
+        where = f" · {self._section}" if getattr(self, "_section", None) else ""
+        left = make_para(f"{meta.module} · {meta.title}{where}", t.footer_size, w, t.muted)
         if len(left.lines) > 1:     # one line, the same on every slide; said once
             left = truncate_para(left, 1, w)
             if not self._footer_warned:

@@ -131,10 +131,58 @@ def _code(source, lang="text", highlight=(), caption=None):
     return m.Code(source=source, lang=lang, highlight=tuple(highlight or ()), caption=caption)
 
 
+class BulletItemSpec(Schema):
+    """A bullet: text, or `{text: ..., items: [...]}` with sub-bullets, three levels at most."""
+
+    def __init__(self, level: int = 1):
+        self.level = level
+        self.doc = "A bullet: text, or {text, items} with sub-bullets (up to three levels)."
+
+    def check(self, node, path, ctx):
+        if node.kind != "map":
+            return Text().check(node, path, ctx)
+        if self.level >= 3:
+            return ctx.error(node, path, "bullets nest three levels deep at most; this would be a fourth")
+        fields = {"text": Field(Text(), required=True),
+                  "items": Field(Seq(item=BulletItemSpec(self.level + 1), min_items=1, max_items=30), required=True)}
+        return Obj(fields=fields, name="a bullet with sub-bullets",
+                   build=lambda text, items: m.BulletItem(text=text, items=tuple(items))).check(node, path, ctx)
+
+    def json(self):
+        if self.level >= 3:
+            return Text().json()
+        return {"oneOf": [Text().json(), {"type": "object", "required": ["text", "items"], "additionalProperties": False,
+                                          "properties": {"text": Text().json(), "items": {
+                                              "type": "array", "items": BulletItemSpec(self.level + 1).json()}}}],
+                "description": self.doc}
+
+
+_BULLET_LIST = Seq(item=BulletItemSpec(), min_items=1, max_items=60, doc="The bullets, top to bottom.")
+_BULLET_OBJ = Obj(fields={
+    "items": Field(_BULLET_LIST, required=True),
+    "reveal": Field(Bool(doc="true: one item per click (PowerPoint animation; --pdf-steps pages)."), default=False),
+}, build=lambda items, reveal=False: m.Bullets(items=tuple(items), reveal=reveal), name="a bulleted list")
+
+
+class BulletsSpec(Schema):
+    """`bullets: [...]`, or `bullets: {items: [...], reveal: true}`."""
+
+    doc = "A bulleted list (items may nest); {items, reveal: true} reveals one item per click."
+
+    def check(self, node, path, ctx):
+        if node.kind == "map":
+            return _BULLET_OBJ.check(node, path, ctx)
+        items = _BULLET_LIST.check(node, path, ctx)
+        return INVALID if items is INVALID else m.Bullets(items=tuple(items))
+
+    def json(self):
+        return {"oneOf": [_BULLET_LIST.json(), _BULLET_OBJ.json()], "description": self.doc}
+
+
 # ---- blocks ----
 
-def _steps(items, caption=None, fade="forward"):
-    return m.Steps(items=tuple(items), caption=caption, fade=fade)
+def _steps(items, caption=None, fade="forward", reveal=False):
+    return m.Steps(items=tuple(items), caption=caption, fade=fade, reveal=reveal)
 
 
 def _tokens(tokens, focus=None, target=None, caption=None):
@@ -150,7 +198,7 @@ _BODY = Seq(item=BLOCK, min_items=1, max_items=60, doc="The slide's content, top
 
 BLOCK.variants = {
     "text": Text(doc="A paragraph."),
-    "bullets": Seq(item=Text(), min_items=1, max_items=60, doc="A bulleted list."),
+    "bullets": BulletsSpec(),
     "steps": Obj(fields={
         "items": Field(Seq(item=Obj(fields={
             "token": Field(Text(doc="The word processed at this step."), required=True),
@@ -159,6 +207,7 @@ BLOCK.variants = {
         "caption": Field(Text(doc="A line under the steps.")),
         "fade": Field(Enum(("forward", "backward", "none"),
                            doc="Which end fades: later states (memory) or earlier ones (gradient)."), default="forward"),
+        "reveal": Field(Bool(doc="true: one step per click (PowerPoint animation; --pdf-steps pages)."), default=False),
     }, build=_steps, name="a step sequence", doc="Tokens processed one at a time, with their states."),
     "callout": Obj(fields={
         "text": Field(Text(), required=True),
@@ -216,7 +265,6 @@ BLOCK.variants = {
     }, build=m.Image, name="an image", doc="A figure, fitted to its box with its aspect ratio kept."),
 }
 _WRAP = {"text": lambda text: m.Text(text=text),
-         "bullets": lambda items: m.Bullets(items=tuple(items)),
          "columns": lambda cols: m.Columns(columns=tuple(cols)),
          "concepts": lambda cards: m.Concepts(cards=tuple(cards))}
 BLOCK.shorthand = ("text", Text())
@@ -250,6 +298,10 @@ def _content(title, notes, body, line=0):
     return m.Slide(kind="content", title=title, notes=notes, body=tuple(body), line=line)
 
 
+def _section_slide(title, notes="", subtitle=None, line=0):
+    return m.Slide(kind="section", title=title, notes=notes, subtitle=subtitle, line=line)
+
+
 def _title_slide(notes, title=None, line=0):
     return m.Slide(kind="title", title=title or "", notes=notes, line=line)
 
@@ -279,6 +331,12 @@ SLIDE = Tagged(name="a slide", default="content", doc="A slide; `kind` picks its
         "title": Field(Text(doc="Defaults to the lesson title.")),
         "notes": Field(NOTES, required=True),
     }, build=_title_slide, name="a title slide"),
+    "section": Obj(fields={
+        "title": Field(Text(doc="The section's name: in the outline, the footer and a divider slide."),
+                       required=True),
+        "subtitle": Field(Text()),
+        "notes": Field(Text(doc="Speaker notes.", max_len=8000), default=""),
+    }, build=_section_slide, name="a section slide", doc="A divider that starts a section of the lesson."),
     "quiz": Obj(fields={
         "title": Field(Text(), default="Quick Check"),
         "notes": Field(NOTES, required=True),

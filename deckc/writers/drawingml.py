@@ -116,7 +116,7 @@ def paragraph(para: Para, math: str = "omml") -> str:
     bullet = ""
     indent = ""
     if para.bullet:
-        indent = f' marL="{emu(para.indent)}" indent="{-emu(para.indent)}"'
+        indent = f' marL="{emu(para.margin + para.indent)}" indent="{-emu(para.indent)}"'
         bullet = f'<a:buChar char="{attr(para.bullet)}"/>'
     out = [f'<a:p><a:pPr{indent} algn="{ALIGN[para.align]}"><a:lnSpc><a:spcPts val="{centipoints(para.line_height)}"/>'
            f'</a:lnSpc><a:spcBef><a:spcPts val="{centipoints(para.space_before)}"/></a:spcBef>'

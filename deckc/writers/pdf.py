@@ -21,10 +21,11 @@ def _hex(c: str):
 class PdfPage:
     """Draws plan elements onto one reportlab page, converting top-left coordinates."""
 
-    def __init__(self, canvas, height: float):
+    def __init__(self, canvas, height: float, upto: int | None = None):
         self.c = canvas
         self.H = height
         self.book = font_book()
+        self.upto = upto            # a reveal step: what later clicks reveal is left out (space kept)
 
     def y(self, top: float) -> float:
         return self.H - top
@@ -52,15 +53,18 @@ class PdfPage:
         top = y + (max(h - total, 0) / 2 if valign == "middle" else 0.0)
         book = self.book
         for p in paras:
+            if self.upto is not None and p.step > self.upto:
+                top += p.height
+                continue
             top += p.space_before
             asc, desc = book.ascent(p.size), book.descent(p.size)
             for i, line in enumerate(p.lines):
                 baseline = top + (p.line_height - (asc + desc)) / 2 + asc
                 lw = line_width(line, p.size)
-                inner_x, inner_w = x + p.indent, w - p.indent
+                inner_x, inner_w = x + p.margin + p.indent, w - p.margin - p.indent
                 lx = inner_x + {"left": 0.0, "center": (inner_w - lw) / 2, "right": inner_w - lw}[p.align]
                 if p.bullet and i == 0:
-                    book.draw_text(self.c, x, self.y(baseline), p.bullet, Style(), p.size,
+                    book.draw_text(self.c, x + p.margin, self.y(baseline), p.bullet, Style(), p.size,
                                    "#" + (line[0].color if line else "000000"))
                 for run in line:
                     rw = run_width(run, p.size)
@@ -146,7 +150,9 @@ class PdfPage:
         draw_chart(self, el)
 
 
-def write_pdf(deck: DeckPlan, version: str) -> bytes:
+def write_pdf(deck: DeckPlan, version: str, steps: bool = False) -> bytes:
+    """The deck, one page a slide in its final state; with `steps`, a slide with reveals gets one
+    page per click (like Beamer overlays), the outline pointing at its first."""
     from ..fonts.canvas import new_canvas
 
     buf = io.BytesIO()
@@ -160,14 +166,18 @@ def write_pdf(deck: DeckPlan, version: str) -> bytes:
             ChartBox: PdfPage.chart, MathBox: PdfPage.math,
             CodeBox: PdfPage.text_box, ImageBox: PdfPage.image}
     for slide in deck.slides:
-        page = PdfPage(c, deck.height)
-        page.box(0, 0, deck.width, deck.height, fill=slide.background)
-        key = f"slide{slide.number}"
-        c.bookmarkPage(key)
-        c.addOutlineEntry(f"{slide.number}. {slide.title}", key, level=0)
-        for el in slide.elements:
-            draw[type(el)](page, el)
-        c.showPage()
+        states = range(1, slide.steps + 1) if steps and slide.steps else [None]
+        for k in states:
+            page = PdfPage(c, deck.height, upto=k)
+            page.box(0, 0, deck.width, deck.height, fill=slide.background)
+            if k in (None, 1):
+                key = f"slide{slide.number}"
+                c.bookmarkPage(key)
+                c.addOutlineEntry(f"{slide.number}. {slide.title}", key, level=slide.level)
+            for el in slide.elements:
+                if k is None or el.step <= k:
+                    draw[type(el)](page, el)
+            c.showPage()
     c.showOutline()
     c.save()
     return buf.getvalue()
