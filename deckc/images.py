@@ -38,7 +38,7 @@ class ImageFile:
     data: bytes
 
 
-def resolve(src: str, spec_dir: Path, course: Path) -> Path:
+def resolve(src: str, spec_dir: Path, course: Path, what: str = "images") -> Path:
     """The file `src` names, or ImageError saying why it may not be used."""
     if not src.strip():
         raise ImageError("is empty")
@@ -47,7 +47,7 @@ def resolve(src: str, spec_dir: Path, course: Path) -> Path:
     course = course.resolve()
     target = spec_dir / src
     if not _climbs_inside(target, course):
-        raise ImageError(f"'{src}' leads outside the course folder {course}; images must live in the course")
+        raise ImageError(f"'{src}' leads outside the course folder {course}; {what} must live in the course")
     try:
         resolved = target.resolve(strict=True)
     except FileNotFoundError:
@@ -56,7 +56,7 @@ def resolve(src: str, spec_dir: Path, course: Path) -> Path:
         raise ImageError(f"cannot read '{src}': {e}") from None
     if not (course == resolved or course in resolved.parents):
         raise ImageError(f"'{src}' is a symlink to {resolved}, outside the course folder {course}; "
-                         f"images must live in the course")
+                         f"{what} must live in the course")
     if not resolved.is_file():
         raise ImageError(f"'{src}' is not a file")
     return resolved

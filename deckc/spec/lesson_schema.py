@@ -12,18 +12,24 @@ TONES = ("problem", "insight", "note")
 class ChartSpec(Schema):
     """`chart: {kind: ..., caption: ..., <params of that kind>}`; params are declared by the chart kind."""
 
-    doc = "A chart whose data numpy computes at build time from the lesson's reference models."
+    doc = ("A chart: of the lecturer's own numbers (kind line, bar or heatmap, with data or csv), or one whose "
+           "data numpy computes at build time from the lesson's reference models.")
 
     def check(self, node, path, ctx):
         from ..charts import CHART_KINDS  # charts import numpy; only specs with charts pay for it
+        from ..charts.user_data import USER_KINDS
+        from .chart_schema import check_user_chart
 
+        kinds = USER_KINDS + tuple(CHART_KINDS)
         if node.kind != "map":
             return ctx.error(node, path, f"expected a chart (a mapping with 'kind'), got {_type_name(node)}")
         if "kind" not in node.value:
-            return ctx.error(node, path, f"missing required key 'kind' (one of [{', '.join(CHART_KINDS)}])")
-        kind = Enum(tuple(CHART_KINDS)).check(node.value["kind"][1], f"{path}.kind", ctx)
+            return ctx.error(node, path, f"missing required key 'kind' (one of [{', '.join(kinds)}])")
+        kind = Enum(kinds).check(node.value["kind"][1], f"{path}.kind", ctx)
         if kind is INVALID:
             return INVALID
+        if kind in USER_KINDS:
+            return check_user_chart(kind, node, path, ctx)
         chart_kind = CHART_KINDS[kind]
         fields = {"caption": Field(Text(doc="Shown under the chart."))}
         fields.update({name: Field(_param_schema(p)) for name, p in chart_kind.params.items()})
@@ -36,8 +42,10 @@ class ChartSpec(Schema):
 
     def json(self):
         from ..charts import CHART_KINDS
+        from ..charts.user_data import USER_KINDS
+        from .chart_schema import user_chart_json
 
-        options = []
+        options = [user_chart_json(k) for k in USER_KINDS]
         for name, ck in CHART_KINDS.items():
             props = {"kind": {"const": name, "description": ck.doc}, "caption": Text(doc="Shown under the chart.").json()}
             props.update({k: _param_schema(p).json() for k, p in ck.params.items()})
