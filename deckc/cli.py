@@ -207,6 +207,31 @@ def check(path: Path, strict: bool) -> None:
 
 
 @cli.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=".", required=False)
+def init(folder: Path) -> None:
+    """Make a course folder in FOLDER (default: here): lesson/ with a first lesson that uses the
+    main blocks, exercises/softmax/ (one small exercise: solution, tests, texts), README.md.
+    Nothing that exists is overwritten. Then: cd FOLDER && deckc build.
+    """
+    from .scaffold import init_course
+
+    for path in init_course(folder):
+        click.echo(f"wrote {path}")
+    click.echo(f"next: cd {folder} && deckc build", err=True)
+
+
+@cli.command()
+@click.argument("lesson_id")
+def new(lesson_id: str) -> None:
+    """Add lesson/LESSON_ID.yaml to the course folder you are in, from a template that uses the
+    main blocks (section, math, bullets with reveal, code, a chart of your own numbers, a quiz).
+    """
+    from .scaffold import new_lesson
+
+    click.echo(f"wrote {new_lesson(lesson_id, Path('.'))}")
+
+
+@cli.command()
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the schema to this file instead of standard output.")
 def schema(output: Path | None) -> None:
