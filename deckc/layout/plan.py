@@ -55,6 +55,7 @@ class Para:
     indent: float = 0.0               # hanging indent for bullets
     margin: float = 0.0               # left offset of the whole paragraph (nested bullets)
     step: int = 0                     # the click that reveals it (0: shown from the start)
+    rtl: bool = False                 # a right-to-left paragraph: starts (and its bullet hangs) at the right
 
     @property
     def height(self) -> float:

@@ -61,10 +61,12 @@ class PdfPage:
             for i, line in enumerate(p.lines):
                 baseline = top + (p.line_height - (asc + desc)) / 2 + asc
                 lw = line_width(line, p.size)
-                inner_x, inner_w = x + p.margin + p.indent, w - p.margin - p.indent
+                inner_x, inner_w = (x + p.margin, w - p.margin - p.indent) if p.rtl else \
+                    (x + p.margin + p.indent, w - p.margin - p.indent)
                 lx = inner_x + {"left": 0.0, "center": (inner_w - lw) / 2, "right": inner_w - lw}[p.align]
                 if p.bullet and i == 0:
-                    book.draw_text(self.c, x + p.margin, self.y(baseline), p.bullet, Style(), p.size,
+                    bx = x + w - book.width(p.bullet, Style(), p.size) if p.rtl else x + p.margin
+                    book.draw_text(self.c, bx, self.y(baseline), p.bullet, Style(), p.size,
                                    "#" + (line[0].color if line else "000000"))
                 for run in line:
                     rw = run_width(run, p.size)
@@ -150,6 +152,20 @@ class PdfPage:
         draw_chart(self, el)
 
 
+DRAW = {TextBox: PdfPage.text_box, Shape: PdfPage.shape, Arrow: PdfPage.arrow, TableBox: PdfPage.table,
+        ChartBox: PdfPage.chart, MathBox: PdfPage.math, CodeBox: PdfPage.text_box, ImageBox: PdfPage.image}
+
+
+def draw_slide(c, deck: DeckPlan, slide, upto: int | None = None) -> None:
+    """One slide's background and elements on canvas `c`, in slide coordinates (the handout draws
+    it scaled onto an A4 page). `upto`: only what the first `upto` reveal clicks show (space kept)."""
+    page = PdfPage(c, deck.height, upto=upto)
+    page.box(0, 0, deck.width, deck.height, fill=slide.background)
+    for el in slide.elements:
+        if upto is None or el.step <= upto:
+            DRAW[type(el)](page, el)
+
+
 def write_pdf(deck: DeckPlan, version: str, steps: bool = False) -> bytes:
     """The deck, one page a slide in its final state; with `steps`, a slide with reveals gets one
     page per click (like Beamer overlays), the outline pointing at its first."""
@@ -162,21 +178,14 @@ def write_pdf(deck: DeckPlan, version: str, steps: bool = False) -> bytes:
     c.setSubject(deck.subject)
     c.setKeywords(deck.keywords)
     c.setCreator(f"deckc {version}")
-    draw = {TextBox: PdfPage.text_box, Shape: PdfPage.shape, Arrow: PdfPage.arrow, TableBox: PdfPage.table,
-            ChartBox: PdfPage.chart, MathBox: PdfPage.math,
-            CodeBox: PdfPage.text_box, ImageBox: PdfPage.image}
     for slide in deck.slides:
         states = range(1, slide.steps + 1) if steps and slide.steps else [None]
         for k in states:
-            page = PdfPage(c, deck.height, upto=k)
-            page.box(0, 0, deck.width, deck.height, fill=slide.background)
             if k in (None, 1):
                 key = f"slide{slide.number}"
                 c.bookmarkPage(key)
                 c.addOutlineEntry(f"{slide.number}. {slide.title}", key, level=slide.level)
-            for el in slide.elements:
-                if k is None or el.step <= k:
-                    draw[type(el)](page, el)
+            draw_slide(c, deck, slide, upto=k)
             c.showPage()
     c.showOutline()
     c.save()
