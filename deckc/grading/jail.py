@@ -104,7 +104,9 @@ def _copy_tree(src, dst, uid, limit=256 * 1024 * 1024):
         os.makedirs(target_dir, exist_ok=True)
         if uid is not None:
             os.chown(target_dir, uid, uid)
-        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+        # no symlinks, and never the copy itself (a working directory that holds the jails)
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))
+                       and os.path.join(dirpath, d) != os.path.commonpath([os.path.join(dirpath, d), dst])]
         for name in filenames:
             path = os.path.join(dirpath, name)
             try:

@@ -44,8 +44,6 @@ CODEC_IN_JAIL = "/opt/deckc/_codec.py"
 # The kernel's IPython history stays in memory: the hidden tests it ran die with the kernel.
 KERNEL_ARGS = ["--HistoryManager.enabled=False", "--HistoryManager.hist_file=:memory:"]
 MAX_SUBMISSION_BYTES = 200 * 1024 * 1024
-# how jupyter_client (and fastkernel.py) say that a kernel died or hung before its first cell
-KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info", "Kernel didn't respond in")
 
 
 class _ErrorLog(logging.Handler):
@@ -283,7 +281,7 @@ class Worker:
                         f" ({'; '.join(f'{o.file}: {o.action}' for o in outcomes)})" if outcomes else "")}
         self.runner_silent = False
 
-        from . import gradebook as gbmod
+        from . import diagnose, gradebook as gbmod
 
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             gbmod.apply_student_state(gb, self.assignment, student, job.get("state") or {})
@@ -298,7 +296,7 @@ class Worker:
         kernel = self._autograde(student, submitted)
         autograde_seconds = time.monotonic() - t0
 
-        diagnosis = self._not_the_students_fault(kernel)
+        diagnosis = diagnose.not_the_students_fault(kernel, self.runner_silent, self.scratch, self.kill_others)
         if diagnosis and not job.get("preflight"):
             return {"ok": False, "student": student, "not_graded": True, "error": diagnosis}
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
@@ -308,7 +306,7 @@ class Worker:
             if name in result["notebooks"]:
                 result["notebooks"][name]["refused"] = why
         result["diagnosis"] = diagnosis
-        result["unchanged"] = self._unchanged(sub_dir, submitted)
+        result["unchanged"] = diagnose.unchanged(self.course / "release" / self.assignment, sub_dir, submitted)
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             gbmod.set_scores(gb, self.assignment, student, result["notebooks"])
 
@@ -420,70 +418,6 @@ class Worker:
             why = outcomes.get(name) or error or "not autograded"
             out[name] = {"ok": ok, "error": None if ok else str(why)[:1000],
                          "cells": self._kernel_cells(path) if ok else {}}
-        return out
-
-    # -- what is not the student's doing ------------------------------------------
-
-    def _not_the_students_fault(self, kernel: dict) -> str | None:
-        """Why this submission cannot be graded for a reason that is not the student's code, or
-        None: a kernel that died before its first cell (nothing of the student's ran yet), or
-        a checking runner that sent not one event (it emits one before each step)."""
-        dead = sorted(name for name, k in kernel.items() if not k["ok"] and any(
-            m in (k["error"] or "") for m in KERNEL_START_FAILURES))
-        if not dead and not self.runner_silent:
-            return None
-        probe = self._probe_jail()
-        what = "kernel" if dead else "checker"
-        if probe:
-            return f"the jailed {what} cannot start: {probe}"
-        if dead:
-            return f"the jailed kernel cannot start ({', '.join(dead)}): {kernel[dead[0]]['error']}"
-        return "the jailed checker cannot start (it sent nothing back)"
-
-    def _probe_jail(self) -> str | None:
-        """Start this Python in the jail, as a kernel would be, and import what a kernel needs;
-        the last line of what went wrong, or None if that works."""
-        import subprocess
-
-        from .sandbox import die_with_parent
-
-        where = self.scratch / "probe"
-        shutil.rmtree(where, ignore_errors=True)
-        where.mkdir()
-        cmd = [sys.executable, "-I", "-S", str(HERE / "jail.py"), "--run", sys.executable, "-I", "-c",
-               "import ipykernel_launcher, numpy"]
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "DECKC_JAIL")}
-        try:
-            r = subprocess.run(cmd, cwd=str(where), env=env, capture_output=True, timeout=120,
-                               preexec_fn=die_with_parent)
-        except (OSError, subprocess.SubprocessError) as e:
-            return f"{type(e).__name__}: {e}"
-        finally:
-            self.kill_others()
-            shutil.rmtree(where, ignore_errors=True)
-        if r.returncode == 0:
-            return None
-        lines = [ln.strip() for ln in r.stderr.decode(errors="replace").splitlines() if ln.strip()]
-        last = lines[-1] if lines else f"exit status {r.returncode}"
-        return last[len("jail: "):] if last.startswith("jail: ") else last
-
-    def _unchanged(self, sub_dir: Path, submitted: list[str]) -> list[str]:
-        """Handed-in notebooks whose solution cells are exactly the release's (nothing done)."""
-        import nbformat
-
-        def solutions(path):
-            nb = nbformat.read(path, as_version=4)
-            return {c.metadata["nbgrader"].get("grade_id"): c.source for c in nb.cells
-                    if c.metadata.get("nbgrader", {}).get("solution")}
-
-        out = []
-        for name in submitted:
-            release = self.course / "release" / self.assignment / f"{name}.ipynb"
-            try:
-                if release.is_file() and solutions(release) == solutions(sub_dir / f"{name}.ipynb"):
-                    out.append(name)
-            except Exception:  # noqa: BLE001 - an unreadable notebook is graded (and fails) as usual
-                pass
         return out
 
     @staticmethod
