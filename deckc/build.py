@@ -78,7 +78,8 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
     try:
         out_root.mkdir(parents=True, exist_ok=True)
         remove_dead_stages(out_root)
-        lock = LessonLock(out_root, lesson_id, on_wait=on_wait)
+        lock = LessonLock(out_root, lesson_id)
+        lock.acquire(on_wait=on_wait)
         remove_dead_stages(out_root, held=lesson_id)
         return _build_locked(spec, head, out_root, formats, force, result)
     except OSError as e:
@@ -307,9 +308,13 @@ def _run_builds(specs, out: Path, formats, force=False, jobs=0, on_result=None, 
     prepare_writers(formats)       # imported once here; every lesson's process starts with them
     jobs = min(jobs, len(specs))
     advance = progress(f"building {len(specs)} lessons on {jobs} workers", len(specs)) if progress else None
-    done = run_parallel(_build_one, [(spec, out, formats, force, clashes) for spec in specs], jobs,
-                        lambda args, exc: (LessonResult(args[0], failed=f"{type(exc).__name__}: {exc}"), 0.0),
-                        advance)
+    try:
+        done = run_parallel(_build_one, [(spec, out, formats, force, clashes) for spec in specs], jobs,
+                            lambda args, exc: (LessonResult(args[0], failed=f"{type(exc).__name__}: {exc}"), 0.0),
+                            advance)
+    except BaseException:
+        remove_dead_stages(out)      # every lesson process is gone: what they left is dead
+        raise
     for r, took in done:
         if on_result is not None:
             on_result(r, took)

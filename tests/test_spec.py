@@ -105,7 +105,7 @@ def test_every_planted_error_is_reported_in_one_run_at_its_line_and_column(cours
     expected = {
         where(t, "nine"): ("lesson.minutes", "expected a whole number, got 'nine'"),
         where(t, "mintues"): ("lesson.mintues", "unknown key 'mintues'; did you mean 'minutes'?"),
-        where(t, "problm"): ("slides[1].body[0].columns[0].body[2].callout.tone",
+        where(t, "problm"): ("slides[1].body[0].columns[0].body[3].callout.tone",
                              "expected one of [problem, insight, note], got 'problm'; did you mean 'problem'?"),
         where(t, "memory_fad\n"): ("slides[1].body[0].columns[1].body[0].chart.kind",
                                    "got 'memory_fad'; did you mean 'memory_fade'?"),
@@ -496,7 +496,7 @@ def test_seed_validates_against_json_schema(validator):
     lambda d: d["lesson"].__setitem__("minutes", "nine"),
     lambda d: d["slides"][1]["body"][0]["columns"][1]["body"][0]["chart"].__setitem__("kind", "pie3d"),
     lambda d: d["slides"][1]["body"][0]["columns"][1]["body"][0]["chart"].__setitem__("steps", -3),
-    lambda d: d["slides"][1]["body"][0]["columns"][0]["body"][2]["callout"].__setitem__("tone", "problm"),
+    lambda d: d["slides"][1]["body"][0]["columns"][0]["body"][3]["callout"].__setitem__("tone", "problm"),
 ], ids=["unknown-lesson-key", "unknown-top-key", "unknown-slide-key", "answer", "missing-id", "minutes-type",
         "chart-kind", "chart-param-range", "nested-enum"])
 def test_json_schema_rejects_invalid_specs(validator, mutate):

@@ -73,6 +73,7 @@ class Summary:
     isolation: str = "none"
     intake: object = None
     reports: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)           # student -> [matching outcome]: what each file became
 
     @property
     def ok(self) -> bool:
@@ -339,11 +340,15 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
                       lambda: next(uids))
             reports = course / "reports" / assignment
             _export(gb, reports / "grades.csv", assignment)
+            from .csv_reports import neutralise_file, write_submissions
             from .report import write_pass_rates
+            neutralise_file(reports / "grades.csv")
+            write_submissions(reports / "submissions.csv", summary.files)
             if (reports / "tests.csv").is_file():
                 write_pass_rates(reports / "tests.csv", reports / "pass_rates.csv")
             summary.reports = {"grades": reports / "grades.csv", "tests": reports / "tests.csv",
-                               "rates": reports / "pass_rates.csv", "log": log_path}
+                               "rates": reports / "pass_rates.csv", "submissions": reports / "submissions.csv",
+                               "log": log_path}
         finished = True
     finally:
         for w in workers:
@@ -494,6 +499,8 @@ def _respawn(w: _Worker, prefix, scratch: Path, log) -> _Worker:
 
 def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
     """One worker result: merge into the gradebook, move the folders, note the CSV rows."""
+    if isinstance(msg.get("files"), list):
+        summary.files[student] = msg["files"]
     if not msg.get("ok"):
         summary.failed[student] = msg.get("error") or "grading failed"
         progress.update(student, f"NOT GRADED ({summary.failed[student]})")
@@ -527,7 +534,9 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
                 overridden.append(f"{nb_name}/{gid}")
             elif g.get("override"):
                 rescued.append(f"{nb_name}/{gid}")
-            if not nb["submitted"]:
+            if nb.get("refused"):
+                result = "refused"
+            elif not nb["submitted"]:
                 result = "not submitted"
             elif final is None:
                 result = "needs manual grading"
@@ -539,7 +548,8 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
                 "student": student, "notebook": nb_name, "test": gid, "points": _num(final),
                 "max_points": _num(g["max"]), "result": result, "error_type": "" if result == "pass" else error,
                 "kernel_points": _num(g.get("kernel_score")), "verified_points": _num(g.get("verified_score")),
-                "overridden": g.get("override") or "no", "message": g.get("message", "")})
+                "overridden": g.get("override") or "no",
+                "message": nb["refused"] if nb.get("refused") else g.get("message", "")})
     rows[student] = student_rows
     summary.graded.append(student)
     missing = sorted(name for name, nb in msg["notebooks"].items() if not nb["submitted"])
@@ -561,16 +571,9 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
 
 def _write_tests_csv(path: Path, rows: dict):
     """Per-test results: this run's students replace their earlier rows; others are kept."""
-    kept = []
-    if path.is_file():
-        with open(path, newline="", encoding="utf-8") as f:
-            kept = [r for r in csv.DictReader(f) if r.get("student") not in rows]
+    from .csv_reports import TESTS_NUMERIC, read_csv, write_csv
+
+    kept = [r for r in read_csv(path) if r.get("student") not in rows]
     all_rows = kept + [r for rs in rows.values() for r in rs]
     all_rows.sort(key=lambda r: (r["student"], r["notebook"]))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".csv.part")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(all_rows)
-    tmp.replace(path)
+    write_csv(path, CSV_FIELDS, all_rows, TESTS_NUMERIC)      # no cell is a spreadsheet formula

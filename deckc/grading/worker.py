@@ -40,6 +40,9 @@ sys.modules.setdefault("rfc3987_syntax", None)   # see deckc/exercises/course.py
 
 HERE = Path(__file__).resolve().parent
 RUNNER_IN_JAIL = "/opt/deckc/_runner.py"
+CODEC_IN_JAIL = "/opt/deckc/_codec.py"
+# The kernel's IPython history stays in memory: the hidden tests it ran die with the kernel.
+KERNEL_ARGS = ["--HistoryManager.enabled=False", "--HistoryManager.hist_file=:memory:"]
 MAX_SUBMISSION_BYTES = 200 * 1024 * 1024
 
 
@@ -124,7 +127,8 @@ class Worker:
         self.jail_cfg = {
             "isolate": self.isolate, "uid": self.cfg.get("uid"), "jails": str(self.scratch / "jails"),
             "ro": self.cfg.get("ro", []), "links": self.cfg.get("links", {}),
-            "files": {RUNNER_IN_JAIL: str(HERE / "_runner.py")},
+            "files": {RUNNER_IN_JAIL: str(HERE / "_runner.py"), CODEC_IN_JAIL: str(HERE / "_codec.py")},
+            "kernel_args": KERNEL_ARGS,
             "memory_mb": self.cfg.get("memory_mb"), "nproc": self.cfg.get("nproc", 64),
             "cpu_s": self.cfg.get("cpu_s"), "fsize_mb": self.cfg.get("fsize_mb", 64),
             "tmp": str(self.scratch / "tmp"), "env": {},
@@ -156,6 +160,8 @@ class Worker:
         config.Execute.shutdown_kernel = "immediate"
         from .fastkernel import install
         install(config)          # shorter fixed waits of jupyter_client (see fastkernel.py)
+        from .outputs import install as cap_outputs
+        cap_outputs(config)      # outputs capped in bytes as they arrive (see outputs.py)
         if self.cell_timeout:
             config.Execute.timeout = int(self.cell_timeout)
             config.ExecutePreprocessor.timeout = int(self.cell_timeout)
@@ -276,9 +282,16 @@ class Worker:
         sub_dir = self.root / "submitted" / student / self.assignment
         handed_in = (self.course / "source" if job.get("preflight") else self.course / "submitted" / student)
         skipped = self._copy_submission(handed_in / self.assignment, sub_dir)
-        submitted = sorted(p.stem for p in sub_dir.glob("*.ipynb") if p.stem in self.defs)
+        from . import matching
+
+        outcomes = matching.match_folder(sub_dir, set(self.defs))     # renamed files, size caps
+        submitted = matching.apply(sub_dir, outcomes)
+        files = [o.as_dict() for o in outcomes]
+        refused = {o.notebook: o.note for o in outcomes if o.action == "refused" and o.notebook not in submitted}
         if not submitted:
-            return {"ok": False, "student": student, "error": "no notebooks of this assignment in the submission"}
+            return {"ok": False, "student": student, "files": files,
+                    "error": "no notebooks of this assignment in the submission" + (
+                        f" ({'; '.join(f'{o.file}: {o.action}' for o in outcomes)})" if outcomes else "")}
         self.runner_silent = False
 
         from . import diagnose, gradebook as gbmod
@@ -302,6 +315,9 @@ class Worker:
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             stored = gbmod.read_submission(gb, self.assignment, student)
         result = self._combine(student, stored, submitted, kernel, records, sub_dir)
+        for name, why in refused.items():
+            if name in result["notebooks"]:
+                result["notebooks"][name]["refused"] = why
         result["diagnosis"] = diagnosis
         result["unchanged"] = diagnose.unchanged(self.course / "release" / self.assignment, sub_dir, submitted)
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
@@ -318,7 +334,7 @@ class Worker:
                         "feedback": round(feedback_seconds, 3)},
             "cpu": {"worker": round(_cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(cpu0[0]), 3),
                     "children": round(_cpu(resource.getrusage(resource.RUSAGE_CHILDREN)) - _cpu(cpu0[1]), 3)},
-            "skipped_files": skipped,
+            "skipped_files": skipped, "files": files,
             "autograded_dir": str(autograded) if autograded.is_dir() else None,
             "feedback_dir": feedback_dir, "feedback_problems": problems,
         })
@@ -479,8 +495,11 @@ class Worker:
 
     @staticmethod
     def _probe(spec, verify):
-        return {"probe": spec.grade_id, "target": spec.target, "isolate": spec.isolate,
+        step = {"probe": spec.grade_id, "target": spec.target,
                 "calls": verify.encode_calls(spec.calls) if spec.kind == "call" else []}
+        if spec.earlier:
+            step["trace"] = {name: spec.trace.get(name, []) for name in spec.earlier}
+        return step
 
     def _run_runner(self, job: dict, cwd: Path, deadline_s: float) -> list:
         import selectors
@@ -502,7 +521,9 @@ class Worker:
                 pass
 
         threading.Thread(target=feed, daemon=True).start()
-        events, buf, total = [], b"", 0
+        from ._codec import LineReader, read_event
+
+        events, reader, total = [], LineReader(), 0
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         end = time.monotonic() + deadline_s
@@ -519,14 +540,9 @@ class Worker:
                 total += len(chunk)
                 if total > 512 * 1024 * 1024:
                     break
-                buf += chunk
-                *lines, buf = buf.split(b"\n")
-                for line in lines:
-                    try:
-                        event = json.loads(line)
-                    except ValueError:
-                        continue
-                    if isinstance(event, dict):
+                for line in reader.feed(chunk):
+                    event = read_event(line)        # bounded: malformed lines are dropped
+                    if event is not None:
                         events.append(event)
         finally:
             sel.close()
@@ -565,7 +581,11 @@ class Worker:
                 for gid, spec in specs[nb].items():
                     if not spec.verifiable:
                         continue
-                    v = verify.replay(spec, records[nb].get(gid))
+                    try:
+                        v = verify.replay(spec, records[nb].get(gid))
+                    except Exception as e:  # noqa: BLE001 - a bad record fails its own check only
+                        v = verify.Verdict(False, 0.0, "BadRecord", f"the check's record could not be read "
+                                                                     f"({type(e).__name__})")
                     if v.unplanned is not None and _round < verify.MAX_ROUNDS - 1:
                         index, args, kwargs = v.unplanned
                         spec.calls = list(spec.calls[:index]) + [(args, kwargs)]
@@ -597,6 +617,8 @@ class Worker:
                 k = e["call"]
                 if k not in calls and "missing" not in rec and "value" not in rec:
                     calls[k] = {"result": e["result"]} if "result" in e else {"raised": e["raised"]}
+                    if isinstance(e.get("subcalls"), list):
+                        calls[k]["subcalls"] = e["subcalls"]
         return out
 
     # -- combining ----------------------------------------------------------------
@@ -654,7 +676,7 @@ class Worker:
         from nbgrader.converters import GenerateFeedback
         from nbgrader.coursedir import CourseDirectory
 
-        from .feedback import DeckcFeedback, check_html
+        from .feedback import DeckcFeedback, check_html, sanitise_html
 
         if not any((self.root / "autograded" / student / self.assignment).glob("*.ipynb")):
             return None, []          # nothing nbgrader could autograde: no feedback to show
@@ -681,8 +703,9 @@ class Worker:
             if path.suffix != ".html" or path.stem not in self.defs:
                 path.unlink()            # reference files nbgrader copied from source/
                 continue
-            html = path.read_text(encoding="utf-8", errors="replace")
+            html = sanitise_html(path.read_text(encoding="utf-8", errors="replace"))
             cleaned, found = check_html(html, self.secrets.get(path.stem, set()))
+            path.write_text(cleaned, encoding="utf-8")
             if found:
                 _, again = check_html(cleaned, self.secrets.get(path.stem, set()))
                 if again:
