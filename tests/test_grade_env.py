@@ -227,6 +227,30 @@ def test_no_channel_between_submissions_of_one_worker(tmp_path):
     assert RNN_STEP <= set(got["seeker"]["rnn_step"])
 
 
+@pytest.mark.parametrize("isolation", ["none", "namespace"])
+def test_what_a_student_starts_does_not_outlive_the_grading(tmp_path, isolation):
+    if isolation == "namespace":
+        require_namespace_isolation()
+
+    def sleepers():
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if b"313.25" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(pid)
+            except OSError:
+                pass
+        return found
+
+    assert sleepers() == []
+    course = new_course(tmp_path / "course")
+    handed = submit(course, "dee", "daemon")
+    result = grade(course, "--jobs", "1", "--timeout", TIMEOUT, "--no-feedback", "-q", "--isolation", isolation)
+    assert result.exit_code == 0, result.output
+    assert observed(scores(course)["dee"]) == expected_parts(handed, set())
+    assert sleepers() == []
+
+
 def test_a_second_run_on_the_course_is_refused(tmp_path):
     from deckc.grading.guard import course_lock
 

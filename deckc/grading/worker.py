@@ -107,6 +107,9 @@ class Worker:
     def setup(self):
         if self.pid1:
             _loopback_up()
+        else:
+            import ctypes
+            ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)      # PR_SET_CHILD_SUBREAPER: orphans come to us
         for sub in ("course", "jails", "runtime", "jupyter/kernels/python3"):
             (self.scratch / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(self.scratch, 0o700)
@@ -237,22 +240,32 @@ class Worker:
                     return
                 time.sleep(0.01)
             return
-        # No namespace: the process groups of our direct children (kernels and runners lead theirs).
+        # No namespace: our children and their process groups (kernels and runners lead theirs).
+        # We are a child subreaper (setup), so what a student's process double-forked becomes
+        # our child once its parent is gone: a few rounds catch those too.
         me = os.getpid()
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
-                ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            if ppid == me:
+        for _ in range(20):
+            children = []
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
                 try:
-                    os.killpg(int(pid), signal.SIGKILL)
-                except OSError:
-                    pass
-        _reap()
+                    stat = Path(f"/proc/{pid}/stat").read_text()
+                    ppid = int(stat.rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                if ppid == me:
+                    children.append(int(pid))
+            for pid in children:
+                for kill in (os.killpg, os.kill):
+                    try:
+                        kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            _reap()
+            if not children:
+                return
+            time.sleep(0.01)
 
     # ------------------------------------------------------------------ grading
 
