@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 
-from . import __version__
+from . import __version__, signals
 from .diagnostics import Diagnostic
 from .errors import Interrupted, OutputError
 from .incremental import MANIFEST, build_date, input_fingerprints, stale_formats, write_manifest
@@ -127,6 +127,7 @@ def _build_locked(spec, head, out_root: Path, formats, force, result: LessonResu
         carry_over(out_dir, stage, outputs, MANIFEST)
         inputs = {name: fingerprints[name] for name in stale}
         result.outputs = write_manifest(stage, out_dir, lesson, ctx.deck, outputs, inputs, result.warnings)
+        signals.check()                              # no swap after a signal, however it was handled
         swap_in(stage, out_dir)
         result.built = list(stale)
     except Interrupted:
@@ -274,7 +275,9 @@ def _build_one(spec: Path, out: Path, formats: list[str], force: bool, clashes=N
     try:
         r = build_lesson(spec, out, formats, force=force, clashes=clashes, on_wait=on_wait)
     except Exception as e:  # noqa: BLE001 - reported per lesson, exit 1 at the end
+        signals.check()     # not a failure but a signal whose exception was wrapped on the way
         r = LessonResult(spec, failed=str(e) if isinstance(e, OutputError) else f"{type(e).__name__}: {e}")
+    signals.check()
     return r, time.perf_counter() - t0
 
 

@@ -404,6 +404,11 @@ def main(argv=None) -> None:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     except Exception as e:  # noqa: BLE001 - the one place that turns crashes into a message
+        from . import signals
+
+        if signals.interrupted():     # a signal's exception wrapped on the way (see signals.check)
+            click.echo("Interrupted.", err=True)
+            sys.exit(128 + signals.interrupted())
         if debug:
             raise
         click.echo(f"deckc: internal error: {type(e).__name__}: {e}\nRerun with --debug to see the traceback.",

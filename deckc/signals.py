@@ -50,6 +50,14 @@ def interrupted() -> int:
     return _STATE["signum"]
 
 
+def check() -> None:
+    """Raise Interrupted again if a signal came and its exception was lost on the way: Python
+    wraps an exception raised inside a class body's __set_name__ (numpy's import has some) in a
+    RuntimeError, and a library may swallow it. Called where a run must not go on after one."""
+    if _STATE["signum"]:
+        raise Interrupted(_STATE["signum"])
+
+
 def prepare_fork() -> None:
     """Load prctl in the parent, so a child only has to call it."""
     if not _PRCTL and sys.platform.startswith("linux"):

@@ -13,6 +13,7 @@ import os
 import time
 from pathlib import Path
 
+from . import signals
 from .spec.loader import course_root, display_path, find_specs
 
 
@@ -79,6 +80,7 @@ def watch(path: Path, build, echo, interval: float, max_builds: int = 0) -> None
     rounds = 0
     while not max_builds or rounds < max_builds:
         time.sleep(interval)
+        signals.check()
         now = Snapshot(path)
         rebuild, removed, files = now.changes(before)
         if not files:
