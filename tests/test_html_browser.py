@@ -404,3 +404,28 @@ def test_watch_serve_reloads_the_open_page_on_the_same_slide(browser, tmp_path):
     assert rc == 130 and any("Interrupted" in ln for ln in lines), lines
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2)      # nothing left listening
+
+
+def test_a_lesson_of_only_a_quiz_has_no_empty_player(browser, tmp_path):
+    from deckc.build import build_lesson
+
+    spec = tmp_path / "lesson" / "q.yaml"
+    spec.parent.mkdir()
+    spec.write_text("lesson: {id: q, title: Quiz Only, course: C, module: M, number: 1, of: 1, minutes: 1}\n"
+                    "slides:\n  - {kind: quiz, question: Two plus two?, options: ['3', '4'], answer: B, notes: n}\n",
+                    encoding="utf-8")
+    r = build_lesson(spec, tmp_path / "out", ["html"])
+    assert not r.errors, [str(e) for e in r.errors]
+    pg = browser.new_page()
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto((tmp_path / "out" / "q" / "q.html").as_uri())
+    assert pg.locator(".player").count() == 0 and "Slide" not in pg.evaluate("document.body.innerText")
+    pg.locator('.option[data-letter="B"]').click()
+    assert pg.locator(".verdict").inner_text().startswith("✓ Correct")
+    pg.keyboard.press("ArrowRight")
+    pg.keyboard.press("p")                 # presenter view: the header, then the quiz
+    pg.keyboard.press("End")
+    assert pg.locator(".quiz").is_visible() and not pg.locator("#intro").is_visible()
+    assert errors == []
+    pg.close()

@@ -175,9 +175,11 @@ class LessonPage:
                 stops.append({"id": f"{kind}-{i}", "title": plain_text(sl.title), "notes": self._notes(i)})
         dots = "".join(f'<li><button type="button" class="dot" data-go="{k}" aria-label="Slide {k}: '
                        f'{esc(plain_text(sl.title))}"></button></li>' for k, (_, sl) in enumerate(player, start=1))
-        body = Template(asset("page.html")).substitute(
-            header=self.header(), slides="\n".join(slides_html), sections="\n".join(sections), count=n,
-            dots=dots, minutes=mt.minutes)
+        player = Template(asset("player.html")).substitute(slides="\n".join(slides_html), count=n, dots=dots) \
+            if n else ""           # a lesson of only a quiz (or only closing sections) has no player
+        skip = '<a class="skip-link" href="#player">Skip to the slides</a>' if n else ""
+        body = Template(asset("page.html")).substitute(header=self.header(), player=player, skip=skip,
+                                                       sections="\n".join(sections), minutes=mt.minutes)
         data = {"lesson": mt.id, "minutes": mt.minutes, "slides": n, "stops": stops}
         css = asset("player.css").replace("$FAMILY_SANS", FAMILY_SANS).replace("$FAMILY_MONO", FAMILY_MONO)
         fonts = font_face_css(visible_text(body) + PLAYER_TEXT)
