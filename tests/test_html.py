@@ -302,5 +302,6 @@ def test_formulas_are_mathml_and_listings_are_text(built):
     assert maths and codes
     assert text.count('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">') == len(maths)
     assert '<code class="tex">' not in text                     # none fell back to its TeX
+    assert '@font-face{font-family:"Deckc Math"' in text       # STIX Two Math, with its MATH table, inlined
     first_line = codes[0].source.split("\n")[0]
     assert escape(first_line) in text and text.count('<mark class="code-hl">') == sum(len(c.highlight) for c in codes)

@@ -9,6 +9,7 @@ presenter mode. CSS, JS and subset fonts are inlined: the page makes no request 
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from html.parser import HTMLParser
 from importlib.resources import files
@@ -182,7 +183,8 @@ class LessonPage:
                                                        sections="\n".join(sections), minutes=mt.minutes)
         data = {"lesson": mt.id, "minutes": mt.minutes, "slides": n, "stops": stops}
         css = asset("player.css").replace("$FAMILY_SANS", FAMILY_SANS).replace("$FAMILY_MONO", FAMILY_MONO)
-        fonts = font_face_css(visible_text(body) + PLAYER_TEXT)
+        maths = "".join(visible_text(f) for f in re.findall(r"<math\b.*?</math>", body, re.S))
+        fonts = font_face_css(visible_text(body) + PLAYER_TEXT, maths)
         return ("<!DOCTYPE html>\n"
                 f'<html lang="{esc(mt.language)}">\n<head>\n<meta charset="utf-8">\n'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
