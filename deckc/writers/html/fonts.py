@@ -44,7 +44,10 @@ def chars_per_font(text: str) -> dict[str, str]:
     for name in PRIMARY:
         cover = book.coverage(name)
         used[name] = {c for c in chars if ord(c) in cover}
-    for name, piece in book.segments(text, Style()):
+    # Font choice depends on neighbours only within a word (emoji sequences, variation selectors):
+    # each distinct word once is enough, and far shorter than the page.
+    words = " ".join(sorted(set(text.split())))
+    for name, piece in book.segments(words, Style()):
         if name not in PRIMARY:
             used[name] |= set(piece)
     # bold text falls back to DejaVu Bold first (deckc.fonts.FontBook.chain): it gets what it has of those
