@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -107,14 +106,18 @@ _format_option = click.option("-f", "--format", "formats", type=FormatList(), de
 @click.option("--force", is_flag=True, help="Rebuild every output even if its inputs did not change.")
 @click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0,
               help="Parallel workers for a folder of lessons (default: one per core).")
+@click.option("--pdf-steps", is_flag=True, help="Also write <lesson-id>-steps.pdf: one page per reveal step "
+              "(the same as adding pdf-steps to --format).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
-def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, jobs: int, quiet: bool) -> None:
+def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, jobs: int, pdf_steps: bool,
+          quiet: bool) -> None:
     """Build lessons: PATH is a spec file or a folder of specs (default: lesson/).
 
     \b
     Outputs, per lesson, in OUT/<lesson-id>/:
       <lesson-id>.pptx   editable deck: native text, tables, charts; speaker notes
       <lesson-id>.pdf    the same layout; fonts embedded; outline of slide titles
+      <lesson-id>-steps.pdf  with --pdf-steps: one page per reveal step
       charts/*.csv       the data behind every chart
       course/            nbgrader course: source/, release/, gradebook.db
       manifest.json      what was built, with sha256 checksums and input fingerprints
@@ -123,6 +126,16 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, 
     did not change is skipped; --force rebuilds everything. A folder of lessons builds
     in parallel; one failing lesson does not stop the others (exit code at the end).
     Each lesson's writers run side by side in their own processes.
+
+    One run at a time writes a lesson folder: a second build of the same lesson
+    into the same OUT (or a build while deckc watch rebuilds it) waits for the
+    first. Ctrl-C or SIGTERM stop a build at once: "Interrupted.", exit 130 or 143,
+    the previous outputs as they were, no process or staging folder left behind.
+
+    \b
+    Exit codes: 0 built or up to date, 2 usage or spec errors (FILE:LINE:COL),
+    1 a lesson failed to build (the cause and path are printed) or warnings
+    under --strict, 130 Ctrl-C, 143 SIGTERM.
 
     course/release/ and the gradebook rows are made exactly as nbgrader's
     generate_assignment makes them, without running nbgrader; where deckc cannot be
@@ -142,6 +155,8 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, 
       deckc build --strict
     """
     _EXIT["fast"] = True      # see run(): a build leaves nothing for interpreter teardown to do
+    if pdf_steps and "pdf-steps" not in formats:
+        formats = [*formats, "pdf-steps"]
     results = _run(_specs(path), out, formats, force=force, jobs=jobs, quiet=quiet)
     _report(results, strict, "a lesson with errors is not built and its previous outputs stay as they were")
 
@@ -201,6 +216,41 @@ def check(path: Path, strict: bool) -> None:
 
 
 @cli.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=".", required=False)
+def init(folder: Path) -> None:
+    """Make a course folder in FOLDER (default: here): lesson/ with a first lesson that uses the
+    main blocks, exercises/softmax/ (one small exercise: solution, tests, texts), README.md.
+    Nothing that exists is overwritten. Then: cd FOLDER && deckc build.
+
+    \b
+    Examples:
+      deckc init ml-course && cd ml-course && deckc build
+      deckc init            # in an empty folder
+    """
+    from .scaffold import init_course
+
+    for path in init_course(folder):
+        click.echo(f"wrote {path}")
+    click.echo(f"next: cd {folder} && deckc build", err=True)
+
+
+@cli.command()
+@click.argument("lesson_id")
+def new(lesson_id: str) -> None:
+    """Add lesson/LESSON_ID.yaml to the course folder you are in, from a template that uses the
+    main blocks (section, math, bullets with reveal, code, a chart of your own numbers, a quiz).
+
+    \b
+    Examples:
+      deckc new queries-keys-values
+      deckc new queries-keys-values && deckc build lesson/queries-keys-values.yaml
+    """
+    from .scaffold import new_lesson
+
+    click.echo(f"wrote {new_lesson(lesson_id, Path('.'))}")
+
+
+@cli.command()
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the schema to this file instead of standard output.")
 def schema(output: Path | None) -> None:
@@ -227,7 +277,12 @@ def schema(output: Path | None) -> None:
 @click.option("--interval", type=click.FloatRange(0.05, 10), default=0.3, show_default=True,
               help="Seconds between checks for changes.")
 @click.option("--max-builds", type=int, default=0, hidden=True, help="Stop after N rebuilds (for tests).")
-def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds: int) -> None:
+@click.option("--serve", is_flag=True, help="Also serve the HTML lessons on 127.0.0.1 and reload open pages "
+                                            "after each rebuild, on the same slide (adds html to --format).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port for --serve (0: any free port).")
+def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds: int, serve: bool,
+          port: int) -> None:
     """Rebuild whenever a spec or an exercise file is saved; Ctrl-C to stop.
 
     Prints what changed and how long the rebuild took. Only the lessons whose spec
@@ -239,10 +294,16 @@ def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds
     A `deckc build` of the same lesson meanwhile waits for the rebuild (and the other
     way round): one writer per lesson folder at a time.
 
+    With --serve, the HTML lessons are served at http://127.0.0.1:PORT/ (one lesson:
+    its page; several: OUT/index.html); an open page reloads itself after each
+    rebuild and stays on the slide it showed. Only this machine can connect; the
+    server closes when watching stops.
+
     \b
     Examples:
       deckc watch
       deckc watch lesson/the-sequence-problem.yaml --format pptx,pdf
+      deckc watch --serve --format html
     """
     from .build import prepare_writers
     from .watch import watch as watch_loop
@@ -250,16 +311,36 @@ def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds
     if not path.exists() and not path.parent.is_dir():
         raise click.UsageError(f"{path}: no such file or folder (expected a lesson spec .yaml or a folder of them)")
 
+    if serve and "html" not in formats:
+        formats = [*formats, "html"]
+    server = None
+
     def rebuild(specs):
         results = _run(specs, out, formats, jobs=1)
         try:
             _report(results, strict=False, note="fix it and save; still watching")
         except (click.ClickException, DeckcError) as e:
             e.show()
+        if server is not None:
+            server.built(results)           # open pages reload
         return results
 
     prepare_writers(formats)    # once here: every rebuild's writer processes start with their libraries
-    watch_loop(path, rebuild, lambda text: click.echo(text, err=True), interval, max_builds)
+    if serve:
+        from .preview import PreviewServer
+
+        try:
+            server = PreviewServer(out, port)
+        except OSError as e:
+            raise click.UsageError(f"cannot serve on 127.0.0.1:{port}: {e.strerror or e}; choose another --port")
+        click.echo(f"serving {server.url} (open pages reload after each rebuild)", err=True)
+    try:
+        if server is not None:
+            server.start()
+        watch_loop(path, rebuild, lambda text: click.echo(text, err=True), interval, max_builds)
+    finally:
+        if server is not None:
+            server.stop()               # also on Ctrl-C / SIGTERM: no socket left listening
 
 
 def _register_grading() -> None:
