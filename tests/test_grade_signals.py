@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from grade_support import TIMEOUT, new_course, scores, submit
+from grade_support import ASSIGNMENT, TIMEOUT, new_course, scores, submit
 
 pytestmark = pytest.mark.slow
 
@@ -109,7 +109,13 @@ def _wait_busy(proc: subprocess.Popen, seconds: float = 120) -> dict[int, str]:
 
 
 def _whole_students(course: Path) -> None:
-    """Every student in the gradebook has every part of every notebook scored (a whole merge)."""
+    """Every student in the gradebook has every part of every notebook scored (a whole merge),
+    and tests.csv has rows for exactly those students."""
+    import csv
+
+    tests = course / "reports" / ASSIGNMENT / "tests.csv"
+    in_csv = {r["student"] for r in csv.DictReader(open(tests, newline=""))} if tests.is_file() else set()
+    assert in_csv == set(scores(course)), (in_csv, set(scores(course)))
     for student, notebooks in scores(course).items():
         assert set(notebooks) == {"rnn_step", "attention", "quick_check"}, student
         for parts in notebooks.values():
