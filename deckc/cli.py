@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -222,6 +221,11 @@ def init(folder: Path) -> None:
     """Make a course folder in FOLDER (default: here): lesson/ with a first lesson that uses the
     main blocks, exercises/softmax/ (one small exercise: solution, tests, texts), README.md.
     Nothing that exists is overwritten. Then: cd FOLDER && deckc build.
+
+    \b
+    Examples:
+      deckc init ml-course && cd ml-course && deckc build
+      deckc init            # in an empty folder
     """
     from .scaffold import init_course
 
@@ -235,6 +239,11 @@ def init(folder: Path) -> None:
 def new(lesson_id: str) -> None:
     """Add lesson/LESSON_ID.yaml to the course folder you are in, from a template that uses the
     main blocks (section, math, bullets with reveal, code, a chart of your own numbers, a quiz).
+
+    \b
+    Examples:
+      deckc new queries-keys-values
+      deckc new queries-keys-values && deckc build lesson/queries-keys-values.yaml
     """
     from .scaffold import new_lesson
 

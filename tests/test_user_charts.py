@@ -122,3 +122,22 @@ def test_bad_csv_files_are_located_errors(tmp_path):
     assert re.search(r"ch\.yaml:15:\d+: slides\[0\]\.body\[0\]\.columns\[0\]\.body\[0\]\.chart\.csv: "
                      r"data/bad\.csv: row 3, column 'a': expected a number, got 'oops'", err), err
     assert re.search(r"ch\.yaml:28:\d+: slides\[1\]\.body\[1\]\.chart\.csv: .*leads outside the course folder", err), err
+
+
+def test_scatter_is_a_native_xy_chart_on_a_number_axis(tmp_path):
+    spec = SPEC.split("  - title: A heatmap")[0].replace(
+        "chart: {kind: line, csv: data/loss.csv, x_label: epoch, y_label: loss, title: Loss curves}",
+        "chart: {kind: scatter, title: Width, data: {x: [16, 32, 300], series: {loss: [0.9, 0.7, 0.44]}}}")
+    proc = build(tmp_path, spec)
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(tmp_path / "build" / "ch" / "ch.pptx") as z:
+        xml = [etree.fromstring(z.read(n)) for n in z.namelist() if re.fullmatch(r"ppt/charts/chart\d+\.xml", n)]
+    scatter = next(r for r in xml if r.find(f".//{C}scatterChart") is not None)
+    ser = scatter.find(f".//{C}scatterChart/{C}ser")
+    assert [float(v.text) for v in ser.findall(f"{C}xVal//{C}pt/{C}v")] == [16.0, 32.0, 300.0]
+    assert [float(v.text) for v in ser.findall(f"{C}yVal//{C}pt/{C}v")] == [0.9, 0.7, 0.44]
+    assert ser.find(f"{C}spPr/{{http://schemas.openxmlformats.org/drawingml/2006/main}}ln/"
+                    f"{{http://schemas.openxmlformats.org/drawingml/2006/main}}noFill") is not None   # points only
+    bad = spec.replace("x: [16, 32, 300]", "x: [16, wide, 300]")
+    proc = build(tmp_path, bad)
+    assert proc.returncode == 2 and re.search(r"\.chart\.data: x\[1\]: expected a number, got 'wide'", proc.stderr)

@@ -3,7 +3,7 @@
 The numbers become the same ChartData the computed kinds make, so they are drawn the same way
 (native, editable charts in the PPTX, vector in the PDF, a CSV beside the deck).
 
-    line/bar:  data: {x: [1, 2, 3], series: {train: [0.9, 0.5, 0.3], test: [1.0, 0.7, 0.6]}}
+    line/bar/scatter:  data: {x: [1, 2, 3], series: {train: [0.9, 0.5, 0.3], test: [1.0, 0.7, 0.6]}}
                csv: a header row (x label, series names), then one row per x value
     heatmap:   data: {rows: [a, b], cols: [x, y, z], values: [[...], [...]]}
                csv: a header row (blank, column labels), then a row label and its values per row
@@ -18,7 +18,7 @@ import re
 
 from .base import ChartData, Series
 
-USER_KINDS = ("line", "bar", "heatmap")
+USER_KINDS = ("line", "bar", "scatter", "heatmap")
 MAX_POINTS = 2000
 
 
@@ -72,6 +72,8 @@ def build(kind: str, params: dict, table: dict) -> ChartData:
             series.append(Series(str(name), tuple(_number(v, f"series '{name}'[{j}]") for j, v in enumerate(vals))))
         if params.get("log_y") and any(v <= 0 for s in series for v in s.values):
             raise ValueError("log_y needs every value above zero")
+        if kind == "scatter":       # x is a position on a number axis
+            xs = [_number(x, f"x[{j}]") for j, x in enumerate(xs)]
         cats = tuple(_label(x) for x in xs)
         parts = [f"{s.name} from {s.values[0]:g} to {s.values[-1]:g}" for s in series]
         desc = (f"{kind.capitalize()} chart{': ' + title if title else ''}; {params.get('y_label') or 'values'} "

@@ -18,16 +18,17 @@ from .text import make_para
 
 TAB = 4
 CODE_SCALE = 0.8
-# Colours by Pygments token type (the most specific listed ancestor wins): GitHub's light scheme.
+# Colours by Pygments token type (the most specific listed ancestor wins): GitHub's light scheme,
+# darkened where needed so every token has WCAG AA contrast (4.5:1) on the background and the shading.
 COLOURS = {
     "Token.Keyword": "CF222E", "Token.Keyword.Constant": "0550AE", "Token.Keyword.Type": "CF222E",
-    "Token.Name.Builtin": "8250DF", "Token.Name.Function": "8250DF", "Token.Name.Class": "953800",
-    "Token.Name.Decorator": "8250DF", "Token.Name.Exception": "953800", "Token.Name.Tag": "116329",
+    "Token.Name.Builtin": "6F42C1", "Token.Name.Function": "6F42C1", "Token.Name.Class": "953800",
+    "Token.Name.Decorator": "6F42C1", "Token.Name.Exception": "953800", "Token.Name.Tag": "116329",
     "Token.Name.Attribute": "0550AE", "Token.Literal.String": "0A3069", "Token.Literal.Number": "0550AE",
-    "Token.Comment": "6E7781", "Token.Operator.Word": "CF222E", "Token.Generic.Deleted": "82071E",
+    "Token.Comment": "57606A", "Token.Operator.Word": "CF222E", "Token.Generic.Deleted": "82071E",
     "Token.Generic.Inserted": "116329", "Token.Generic.Heading": "0550AE",
 }
-BACKGROUND, BORDER, HIGHLIGHT, MARK = "F6F8FA", "D0D7DE", "FFF1B8", "8C959F"
+BACKGROUND, BORDER, HIGHLIGHT, MARK = "F6F8FA", "D0D7DE", "FFF1B8", "57606A"
 
 
 @lru_cache(maxsize=1)
