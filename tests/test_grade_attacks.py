@@ -152,7 +152,7 @@ def test_messages_reveal_no_expected_values(attacks):
     for r in rows:
         for number in re.findall(r"\d*\.\d+(?:e-?\d+)?|\d+e-?\d+", r["message"]):
             assert number in allowed, r["message"]
-        assert not any(n[:6] in r["message"] for n in numbers)
+        assert not any(n[:8] in r["message"] for n in numbers)
     assert any(re.search(r"wrong at \d+ of \d+ entries", r["message"]) for r in rows), rows
 
 

@@ -134,3 +134,29 @@ def test_read_event_bounds():
     assert reader.feed(b"x" * 50 + b"\nok\n" + b"y" * 5) == [b"ok"] and reader.dropped == 1
     assert reader.feed(b"y\n") == [b"yyyyyy"]
     assert MAX_LINE >= 1 << 20
+
+
+def test_outputs_are_capped_in_bytes_as_they_arrive():
+    import nbformat
+
+    from deckc.grading.outputs import CappedExecute
+
+    ex = CappedExecute(cell_bytes=1000, notebook_bytes=2500)
+    ex._used_notebook, ex._used_cell, ex._noted = 0, {}, set()
+    cell = nbformat.v4.new_code_cell("print('x' * 10**6)")
+
+    def stream(text):
+        return {"msg_type": "stream", "content": {"name": "stdout", "text": text}}
+
+    kept = []
+    for i in range(5):
+        msg = stream("x" * 400)
+        if ex._admit(msg, "stream", cell, 0):
+            kept.append(msg["content"]["text"])
+    assert sum(len(t) for t in kept) < 1000 + 200 and "output truncated" in kept[-1]
+    image = {"msg_type": "display_data", "content": {"data": {"image/png": "A" * 5000}, "metadata": {}}}
+    assert not ex._admit(image, "display_data", cell, 1)          # does not fit: dropped, with a note
+    assert "output truncated" in cell.outputs[-1]["text"]
+    for index in (2, 3, 4):                                       # the notebook's budget runs out
+        ex._admit(stream("y" * 900), "stream", cell, index)
+    assert ex._used_notebook <= 2500

@@ -47,7 +47,7 @@ def key(stem: str) -> str:
     return re.sub(r"[\s_\-.]+", "", s)
 
 
-def _variants(stem: str):
+def variants(stem: str):
     """(level, stem) candidates, most exact first."""
     yield 1, stem
     seen, current = {stem}, stem
@@ -70,7 +70,7 @@ def match_name(filename: str, notebooks) -> tuple[str | None, int]:
     by_key = {}
     for nb in sorted(notebooks):
         by_key.setdefault(key(nb), nb)
-    for level, variant in _variants(stem):
+    for level, variant in variants(stem):
         nb = by_key.get(key(variant))
         if nb is not None:
             return nb, level

@@ -8,7 +8,6 @@ autograded/S/A and feedback/S/A into the course. Re-grading a student replaces t
 """
 from __future__ import annotations
 
-import csv
 import json
 import os
 import selectors
@@ -339,13 +338,14 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
             _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log,
                       lambda: next(uids))
             reports = course / "reports" / assignment
-            _export(gb, reports / "grades.csv", assignment)
             from .csv_reports import neutralise_file, write_submissions
             from .report import write_pass_rates
-            neutralise_file(reports / "grades.csv")
-            write_submissions(reports / "submissions.csv", summary.files)
-            if (reports / "tests.csv").is_file():
-                write_pass_rates(reports / "tests.csv", reports / "pass_rates.csv")
+            with signals_deferred():          # the reports are written whole (a second or so)
+                _export(gb, reports / "grades.csv", assignment)
+                neutralise_file(reports / "grades.csv")
+                write_submissions(reports / "submissions.csv", summary.files)
+                if (reports / "tests.csv").is_file():
+                    write_pass_rates(reports / "tests.csv", reports / "pass_rates.csv")
             summary.reports = {"grades": reports / "grades.csv", "tests": reports / "tests.csv",
                                "rates": reports / "pass_rates.csv", "submissions": reports / "submissions.csv",
                                "log": log_path}
@@ -442,54 +442,60 @@ def _run_pool(workers, init, students, gb, course, assignment, opts, summary, pr
         with signals_deferred():       # a student's merge is whole or not at all
             _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress)
 
-    for w in workers:
-        start(w)
-    while any(w.job for w in workers):
-        now = time.monotonic()
-        timeout = min((w.job[2] for w in workers if w.job), default=now + 1) - now
-        events = sel.select(timeout=max(0.05, min(timeout, 5)))
-        for key, _ in events:
-            w = key.data
-            msgs = w.read_messages()
-            if msgs is None:
-                replace(w, "the grading worker died (twice)", retry=True)
-                continue
-            for msg in msgs:
-                student = w.job[0] if w.job else None
-                if student == "<init>":
-                    if not msg.get("ok"):
-                        raise GradeFailure(f"a grading worker could not start: {msg.get('error')}")
-                    _mark(f"worker {w.index} ready")
-                    cell = float(msg.get("cell_timeout") or 30)
-                    limits["job"] = 2 * sum(msg.get("nb_timeout", {}).values() or [cell * 40]) + 180
+    try:
+        for w in workers:
+            start(w)
+        while any(w.job for w in workers):
+            now = time.monotonic()
+            timeout = min((w.job[2] for w in workers if w.job), default=now + 1) - now
+            events = sel.select(timeout=max(0.05, min(timeout, 5)))
+            for key, _ in events:
+                w = key.data
+                msgs = w.read_messages()
+                if msgs is None:
+                    replace(w, "the grading worker died (twice)", retry=True)
+                    continue
+                for msg in msgs:
+                    student = w.job[0] if w.job else None
+                    if student == "<init>":
+                        if not msg.get("ok"):
+                            raise GradeFailure(f"a grading worker could not start: {msg.get('error')}")
+                        _mark(f"worker {w.index} ready")
+                        cell = float(msg.get("cell_timeout") or 30)
+                        limits["job"] = 2 * sum(msg.get("nb_timeout", {}).values() or [cell * 40]) + 180
+                        dispatch(w)
+                        continue
+                    if student == preflight.STUDENT:
+                        score, maximum, full = preflight.marks(msg)
+                        if not full:
+                            raise GradeFailure(preflight.failure(course, assignment, msg))
+                        summary.preflight = (score, maximum, time.monotonic() - w.job[1])
+                        _mark("preflight passed")
+                        pending[0] = False
+                        dispatch(w)
+                        for hw, hmsg in held:
+                            take(hw, hmsg, hw.job[0])
+                            dispatch(hw)
+                        held.clear()
+                        continue
+                    if pending[0]:
+                        held.append((w, msg))     # its work is done: no deadline while it waits
+                        w.job = (student, w.job[1], float("inf"))
+                        continue
+                    take(w, msg, student)
                     dispatch(w)
-                    continue
-                if student == preflight.STUDENT:
-                    score, maximum, full = preflight.marks(msg)
-                    if not full:
-                        raise GradeFailure(preflight.failure(course, assignment, msg))
-                    summary.preflight = (score, maximum, time.monotonic() - w.job[1])
-                    _mark("preflight passed")
-                    pending[0] = False
-                    dispatch(w)
-                    for hw, hmsg in held:
-                        take(hw, hmsg, hw.job[0])
-                        dispatch(hw)
-                    held.clear()
-                    continue
-                if pending[0]:
-                    held.append((w, msg))     # w.job stays: its deadline still applies
-                    w.job = (student, w.job[1], float("inf"))
-                    continue
-                take(w, msg, student)
-                dispatch(w)
-        now = time.monotonic()
-        for w in list(workers):
-            if w.job and now > w.job[2]:
-                replace(w, "time limit of the whole submission reached")
-    sel.close()
-    _mark("all graded")
-    _write_tests_csv(course / "reports" / assignment / "tests.csv", rows)
+            now = time.monotonic()
+            for w in list(workers):
+                if w.job and now > w.job[2]:
+                    replace(w, "time limit of the whole submission reached")
+        sel.close()
+        _mark("all graded")
+    finally:
+        # also when interrupted: the rows of the students merged so far (tests.csv and the
+        # gradebook agree)
+        if rows:
+            with signals_deferred():
+                _write_tests_csv(course / "reports" / assignment / "tests.csv", rows)
 
 
 def _respawn(w: _Worker, prefix, scratch: Path, log) -> _Worker:
