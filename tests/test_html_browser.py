@@ -111,13 +111,13 @@ def state(pg) -> dict:
 def test_buttons_walk_every_slide_and_back(page, site):
     page.goto(url(site))
     n = page.locator(".slide").count()
-    assert n == 6
+    assert n == 7
     s = state(page)
-    assert s["counter"] == "Slide 1 of 6" and s["visible"] == ["slide-1"] and s["prev"] and not s["next"]
+    assert s["counter"] == "Slide 1 of 7" and s["visible"] == ["slide-1"] and s["prev"] and not s["next"]
     for k in range(2, n + 1):
         page.click(".nav.next")
         s = state(page)
-        assert (s["counter"], s["visible"], s["hash"], s["now"]) == (f"Slide {k} of 6", [f"slide-{k}"],
+        assert (s["counter"], s["visible"], s["hash"], s["now"]) == (f"Slide {k} of 7", [f"slide-{k}"],
                                                                      f"#slide-{k}", str(k))
     assert state(page)["next"]
     # the disabled "Next" hands the keyboard focus to "Previous" instead of dropping it
@@ -138,9 +138,9 @@ def test_keyboard_navigation(page, site):
     page.keyboard.press("Space")
     assert state(page)["visible"] == ["slide-3"]
     page.keyboard.press("End")
-    assert state(page)["visible"] == ["slide-6"]
+    assert state(page)["visible"] == ["slide-7"]
     page.keyboard.press("ArrowRight")
-    assert state(page)["visible"] == ["slide-6"]      # stays on the last slide
+    assert state(page)["visible"] == ["slide-7"]      # stays on the last slide
     page.keyboard.press("Home")
     assert state(page)["visible"] == ["slide-1"]
     page.keyboard.press("ArrowLeft")
