@@ -9,6 +9,13 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (a CI failure is reproducible at once);
+# HYPOTHESIS_PROFILE=explore lets a developer search new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def require_tool(name: str) -> str:

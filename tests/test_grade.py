@@ -258,7 +258,7 @@ def test_cli_help_errors_and_cheap_import(tmp_path):
 
 
 def test_codec_keeps_values_and_drops_rigged_behaviour():
-    from deckc.grading._runner import decode, encode
+    from deckc.grading._codec import decode, encode
 
     class Agreeable(np.ndarray):
         def __eq__(self, other):
@@ -291,29 +291,51 @@ def test_codec_keeps_values_and_drops_rigged_behaviour():
     assert back["h"] != back["h"]
 
 
-def test_grade_cells_parse_and_isolation_code_holds_no_data():
-    from deckc.grading import verify
+def test_grade_cells_parse_and_the_runner_job_holds_nothing_of_the_reference():
+    """Issue 11: the checking runner gets the planned arguments and the earlier functions' names
+    and answer shapes, never code or values of the reference (no on_its_own, no expected)."""
+    import json
 
-    numbers = hidden_numbers()
+    from deckc.grading import verify
+    from deckc.grading.worker import Worker
+
     seen = 0
     for name, (source, _) in notebooks().items():
+        reference = verify.reference_namespace([c.source for c in source.cells if c.cell_type == "code"
+                                                and not c.metadata.get("nbgrader", {}).get("grade")])
         for cell in source.cells:
             meta = cell.metadata.get("nbgrader", {})
             if not meta.get("grade"):
                 continue
             spec = verify.parse_test_cell(name, meta["grade_id"], meta["points"], cell.source)
             assert spec.verifiable, (meta["grade_id"], spec.reason)
+            verify.plan(spec, reference)
             seen += 1
-            if spec.isolate:
-                assert "expected" not in spec.isolate and "inputs =" not in spec.isolate
-                assert not [n for n in numbers if n in spec.isolate]
-                assert "def on_its_own" in spec.isolate
+            step = Worker._probe(spec, verify)
+            assert set(step) <= {"probe", "target", "calls", "trace"}
+            text = json.dumps(step)
+            for word in ("def ", "lambda", "import", "_reference_functions", "on_its_own", "expected"):
+                assert word not in text, (meta["grade_id"], word)
+            for per_call in step.get("trace", {}).values():
+                for structures in per_call:
+                    assert all(set(s) <= {"t", "shape", "dtype", "v"} for s in structures if s)
+            if spec.kind == "call" and spec.calls:
+                expected = _hidden_expected(cell.source)
+                for number in expected:
+                    assert number not in text, (meta["grade_id"], number)
     assert seen == PARTS
+
+
+def _hidden_expected(source: str) -> set:
+    """Long numbers of a grade cell's `expected = ...` literal (the reference outputs)."""
+    import re
+    m = re.search(r"^expected = (.*?)(?:\n\S|\Z)", source, re.S | re.M)
+    return set(re.findall(r"\d\.\d{10,}", m.group(1))) if m else set()
 
 
 def test_replay_scores_recorded_outputs():
     from deckc.grading import verify
-    from deckc.grading._runner import encode
+    from deckc.grading._codec import encode
 
     source, _ = notebooks()["rnn_step"]
     cells = {c.metadata.nbgrader["grade_id"]: c.source for c in source.cells
@@ -349,9 +371,56 @@ def test_intake_patterns():
     assert identify(["alice", "rnn_step.ipynb"], nbs, "a1") == ("alice", "rnn_step")
     assert identify(["export", "alice", "a1", "rnn_step.ipynb"], nbs, "a1") == ("alice", "rnn_step")
     assert identify(["alice_homework.ipynb"], nbs, "a1")[0] is None
+    # renamed by the LMS or the student: matched as matching.py does
+    assert identify(["alice", "Attention.ipynb"], nbs, "a1") == ("alice", "attention")
+    assert identify(["alice", "rnn_step (1).ipynb"], nbs, "a1") == ("alice", "rnn_step")
+    assert identify(["alice_rnn_step-1.ipynb"], nbs, "a1") == ("alice", "rnn_step")
+    assert identify(["bob_Attention (2).ipynb"], nbs, "a1") == ("bob", "attention")
     assert _split("../x.ipynb") is None and _split("/x.ipynb") is None and _split("a/../../x.ipynb") is None
     assert _split("C:\\x.ipynb") is None and _split("a\\..\\x.ipynb") is None
     assert _split("./a/b.ipynb") == ["a", "b.ipynb"]
+
+
+def test_notebook_matching(tmp_path):
+    import os
+
+    from deckc.grading.matching import MAX_NOTEBOOK_BYTES, apply, match_folder, match_name
+
+    nbs = {"rnn_step", "attention", "quick_check", "part_1"}
+    for name, want in [("rnn_step.ipynb", ("rnn_step", 0)), ("RNN_Step.ipynb", ("rnn_step", 1)),
+                       ("rnn-step.IPYNB", ("rnn_step", 1)), ("rnn_step (1).ipynb", ("rnn_step", 2)),
+                       ("rnn_step-1.ipynb", ("rnn_step", 2)), ("Copy of attention.ipynb", ("attention", 2)),
+                       ("attention - Copy.ipynb", ("attention", 2)), ("attention copy 2.ipynb", ("attention", 2)),
+                       ("part_1.ipynb", ("part_1", 0)), ("part_2.ipynb", (None, -1)), ("notes.ipynb", (None, -1)),
+                       ("rnn_step.py", (None, -1))]:
+        assert match_name(name, nbs) == want, name
+    for name in ("rnn_step.ipynb", "rnn_step (1).ipynb", "Attention.ipynb", "scratch.ipynb", "data.csv"):
+        (tmp_path / name).write_text("{}")
+    (tmp_path / "quick_check.ipynb").write_bytes(b" " * (MAX_NOTEBOOK_BYTES + 1))
+    os.utime(tmp_path / "rnn_step.ipynb", (1, 1))        # older, but the exact name wins
+    outcomes = {o.file: (o.notebook, o.action) for o in match_folder(tmp_path, nbs)}
+    assert outcomes == {"rnn_step.ipynb": ("rnn_step", "graded"), "rnn_step (1).ipynb": ("rnn_step", "duplicate"),
+                        "Attention.ipynb": ("attention", "renamed"), "scratch.ipynb": ("", "unmatched"),
+                        "quick_check.ipynb": ("quick_check", "refused")}
+    assert apply(tmp_path, match_folder(tmp_path, nbs)) == ["attention", "rnn_step"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["attention.ipynb", "data.csv", "rnn_step.ipynb"]
+
+
+def test_csv_cells_are_never_formulas(tmp_path):
+    import csv
+
+    from deckc.grading.csv_reports import neutralise, neutralise_file, write_csv
+
+    assert neutralise('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
+    assert [neutralise(x) for x in ("+1", "-2", "@SUM(A1)", "\tx", "\rx", "ok", "")] == \
+        ["'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "ok", ""]
+    assert neutralise("-2", numeric=True) == "-2" and neutralise("-2.5e3", numeric=True) == "-2.5e3"
+    assert neutralise("-1+cmd|' /C calc'!A0", numeric=True).startswith("'")
+    assert neutralise(neutralise("=1")) == "'=1"
+    path = tmp_path / "r.csv"
+    write_csv(path, ["name", "score"], [{"name": "=cmd", "score": "-3"}], {"score"})
+    neutralise_file(path, {"score"})
+    assert list(csv.DictReader(open(path, newline=""))) == [{"name": "'=cmd", "score": "-3"}]
 
 
 def test_feedback_check_redacts():

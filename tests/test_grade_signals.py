@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from grade_support import TIMEOUT, new_course, scores, submit
+from grade_support import ASSIGNMENT, TIMEOUT, new_course, scores, submit
 
 pytestmark = pytest.mark.slow
 
@@ -44,44 +44,78 @@ def _uid_block(pid: int) -> range:
     return range(base, base + 100_000)
 
 
-def _leftovers(tag: str, uids: range) -> list[str]:
-    """Processes started by the run (its tag in their environment) or running as its student uids."""
-    out = []
+def _processes() -> dict[int, tuple[int, int, str, str]]:
+    """{pid: (ppid, uid, state, cmdline)} of every process."""
+    out = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             uid = os.stat(f"/proc/{pid}").st_uid
-            environ = Path(f"/proc/{pid}/environ").read_bytes()
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if state != "Z" and (f"DECKC_SIGNAL_TEST={tag}".encode() in environ or uid in uids):
+        out[int(pid)] = (int(stat[1]), uid, stat[0], cmd)
+    return out
+
+
+def _descendants(root: int) -> dict[int, str]:
+    procs = _processes()
+    found, todo = {}, [root]
+    while todo:
+        parent = todo.pop()
+        for pid, (ppid, _, state, cmd) in procs.items():
+            if ppid == parent and pid not in found and state != "Z":
+                found[pid] = cmd
+                todo.append(pid)
+    return found
+
+
+def _leftovers(tag: str, uids: range, seen: dict | None = None) -> list[str]:
+    """Processes started by the run: its tag in their environment, its student uids, or one of
+    the run's descendants seen while it was busy (kernels have a scrubbed environment)."""
+    out = []
+    for pid, (_, uid, state, cmd) in _processes().items():
+        if state == "Z":
+            continue
+        try:
+            tagged = f"DECKC_SIGNAL_TEST={tag}".encode() in Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            tagged = False
+        if tagged or uid in uids or (seen and seen.get(pid) == cmd):
             out.append(f"{pid} uid={uid} {cmd[:100]}")
     return out
 
 
-def _wait_gone(tag: str, uids: range, seconds: float = 10) -> list[str]:
+def _wait_gone(tag: str, uids: range, seen=None, seconds: float = 10) -> list[str]:
     end = time.monotonic() + seconds
     while True:
-        left = _leftovers(tag, uids)
+        left = _leftovers(tag, uids, seen)
         if not left or time.monotonic() > end:
             return left
         time.sleep(0.2)
 
 
-def _wait_busy(proc: subprocess.Popen, tag: str, uids: range, seconds: float = 120) -> None:
-    """Until a student process of the run exists (grading is under way)."""
+def _wait_busy(proc: subprocess.Popen, seconds: float = 120) -> dict[int, str]:
+    """Until a kernel or checking runner of the run exists (grading is under way); returns every
+    descendant of the run then."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         assert proc.poll() is None, proc.communicate()
-        if any(int(line.split("uid=")[1].split()[0]) in uids for line in _leftovers(tag, uids)):
-            return
+        below = _descendants(proc.pid)
+        if any("ipykernel_launcher" in cmd or "_runner.py" in cmd for cmd in below.values()):
+            return below
         time.sleep(0.1)
     pytest.fail("grading never started")
 
 
 def _whole_students(course: Path) -> None:
-    """Every student in the gradebook has every part of every notebook scored (a whole merge)."""
+    """Every student in the gradebook has every part of every notebook scored (a whole merge),
+    and tests.csv has rows for exactly those students."""
+    import csv
+
+    tests = course / "reports" / ASSIGNMENT / "tests.csv"
+    in_csv = {r["student"] for r in csv.DictReader(open(tests, newline=""))} if tests.is_file() else set()
+    assert in_csv == set(scores(course)), (in_csv, set(scores(course)))
     for student, notebooks in scores(course).items():
         assert set(notebooks) == {"rnn_step", "attention", "quick_check"}, student
         for parts in notebooks.values():
@@ -96,10 +130,11 @@ def test_signal_ends_the_run_cleanly(tmp_path, sig, code, moment):
     tag = uuid.uuid4().hex
     proc = _start(course, tmpdir, tag)
     uids = _uid_block(proc.pid)
+    seen = None
     if moment == "starting":
         time.sleep(1.0)                         # imports, workers starting, the gradebook
     else:
-        _wait_busy(proc, tag, uids)
+        seen = _wait_busy(proc)
     sent = time.monotonic()
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
@@ -107,23 +142,24 @@ def test_signal_ends_the_run_cleanly(tmp_path, sig, code, moment):
     assert proc.returncode == code, (out, err)
     assert err.rstrip().splitlines()[-1] == "Interrupted.", err
     assert err.count("Interrupted.") == 1 and "Traceback" not in err and "Aborted" not in err, err
-    assert _wait_gone(tag, uids) == []
+    assert _wait_gone(tag, uids, seen) == []
     assert [p.name for p in tmpdir.iterdir()] == [], "scratch left behind"
     _whole_students(course)
     assert not re.search(r"graded \d+ of", out)      # no summary of a run that did not finish
 
 
-def test_sigkill_leaves_no_process_and_the_next_run_removes_its_scratch(tmp_path):
+@pytest.mark.parametrize("isolation", ["auto", "none"])
+def test_sigkill_leaves_no_process_and_the_next_run_removes_its_scratch(tmp_path, isolation):
     course = _course(tmp_path)
     tmpdir = Path(tempfile.mkdtemp(dir=tmp_path))
     tag = uuid.uuid4().hex
-    proc = _start(course, tmpdir, tag)
+    proc = _start(course, tmpdir, tag, "--isolation", isolation)
     uids = _uid_block(proc.pid)
-    _wait_busy(proc, tag, uids)
+    seen = _wait_busy(proc)
     proc.kill()
     proc.communicate(timeout=30)
     # workers, kernels, runners: all gone at once (not when a worker next reads its stdin)
-    assert _wait_gone(tag, uids, seconds=2) == []
+    assert _wait_gone(tag, uids, seen, seconds=2) == []
     dead = [p for p in tmpdir.iterdir() if p.name.startswith("deckc-grade-")]
     assert dead, "the killed run had a scratch folder"
     _whole_students(course)

@@ -92,6 +92,7 @@ def page(browser, site):
     pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
     yield pg
     assert pg.errors == [], pg.errors
+    assert pg.requests_out == [], pg.requests_out        # nothing left the page, in any test
     ctx.close()
 
 
@@ -108,16 +109,25 @@ def state(pg) -> dict:
         prev: document.querySelector('.nav.prev').disabled, next: document.querySelector('.nav.next').disabled})""")
 
 
+def player_slides() -> int:
+    """The seed's slides in the player: its content slides, less the analogy and key-concept ones."""
+    from deckc.spec.loader import load_lesson
+    from deckc.writers.html.page import is_section
+
+    lesson = load_lesson(Path(ROOT) / "lesson" / f"{LESSON}.yaml").lesson
+    return sum(1 for sl in lesson.slides if sl.kind == "content" and not is_section(sl))
+
+
 def test_buttons_walk_every_slide_and_back(page, site):
     page.goto(url(site))
     n = page.locator(".slide").count()
-    assert n == 7
+    assert n == player_slides() >= 6
     s = state(page)
-    assert s["counter"] == "Slide 1 of 7" and s["visible"] == ["slide-1"] and s["prev"] and not s["next"]
+    assert s["counter"] == f"Slide 1 of {n}" and s["visible"] == ["slide-1"] and s["prev"] and not s["next"]
     for k in range(2, n + 1):
         page.click(".nav.next")
         s = state(page)
-        assert (s["counter"], s["visible"], s["hash"], s["now"]) == (f"Slide {k} of 7", [f"slide-{k}"],
+        assert (s["counter"], s["visible"], s["hash"], s["now"]) == (f"Slide {k} of {n}", [f"slide-{k}"],
                                                                      f"#slide-{k}", str(k))
     assert state(page)["next"]
     # the disabled "Next" hands the keyboard focus to "Previous" instead of dropping it
@@ -137,10 +147,11 @@ def test_keyboard_navigation(page, site):
     assert state(page)["visible"] == ["slide-2"]
     page.keyboard.press("Space")
     assert state(page)["visible"] == ["slide-3"]
+    n = player_slides()
     page.keyboard.press("End")
-    assert state(page)["visible"] == ["slide-7"]
+    assert state(page)["visible"] == [f"slide-{n}"]
     page.keyboard.press("ArrowRight")
-    assert state(page)["visible"] == ["slide-7"]      # stays on the last slide
+    assert state(page)["visible"] == [f"slide-{n}"]      # stays on the last slide
     page.keyboard.press("Home")
     assert state(page)["visible"] == ["slide-1"]
     page.keyboard.press("ArrowLeft")
@@ -164,7 +175,7 @@ def test_fragment_and_remembered_position(page, site):
 def test_every_seed_phrase_is_visible_text(page, site):
     page.goto(url(site))
     seen = [page.evaluate("document.body.innerText")]
-    for _ in range(5):
+    for _ in range(player_slides() - 1):
         page.click(".nav.next")
         seen.append(page.evaluate("document.body.innerText"))
     text = norm(" ".join(seen))
@@ -403,3 +414,28 @@ def test_watch_serve_reloads_the_open_page_on_the_same_slide(browser, tmp_path):
     assert rc == 130 and any("Interrupted" in ln for ln in lines), lines
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2)      # nothing left listening
+
+
+def test_a_lesson_of_only_a_quiz_has_no_empty_player(browser, tmp_path):
+    from deckc.build import build_lesson
+
+    spec = tmp_path / "lesson" / "q.yaml"
+    spec.parent.mkdir()
+    spec.write_text("lesson: {id: q, title: Quiz Only, course: C, module: M, number: 1, of: 1, minutes: 1}\n"
+                    "slides:\n  - {kind: quiz, question: Two plus two?, options: ['3', '4'], answer: B, notes: n}\n",
+                    encoding="utf-8")
+    r = build_lesson(spec, tmp_path / "out", ["html"])
+    assert not r.errors, [str(e) for e in r.errors]
+    pg = browser.new_page()
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto((tmp_path / "out" / "q" / "q.html").as_uri())
+    assert pg.locator(".player").count() == 0 and "Slide" not in pg.evaluate("document.body.innerText")
+    pg.locator('.option[data-letter="B"]').click()
+    assert pg.locator(".verdict").inner_text().startswith("✓ Correct")
+    pg.keyboard.press("ArrowRight")
+    pg.keyboard.press("p")                 # presenter view: the header, then the quiz
+    pg.keyboard.press("End")
+    assert pg.locator(".quiz").is_visible() and not pg.locator("#intro").is_visible()
+    assert errors == []
+    pg.close()

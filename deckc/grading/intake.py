@@ -11,7 +11,8 @@ they name the student, ``\\`` counts as ``/``):
 ``alice/<assignment>/rnn_step.ipynb``   nbgrader's own submitted/ layout
 ======================================  ===========================================
 
-The notebook part must be one of the assignment's notebooks (``source/<assignment>/*.ipynb``);
+The notebook part must be one of the assignment's notebooks (``source/<assignment>/*.ipynb``),
+matched tolerantly (``alice/Attention.ipynb``, ``alice_rnn_step (1).ipynb``: see matching.py);
 with underscores in both names the longest notebook name wins (``bob_smith_rnn_step.ipynb`` is
 student ``bob_smith``). A student id is 1-128 characters of letters, digits and ``. _ @ -``, not
 starting with a dot. Rejected, with the reason, and never written: absolute paths, ``..``
@@ -54,19 +55,24 @@ def _split(name: str):
 
 
 def identify(parts: list[str], notebooks: set[str], assignment: str):
-    """(student, notebook) for an entry's path parts, or (None, reason)."""
+    """(student, notebook) for an entry's path parts, or (None, reason). Notebook names are
+    matched as matching.py does (case, copy marks like `` (1)`` or ``-1``)."""
+    from .matching import match_name, variants
+
     filename = parts[-1]
     stem = filename[:-len(".ipynb")]
-    if stem in notebooks and len(parts) >= 2:
+    nb, _level = match_name(filename, notebooks)
+    if nb is not None and len(parts) >= 2:
         owner = parts[-2]
         if owner == assignment and len(parts) >= 3:
             owner = parts[-3]
-        return owner, stem
-    for nb in sorted(notebooks, key=len, reverse=True):
-        for sep in ("_", "-"):
-            suffix = f"{sep}{nb}"
-            if stem.endswith(suffix) and len(stem) > len(suffix):
-                return stem[:-len(suffix)], nb
+        return owner, nb
+    for variant in [stem] + [v for _, v in variants(stem)]:
+        for nb in sorted(notebooks, key=len, reverse=True):
+            for sep in ("_", "-"):
+                suffix = f"{sep}{nb}"
+                if variant.lower().endswith(suffix.lower()) and len(variant) > len(suffix):
+                    return variant[:-len(suffix)], nb
     return None, f"no notebook of the assignment ({', '.join(sorted(notebooks))}) in the name"
 
 

@@ -33,18 +33,16 @@ def write_pass_rates(tests_csv: Path, path: Path) -> None:
         t[key] += 1
         if r["result"] != "not submitted":
             t["points"].append(float(r["points"] or 0))
-    tmp = path.with_suffix(".csv.part")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=RATE_FIELDS)
-        writer.writeheader()
-        for (nb, test), t in sorted(table.items()):
-            handed = t["students"] - t["not_submitted"]
-            writer.writerow({"notebook": nb, "test": test, "max_points": t["max_points"], "students": t["students"],
-                             "passed": t["passed"], "partial": t["partial"], "failed": t["failed"],
-                             "not_submitted": t["not_submitted"],
-                             "pass_rate": f"{t['passed'] / handed:.3f}" if handed else "",
-                             "mean_points": f"{statistics.fmean(t['points']):.3f}" if t["points"] else ""})
-    tmp.replace(path)
+    out = []
+    for (nb, test), t in sorted(table.items()):
+        handed = t["students"] - t["not_submitted"]
+        out.append({"notebook": nb, "test": test, "max_points": t["max_points"], "students": t["students"],
+                    "passed": t["passed"], "partial": t["partial"], "failed": t["failed"],
+                    "not_submitted": t["not_submitted"],
+                    "pass_rate": f"{t['passed'] / handed:.3f}" if handed else "",
+                    "mean_points": f"{statistics.fmean(t['points']):.3f}" if t["points"] else ""})
+    from .csv_reports import write_csv
+    write_csv(path, RATE_FIELDS, out, set(RATE_FIELDS) - {"notebook", "test"})
 
 
 def format_summary(s) -> str:
@@ -97,9 +95,15 @@ def format_summary(s) -> str:
         total = sum(len(v) for v in s.rescued.values())
         lines.append(f"scored out of the kernel {total} part(s) of {len(s.rescued)} student(s) whose kernel died "
                      "or ran out of time: " + ", ".join(sorted(s.rescued)))
+    from .csv_reports import summary_lines
+    file_lines = summary_lines(getattr(s, "files", {}))
+    if file_lines:
+        lines.append("handed-in files not graded under their own name (see submissions.csv):")
+        lines.extend(file_lines)
     for student, problems in sorted(s.feedback_problems.items()):
         lines.append(f"feedback of {student}: {'; '.join(problems)}")
     if s.reports:
         lines.append(f"reports: {s.reports['grades']} (nbgrader export), {s.reports['tests']} (per test), "
-                     f"{s.reports['rates']} (pass rate per test), log {s.reports['log']}")
+                     f"{s.reports['rates']} (pass rate per test), {s.reports['submissions']} (files), "
+                     f"log {s.reports['log']}")
     return "\n".join(lines)

@@ -8,7 +8,6 @@ autograded/S/A and feedback/S/A into the course. Re-grading a student replaces t
 """
 from __future__ import annotations
 
-import csv
 import json
 import os
 import selectors
@@ -21,6 +20,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import preflight
 from .guard import signals_deferred
 from .report import CSV_FIELDS, _num, format_summary  # noqa: F401 - format_summary: this module's API
 from .sandbox import UNSHARE, isolation_mode, jail_view, uid_base, worker_preexec  # noqa: F401 - also this module's API
@@ -72,6 +72,7 @@ class Summary:
     isolation: str = "none"
     intake: object = None
     reports: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)           # student -> [matching outcome]: what each file became
 
     @property
     def ok(self) -> bool:
@@ -337,12 +338,17 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
             _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log,
                       lambda: next(uids))
             reports = course / "reports" / assignment
-            _export(gb, reports / "grades.csv", assignment)
+            from .csv_reports import neutralise_file, write_submissions
             from .report import write_pass_rates
-            if (reports / "tests.csv").is_file():
-                write_pass_rates(reports / "tests.csv", reports / "pass_rates.csv")
+            with signals_deferred():          # the reports are written whole (a second or so)
+                _export(gb, reports / "grades.csv", assignment)
+                neutralise_file(reports / "grades.csv")
+                write_submissions(reports / "submissions.csv", summary.files)
+                if (reports / "tests.csv").is_file():
+                    write_pass_rates(reports / "tests.csv", reports / "pass_rates.csv")
             summary.reports = {"grades": reports / "grades.csv", "tests": reports / "tests.csv",
-                               "rates": reports / "pass_rates.csv", "log": log_path}
+                               "rates": reports / "pass_rates.csv", "submissions": reports / "submissions.csv",
+                               "log": log_path}
         finished = True
     finally:
         for w in workers:
@@ -376,16 +382,13 @@ def _safe_url(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
-PREFLIGHT = "deckc-preflight-reference"     # the pseudo-student of the preflight (never merged)
-
-
 def _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log, next_uid):
     """Grade everyone with the pool. With the preflight on, the first job is the reference
     solution; until it has full marks no result is merged (a worker whose result waits takes
     no new job, its scratch holds the result's folders); if it has not, GradeFailure."""
     from . import gradebook as gbmod
 
-    queue = ([PREFLIGHT] if opts.preflight else []) + list(students)
+    queue = ([preflight.STUDENT] if opts.preflight else []) + list(students)
     progress = Progress(len(students), opts.quiet)
     rows: dict[str, list] = {}
     sel = selectors.DefaultSelector()
@@ -405,7 +408,7 @@ def _run_pool(workers, init, students, gb, course, assignment, opts, summary, pr
             return
         student = queue.pop(0)
         job = {"op": "grade", "student": student, "uid": next_uid()}
-        if student == PREFLIGHT:
+        if student == preflight.STUDENT:
             job.update(preflight=True, state={})
         else:
             job["state"] = gbmod.student_state(gb, assignment, student)
@@ -423,8 +426,8 @@ def _run_pool(workers, init, students, gb, course, assignment, opts, summary, pr
             if retry and not retried.get(student):
                 retried[student] = True          # a worker can die of something else: once more
                 queue.insert(0, student)
-            elif student == PREFLIGHT:
-                raise GradeFailure(_preflight_failed(course, assignment, {"ok": False, "error": why}))
+            elif student == preflight.STUDENT:
+                raise GradeFailure(preflight.failure(course, assignment, {"ok": False, "error": why}))
             else:
                 summary.failed[student] = why
                 progress.update(student, f"NOT GRADED ({why})")
@@ -439,97 +442,60 @@ def _run_pool(workers, init, students, gb, course, assignment, opts, summary, pr
         with signals_deferred():       # a student's merge is whole or not at all
             _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress)
 
-    for w in workers:
-        start(w)
-    while any(w.job for w in workers):
-        now = time.monotonic()
-        timeout = min((w.job[2] for w in workers if w.job), default=now + 1) - now
-        events = sel.select(timeout=max(0.05, min(timeout, 5)))
-        for key, _ in events:
-            w = key.data
-            msgs = w.read_messages()
-            if msgs is None:
-                replace(w, "the grading worker died (twice)", retry=True)
-                continue
-            for msg in msgs:
-                student = w.job[0] if w.job else None
-                if student == "<init>":
-                    if not msg.get("ok"):
-                        raise GradeFailure(f"a grading worker could not start: {msg.get('error')}")
-                    _mark(f"worker {w.index} ready")
-                    cell = float(msg.get("cell_timeout") or 30)
-                    limits["job"] = 2 * sum(msg.get("nb_timeout", {}).values() or [cell * 40]) + 180
+    try:
+        for w in workers:
+            start(w)
+        while any(w.job for w in workers):
+            now = time.monotonic()
+            timeout = min((w.job[2] for w in workers if w.job), default=now + 1) - now
+            events = sel.select(timeout=max(0.05, min(timeout, 5)))
+            for key, _ in events:
+                w = key.data
+                msgs = w.read_messages()
+                if msgs is None:
+                    replace(w, "the grading worker died (twice)", retry=True)
+                    continue
+                for msg in msgs:
+                    student = w.job[0] if w.job else None
+                    if student == "<init>":
+                        if not msg.get("ok"):
+                            raise GradeFailure(f"a grading worker could not start: {msg.get('error')}")
+                        _mark(f"worker {w.index} ready")
+                        cell = float(msg.get("cell_timeout") or 30)
+                        limits["job"] = 2 * sum(msg.get("nb_timeout", {}).values() or [cell * 40]) + 180
+                        dispatch(w)
+                        continue
+                    if student == preflight.STUDENT:
+                        score, maximum, full = preflight.marks(msg)
+                        if not full:
+                            raise GradeFailure(preflight.failure(course, assignment, msg))
+                        summary.preflight = (score, maximum, time.monotonic() - w.job[1])
+                        _mark("preflight passed")
+                        pending[0] = False
+                        dispatch(w)
+                        for hw, hmsg in held:
+                            take(hw, hmsg, hw.job[0])
+                            dispatch(hw)
+                        held.clear()
+                        continue
+                    if pending[0]:
+                        held.append((w, msg))     # its work is done: no deadline while it waits
+                        w.job = (student, w.job[1], float("inf"))
+                        continue
+                    take(w, msg, student)
                     dispatch(w)
-                    continue
-                if student == PREFLIGHT:
-                    score, maximum, full = _preflight_score(msg)
-                    if not full:
-                        raise GradeFailure(_preflight_failed(course, assignment, msg))
-                    summary.preflight = (score, maximum, time.monotonic() - w.job[1])
-                    _mark("preflight passed")
-                    pending[0] = False
-                    dispatch(w)
-                    for hw, hmsg in held:
-                        take(hw, hmsg, hw.job[0])
-                        dispatch(hw)
-                    held.clear()
-                    continue
-                if pending[0]:
-                    held.append((w, msg))     # w.job stays: its deadline still applies
-                    w.job = (student, w.job[1], float("inf"))
-                    continue
-                take(w, msg, student)
-                dispatch(w)
-        now = time.monotonic()
-        for w in list(workers):
-            if w.job and now > w.job[2]:
-                replace(w, "time limit of the whole submission reached")
-    sel.close()
-    _mark("all graded")
-    _write_tests_csv(course / "reports" / assignment / "tests.csv", rows)
-
-
-def _preflight_score(msg: dict) -> tuple[float, float, bool]:
-    """(score, max, full marks on every part with a kernel result) of the reference solution."""
-    if not msg.get("ok"):
-        return 0.0, 0.0, False
-    score = maximum = 0.0
-    full = bool(msg.get("notebooks"))
-    for nb in msg["notebooks"].values():
-        full = full and nb.get("submitted") and nb.get("autograded")
-        for g in nb["grades"].values():
-            maximum += g["max"]
-            score += g.get("final") or 0.0
-            full = full and g.get("final") is not None and g["final"] >= g["max"] - 1e-9
-    return score, maximum, bool(full)
-
-
-def _preflight_failed(course: Path, assignment: str, msg: dict) -> str:
-    """Why the reference solution did not get full marks, in words a grader can act on."""
-    score, maximum, _ = _preflight_score(msg)
-    where = course / "source" / assignment
-    head = (f"preflight failed: the reference solution ({where}) "
-            + (f"scored {_num(score)}/{_num(maximum)}" if msg.get("ok") else "could not be graded")
-            + " in the grading jail, so no student was graded (nothing was written).")
-    causes = []
-    if msg.get("diagnosis"):
-        causes.append(msg["diagnosis"])
-    if not msg.get("ok"):
-        causes.append(str(msg.get("error") or "grading failed"))
-    for name, nb in sorted((msg.get("notebooks") or {}).items()):
-        if not nb.get("autograded") and nb.get("kernel_error"):
-            causes.append(f"{name}: nbgrader could not run it: {nb['kernel_error']}")
-        lost = [f"{gid} ({g.get('verified_error') or g.get('kernel_error') or 'lost'}"
-                + (f": {g['message']}" if g.get("message") else "") + ")"
-                for gid, g in sorted(nb["grades"].items())
-                if g.get("final") is None or g["final"] < g["max"] - 1e-9]
-        if lost and nb.get("autograded"):
-            causes.append(f"{name}: parts without full marks: " + "; ".join(lost[:6])
-                          + (f" and {len(lost) - 6} more" if len(lost) > 6 else ""))
-    if not causes:
-        causes.append("unknown; see the log")
-    return head + "\ncause: " + "\ncause: ".join(dict.fromkeys(causes)) + (
-        "\n(--no-preflight grades anyway; the students would get the same)")
+            now = time.monotonic()
+            for w in list(workers):
+                if w.job and now > w.job[2]:
+                    replace(w, "time limit of the whole submission reached")
+        sel.close()
+        _mark("all graded")
+    finally:
+        # also when interrupted: the rows of the students merged so far (tests.csv and the
+        # gradebook agree)
+        if rows:
+            with signals_deferred():
+                _write_tests_csv(course / "reports" / assignment / "tests.csv", rows)
 
 
 def _respawn(w: _Worker, prefix, scratch: Path, log) -> _Worker:
@@ -539,6 +505,8 @@ def _respawn(w: _Worker, prefix, scratch: Path, log) -> _Worker:
 
 def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
     """One worker result: merge into the gradebook, move the folders, note the CSV rows."""
+    if isinstance(msg.get("files"), list):
+        summary.files[student] = msg["files"]
     if not msg.get("ok"):
         summary.failed[student] = msg.get("error") or "grading failed"
         progress.update(student, f"NOT GRADED ({summary.failed[student]})")
@@ -572,7 +540,9 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
                 overridden.append(f"{nb_name}/{gid}")
             elif g.get("override"):
                 rescued.append(f"{nb_name}/{gid}")
-            if not nb["submitted"]:
+            if nb.get("refused"):
+                result = "refused"
+            elif not nb["submitted"]:
                 result = "not submitted"
             elif final is None:
                 result = "needs manual grading"
@@ -584,7 +554,8 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
                 "student": student, "notebook": nb_name, "test": gid, "points": _num(final),
                 "max_points": _num(g["max"]), "result": result, "error_type": "" if result == "pass" else error,
                 "kernel_points": _num(g.get("kernel_score")), "verified_points": _num(g.get("verified_score")),
-                "overridden": g.get("override") or "no", "message": g.get("message", "")})
+                "overridden": g.get("override") or "no",
+                "message": nb["refused"] if nb.get("refused") else g.get("message", "")})
     rows[student] = student_rows
     summary.graded.append(student)
     missing = sorted(name for name, nb in msg["notebooks"].items() if not nb["submitted"])
@@ -606,16 +577,9 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
 
 def _write_tests_csv(path: Path, rows: dict):
     """Per-test results: this run's students replace their earlier rows; others are kept."""
-    kept = []
-    if path.is_file():
-        with open(path, newline="", encoding="utf-8") as f:
-            kept = [r for r in csv.DictReader(f) if r.get("student") not in rows]
+    from .csv_reports import TESTS_NUMERIC, read_csv, write_csv
+
+    kept = [r for r in read_csv(path) if r.get("student") not in rows]
     all_rows = kept + [r for rs in rows.values() for r in rs]
     all_rows.sort(key=lambda r: (r["student"], r["notebook"]))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".csv.part")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(all_rows)
-    tmp.replace(path)
+    write_csv(path, CSV_FIELDS, all_rows, TESTS_NUMERIC)      # no cell is a spreadsheet formula

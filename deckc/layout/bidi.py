@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from .linebreak import attaches
 from .plan import Run
@@ -80,6 +81,7 @@ def _mirror(ch: str) -> str:
     return MIRRORED.get(ch, ch)
 
 
+@lru_cache(maxsize=16384)     # the fit loop lays the same lines out again at each text size
 def visual_line(line: tuple[Run, ...], rtl: bool = False) -> tuple[Run, ...]:
     """A wrapped line (logical order) in display order, in a left-to-right paragraph or, with
     `rtl`, a right-to-left one: Arabic shaped, right-to-left stretches reversed (UAX #9 L2) with

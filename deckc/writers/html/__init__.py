@@ -2,8 +2,8 @@
 
 `write_html` is the registered writer (format `html`); `write_index` writes OUT/index.html after a
 build, from the lessons' manifests. The page itself is made in page.py (structure), blocks.py (the
-lesson's blocks), charts.py (SVG charts), fonts.py (subset fonts); page.html, player.css and
-player.js are the template and assets it inlines.
+lesson's blocks), charts.py (SVG charts), fonts.py (subset fonts); page.html, player.html,
+player.css and player.js are the templates and assets it inlines.
 """
 from __future__ import annotations
 

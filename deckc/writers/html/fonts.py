@@ -27,6 +27,9 @@ FACES = (
     (CJK, "Deckc CJK", 400, "normal"), (EMOJI, "Deckc Emoji", 400, "normal"),
 )
 PRIMARY = {SANS, SANS_BOLD, SANS_ITALIC, SANS_BOLD_ITALIC, MONO}
+MATH = "Deckc-STIXTwoMath"    # not one of deckc.fonts': it comes with ziamath, which lays out the decks' math
+# drawn by MathML elements, not written in the formula's text (<msqrt>, <mroot>, fences, minus)
+MATH_IMPLIED = "√∛∜()[]{}|‖⟨⟩⌈⌉⌊⌋−+=,.′"
 OPTIONS_VERSION = 1         # bump when _subset's options change: the cache is keyed by it
 SYSTEM_EMOJI = '"Noto Color Emoji", "Apple Color Emoji", "Segoe UI Emoji"'
 FAMILY_SANS = f'"Deckc Sans", "Deckc Symbols", "Deckc CJK", {SYSTEM_EMOJI}, "Deckc Emoji", sans-serif'
@@ -41,7 +44,10 @@ def chars_per_font(text: str) -> dict[str, str]:
     for name in PRIMARY:
         cover = book.coverage(name)
         used[name] = {c for c in chars if ord(c) in cover}
-    for name, piece in book.segments(text, Style()):
+    # Font choice depends on neighbours only within a word (emoji sequences, variation selectors):
+    # each distinct word once is enough, and far shorter than the page.
+    words = " ".join(sorted(set(text.split())))
+    for name, piece in book.segments(words, Style()):
         if name not in PRIMARY:
             used[name] |= set(piece)
     # bold text falls back to DejaVu Bold first (deckc.fonts.FontBook.chain): it gets what it has of those
@@ -56,7 +62,8 @@ def needs_shaping(chars: str) -> bool:
     for c in chars:
         cp = ord(c)
         if (0x0300 <= cp <= 0x036F or 0x0590 <= cp <= 0x08FF or 0x0900 <= cp <= 0x0DFF or 0x0E00 <= cp <= 0x0EFF
-                or 0x1780 <= cp <= 0x17FF or 0xFB1D <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFC or cp in (0x200C, 0x200D, 0x20E3)
+                or 0x1780 <= cp <= 0x17FF or 0xFB1D <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFC
+                or cp in (0x200C, 0x200D, 0x20E3)
                 or 0x1F1E6 <= cp <= 0x1F1FF or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F):
             return True
     return False
@@ -81,7 +88,7 @@ def subset_woff(name: str, chars: str) -> bytes:
     is the same bytes; it saves ~50 ms per face."""
     import fontTools
 
-    path = FONT_DIR / FONT_FILES[name]
+    path = _font_path(name)
     folder = _cache_dir()
     key = hashlib.sha256(f"{OPTIONS_VERSION}\0{fontTools.version}\0{path.name}\0{path.stat().st_size}\0"
                          f"{chars}".encode()).hexdigest()
@@ -93,7 +100,7 @@ def subset_woff(name: str, chars: str) -> bytes:
                 return cached
         except OSError:
             pass
-    data = _subset(path, chars)
+    data = _subset(path, chars, keep_layout=name == MATH)
     if folder is not None:
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -106,7 +113,15 @@ def subset_woff(name: str, chars: str) -> bytes:
     return data
 
 
-def _subset(path: Path, chars: str) -> bytes:
+def _font_path(name: str) -> Path:
+    if name == MATH:            # STIX Two Math (SIL OFL), the font the decks draw formulas with (ziamath's)
+        from importlib.resources import files
+
+        return Path(str(files("ziamath.fonts").joinpath("STIXTwoMath-Regular.ttf")))
+    return FONT_DIR / FONT_FILES[name]
+
+
+def _subset(path: Path, chars: str, keep_layout: bool = False) -> bytes:
     from fontTools import subset
 
     options = subset.Options()
@@ -117,7 +132,7 @@ def _subset(path: Path, chars: str) -> bytes:
     options.notdef_outline = True
     options.recalc_timestamp = False   # byte-reproducible
     options.drop_tables += ["FFTM"]    # FontForge's timestamps: not needed, and fontTools warns about them
-    if not needs_shaping(chars):
+    if not keep_layout and not needs_shaping(chars):
         # No joining script, combining mark or emoji sequence: the layout tables only kern, which the
         # PDF does not do either. Dropping them makes subsetting 5x faster (they are most of the work).
         options.drop_tables += ["GSUB", "GPOS", "GDEF"]
@@ -131,9 +146,19 @@ def _subset(path: Path, chars: str) -> bytes:
     return buf.getvalue()
 
 
-def font_face_css(text: str) -> str:
-    """@font-face rules with the fonts inlined, for a page whose visible text is `text`."""
+def font_face_css(text: str, math_text: str = "") -> str:
+    """@font-face rules with the fonts inlined, for a page whose visible text is `text`; `math_text`,
+    the characters of its MathML formulas, gets STIX Two Math (whose MATH table the browser needs to
+    stretch brackets and place scripts)."""
     rules = []
+    chars = "".join(sorted({c for c in math_text if not c.isspace()} | set(MATH_IMPLIED))) if math_text else ""
+    if chars:
+        try:
+            data = base64.b64encode(subset_woff(MATH, chars)).decode("ascii")
+            rules.append('@font-face{font-family:"Deckc Math";font-weight:400;font-style:normal;'
+                         f'font-display:block;src:url(data:font/woff;base64,{data}) format("woff")}}')
+        except (ImportError, OSError):
+            pass                # no ziamath: the browser's own math font
     per_font = chars_per_font(text)
     for name, family, weight, style in FACES:
         chars = per_font.get(name)

@@ -32,6 +32,13 @@ def _lessons(out_root: Path) -> list[dict]:
                                         str(l.get("title", "")), l["href"]))
 
 
+def _row(l: dict, esc) -> str:
+    num, title, minutes = (esc(str(l.get(k, ""))) for k in ("number", "title", "minutes"))
+    return (f'<li class="index-item"><a href="{esc(l["href"])}"><span class="index-num">Lesson {num}</span> '
+            f'<span class="index-title" dir="auto">{title}</span></a>'
+            f'<span class="index-min"><span aria-hidden="true">⏱️</span> {minutes} min</span></li>')
+
+
 def index_html(lessons: list[dict]) -> str:
     from .blocks import esc
     from .fonts import FAMILY_MONO, FAMILY_SANS, font_face_css
@@ -43,11 +50,7 @@ def index_html(lessons: list[dict]) -> str:
     parts = []
     for (course, module), items in groups.items():
         total = sum(l.get("minutes", 0) for l in items if isinstance(l.get("minutes"), int))
-        rows = "".join(
-            f'<li class="index-item"><a href="{esc(l["href"])}"><span class="index-num">Lesson {esc(str(l.get("number", "")))}'
-            f'</span> <span class="index-title" dir="auto">{esc(str(l.get("title", "")))}</span></a>'
-            f'<span class="index-min"><span aria-hidden="true">⏱️</span> {esc(str(l.get("minutes", "")))} min</span></li>'
-            for l in items)
+        rows = "".join(_row(l, esc) for l in items)
         parts.append(f'<section class="lesson-section" aria-labelledby="m-{len(parts)}">'
                      f'<p class="module" dir="auto">{esc(course)}</p>'
                      f'<h2 id="m-{len(parts)}" dir="auto">{esc(module)}</h2>'
@@ -66,7 +69,8 @@ def index_html(lessons: list[dict]) -> str:
             f'<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             "<title>Lessons</title>\n"
-            f"<style>\n{font_face_css(visible_text(body))}\n{css}{extra}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+            f"<style>\n{font_face_css(visible_text(body))}\n{css}{extra}</style>\n</head>\n"
+            f"<body>\n{body}\n</body>\n</html>\n")
 
 
 def write_index(out_root: Path) -> Path | None:

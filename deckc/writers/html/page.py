@@ -8,9 +8,10 @@ presenter mode. CSS, JS and subset fonts are inlined: the page makes no request 
 """
 from __future__ import annotations
 
+import html
 import json
+import re
 from functools import lru_cache
-from html.parser import HTMLParser
 from importlib.resources import files
 from string import Template
 
@@ -23,6 +24,9 @@ from .charts import chart_figure
 from .fonts import FAMILY_MONO, FAMILY_SANS, font_face_css
 
 SECTION_BLOCKS = (m.Analogy, m.Concepts)
+# what player.js writes into the page (quiz verdicts, the timer): the fonts must cover it too
+PLAYER_TEXT = " 0123456789:/– ✓✗ Correct: is right. Not quite: is not the answer. Read why, then try again. " \
+              "Start Pause End of the lesson."
 
 
 @lru_cache(maxsize=None)
@@ -35,22 +39,14 @@ def is_section(sl: m.Slide) -> bool:
     return sl.kind == "content" and len(sl.body) == 1 and isinstance(sl.body[0], SECTION_BLOCKS)
 
 
-class _Text(HTMLParser):
-    """The characters a page shows (text nodes, SVG text, titles): what its fonts must cover."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data):
-        self.parts.append(data)
+_TAG = re.compile(r"<[^>]*>")
 
 
 def visible_text(fragment: str) -> str:
-    p = _Text()
-    p.feed(fragment)
-    p.close()
-    return "".join(p.parts)
+    """The characters a page fragment shows (text, SVG text, titles): what its fonts must cover.
+    The fragments are this writer's own markup (no scripts, no comments), so dropping the tags is
+    enough, and 10x faster than an HTML parser."""
+    return html.unescape(_TAG.sub(" ", fragment))
 
 
 class LessonPage:
@@ -152,8 +148,8 @@ class LessonPage:
         lesson, mt = self.lesson, self.meta
         player = [(i, sl) for i, sl in enumerate(lesson.slides) if sl.kind == "content" and not is_section(sl)]
         n = len(player)
-        stops = [{"id": "intro", "title": mt.title, "notes": self._notes(0)}] if lesson.slides and \
-            lesson.slides[0].kind == "title" else [{"id": "intro", "title": mt.title, "notes": ""}]
+        first = next((i for i, sl in enumerate(lesson.slides) if sl.kind == "title"), None)
+        stops = [{"id": "intro", "title": mt.title, "notes": self._notes(first) if first is not None else ""}]
         slides_html = []
         for k, (i, sl) in enumerate(player, start=1):
             self._current = self.plan_of[i]
@@ -172,12 +168,15 @@ class LessonPage:
                 stops.append({"id": f"{kind}-{i}", "title": plain_text(sl.title), "notes": self._notes(i)})
         dots = "".join(f'<li><button type="button" class="dot" data-go="{k}" aria-label="Slide {k}: '
                        f'{esc(plain_text(sl.title))}"></button></li>' for k, (_, sl) in enumerate(player, start=1))
-        body = Template(asset("page.html")).substitute(
-            header=self.header(), slides="\n".join(slides_html), sections="\n".join(sections), count=n,
-            dots=dots, minutes=mt.minutes)
+        player = Template(asset("player.html")).substitute(slides="\n".join(slides_html), count=n, dots=dots) \
+            if n else ""           # a lesson of only a quiz (or only closing sections) has no player
+        skip = '<a class="skip-link" href="#player">Skip to the slides</a>' if n else ""
+        body = Template(asset("page.html")).substitute(header=self.header(), player=player, skip=skip,
+                                                       sections="\n".join(sections), minutes=mt.minutes)
         data = {"lesson": mt.id, "minutes": mt.minutes, "slides": n, "stops": stops}
         css = asset("player.css").replace("$FAMILY_SANS", FAMILY_SANS).replace("$FAMILY_MONO", FAMILY_MONO)
-        fonts = font_face_css(visible_text(body) + " 0123456789:/–")
+        maths = "".join(visible_text(f) for f in re.findall(r"<math\b.*?</math>", body, re.S))
+        fonts = font_face_css(visible_text(body) + PLAYER_TEXT, maths)
         return ("<!DOCTYPE html>\n"
                 f'<html lang="{esc(mt.language)}">\n<head>\n<meta charset="utf-8">\n'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'

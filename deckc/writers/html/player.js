@@ -12,6 +12,7 @@
   var counter = doc.querySelector("#counter .k"), bar = doc.querySelector(".progress");
   var fill = doc.querySelector(".progress-fill"), prev = doc.querySelector(".nav.prev");
   var next = doc.querySelector(".nav.next"), dots = doc.querySelectorAll(".dot");
+  var player = doc.querySelector(".player");
   var presenter = false, current = 0, reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   root.classList.add("js");
 
@@ -34,7 +35,7 @@
       var inPlayer = slides.indexOf(el);
       if (inPlayer >= 0) showSlide(inPlayer, dir, opts);
       else slides.forEach(function (s, j) { s.hidden = j !== 0; });
-      doc.querySelector(".player").toggleAttribute("data-hidden-stop", inPlayer < 0);
+      if (player) player.toggleAttribute("data-hidden-stop", inPlayer < 0);
       updatePanel(i);
     } else {
       showSlide(i, dir, opts);
@@ -46,6 +47,7 @@
 
   function showSlide(k, dir, opts) {
     var n = slides.length;
+    if (!n) return;                  /* a lesson without slides: no player on the page */
     slides.forEach(function (s, j) {
       var on = j === k;
       s.hidden = !on;
@@ -74,13 +76,9 @@
   }
 
   function go(delta) { show(current + delta, { animate: true }); }
-  function focusSlide() {
-    var items = seq(), h = items[current] && items[current].querySelector("h1, h2");
-    if (h) { h.setAttribute("tabindex", "-1"); h.focus({ preventScroll: presenter }); }
-  }
 
-  prev.addEventListener("click", function () { go(-1); });
-  next.addEventListener("click", function () { go(1); });
+  if (prev) prev.addEventListener("click", function () { go(-1); });
+  if (next) next.addEventListener("click", function () { go(1); });
   Array.prototype.forEach.call(dots, function (d) {
     d.addEventListener("click", function () {
       var k = Number(d.getAttribute("data-go")) - 1;
@@ -199,7 +197,7 @@
     history.replaceState(null, "", url.pathname + url.search.replace(/=(&|$)/, "$1") + url.hash);
     if (!on) {
       stops.forEach(function (s) { s.removeAttribute("data-hidden-stop"); });
-      doc.querySelector(".player").removeAttribute("data-hidden-stop");
+      if (player) player.removeAttribute("data-hidden-stop");
       var k = slides.indexOf(at);
       current = k >= 0 ? k : 0;
       show(current);
