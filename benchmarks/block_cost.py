@@ -6,7 +6,7 @@ and as a ratio to the plain seed.
     python benchmarks/block_cost.py [--repeat 5]
 
 Features: `math` (8 display formulas and 8 inline ones on 4 slides), `code` (4 slides with an
-8-line Python listing each).
+8-line Python listing each), `images` (4 slides with a PNG, a JPEG and an SVG each).
 """
 from __future__ import annotations
 
@@ -69,7 +69,32 @@ def _code_slides() -> str:
 {body}""" for k in range(4))
 
 
-FEATURES = {"math": _math_slides, "code": _code_slides}
+SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 200"><rect x="10" y="10" width="120" height="60" '
+       'rx="8" fill="#fde68a" stroke="#b45309" stroke-width="3"/><text x="70" y="47" font-family="Arial" '
+       'font-size="20" text-anchor="middle">Query</text><path d="M130 40 C 200 40, 200 140, 270 140" '
+       'stroke="#1f2a44" stroke-width="4" fill="none"/><circle cx="320" cy="140" r="45" fill="#93c5fd"/></svg>')
+
+
+def _image_files(lesson_dir: Path) -> None:
+    from PIL import Image
+
+    (lesson_dir / "figures").mkdir(exist_ok=True)
+    Image.radial_gradient("L").resize((1024, 768)).convert("RGB").save(lesson_dir / "figures" / "photo.png")
+    Image.radial_gradient("L").resize((1024, 768)).convert("RGB").save(lesson_dir / "figures" / "photo.jpg")
+    (lesson_dir / "figures" / "diagram.svg").write_text(SVG, encoding="utf-8")
+
+
+def _image_slides() -> str:
+    return "".join(f"""  - title: Figures {k + 1}
+    notes: Figures.
+    body:
+      - columns:
+          - body: [{{image: {{src: figures/photo.png, alt: A gradient}}}}, {{image: {{src: figures/photo.jpg, alt: A photo}}}}]
+          - body: [{{image: {{src: figures/diagram.svg, alt: Query to key}}}}]
+""" for k in range(4))
+
+
+FEATURES = {"math": _math_slides, "code": _code_slides, "images": _image_slides}
 
 
 def build_seconds(course: Path) -> float:
@@ -89,6 +114,8 @@ def make_course(where: Path, extra: str) -> Path:
     (where / "lesson").mkdir()
     text = (ROOT / "lesson" / f"{SEED}.yaml").read_text(encoding="utf-8")
     (where / "lesson" / f"{SEED}.yaml").write_text(text.rstrip("\n") + "\n" + extra, encoding="utf-8")
+    if "figures/" in extra:
+        _image_files(where / "lesson")
     return where
 
 

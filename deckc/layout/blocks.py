@@ -18,6 +18,7 @@ from .chart_plan import readable_height
 # The fit loop measures a chart at every text scale it tries; its readable height only depends on these.
 _readable_height = lru_cache(maxsize=512)(readable_height)
 from .plan import Arrow, ChartBox, Element, Shape, TableBox, TableCell, TextBox
+from .reveal import after_reveals, last_step, step_of
 from .text import line_width, make_para, paras_height, runs_from_markup, widest_word
 from .theme import Theme, mix
 
@@ -65,29 +66,11 @@ def stack(blocks, w: float, s: float, ctx: Ctx, gap: float) -> Measured:
         out: list[Element] = []
         for p in parts:
             ph = p.height + (extra if p.flex else 0.0)
-            out.extend(_after_reveals(p.place(x, y, ph), _last_step(out)))
+            out.extend(after_reveals(p.place(x, y, ph), last_step(out)))
             y += ph + gap
         return out
 
     return Measured(natural, place, flex=bool(flex))
-
-
-def _last_step(elements) -> int:
-    return max([e.step for e in elements] + [p.step for e in elements for p in getattr(e, "paras", ())], default=0)
-
-
-def _after_reveals(elements, offset: int):
-    """A block's reveal steps continue after the blocks above it: their clicks come first."""
-    if not offset:
-        return elements
-    out = []
-    for e in elements:
-        paras = getattr(e, "paras", None)
-        changes = {"step": e.step + offset} if e.step else {}
-        if paras and any(p.step for p in paras):
-            changes["paras"] = tuple(replace(p, step=p.step + offset) if p.step else p for p in paras)
-        out.append(replace(e, **changes) if changes else e)
-    return out
 
 
 def _text_box(ctx, suffix, x, y, w, paras, **kw) -> TextBox:
@@ -103,33 +86,6 @@ def _text(b: m.Text, w, s, ctx):
     t = ctx.theme
     para = make_para(b.text, t.body_size * s, w, t.text)
     return Measured(para.height, lambda x, y, h: [_text_box(ctx, "text", x, y, w, [para])])
-
-
-@block(m.Bullets)
-def _bullets(b: m.Bullets, w, s, ctx):
-    """Nested bullets: each level indented by one bullet width more, a smaller marker and text
-    (1, 0.9, 0.82 x). With reveal, top-level item k (and its sub-items) appears on click k."""
-    t = ctx.theme
-    paras = []
-
-    def add(items, level, top):
-        for item in items:
-            text, sub = (item, ()) if isinstance(item, str) else (item.text, item.items)
-            if level == 0:
-                top += 1
-            size = t.body_size * s * (1.0, 0.9, 0.82)[level]
-            margin = level * t.body_size * s * 1.3
-            para = make_para(text, size, w - margin, t.text, bullet=BULLETS[level],
-                             space_before=(4 * s if paras else 0) * (1.0 if level == 0 else 0.5))
-            paras.append(replace(para, margin=margin, step=top if b.reveal else 0))
-            top = add(sub, level + 1, top) if sub else top
-        return top
-
-    add(b.items, 0, 0)
-    return Measured(paras_height(paras), lambda x, y, h: [_text_box(ctx, "bullets", x, y, w, paras)])
-
-
-BULLETS = ("•", "–", "◦")      # •, –, ◦
 
 
 @block(m.Callout)
@@ -244,20 +200,10 @@ def _steps(b: m.Steps, w, s, ctx):
         if cap:
             out.append(_text_box(ctx, "caption", x, y + h - cap.height, w, [cap], role="caption"))
         if b.reveal:        # step k's chip and state on click k, the arrow into it with it
-            out = [replace(el, step=_step_of(el.name)) for el in out]
+            out = [replace(el, step=step_of(el.name)) for el in out]
         return out
 
     return Measured(h, place)
-
-
-def _step_of(name: str) -> int:
-    """The click of a step block's element, from its name: step3, state3 -> 3; step-arrow2 -> 3."""
-    import re
-
-    mt = re.search(r"\.(step|state|step-arrow)(\d+)$", name)
-    if not mt:
-        return 0
-    return int(mt.group(2)) + (1 if mt.group(1) == "step-arrow" else 0)
 
 
 @block(m.Tokens)

@@ -37,6 +37,15 @@ def to_mathml(tex: str, display: bool) -> str:
 def math_art(tex: str, display: bool = True) -> MathArt:
     """The laid-out formula. Raises subset.TexError for TeX outside the documented subset."""
     check_tex(tex)
+    cached = _disk_cache(tex, display)
+    art = cached.load()
+    if art is None:
+        art = _layout(tex, display)
+        cached.store(art)
+    return art
+
+
+def _layout(tex: str, display: bool) -> MathArt:
     import ziamath
 
     ziamath.config.svg2 = False          # plain <path>s with absolute coordinates, no <symbol>/<use>
@@ -57,6 +66,70 @@ def math_art(tex: str, display: bool = True) -> MathArt:
     return MathArt(tex=tex, mathml=mathml, display=display, width=round(width / REF, 5), ascent=round(ascent, 5),
                    descent=round(height / REF - ascent, 5), glyphs=tuple(glyphs), rects=tuple(rects),
                    linear=linear_text(mathml))
+
+
+class _disk_cache:
+    """Laid-out formulas kept between builds ($XDG_CACHE_HOME/deckc/math, else ~/.cache/deckc/math),
+    one JSON file per formula, keyed by the TeX, the mode, ziamath's version and this module: a
+    rebuild after an edit lays out only the formulas that changed, and does not import ziamath
+    when none did. The cached art is the computed art (floats round-trip exactly), so outputs are
+    the same with or without it; DECKC_NO_CACHE=1 turns it off; any error just skips it."""
+
+    def __init__(self, tex: str, display: bool):
+        import hashlib
+        import os
+        from importlib.metadata import version
+        from pathlib import Path
+
+        self.path = None
+        if os.environ.get("DECKC_NO_CACHE"):
+            return
+        try:
+            root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "deckc" / "math"
+            key = hashlib.sha256("\0".join([tex, str(display), version("ziamath"), version("latex2mathml"),
+                                            _SELF]).encode()).hexdigest()
+            self.path = root / key[:2] / f"{key}.json"
+        except Exception:       # noqa: BLE001 - no home, no metadata: no cache
+            self.path = None
+
+    def load(self) -> MathArt | None:
+        import json
+
+        if self.path is None:
+            return None
+        try:
+            d = json.loads(self.path.read_text(encoding="utf-8"))
+            return MathArt(tex=d["tex"], mathml=d["mathml"], display=d["display"], width=d["width"],
+                           ascent=d["ascent"], descent=d["descent"], linear=d["linear"],
+                           glyphs=tuple(tuple(tuple(op) for op in g) for g in d["glyphs"]),
+                           rects=tuple(tuple(r) for r in d["rects"]))
+        except Exception:       # noqa: BLE001 - missing, partial or foreign: lay it out again
+            return None
+
+    def store(self, art: MathArt) -> None:
+        import dataclasses
+        import json
+        import os
+
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+            tmp.write_text(json.dumps(dataclasses.asdict(art)), encoding="utf-8")
+            os.replace(tmp, self.path)          # atomic: a parallel build reads all of it or nothing
+        except Exception:       # noqa: BLE001 - read-only home: no cache
+            pass
+
+
+def _self_hash() -> str:
+    import hashlib
+    from pathlib import Path
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+_SELF = _self_hash()
 
 
 def _outline(d: str, x0: float) -> tuple:

@@ -3,7 +3,7 @@ as LibreOffice): the layout's glyph outlines filled with Pillow, at 4 px per poi
 
 Outlines are filled by the non-zero winding rule, as the PDF fills them: each contour is drawn as
 a polygon (curves flattened) into a winding-number array, +1 or -1 by its orientation, and the
-picture is where the winding is not zero; 3 x 3 supersampling gives the edges their antialiasing.
+picture is where the winding is not zero; 2 x 2 supersampling gives the edges their antialiasing.
 Pure computation on the plan's numbers, so the PNG is byte-identical for the same formula.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ import io
 
 from ..layout.plan import MathArt
 
-PX_PER_PT = 4          # 288 dpi: sharp when the slide is projected or zoomed
-SUPER = 3              # supersampling factor for antialiased edges
+PX_PER_PT = 3          # 216 dpi: sharp when the slide is projected full screen
+SUPER = 2              # supersampling factor for antialiased edges (2 x 2 samples a pixel)
 _CURVE_STEPS = 8
 
 
