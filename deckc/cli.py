@@ -266,6 +266,8 @@ def _register_grading() -> None:
     from .grading.cli import grade     # a click command; loads nothing heavy until it runs
 
     cli.add_command(grade)
+    from .grading.grades_cli import grades
+    cli.add_command(grades)
 
 
 _register_grading()

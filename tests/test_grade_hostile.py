@@ -118,7 +118,7 @@ def test_no_fake_files_anywhere(hostile):
         assert path.suffix == ".ipynb" or path.name == "timestamp.txt", path
     for path in course.rglob("grades.csv"):
         assert path == course / "reports" / ASSIGNMENT / "grades.csv", path
-        assert "fake_files,30,30" not in path.read_text()
+        assert "fake_files,36,36" not in path.read_text()
     for parts in hostile["scores"].values():
         for nb in parts.values():
             assert all(g[0] <= g[1] for g in nb.values())   # nobody got the 99 the fake write wanted
