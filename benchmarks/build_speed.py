@@ -7,7 +7,8 @@ to it. Each deckc run is a fresh process (`python -m deckc ...`), so imports are
 
     python benchmarks/build_speed.py [--repeat 3] [--lessons 11] [--skip-exercises]
 
-Aims (issue 5/6, 2 cores): cold deck-only build < 0.4x the conversion; full cold build with
+The HTML lesson (issue 16) is timed alone (with and without the subset-font cache) and added
+to the deck-only build. Aims (issue 5/6, 2 cores): cold deck-only build < 0.4x the conversion; full cold build with
 exercises <= 1.0x; no-op rebuild < 0.15x; peak memory < 300 MB. Also: a one-slide edit rebuilt
 by a fresh `deckc build` and by a running `deckc watch`, and a module of --lessons lessons.
 """
@@ -44,8 +45,9 @@ def run(cmd, cwd, env=None) -> tuple[float, subprocess.CompletedProcess]:
     return took, proc
 
 
-def deckc(cwd: Path, *args: str) -> float:
-    return run([sys.executable, "-m", "deckc", "build", "-q", *args], cwd)[0]
+def deckc(cwd: Path, *args: str, env: dict | None = None) -> float:
+    return run([sys.executable, "-m", "deckc", "build", "-q", *args], cwd,
+               env=None if env is None else {**os.environ, **env})[0]
 
 
 def median_of(n: int, fn) -> float:
@@ -158,6 +160,19 @@ def main() -> None:
         cold_deck = median_of(args.repeat, lambda: deckc(course, "--force", "-f", deck))
         base = libreoffice_seconds(course / "build" / SEED / f"{SEED}.pptx", args.repeat)
         rows.append(("cold deck-only build (pptx+pdf+charts)", cold_deck, 0.4))
+        # The HTML lesson: alone, without and with the subset-font cache, and added to the deck build.
+        with tempfile.TemporaryDirectory() as fonts:
+            rows.append(("cold html-only build, no font cache",
+                         median_of(args.repeat, lambda: deckc(course, "--force", "-f", "html",
+                                                              env={"DECKC_CACHE_DIR": "off"})), None))
+            deckc(course, "--force", "-f", "html", env={"DECKC_CACHE_DIR": fonts})
+            rows.append(("cold html-only build, fonts cached",
+                         median_of(args.repeat, lambda: deckc(course, "--force", "-f", "html",
+                                                              env={"DECKC_CACHE_DIR": fonts})), None))
+            rows.append(("cold deck + html build, no font cache",
+                         median_of(args.repeat, lambda: deckc(course, "--force", "-f", deck + ",html",
+                                                              env={"DECKC_CACHE_DIR": "off"})), None))
+        html_size = (course / "build" / SEED / f"{SEED}.html").stat().st_size
         if not args.skip_exercises:
             rows.append(("cold full build with exercises", median_of(args.repeat, lambda: deckc(course, "--force")),
                          1.0))
@@ -191,6 +206,7 @@ def main() -> None:
         ratio = f"{secs / base:.2f}" if base else "-"
         verdict = "" if aim is None or base is None else ("ok" if secs / base <= aim else "MISSED")
         print(f"{name:44} {secs:8.2f} {ratio:>7} {('<' + str(aim)) if aim else '':>7} {verdict}")
+    print(f"the HTML lesson: {html_size / 1024:.0f} KiB, one self-contained file")
     kind = "deck-only" if args.skip_exercises else "full"
     print(f"peak memory of a cold {kind} build (aim < 300 MB): largest process {peak:.0f} MB; "
           + (f"all its processes together at most {tree:.0f} MB" if tree else "process tree not measurable here"))

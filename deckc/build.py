@@ -15,10 +15,11 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import Diagnostic
-from .errors import OutputError
+from .errors import Interrupted, OutputError
 from .incremental import MANIFEST, build_date, input_fingerprints, stale_formats, write_manifest
 from .spec.loader import course_root, display_path, lesson_id_clashes, load_lesson, read_head
-from .staging import LessonLock, carry_over, make_stage, remove_dead_stages, swap_in
+from .staging import LOCK_PREFIX, STAGE_NAME, STAGE_PREFIX, LessonLock, carry_over, make_stage, \
+    remove_dead_stages, swap_in
 
 
 @dataclass
@@ -104,6 +105,7 @@ def _build_locked(spec, head, out_root: Path, formats, force, result: LessonResu
     # Writers start now, in their own processes, and import their libraries while this one loads
     # and lays out the lesson (see _WriterRun).
     run = stage = None
+    interrupted = False
     try:
         run = _WriterRun([WRITERS[name] for name in stale])
         loaded = load_lesson(spec)
@@ -127,9 +129,12 @@ def _build_locked(spec, head, out_root: Path, formats, force, result: LessonResu
         result.outputs = write_manifest(stage, out_dir, lesson, ctx.deck, outputs, inputs, result.warnings)
         swap_in(stage, out_dir)
         result.built = list(stale)
+    except Interrupted:
+        interrupted = True
+        raise
     finally:
         if run is not None:
-            run.stop()                               # no writer outlives the build or its staging folder
+            run.stop(interrupted)                    # no writer outlives the build or its staging folder
         if stage is not None:
             shutil.rmtree(stage, ignore_errors=True)     # after the swap, this is the previous folder
     return result
@@ -148,10 +153,10 @@ def _public(path: Path, out_root: Path) -> Path:
         rel = path.relative_to(out_root)
     except ValueError:
         return path
-    if rel.parts and rel.parts[0].startswith(".deckc-stage-"):
-        from .staging import _STAGE_NAME
-
-        m = _STAGE_NAME.fullmatch(rel.parts[0])
+    if rel.parts and rel.parts[0].startswith(LOCK_PREFIX):
+        return out_root                  # the lock is deckc's business; the folder is the user's
+    if rel.parts and rel.parts[0].startswith(STAGE_PREFIX):
+        m = STAGE_NAME.fullmatch(rel.parts[0])
         if m:
             return out_root / m.group("id") / Path(*rel.parts[1:])
     return path
@@ -234,22 +239,29 @@ class _WriterRun:
                 raise results[w.name]
         return [out for w in self.writers for out in results[w.name]]
 
-    def stop(self) -> None:
+    def stop(self, interrupted: bool = False) -> None:
         """After a failure: writers that never got their context are killed (they are importing or
-        waiting, and have written nothing); the others are waited for. All are reaped."""
+        waiting, and have written nothing); the others are waited for, unless the build was
+        interrupted (then their half-written files go with the staging folder). All are reaped."""
         self.loaded.cancel()
         self.planned.cancel()
         for w in self.writers:
             if w.name in self.running:
                 later = self.planned if w.needs_plan else self.loaded
-                self.running[w.name].stop(kill=not later.sent)
+                self.running[w.name].stop(kill=interrupted or not later.sent)
 
 
 def _write(writer, later):
     """One writer, in its own process: prepare, wait for the build context, write."""
     if writer.prepare is not None:
         writer.prepare()
-    return writer.write(later.get())
+    ctx = later.get()
+    try:
+        return writer.write(ctx)
+    except OSError as e:
+        if e.filename:
+            raise
+        raise type(e)(e.errno, e.strerror, str(ctx.stage)) from e     # at least the lesson folder
 
 
 def _build_one(spec: Path, out: Path, formats: list[str], force: bool, clashes=None, on_wait=None):
@@ -265,7 +277,18 @@ def _build_one(spec: Path, out: Path, formats: list[str], force: bool, clashes=N
 def run_builds(specs, out: Path, formats, force=False, jobs=0, on_result=None, progress=None, on_wait=None):
     """Build lessons, in parallel worker processes when there are several (one per core by default).
     on_result(result, seconds) is called for each lesson in spec order; progress(label, total) may
-    return a callable to advance by one as parallel lessons finish."""
+    return a callable to advance by one as parallel lessons finish. Then each format's `after` step
+    (the HTML lessons' OUT/index.html) sees the whole output folder."""
+    results = _run_builds(specs, out, formats, force, jobs, on_result, progress, on_wait)
+    from .writers import WRITERS
+
+    for name in formats:
+        if WRITERS[name].after is not None and out.is_dir():
+            WRITERS[name].after(out)
+    return results
+
+
+def _run_builds(specs, out: Path, formats, force=False, jobs=0, on_result=None, progress=None, on_wait=None):
     clashes = lesson_id_clashes(specs)
     jobs = jobs or os.cpu_count() or 1
     if len(specs) == 1 or jobs == 1:
@@ -280,7 +303,7 @@ def run_builds(specs, out: Path, formats, force=False, jobs=0, on_result=None, p
     from .pool import run_parallel
 
     if not forking():
-        return run_builds(specs, out, formats, force, 1, on_result, None, on_wait)
+        return _run_builds(specs, out, formats, force, 1, on_result, None, on_wait)
     prepare_writers(formats)       # imported once here; every lesson's process starts with them
     jobs = min(jobs, len(specs))
     advance = progress(f"building {len(specs)} lessons on {jobs} workers", len(specs)) if progress else None

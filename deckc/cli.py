@@ -124,6 +124,16 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, 
     in parallel; one failing lesson does not stop the others (exit code at the end).
     Each lesson's writers run side by side in their own processes.
 
+    One run at a time writes a lesson folder: a second build of the same lesson
+    into the same OUT (or a build while deckc watch rebuilds it) waits for the
+    first. Ctrl-C or SIGTERM stop a build at once: "Interrupted.", exit 130 or 143,
+    the previous outputs as they were, no process or staging folder left behind.
+
+    \b
+    Exit codes: 0 built or up to date, 2 usage or spec errors (FILE:LINE:COL),
+    1 a lesson failed to build (the cause and path are printed) or warnings
+    under --strict, 130 Ctrl-C, 143 SIGTERM.
+
     course/release/ and the gradebook rows are made exactly as nbgrader's
     generate_assignment makes them, without running nbgrader; where deckc cannot be
     sure of the same result (another nbgrader version, a changed config, submissions
@@ -227,7 +237,12 @@ def schema(output: Path | None) -> None:
 @click.option("--interval", type=click.FloatRange(0.05, 10), default=0.3, show_default=True,
               help="Seconds between checks for changes.")
 @click.option("--max-builds", type=int, default=0, hidden=True, help="Stop after N rebuilds (for tests).")
-def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds: int) -> None:
+@click.option("--serve", is_flag=True, help="Also serve the HTML lessons on 127.0.0.1 and reload open pages "
+                                            "after each rebuild, on the same slide (adds html to --format).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port for --serve (0: any free port).")
+def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds: int, serve: bool,
+          port: int) -> None:
     """Rebuild whenever a spec or an exercise file is saved; Ctrl-C to stop.
 
     Prints what changed and how long the rebuild took. Only the lessons whose spec
@@ -239,10 +254,16 @@ def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds
     A `deckc build` of the same lesson meanwhile waits for the rebuild (and the other
     way round): one writer per lesson folder at a time.
 
+    With --serve, the HTML lessons are served at http://127.0.0.1:PORT/ (one lesson:
+    its page; several: OUT/index.html); an open page reloads itself after each
+    rebuild and stays on the slide it showed. Only this machine can connect; the
+    server closes when watching stops.
+
     \b
     Examples:
       deckc watch
       deckc watch lesson/the-sequence-problem.yaml --format pptx,pdf
+      deckc watch --serve --format html
     """
     from .build import prepare_writers
     from .watch import watch as watch_loop
@@ -250,16 +271,36 @@ def watch(path: Path, out: Path, formats: list[str], interval: float, max_builds
     if not path.exists() and not path.parent.is_dir():
         raise click.UsageError(f"{path}: no such file or folder (expected a lesson spec .yaml or a folder of them)")
 
+    if serve and "html" not in formats:
+        formats = [*formats, "html"]
+    server = None
+
     def rebuild(specs):
         results = _run(specs, out, formats, jobs=1)
         try:
             _report(results, strict=False, note="fix it and save; still watching")
         except (click.ClickException, DeckcError) as e:
             e.show()
+        if server is not None:
+            server.built(results)           # open pages reload
         return results
 
     prepare_writers(formats)    # once here: every rebuild's writer processes start with their libraries
-    watch_loop(path, rebuild, lambda text: click.echo(text, err=True), interval, max_builds)
+    if serve:
+        from .preview import PreviewServer
+
+        try:
+            server = PreviewServer(out, port)
+        except OSError as e:
+            raise click.UsageError(f"cannot serve on 127.0.0.1:{port}: {e.strerror or e}; choose another --port")
+        click.echo(f"serving {server.url} (open pages reload after each rebuild)", err=True)
+    try:
+        if server is not None:
+            server.start()
+        watch_loop(path, rebuild, lambda text: click.echo(text, err=True), interval, max_builds)
+    finally:
+        if server is not None:
+            server.stop()               # also on Ctrl-C / SIGTERM: no socket left listening
 
 
 def _register_grading() -> None:

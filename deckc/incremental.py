@@ -48,7 +48,7 @@ def code_fingerprint() -> str:
             parts = f.relative_to(pkg).parts
             if parts[0] in CODE_OUTSIDE_BUILDS or "__pycache__" in parts:
                 continue
-            if f.suffix == ".py":
+            if f.suffix in (".py", ".css", ".js", ".html"):     # code, and the HTML writer's template and assets
                 h.update(f.relative_to(pkg).as_posix().encode() + b"\0" + f.read_bytes())
             elif f.suffix == ".ttf":
                 h.update(f"{f.name}:{f.stat().st_size}".encode())

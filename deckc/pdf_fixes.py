@@ -34,6 +34,15 @@ that preamble.  :func:`deckc.fonts.canvas.new_canvas` does this (and defaults to
 document ID); the PDF writer creates its canvas through it. This module imports
 nothing of deckc, so deckc.fonts can install the fixes without an import cycle.
 
+Fix 3 -- one glyph for several characters
+-----------------------------------------
+reportlab draws characters, each through the font's cmap; an emoji sequence that the
+emoji font draws as one glyph (a ZWJ sequence, a flag, a keycap) has no character of its
+own. deckc.fonts.shaping gives each such glyph a private-use code point, adds it to the
+reportlab face, and names the sequence here with :func:`stands_for`; the ToUnicode entry of
+that code is the whole sequence (a bfchar destination may be several UTF-16 units), so
+``pdftotext`` returns the sequence, not a private-use character.
+
 Variation selectors (U+FE0E/U+FE0F) and ZWJ (U+200D)
 ----------------------------------------------------
 No patch is needed for these: :mod:`deckc.fonts` draws them as real,
@@ -50,7 +59,7 @@ import threading
 
 from reportlab.pdfbase import ttfonts
 
-__all__ = ["install", "installed", "to_unicode_cmap", "utf16be_hex"]
+__all__ = ["install", "installed", "stands_for", "to_unicode_cmap", "utf16be_hex"]
 
 _PATCH_MARK = "_deckc_pdf_fixes"
 _lock = threading.Lock()
@@ -69,6 +78,15 @@ def utf16be_hex(code: int) -> str:
     return "%04X%04X" % (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF))
 
 
+# Code points that stand for a text of several characters (see Fix 3), and that text.
+_STANDS_FOR: dict[int, str] = {}
+
+
+def stands_for(code: int, text: str) -> None:
+    """Say that (private-use) code point ``code`` draws ``text``: its ToUnicode entry is ``text``."""
+    _STANDS_FOR[code] = text
+
+
 def to_unicode_cmap(fontname: str, subset) -> str:
     """Drop-in replacement for ``ttfonts.makeToUnicodeCMap``.
 
@@ -76,7 +94,8 @@ def to_unicode_cmap(fontname: str, subset) -> str:
     used in the content stream.  Output is identical to reportlab's for BMP-only
     subsets of <= 100 glyphs, apart from the block split described above.
     """
-    entries = ["<%02X> <%s>" % (i, utf16be_hex(v)) for i, v in enumerate(subset)]
+    entries = ["<%02X> <%s>" % (i, "".join(utf16be_hex(ord(c)) for c in _STANDS_FOR[v]) if v in _STANDS_FOR
+                                else utf16be_hex(v)) for i, v in enumerate(subset)]
     lines = [
         "/CIDInit /ProcSet findresource begin",
         "12 dict begin",

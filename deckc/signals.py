@@ -61,6 +61,19 @@ def prepare_fork() -> None:
             _PRCTL.append(None)
 
 
+def die_with_parent() -> None:
+    """For subprocess's preexec_fn (nbgrader run by the course writer): the program is killed when
+    the process that started it dies, so even a kill -9 of deckc leaves no nbgrader running."""
+    if _PRCTL and _PRCTL[0] is not None:
+        _PRCTL[0](PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def subprocess_options() -> dict:
+    """Keyword arguments for subprocess.run/Popen of a helper program that must die with deckc."""
+    prepare_fork()
+    return {"preexec_fn": die_with_parent} if _PRCTL and _PRCTL[0] is not None else {}
+
+
 def in_child(parent: int) -> None:
     """Signal dispositions of a forked child of `parent` (see the module docstring)."""
     _STATE["signum"] = 0

@@ -26,7 +26,7 @@ from .errors import LockBusy
 
 STAGE_PREFIX = ".deckc-stage-"
 LOCK_PREFIX = ".deckc-lock-"
-_STAGE_NAME = re.compile(re.escape(STAGE_PREFIX) + r"(?P<id>.+)-[a-z0-9_]{8}(-old)?")
+STAGE_NAME = re.compile(re.escape(STAGE_PREFIX) + r"(?P<id>.+)-[a-z0-9_]{8}(-old)?")
 
 
 class LessonLock:
@@ -101,7 +101,7 @@ def remove_dead_stages(out_root: Path, held: str | None = None) -> None:
     except OSError:
         return
     for d in entries:
-        m = _STAGE_NAME.fullmatch(d.name)
+        m = STAGE_NAME.fullmatch(d.name)
         if m is None:
             continue
         if m.group("id") == held or lesson_is_free(out_root, m.group("id")):

@@ -367,3 +367,72 @@ def test_fonts_load_only_when_text_needs_them():
             "assert CJK in b._widths and EMOJI in b._widths\n"
             "assert 'reportlab' not in sys.modules, 'measuring text imported reportlab'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---- emoji sequences: one glyph where the emoji font has one (HarfBuzz) ------------------------
+
+SEQUENCES = {"👩\u200d💻": "ZWJ sequence", "🇫🇷": "flag", "1\ufe0f\u20e3": "keycap", "👍🏽": "skin tone",
+             "🏳\ufe0f\u200d🌈": "ZWJ sequence with FE0F"}
+
+
+@pytest.mark.parametrize("seq", SEQUENCES)
+def test_emoji_sequences_are_measured_as_one_glyph(book, seq):
+    one = book.width("💻", Style(), 10.0)             # every Noto Emoji glyph has the same advance
+    assert book.width(seq, Style(), 10.0) == pytest.approx(one)
+    assert book.width(seq + seq, Style(), 10.0) == pytest.approx(2 * one)
+    assert book.sequences_drawn_apart(f"a {seq} b") == []
+
+
+def test_emoji_sequences_are_drawn_as_one_glyph_and_copy_out_whole(tmp_path):
+    buf = io.BytesIO()
+    c = new_canvas(buf, (400, 100), pageCompression=0)
+    lines = list(SEQUENCES)
+    for i, seq in enumerate(lines):
+        draw_text(c, 20, 80 - 15 * i, seq, Style(), 12)
+    c.showPage()
+    c.save()
+    shown = re.findall(rb"/F\d+\+\d+ 12 Tf 14.4 TL \(((?:\\.|[^\\)])*)\) Tj", buf.getvalue())
+    # each sequence is one code in the content stream (plus, for FE0F spellings, nothing else)
+    assert len(shown) == len(lines) and all(len(re.sub(rb"\\(\d{3}|.)", b"x", s)) == 1 for s in shown), shown
+    out = pdftotext(buf.getvalue(), tmp_path)
+    assert [line for line in out.splitlines() if line.strip()] == lines
+
+
+def test_a_sequence_the_font_lacks_is_named(book):
+    fake = "😀\u200d😀"          # joined by ZWJ, but no emoji: Noto Emoji has no glyph for it
+    assert book.sequences_drawn_apart(f"see {fake} and 👩\u200d💻") == [fake]
+    assert book.width(fake, Style(), 10.0) == pytest.approx(2 * book.width("😀", Style(), 10.0))
+
+
+def test_arabic_marks_sit_on_their_own_letter(book):
+    """Harakat placed by the font's mark-positioning rules: the middle of each mark's ink lies over
+    its own letter (drawn in turn without them, a mark lands on the neighbouring letter)."""
+    from deckc.fonts import DEJAVU, FONT_DIR, FONT_FILES
+    from deckc.fonts.cmap import _font
+    from deckc.fonts.shaping import ARABIC_MARK, _hb, mark_offsets
+    from deckc.layout.bidi import visual_line
+    from deckc.layout.plan import Run
+    from deckc.layout.runs import line_text
+
+    path = FONT_DIR / FONT_FILES[DEJAVU]
+    _, font, upem = _hb(path)
+    cmap, k = _font(path)[2], 1000 / upem
+    book.width("ب")
+    widths = book._widths[DEJAVU][0]
+
+    def ink_middle(ch):       # of the glyph, from its origin, per 1000 em
+        e = font.get_glyph_extents(cmap[ord(ch)])
+        return (e.x_bearing + e.width / 2) * k
+
+    for word in ("كِتَابٌ", "مُحَمَّدٌ", "بِسْمِ"):
+        drawn = line_text(visual_line((Run(word),), True))
+        moved = {i: dx for i, dx, _ in mark_offsets(path, drawn)}
+        marks = [i for i, c in enumerate(drawn) if ARABIC_MARK.match(c)]
+        assert marks and set(moved) == set(marks), (word, moved)
+        for i in marks:
+            base = max(j for j in range(i) if not ARABIC_MARK.match(drawn[j]))
+            advance = widths[ord(drawn[base])]
+            # the pen is at the letter's right edge: its ink spans [-advance, 0] from there
+            assert -advance <= moved[i] + ink_middle(drawn[i]) <= 0, (word, i)
+            unmoved = ink_middle(drawn[i])
+            assert not -advance <= unmoved <= 0 or word == "بِسْمِ", (word, i)   # it was misplaced before

@@ -48,7 +48,10 @@ def _venv_borrowing_packages(where: Path, base_python: str) -> str:
     python = where / "bin" / "python"
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              check=True, capture_output=True, text=True).stdout.strip()
-    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    import deckc
+
+    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"],
+            str(Path(deckc.__file__).resolve().parents[1])}        # an editable install's checkout
     Path(purelib, "deckc-test-borrow.pth").write_text("\n".join(sorted(ours)) + "\n")
     return str(python)
 

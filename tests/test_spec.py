@@ -358,6 +358,20 @@ def test_speaker_notes_are_plain_text(course):
     assert [d.path for d in load(course, bad).errors] == ["slides[1].body[0]"]      # body text is still markup
 
 
+def test_an_emoji_sequence_the_pdf_cannot_draw_whole_is_a_warning(course):
+    t = ("lesson: {id: emoji, title: Emoji, course: C, module: M, number: 1, of: 1, minutes: 5}\n"
+         "slides:\n"
+         "  - {kind: title, notes: n}\n"
+         "  - {title: One, notes: n, body: ['Coder \U0001F469\u200d\U0001F4BB, flag \U0001F1EB\U0001F1F7, "
+         "odd \U0001F600\u200d\U0001F600']}\n")
+    loaded = load(course, t)
+    assert loaded.errors == []
+    from deckc.layout.slides import plan_deck
+    warnings = [w for w in plan_deck(loaded.lesson, "emoji.yaml")[1] if "emoji sequence" in w.message]
+    assert len(warnings) == 1, warnings          # the ZWJ sequence and the flag have glyphs
+    assert "U+1F600 U+200D U+1F600" in warnings[0].message and "slide 2" in warnings[0].path
+
+
 def test_chart_that_cannot_be_computed_is_a_located_error(course):
     """Each parameter valid, together not a chart (a query word not in the sentence): the resolve
     stage computes it once and the loader says where, as for any spec error."""

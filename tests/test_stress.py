@@ -165,8 +165,24 @@ def test_hebrew_is_drawn_right_to_left_and_kept_logical_for_pptx(stress):
     assert "(a model with 12 layers)" in drawn                  # English and numbers stay left to right
     assert "attention is קשב and" in "".join(r.text for r in p.runs)   # logical order for the PPTX
     full = _para_with(deck, "שלום עולם")
-    # A Hebrew sentence in a left-to-right paragraph: words reversed, the number kept, full stop at the end.
-    assert line_text(full.lines[0]) == "וכותב 42 רפסמ םע תירבעב טפשמ והז !םלוע םולש."
+    # An all-Hebrew paragraph is a right-to-left paragraph (issue 13; it used to be laid out left to
+    # right, its full stop at the right end): words reversed, the number kept, the full stop at the
+    # sentence's end, which is now the left; right-aligned.
+    assert line_text(full.lines[0]) == ".וכותב 42 רפסמ םע תירבעב טפשמ והז !םלוע םולש"
+    assert full.rtl and full.align == "right"
+    assert not p.rtl and p.align == "left"                      # mixed paragraphs stay left to right
+
+
+def test_rtl_paragraphs_are_marked_rtl_in_the_pptx(stress):
+    from deckc.writers.drawingml import paragraph
+
+    _, deck, _ = stress
+    hebrew, arabic = _para_with(deck, "שלום עולם"), _para_with(deck, "مرحبا بالعالم")
+    for p in (hebrew, arabic):
+        ppr = re.search(r"<a:pPr[^>]*>", paragraph(p)).group(0)
+        assert 'rtl="1"' in ppr and 'algn="r"' in ppr and p.bullet, ppr
+    mixed = re.search(r"<a:pPr[^>]*>", paragraph(_para_with(deck, "attention is קשב"))).group(0)
+    assert "rtl=" not in mixed and 'algn="l"' in mixed
 
 
 def test_arabic_is_shaped_and_reordered(stress):

@@ -108,8 +108,10 @@ def nbgrader(course_dir: Path, *args: str, timeout: float = 900, check: bool = T
     # interpreter's own scripts folder is not on PATH, so put it first.
     scripts = str(Path(sys.executable).parent)
     full_env["PATH"] = os.pathsep.join([scripts, full_env.get("PATH", os.defpath)])
+    from ..signals import subprocess_options
+
     proc = subprocess.run(cmd, cwd=str(course_dir), capture_output=True, text=True, timeout=timeout,
-                          env=full_env)
+                          env=full_env, **subprocess_options())     # dies with deckc, even after kill -9
     if check and proc.returncode != 0:
         raise RuntimeError(f"`nbgrader {' '.join(args)}` failed (exit {proc.returncode}) in {course_dir}:\n"
                            f"{proc.stdout}{proc.stderr}")

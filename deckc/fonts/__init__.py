@@ -33,14 +33,14 @@ is followed by U+FE0F, or has the Unicode property Emoji_Presentation=Yes
 (⚡ ✅ ❌ ⌛ ☕ ...; table below) and Noto Emoji has it.  A character followed by
 U+FE0E (text presentation) tries the chain without Noto Emoji first.
 
-U+FE0E/U+FE0F (variation selectors), U+200D (ZWJ), combining marks and emoji
-modifiers stay in the run of the character they attach to when that font has a
-glyph for them, otherwise they go to the first font of the chain that has one.
-Noto Emoji and DejaVu Sans map FE0E/FE0F/200D to empty zero-advance glyphs, so
-they are drawn (invisibly, width 0) and their ToUnicode entry maps back to them:
-``pdftotext`` returns "⏱️" as U+23F1 U+FE0F.  There is no shaping: a ZWJ
-sequence (👩‍💻) is drawn as its component emoji side by side, and a flag as its
-two regional-indicator letters; the characters still copy out intact.
+U+FE0E/U+FE0F, U+200D (ZWJ), combining marks and emoji modifiers stay in the run
+of the character they attach to when that font has a glyph for them, otherwise
+they go to the first font of the chain that has one; Noto Emoji and DejaVu Sans
+draw FE0E/FE0F/200D as empty zero-advance glyphs that copy out as themselves.
+An emoji sequence (ZWJ sequence, flag, keycap, skin tone) that Noto Emoji has
+one glyph for is measured and drawn as that glyph (HarfBuzz finds it, see
+deckc.fonts.shaping) and copies out as the sequence; one it has no glyph for is
+drawn as its parts, and :meth:`FontBook.sequences_drawn_apart` names it.
 
 Characters no shipped font has are listed by :meth:`FontBook.missing` (the
 build warns with it); they are drawn as the primary face's .notdef box.
@@ -50,11 +50,14 @@ controls/variation selectors no font has are not drawn (zero width).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .clusters import EMOJI_PRESENTATION, VS15, VS16, ZWJ, is_attaching, is_ignorable
+from .draw import Drawing
+from .files import (CJK, DEJAVU, DEJAVU_BOLD, EMOJI, FONT_DIR, FONT_FILES, MONO, PPTX_TYPEFACES, SANS, SANS_BOLD,
+                    SANS_BOLD_ITALIC, SANS_ITALIC, Style)
+from .shaping import SEQUENCE as _SEQUENCE, Ligatures
 
 __all__ = [
     "FONT_DIR", "Style", "FontBook", "font_book", "draw_text",
@@ -62,54 +65,8 @@ __all__ = [
     "DEJAVU", "DEJAVU_BOLD", "CJK", "EMOJI", "PPTX_TYPEFACES", "EMOJI_PRESENTATION",
 ]
 
-FONT_DIR = Path(__file__).resolve().parent
-
-# reportlab-registered names (prefixed so they cannot collide with anything
-# else registered in the process) -> file in FONT_DIR.
-SANS = "Deckc-LiberationSans"
-SANS_BOLD = "Deckc-LiberationSans-Bold"
-SANS_ITALIC = "Deckc-LiberationSans-Italic"
-SANS_BOLD_ITALIC = "Deckc-LiberationSans-BoldItalic"
-MONO = "Deckc-LiberationMono"
-DEJAVU = "Deckc-DejaVuSans"
-DEJAVU_BOLD = "Deckc-DejaVuSans-Bold"
-CJK = "Deckc-DroidSansFallback"
-EMOJI = "Deckc-NotoEmoji"
-
-FONT_FILES = {
-    SANS: "LiberationSans-Regular.ttf",
-    SANS_BOLD: "LiberationSans-Bold.ttf",
-    SANS_ITALIC: "LiberationSans-Italic.ttf",
-    SANS_BOLD_ITALIC: "LiberationSans-BoldItalic.ttf",
-    MONO: "LiberationMono-Regular.ttf",
-    DEJAVU: "DejaVuSans.ttf",
-    DEJAVU_BOLD: "DejaVuSans-Bold.ttf",
-    CJK: "DroidSansFallback.ttf",
-    EMOJI: "NotoEmoji-Regular.ttf",
-}
-
-# What a PPTX should name.  Liberation Sans/Mono are metric-compatible with
-# Arial/Courier New (same advance widths), which every PowerPoint has, so
-# line breaks computed with our metrics hold in PowerPoint.  Fallback faces
-# get the closest common Office family (best effort; PowerPoint substitutes
-# per glyph anyway).
-PPTX_TYPEFACES = {
-    SANS: "Arial", SANS_BOLD: "Arial", SANS_ITALIC: "Arial", SANS_BOLD_ITALIC: "Arial",
-    MONO: "Courier New",
-    DEJAVU: "Segoe UI Symbol", DEJAVU_BOLD: "Segoe UI Symbol",
-    CJK: "Microsoft YaHei",
-    EMOJI: "Segoe UI Emoji",
-}
-
 # missing() asks the big CJK font last: text without CJK never reads its cmap
 _BY_SIZE = tuple(sorted(FONT_FILES, key=lambda name: name == CJK))
-
-
-@dataclass(frozen=True)
-class Style:
-    bold: bool = False
-    italic: bool = False
-    mono: bool = False
 
 
 class _Coverage(dict):
@@ -121,7 +78,7 @@ class _Coverage(dict):
         return cover
 
 
-class FontBook:
+class FontBook(Drawing):
     """Registry of the shipped fonts; see the module docstring for the rules.
 
     Measuring reads the fonts' own tables (deckc.fonts.cmap). Registration with reportlab
@@ -136,6 +93,7 @@ class FontBook:
         self._widths = None           # name -> (charWidths dict, defaultWidth)
         self._metrics = None          # name -> (ascent, descent, lineGap) per 1000 em
         self._segments_cached = lru_cache(maxsize=65536)(self._segments)
+        self._ligatures = Ligatures()
         self._units_cached = lru_cache(maxsize=65536)(self._units)
 
     # -- registration -------------------------------------------------------
@@ -271,7 +229,13 @@ class FontBook:
         return tuple(out)
 
     def _drawable(self, name: str, s: str) -> str:
-        """What is actually handed to reportlab for a run of font ``name``."""
+        """What is actually handed to reportlab for a run of font ``name``: an emoji sequence the
+        emoji font has one glyph for becomes that glyph's code (deckc.fonts.shaping)."""
+        if name == EMOJI and _SEQUENCE.search(s):
+            return self._ligatures.drawable(FONT_DIR / FONT_FILES[EMOJI], s, lambda t: self._plain(name, t))
+        return self._plain(name, s)
+
+    def _plain(self, name: str, s: str) -> str:
         cover = self._cover[name]
         if all(ord(c) in cover for c in s):
             return s
@@ -291,8 +255,25 @@ class FontBook:
         for name, s in self._segments_cached(text, style):
             widths, default = self._widths[name]
             g = widths.get
-            total += sum(g(ord(c), default) for c in self._drawable(name, s))
+            drawn = self._drawable(name, s)
+            if name == EMOJI and drawn != s:
+                lig = self._ligatures.advance.get
+                total += sum(g(ord(c)) or lig(ord(c), default) for c in drawn)
+            else:
+                total += sum(g(ord(c), default) for c in drawn)
         return total
+
+    def sequences_drawn_apart(self, text: str, style: Style = Style()) -> list[str]:
+        """Emoji sequences in ``text`` (ZWJ, flags, keycaps, skin tones) that the emoji font has no
+        single glyph for: the PDF draws their parts side by side."""
+        from .shaping import emoji_clusters
+
+        out = []
+        for name, s in self._segments_cached(text, style):
+            if name == EMOJI and _SEQUENCE.search(s):
+                out += [c.text for c in emoji_clusters(FONT_DIR / FONT_FILES[EMOJI], s)
+                        if c.glyph is None and len(c.text) > 1 and _SEQUENCE.search(c.text)]
+        return out
 
     def width(self, text: str, style: Style = Style(), size: float = 1.0) -> float:
         """Advance width in points of ``text`` drawn at ``size`` points."""
@@ -354,44 +335,6 @@ class FontBook:
         if font_name is not None and font_name in PPTX_TYPEFACES:
             return PPTX_TYPEFACES[font_name]
         return "Courier New" if style.mono else "Arial"
-
-    # -- drawing ------------------------------------------------------------
-    def draw_text(self, canvas, x: float, y: float, text: str, style: Style = Style(),
-                  size: float = 12.0, color=None) -> float:
-        """Draw one already-wrapped line with its baseline at (x, y).
-
-        ``color``: None (keep the canvas fill colour), a reportlab Color, a
-        "#RRGGBB" string / colour name, or an (r, g, b) tuple of 0..1 floats.
-        The canvas font and colour are left as they were.  Returns the advance
-        width in points (same as :meth:`width`).
-        """
-        segs = self._segments_cached(text, style)
-        canvas.saveState()
-        try:
-            if color is not None:
-                canvas.setFillColor(_to_color(color))
-            t = canvas.beginText(x, y)
-            for name, s in segs:
-                s = self._drawable(name, s)
-                if s:
-                    self._register(name)
-                    t.setFont(name, size)
-                    t.textOut(s)
-            canvas.drawText(t)
-        finally:
-            canvas.restoreState()
-        return self.width(text, style, size)
-
-
-def _to_color(color):
-    from reportlab.lib import colors
-    if isinstance(color, colors.Color):
-        return color
-    if isinstance(color, str):
-        return colors.toColor(color)
-    if isinstance(color, (tuple, list)) and len(color) == 3:
-        return colors.Color(*color)
-    raise TypeError(f"unsupported colour {color!r}")
 
 
 _BOOK: FontBook | None = None

@@ -117,3 +117,14 @@ def metrics(path: Path) -> tuple[dict[int, float], float, tuple[float, float, fl
     last = advances[-1]                       # glyphs past numberOfHMetrics share the last advance
     widths = {cp: (advances[g] if g < n_hmetrics else last) for cp, g in cmap.items() if g}
     return widths, advances[0], (asc * k, -desc * k, gap * k)
+
+
+@lru_cache(maxsize=16)
+def glyph_chars(path: Path) -> dict[int, tuple[int, ...]]:
+    """glyph -> the code points that map to it, smallest first (what can draw a glyph a shaping
+    engine chose)."""
+    out: dict[int, list[int]] = {}
+    for cp, glyph in sorted(_font(Path(path))[2].items()):
+        if glyph:
+            out.setdefault(glyph, []).append(cp)
+    return {g: tuple(cps) for g, cps in out.items()}

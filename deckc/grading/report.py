@@ -81,7 +81,7 @@ def format_summary(s) -> str:
                  f"({s.jobs} worker(s), isolation: {s.isolation}); gradebook {s.db_url}")
     if s.preflight is not None:
         lines.append(f"preflight: the reference solution scored {_num(s.preflight[0])}/{_num(s.preflight[1])} "
-                     f"in the jail ({s.preflight[2]:.1f} s)")
+                     f"in the grading sandbox ({s.preflight[2]:.1f} s)")
     else:
         lines.append("preflight: skipped (--no-preflight)")
     if s.failed:

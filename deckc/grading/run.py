@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .guard import signals_deferred
 from .report import CSV_FIELDS, _num, format_summary  # noqa: F401 - format_summary: this module's API
-from .sandbox import UNSHARE, die_with_parent, isolation_mode, jail_view, uid_base  # noqa: F401 - also this module's API
+from .sandbox import UNSHARE, isolation_mode, jail_view, uid_base, worker_preexec  # noqa: F401 - also this module's API
 
 
 
@@ -185,7 +185,12 @@ def _definitions_source(course, assignment, db_url, course_id, scratch) -> str:
 # --------------------------------------------------------------------------- workers
 
 
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024     # from a worker: more is a broken worker, not a result
+
+
 class _Worker:
+    memory_mb = 2048
+
     def __init__(self, index: int, prefix: list[str], scratch: Path, log):
         self.index = index
         self.scratch = scratch / f"w{index}"
@@ -193,7 +198,7 @@ class _Worker:
         self.proc = subprocess.Popen(
             prefix + [sys.executable, "-m", "deckc.grading.worker"], cwd=str(self.scratch),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
-            preexec_fn=die_with_parent)
+            preexec_fn=worker_preexec(self.memory_mb))
         self.buf = b""
         self.job = None            # (student, started, deadline)
 
@@ -203,7 +208,7 @@ class _Worker:
 
     def read_messages(self) -> list[dict] | None:
         chunk = os.read(self.proc.stdout.fileno(), 1 << 20)
-        if not chunk:
+        if not chunk or len(self.buf) + len(chunk) > MAX_MESSAGE_BYTES:
             return None
         self.buf += chunk
         *lines, self.buf = self.buf.split(b"\n")
@@ -315,6 +320,7 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")
     workers: list[_Worker] = []
+    _Worker.memory_mb = int(opts.memory_mb or 2048)
     finished = False
     try:
         # The workers import nbgrader while this process reads the config and prepares the gradebook.

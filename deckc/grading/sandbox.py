@@ -28,6 +28,22 @@ def die_with_parent() -> None:
     ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)         # PR_SET_PDEATHSIG, SIGKILL
 
 
+def worker_preexec(memory_mb: int):
+    """preexec_fn of a grading worker: dies with deckc grade, and its own address space is
+    bounded (a soft RLIMIT_AS: a worker grading a huge notebook fails that submission with a
+    MemoryError instead of taking the machine). It uses ~750 MB of address space (~150 MB
+    resident); the jail sets each student process's own, lower, cap."""
+    import resource
+
+    def preexec():
+        die_with_parent()
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = max(4096, memory_mb + 1024) * 1024 * 1024
+        if hard == resource.RLIM_INFINITY or limit < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    return preexec
+
+
 def uid_base(count: int) -> int:
     """First of `count` unprivileged uids for the student processes of this run (one per
     submission: no two submissions share a uid's keyring, process cap or files). Chosen from

@@ -1,164 +1,90 @@
-"""Right-to-left text in the PDF: Arabic letters shaped and each wrapped line put in display order."""
+"""Right-to-left text in the PDF: Arabic letters shaped and each wrapped line put in display order.
+
+The shapes come from HarfBuzz (the font's own joining rules and ligatures, deckc.fonts.shaping)
+and the levels from python-bidi (UAX #9); what is done here is what a layout must do itself:
+reorder each wrapped line (L2) by clusters (a letter keeps its marks, an emoji its modifiers),
+keep every character's run (its style) through the reordering, and mirror (L4).
+"""
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
-from ..fonts import font_book
 from .linebreak import attaches
 from .plan import Run
 from .runs import line_text, merge
 
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
-_LAM, _TATWEEL, _ZWJ = "\u0644", "\u0640", "\u200d"
-
-
-@lru_cache(maxsize=1)
-def _arabic_forms() -> tuple[dict, dict]:
-    """({letter: {form: presentation char}}, {alef: (isolated, final) lam-alef ligature}) from the
-    Unicode decompositions of the presentation-form blocks; only forms a shipped font has."""
-    book = font_book()
-    forms: dict[str, dict[str, str]] = {}
-    lam_alef: dict[str, list] = {}
-    for cp in list(range(0xFB50, 0xFDFF)) + list(range(0xFE70, 0xFEFF)):
-        dec = unicodedata.decomposition(chr(cp)).split()
-        if len(dec) < 2 or dec[0] not in ("<isolated>", "<final>", "<initial>", "<medial>") or book.missing(chr(cp)):
-            continue
-        form, chars = dec[0][1:-1], [chr(int(h, 16)) for h in dec[1:]]
-        if len(chars) == 1 and _ARABIC.match(chars[0]) and unicodedata.category(chars[0]) == "Lo":
-            forms.setdefault(chars[0], {}).setdefault(form, chr(cp))
-        elif len(chars) == 2 and chars[0] == _LAM and chars[1] in "\u0622\u0623\u0625\u0627" \
-                and form in ("isolated", "final"):
-            lam_alef.setdefault(chars[1], {})[form] = chr(cp)
-    return forms, {k: (v["isolated"], v["final"]) for k, v in lam_alef.items() if len(v) == 2}
-
-
-def _joining(ch: str) -> str:
-    """Joining type: D (dual), R (right), C (join-causing), T (transparent) or U (none)."""
-    if ch in (_TATWEEL, _ZWJ):
-        return "C"
-    forms = _arabic_forms()[0].get(ch)
-    if forms:
-        if "initial" in forms or "medial" in forms:
-            return "D"
-        return "R" if "final" in forms else "U"
-    if unicodedata.category(ch) in ("Mn", "Me") or (unicodedata.category(ch) == "Cf" and ch != "\u200c"):
-        return "T"
-    return "U"
+_ZWJ = "\u200d"
+# What HarfBuzz shapes as one Arabic run: letters, marks, tatweel, presentation forms, ZWNJ/ZWJ.
+_ARABIC_RUN = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff\u200c\u200d]+")
 
 
 def shape_arabic(text: str) -> str:
-    """Arabic letters replaced by their contextual presentation forms (logical order kept)."""
+    """Arabic letters replaced by the characters of the contextual forms and ligatures the font
+    draws them with (logical order kept)."""
     if not _ARABIC.search(text):
         return text
     return "".join(c for c, _ in _shape(text))
 
 
 def _shape(text: str) -> list[tuple[str, int]]:
-    """(shaped character, index of its source character); lam + alef become one ligature."""
-    forms, lam_alef = _arabic_forms()
-    types = [_joining(c) for c in text]
+    """(character to draw, index of its source character) for a line, its Arabic runs shaped by
+    HarfBuzz with DejaVu Sans (which draws Arabic): joining forms from the font's init/medi/fina,
+    lam + alef as one ligature (rlig); the rest unchanged."""
+    from ..fonts import DEJAVU, FONT_DIR, FONT_FILES
+    from ..fonts.shaping import shape_to_chars
 
-    def neighbour(i, step):
-        j = i + step
-        while 0 <= j < len(text) and types[j] == "T":
-            j += step
-        return types[j] if 0 <= j < len(text) else "U"
-
-    out, i = [], 0
-    while i < len(text):
-        ch, t = text[i], types[i]
-        joins_prev = t in ("D", "R", "C") and neighbour(i, -1) in ("D", "C")
-        if ch == _LAM and i + 1 < len(text) and text[i + 1] in lam_alef:
-            out.append((lam_alef[text[i + 1]][1 if joins_prev else 0], i))
-            i += 2
-            continue
-        joins_next = t in ("D", "C") and neighbour(i, 1) in ("D", "R", "C")
-        f = forms.get(ch)
-        if f:
-            form = ("medial" if joins_next else "final") if joins_prev else ("initial" if joins_next else "isolated")
-            ch = f.get(form) or f.get("isolated") or ch
-        out.append((ch, i))
-        i += 1
-    return out
+    out, at = [], 0
+    for m in _ARABIC_RUN.finditer(text):
+        out += [(text[i], i) for i in range(at, m.start())]
+        out += [(c, m.start() + i) for c, i in shape_to_chars(FONT_DIR / FONT_FILES[DEJAVU], m.group(0))]
+        at = m.end()
+    return out + [(text[i], i) for i in range(at, len(text))]
 
 
-_MIRROR = dict(zip("()[]{}<>«»‹›⁅⁆⁽⁾₍₎≤≥〈〉《》「」『』【】", ")(][}{><»«›‹⁆⁅⁾⁽₎₍≥≤〉〈》《」「』『】【"))
+def rtl_paragraph(text: str) -> bool:
+    """Is this a right-to-left paragraph: right-to-left letters and no left-to-right ones
+    (numbers and punctuation go either way)? Mixed paragraphs stay left to right."""
+    if not _RTL.search(text):
+        return False
+    return not any(unicodedata.bidirectional(ch) == "L" for ch in text)
 
 
-def _bidi_levels(text: str) -> list[int]:
-    """Embedding levels of a line in a left-to-right paragraph (UAX #9 rules W1-W7, N1-N2, I1, L1;
-    explicit embeddings and isolates are treated as neutrals)."""
-    types = []
-    for ch in text:
-        t = unicodedata.bidirectional(ch) or "ON"
-        if t in ("LRE", "LRO", "RLE", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI", "BN"):
-            t = "ON"
-        types.append(t)
-    n = len(types)
-    prev = "L"                                      # W1: NSM takes the type before it (sos = L)
-    for i, t in enumerate(types):
-        if t == "NSM":
-            types[i] = prev
-        else:
-            prev = t
-    strong = "L"                                    # W2/W3: EN after AL is AN; AL is R
-    for i, t in enumerate(types):
-        if t in ("L", "R", "AL"):
-            strong = t
-        elif t == "EN" and strong == "AL":
-            types[i] = "AN"
-    types = ["R" if t == "AL" else t for t in types]
-    for i in range(1, n - 1):                       # W4: one separator between two numbers
-        a, t, b = types[i - 1], types[i], types[i + 1]
-        if t == "ES" and a == b == "EN" or t == "CS" and a == b and a in ("EN", "AN"):
-            types[i] = a
-    i = 0                                           # W5: terminators next to European numbers
-    while i < n:
-        if types[i] == "ET":
-            j = i
-            while j < n and types[j] == "ET":
-                j += 1
-            if (i > 0 and types[i - 1] == "EN") or (j < n and types[j] == "EN"):
-                types[i:j] = ["EN"] * (j - i)
-            i = j
-        else:
-            i += 1
-    types = ["ON" if t in ("ES", "ET", "CS") else t for t in types]     # W6
-    strong = "L"                                    # W7: EN after L (or sos) is L
-    for i, t in enumerate(types):
-        if t in ("L", "R"):
-            strong = t
-        elif t == "EN" and strong == "L":
-            types[i] = "L"
-    def direction(t):                               # for N1: numbers count as R
-        return "R" if t in ("R", "EN", "AN") else ("L" if t == "L" else None)
-    i = 0                                           # N1/N2: neutrals between same directions take it
-    while i < n:
-        if direction(types[i]) is None:
-            j = i
-            while j < n and direction(types[j]) is None:
-                j += 1
-            before = direction(types[i - 1]) if i > 0 else "L"
-            after = direction(types[j]) if j < n else "L"
-            types[i:j] = [before if before == after else "L"] * (j - i)
-            i = j
-        else:
-            i += 1
-    levels = [{"L": 0, "R": 1}.get(t, 2) for t in types]     # I1 on level 0: R -> 1, numbers -> 2
-    for i in range(n - 1, -1, -1):                  # L1: trailing whitespace goes back to level 0
+def _bidi_levels(text: str, base: int) -> list[int]:
+    """Resolved embedding levels (UAX #9 X1-I2, python-bidi's implementation) of a line in a
+    paragraph of base level `base` (0 left to right, 1 right to left), then L1: whitespace at the
+    end of the line goes back to the paragraph's level."""
+    from bidi import algorithm as uax9      # python-bidi's Python implementation: it exposes the levels
+
+    storage = uax9.get_empty_storage()
+    storage["base_level"], storage["base_dir"] = base, "LR"[base]
+    uax9.get_embedding_levels(text, storage)
+    uax9.explicit_embed_and_overrides(storage)
+    uax9.resolve_weak_types(storage)
+    uax9.resolve_neutral_types(storage, False)
+    uax9.resolve_implicit_levels(storage, False)
+    levels = [c["level"] for c in storage["chars"]]
+    for i in range(len(text) - 1, -1, -1):
         if not text[i].isspace():
             break
-        levels[i] = 0
+        levels[i] = base
     return levels
 
 
-def visual_line(line: tuple[Run, ...]) -> tuple[Run, ...]:
-    """A wrapped line (logical order) in display order: Arabic shaped, right-to-left stretches
-    reversed (UAX #9 L2) with mirrored brackets (L4); clusters (a letter and its marks, emoji
-    sequences) stay in their own order. Lines without right-to-left text are returned as they are."""
+def _mirror(ch: str) -> str:
+    """UAX #9 L4: the mirrored glyph of a character drawn right to left ("(" -> ")")."""
+    from bidi.mirror import MIRRORED
+
+    return MIRRORED.get(ch, ch)
+
+
+def visual_line(line: tuple[Run, ...], rtl: bool = False) -> tuple[Run, ...]:
+    """A wrapped line (logical order) in display order, in a left-to-right paragraph or, with
+    `rtl`, a right-to-left one: Arabic shaped, right-to-left stretches reversed (UAX #9 L2) with
+    mirrored brackets (L4); clusters (a letter and its marks, emoji sequences) stay in their own
+    order. Lines without right-to-left text are returned as they are."""
     text = line_text(line)
     if not _RTL.search(text):
         return line
@@ -166,7 +92,7 @@ def visual_line(line: tuple[Run, ...]) -> tuple[Run, ...]:
     if _ARABIC.search(text):
         shaped = _shape(text)           # shaped across run boundaries; each character keeps its run
         text, owner = "".join(c for c, _ in shaped), [owner[i] for _, i in shaped]
-    levels = _bidi_levels(text)
+    levels = _bidi_levels(text, 1 if rtl else 0)
     clusters: list[list[int]] = []                  # indices of each cluster, in logical order
     for i, ch in enumerate(text):
         if clusters and (attaches(ch) or text[i - 1] == _ZWJ):
@@ -190,8 +116,8 @@ def visual_line(line: tuple[Run, ...]) -> tuple[Run, ...]:
     for ci in order:
         for i in clusters[ci]:
             ch = text[i]
-            if lv[ci] % 2 and ch in _MIRROR:
-                ch = _MIRROR[ch]
+            if lv[ci] % 2:
+                ch = _mirror(ch)
             r = line[owner[i]]
             out.append(Run(ch, r.bold, r.italic, r.mono, r.color, r.highlight))
     return merge(out)

@@ -147,6 +147,21 @@ def _chip_rows(labels, w, s, ctx, size, texts):
     return rows, chip_h, gap, paras, (pad_x, pad_y, pad_x, pad_y)
 
 
+def step_colors(b: m.Steps, t: Theme) -> tuple[list[str], list[str]]:
+    """Each step's chip fill and border: full colour at one end, fading towards the background at the
+    other (`fade`). The HTML writer colours its steps with these too."""
+    n = len(b.items)
+
+    def strength(i):  # 1 = full colour; fading end goes towards the background
+        if b.fade == "none" or n == 1:
+            return 1.0
+        k = i / (n - 1)
+        return 1.0 - 0.75 * (k if b.fade == "forward" else 1 - k)
+
+    return ([mix(t.accent, t.background, 1 - 0.25 * strength(i)) for i in range(n)],
+            [mix(t.accent, t.background, 1 - strength(i)) for i in range(n)])
+
+
 @block(m.Steps)
 def _steps(b: m.Steps, w, s, ctx):
     t = ctx.theme
@@ -155,14 +170,7 @@ def _steps(b: m.Steps, w, s, ctx):
     arrow_w = 26 * s
     chip_w = min((w - arrow_w * (n - 1)) / n, 170 * s)
 
-    def strength(i):  # 1 = full colour; fading end goes towards the background
-        if b.fade == "none" or n == 1:
-            return 1.0
-        k = i / (n - 1)
-        return 1.0 - 0.75 * (k if b.fade == "forward" else 1 - k)
-
-    fills = [mix(t.accent, t.background, 1 - 0.25 * strength(i)) for i in range(n)]
-    borders = [mix(t.accent, t.background, 1 - strength(i)) for i in range(n)]
+    fills, borders = step_colors(b, t)
     # Tokens shrink (to the theme's minimum) rather than break inside a word.
     words = max(widest_word(runs_from_markup(it.token, t.text, bold=True), 1.0) for it in b.items)
     size = max(min(size, (chip_w - 16 * s) / words if words else size), min(size, t.min_size))

@@ -34,6 +34,7 @@ class Para:
     space_before: float = 0.0
     bullet: str | None = None         # bullet character, drawn in the hanging indent
     indent: float = 0.0               # hanging indent for bullets
+    rtl: bool = False                 # a right-to-left paragraph: starts (and its bullet hangs) at the right
 
     @property
     def height(self) -> float:

@@ -259,18 +259,26 @@ def _quiz_blocks(sl: m.QuizSlide, reveal: bool) -> list:
 def plan_deck(lesson: m.Lesson, file: str = "", theme: Theme = DEFAULT_THEME) -> tuple[DeckPlan, list[Diagnostic]]:
     planner = Planner(lesson, theme, file)
     deck = planner.plan()
-    missing = _missing_glyphs(deck)
+    missing, apart = _missing_glyphs(deck)
     for ch, where in sorted(missing.items()):
         planner.warnings.append(Diagnostic(file, 0, 0, where, f"no shipped font has the character "
                                            f"U+{ord(ch):04X} {ch!r}; it will render as a blank box", "warning"))
+    for seq, where in sorted(apart.items()):
+        codes = " ".join(f"U+{ord(c):04X}" for c in seq)
+        planner.warnings.append(Diagnostic(file, 0, 0, where, f"the shipped emoji font has no single glyph for the "
+                                           f"emoji sequence {seq!r} ({codes}); the PDF draws its parts side by side",
+                                           "warning"))
     return deck, planner.warnings
 
 
-def _missing_glyphs(deck: DeckPlan) -> dict[str, str]:
+def _missing_glyphs(deck: DeckPlan) -> tuple[dict[str, str], dict[str, str]]:
+    """Characters no shipped font has, and emoji sequences the PDF cannot draw as one glyph, each
+    with the first place it is used."""
     from ..fonts import font_book
 
     book = font_book()
     found: dict[str, str] = {}
+    apart: dict[str, str] = {}
     for sp in deck.slides:
         for el in sp.elements:
             paras = list(getattr(el, "paras", ()))
@@ -280,7 +288,10 @@ def _missing_glyphs(deck: DeckPlan) -> dict[str, str]:
                 for r in (*p.runs, *(r for line in p.lines for r in line)):
                     for ch in book.missing(r.text):
                         found.setdefault(ch, f"slide {sp.number} ({el.name})")
-    return found
+                for r in p.runs:
+                    for seq in book.sequences_drawn_apart(r.text):
+                        apart.setdefault(seq, f"slide {sp.number} ({el.name})")
+    return found, apart
 
 
 __all__ = ["plan_deck", "Planner"]

@@ -8,20 +8,22 @@ Scripts beyond Latin:
   word also breaks after "-", "?", "!", "|" and around dashes, but not after "/" (LibreOffice
   keeps a URL's path together); a word with no such place is broken between characters.
 - Right-to-left text (Hebrew, Arabic) is wrapped in logical order, then each wrapped line is
-  put in visual (display) order with the Unicode bidirectional algorithm (UAX #9) on a
-  left-to-right paragraph: ``Para.lines`` are what the PDF draws, left to right. ``Para.runs``
-  keep the logical order: the PPTX gets those, and PowerPoint/LibreOffice reorder themselves.
-- Arabic letters are shaped (joined) the classic way: each letter is replaced by its isolated,
-  initial, medial or final presentation form (U+FB50-U+FEFF, which DejaVu Sans has), and lam +
-  alef by their mandatory ligature. Widths are measured on the shaped text. Without a shaping
-  engine, optional ligatures and mark positioning (harakat) are not done.
+  put in visual (display) order with the Unicode bidirectional algorithm (UAX #9, see .bidi):
+  ``Para.lines`` are what the PDF draws, left to right. ``Para.runs`` keep the logical order:
+  the PPTX gets those, and PowerPoint/LibreOffice reorder themselves. A paragraph of
+  right-to-left letters only (``Para.rtl``) is a right-to-left paragraph: right-aligned, its
+  bullet on the right, marked rtl in the PPTX; mixed paragraphs are left to right.
+- Arabic letters are shaped by HarfBuzz with DejaVu Sans's own rules (see .bidi): each letter
+  becomes the character of the contextual form the font chose (presentation forms, U+FB50-U+FEFF)
+  and lam + alef their ligature. Widths are measured on the shaped text. The PDF writer's font
+  book places marks (harakat) on their letter with the font's GPOS (deckc.fonts.shaping).
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
 from ..fonts import Style, font_book
-from .bidi import _ARABIC, shape_arabic, visual_line
+from .bidi import _ARABIC, rtl_paragraph, shape_arabic, visual_line
 from .linebreak import tokens as _tokens
 from .plan import Para, Run
 from .runs import line_text, merge as _merge, runs_from_markup, style as _style
@@ -106,9 +108,12 @@ def make_para(text: str, size: float, width: float, color: str, *, bold: bool = 
 def para_from_runs(runs: tuple[Run, ...], size: float, width: float, *, align: str = "left",
                    space_before: float = 0.0, bullet: str | None = None, line_spacing: float = 1.2) -> Para:
     indent = size * 1.1 if bullet else 0.0
-    lines = tuple(visual_line(line) for line in wrap(runs, size, max(width - indent, size)))
+    rtl = rtl_paragraph(line_text(runs))
+    if rtl:     # a right-to-left paragraph starts at the right: "left" (the start) becomes "right"
+        align = {"left": "right", "right": "left"}.get(align, align)
+    lines = tuple(visual_line(line, rtl) for line in wrap(runs, size, max(width - indent, size)))
     return Para(runs=runs, size=size, lines=lines, line_height=round(size * line_spacing, 2), align=align,
-                space_before=space_before, bullet=bullet, indent=indent)
+                space_before=space_before, bullet=bullet, indent=indent, rtl=rtl)
 
 
 def paras_height(paras) -> float:
@@ -161,9 +166,9 @@ def truncate_para(p: Para, n: int, width: float) -> Para:
             runs.append(Run(r.text[:count], *_style(r)))
             count -= len(r.text)
     last.append(tail)
-    lines = tuple(visual_line(_merge(line)) for line in keep)
+    lines = tuple(visual_line(_merge(line), p.rtl) for line in keep)
     return Para(runs=_merge([*runs, tail]), size=p.size, lines=lines, line_height=p.line_height, align=p.align,
-                space_before=p.space_before, bullet=p.bullet, indent=p.indent)
+                space_before=p.space_before, bullet=p.bullet, indent=p.indent, rtl=p.rtl)
 
 
 

@@ -59,31 +59,43 @@ def course_root(spec: Path) -> Path:
     return spec.resolve().parent.parent
 
 
+_PARSED: dict = {}        # (path, stat signature) -> (data, root, problems): one parse per version of a file
+_PARSED_MAX = 64
+
+
 def read_spec(path: Path, diags: Diagnostics) -> tuple[bytes | None, Node | None]:
     """The spec's bytes and its YAML tree, through the one bounded loader; (None, None) when
-    unreadable, (data, None) when it does not parse (the reasons are in diags)."""
+    unreadable, (data, None) when it does not parse (the reasons are in diags). A file is parsed
+    once per version (its stat signature): the folder's id check, the incremental check and the
+    load share it (the tree is never modified)."""
+    import os
+
     from .lesson_schema import list_limits
 
     try:
         with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            key = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            if key in _PARSED:
+                data, root, problems = _PARSED[key]
+                for d in problems:
+                    diags.error(d.line, d.col, d.path, d.message)
+                return data, root
             data = f.read(MAX_FILE_BYTES + 1)      # never more than the cap, whatever the file is
-            if len(data) > MAX_FILE_BYTES:
-                size = max(len(data), _size(f))
-                diags.error(1, 1, "", f"file is {size:,} bytes; a lesson spec may be at most {MAX_FILE_BYTES:,}")
-                return data, None
     except OSError as e:
         diags.error(0, 0, "", f"cannot read: {e.strerror or e}")
         return None, None
-    return data, load_yaml(data, diags, list_limits())
-
-
-def _size(f) -> int:
-    import os
-
-    try:
-        return os.fstat(f.fileno()).st_size
-    except OSError:
-        return 0
+    mark = len(diags.items)
+    if len(data) > MAX_FILE_BYTES:
+        diags.error(1, 1, "", f"file is {max(len(data), st.st_size):,} bytes; a lesson spec may be at most "
+                              f"{MAX_FILE_BYTES:,}")
+        root = None
+    else:
+        root = load_yaml(data, diags, list_limits())
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[key] = (data, root, [d for d in diags.items[mark:] if d.severity == "error"])
+    return data, root
 
 
 @dataclass

@@ -25,10 +25,10 @@ import yaml
 from ..diagnostics import Diagnostics
 
 MAX_FILE_BYTES = 2 * 1024 * 1024     # a lesson is a few KB; 2 MB is generous and still instant
-MAX_NODES = 100_000                  # values built; the seed lesson has ~1,000
-MAX_EXPANDED = 100_000               # values once aliases are expanded (what the schema walks)
+MAX_NODES = 50_000                   # values built; the seed lesson has ~1,000, 200 full slides ~10,000
+MAX_EXPANDED = 50_000                # values once aliases are expanded (what the schema walks)
 MAX_ITEMS = 1_000                    # items of one list or keys of one mapping, unless the schema says fewer
-MAX_EVENTS = 1_500_000                # events read in all (a 2 MB file has fewer), counting a too-long list
+MAX_EVENTS = 500_000                 # events read in all, counting the rest of a too-long list
 MAX_DEPTH = 64
 MAX_INT = 2 ** 63 - 1                # what the writers (and numpy) can take
 

@@ -30,6 +30,18 @@ class BuildContext:
     version: str
     date: datetime         # the one date embedded in outputs (SOURCE_DATE_EPOCH or a fixed default)
 
+    def write(self, rel: str, data: bytes | str) -> None:
+        """Write one output file into the staging folder; a failure names the file (a failed write()
+        call alone says only "No space left on device")."""
+        path = self.stage / rel
+        try:
+            with open(path, "wb") as f:
+                f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        except OSError as e:
+            if e.filename:
+                raise
+            raise type(e)(e.errno, e.strerror, str(path)) from e
+
 
 @dataclass(frozen=True)
 class Output:
@@ -53,13 +65,14 @@ class Writer:
     inputs: Callable[[SpecHead], object] | None = None
     state: tuple[str, ...] = ()  # file names in its output that are state, not output (never checksummed)
     default: bool = True         # built when --format is not given
+    after: Callable[[Path], None] | None = None  # once a run's lessons are built, with OUT (html: index.html)
 
 
 def _pptx(ctx: BuildContext) -> list[Output]:
     from .pptx import write_pptx
 
     rel = f"{ctx.lesson.meta.id}.pptx"
-    (ctx.stage / rel).write_bytes(write_pptx(ctx.deck, ctx.version, ctx.date))
+    ctx.write(rel, write_pptx(ctx.deck, ctx.version, ctx.date))
     return [Output("pptx", rel)]
 
 
@@ -78,7 +91,7 @@ def _pdf(ctx: BuildContext) -> list[Output]:
     from .pdf import write_pdf
 
     rel = f"{ctx.lesson.meta.id}.pdf"
-    (ctx.stage / rel).write_bytes(write_pdf(ctx.deck, ctx.version))
+    ctx.write(rel, write_pdf(ctx.deck, ctx.version))
     return [Output("pdf", rel)]
 
 
@@ -87,7 +100,7 @@ def _charts(ctx: BuildContext) -> list[Output]:
         return []
     (ctx.stage / "charts").mkdir(exist_ok=True)
     for chart in ctx.deck.charts:
-        (ctx.stage / "charts" / f"{chart.name}.csv").write_text(chart.to_csv(), encoding="utf-8", newline="")
+        ctx.write(f"charts/{chart.name}.csv", chart.to_csv())
     return [Output("charts", "charts", is_dir=True,
                    extra={"files": [f"charts/{c.name}.csv" for c in ctx.deck.charts]})]
 
@@ -101,6 +114,24 @@ def _prepare_exercises() -> None:
     import_module("deckc.exercises.release")        # nbformat and jsonschema
 
 
+def _handout(ctx: BuildContext) -> list[Output]:
+    from .handout import write_handout
+
+    rel = f"{ctx.lesson.meta.id}-handout.pdf"
+    (ctx.stage / rel).write_bytes(write_handout(ctx.deck, ctx.version))
+    return [Output("handout", rel)]
+
+
+def _html(ctx: BuildContext) -> list[Output]:
+    from .html import write_html
+    return write_html(ctx)
+
+
+def _html_index(out_root: Path) -> None:
+    from .html.index import write_index
+    write_index(out_root)
+
+
 def _course_inputs(head: SpecHead):
     """The course is made from the lesson id, its exercise ids and its quiz (and exercises/), so
     editing a slide does not rebuild it."""
@@ -112,6 +143,10 @@ WRITERS: dict[str, Writer] = {w.name: w for w in (
            early=True),
     Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf, prepare=_prepare_pdf),
     Writer("charts", "each chart's data as CSV in charts/", _charts),
+    Writer("html", "interactive lesson page: one self-contained HTML file (+ OUT/index.html)", _html,
+           after=_html_index),
+    Writer("handout", "handout PDF (A4): each slide with its speaker notes beneath", _handout,
+           prepare=_prepare_pdf, default=False),
     Writer("exercises", "nbgrader course folder (source/, release/, gradebook) in course/", _exercises,
            needs_plan=False, prepare=_prepare_exercises, early=True, inputs=_course_inputs,
            state=("gradebook.db",)),

@@ -114,7 +114,8 @@ def paragraph(para: Para) -> str:
     if para.bullet:
         indent = f' marL="{emu(para.indent)}" indent="{-emu(para.indent)}"'
         bullet = f'<a:buChar char="{attr(para.bullet)}"/>'
-    out = [f'<a:p><a:pPr{indent} algn="{ALIGN[para.align]}"><a:lnSpc><a:spcPts val="{centipoints(para.line_height)}"/>'
+    rtl = ' rtl="1"' if para.rtl else ""     # PowerPoint then measures marL/indent from the right
+    out = [f'<a:p><a:pPr{indent} algn="{ALIGN[para.align]}"{rtl}><a:lnSpc><a:spcPts val="{centipoints(para.line_height)}"/>'
            f'</a:lnSpc><a:spcBef><a:spcPts val="{centipoints(para.space_before)}"/></a:spcBef>'
            f'<a:spcAft><a:spcPts val="0"/></a:spcAft>{bullet}</a:pPr>']
     for r in para.runs:

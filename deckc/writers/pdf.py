@@ -56,10 +56,11 @@ class PdfPage:
             for i, line in enumerate(p.lines):
                 baseline = top + (p.line_height - (asc + desc)) / 2 + asc
                 lw = line_width(line, p.size)
-                inner_x, inner_w = x + p.indent, w - p.indent
+                inner_x, inner_w = (x, w - p.indent) if p.rtl else (x + p.indent, w - p.indent)
                 lx = inner_x + {"left": 0.0, "center": (inner_w - lw) / 2, "right": inner_w - lw}[p.align]
                 if p.bullet and i == 0:
-                    book.draw_text(self.c, x, self.y(baseline), p.bullet, Style(), p.size,
+                    bx = x + w - book.width(p.bullet, Style(), p.size) if p.rtl else x
+                    book.draw_text(self.c, bx, self.y(baseline), p.bullet, Style(), p.size,
                                    "#" + (line[0].color if line else "000000"))
                 for run in line:
                     rw = run_width(run, p.size)
@@ -134,6 +135,19 @@ class PdfPage:
         draw_chart(self, el)
 
 
+DRAW = {TextBox: PdfPage.text_box, Shape: PdfPage.shape, Arrow: PdfPage.arrow, TableBox: PdfPage.table,
+        ChartBox: PdfPage.chart}
+
+
+def draw_slide(c, deck: DeckPlan, slide) -> None:
+    """One slide's background and elements on canvas `c`, in slide coordinates (the handout draws
+    it scaled onto an A4 page)."""
+    page = PdfPage(c, deck.height)
+    page.box(0, 0, deck.width, deck.height, fill=slide.background)
+    for el in slide.elements:
+        DRAW[type(el)](page, el)
+
+
 def write_pdf(deck: DeckPlan, version: str) -> bytes:
     from ..fonts.canvas import new_canvas
 
@@ -144,16 +158,11 @@ def write_pdf(deck: DeckPlan, version: str) -> bytes:
     c.setSubject(deck.subject)
     c.setKeywords(deck.keywords)
     c.setCreator(f"deckc {version}")
-    draw = {TextBox: PdfPage.text_box, Shape: PdfPage.shape, Arrow: PdfPage.arrow, TableBox: PdfPage.table,
-            ChartBox: PdfPage.chart}
     for slide in deck.slides:
-        page = PdfPage(c, deck.height)
-        page.box(0, 0, deck.width, deck.height, fill=slide.background)
         key = f"slide{slide.number}"
         c.bookmarkPage(key)
         c.addOutlineEntry(f"{slide.number}. {slide.title}", key, level=0)
-        for el in slide.elements:
-            draw[type(el)](page, el)
+        draw_slide(c, deck, slide)
         c.showPage()
     c.showOutline()
     c.save()

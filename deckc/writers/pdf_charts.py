@@ -170,6 +170,12 @@ def _draw_heatmap(pen: Pen, el) -> None:
         _label(pen, lab, H)
 
 
+def draw_geometry(pen, el) -> None:
+    """The chart of `el` drawn with `pen` (this module's Pen, or any object with its five methods:
+    the HTML writer's SVG pen draws the same geometry)."""
+    (_draw_heatmap if el.data.plot == "heatmap" else _draw_xy)(pen, el)
+
+
 def draw_chart(page, el) -> tuple[float, float, float, float]:
     """Draw the chart of `el` as vector graphics on a PdfPage, inside the box. Returns the bounds
     of what was drawn, in the box's coordinates (x0, y0, x1, y1; y up from the box's bottom)."""
@@ -177,7 +183,7 @@ def draw_chart(page, el) -> tuple[float, float, float, float]:
     c.saveState()
     c.translate(el.x, page.y(el.y + el.h))
     pen = Pen(c)
-    (_draw_heatmap if el.data.plot == "heatmap" else _draw_xy)(pen, el)
+    draw_geometry(pen, el)
     c.restoreState()
     return tuple(pen.bounds)
 

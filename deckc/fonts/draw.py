@@ -1,0 +1,80 @@
+"""Drawing a measured line on a reportlab canvas, by the same segments the FontBook measures:
+so what the layout measured is what the PDF shows. Arabic marks are placed by the font's
+mark-positioning rules (deckc.fonts.shaping.mark_offsets)."""
+from __future__ import annotations
+
+from .files import DEJAVU, DEJAVU_BOLD, EMOJI, FONT_DIR, FONT_FILES, Style
+from .shaping import ARABIC_MARK, mark_offsets
+
+
+class Drawing:
+    """The FontBook's drawing half (a mixin: it uses the book's segments, widths and fonts)."""
+
+    def draw_text(self, canvas, x: float, y: float, text: str, style: Style = Style(),
+                  size: float = 12.0, color=None) -> float:
+        """Draw one already-wrapped line with its baseline at (x, y).
+
+        ``color``: None (keep the canvas fill colour), a reportlab Color, a
+        "#RRGGBB" string / colour name, or an (r, g, b) tuple of 0..1 floats.
+        The canvas font and colour are left as they were.  Returns the advance
+        width in points (same as :meth:`width`).
+        """
+        segs = self._segments_cached(text, style)
+        canvas.saveState()
+        try:
+            if color is not None:
+                canvas.setFillColor(_to_color(color))
+            t = canvas.beginText(x, y)
+            pen = x
+            for name, s in segs:
+                s = self._drawable(name, s)
+                if s:
+                    font = self._register(name)
+                    if name == EMOJI:
+                        self._ligatures.install(font)
+                    t.setFont(name, size)
+                    moved = (mark_offsets(FONT_DIR / FONT_FILES[name], s)
+                             if name in (DEJAVU, DEJAVU_BOLD) and ARABIC_MARK.search(s) else ())
+                    if moved:
+                        pen = self._draw_marked(t, pen, y, name, s, moved, size)
+                    else:
+                        t.textOut(s)
+                        pen += self._drawn_width(name, s, size)
+            canvas.drawText(t)
+        finally:
+            canvas.restoreState()
+        return self.width(text, style, size)
+
+
+    def _drawn_width(self, name: str, drawn: str, size: float) -> float:
+        widths, default = self._widths[name]
+        return 0.001 * size * sum(widths.get(ord(c), default) for c in drawn)
+
+    def _draw_marked(self, t, pen: float, y: float, name: str, s: str, moved, size: float) -> float:
+        """Arabic with marks the font's GPOS moves: each such mark drawn on its own at the place
+        the font gives it, the rest in turn. Advances are unchanged (marks have none)."""
+        at = 0
+        for i, dx, dy in moved:
+            if s[at:i]:
+                t.textOut(s[at:i])
+                pen += self._drawn_width(name, s[at:i], size)
+            t.setTextOrigin(pen + 0.001 * size * dx, y + 0.001 * size * dy)
+            t.textOut(s[i])
+            pen += self._drawn_width(name, s[i], size)
+            t.setTextOrigin(pen, y)
+            at = i + 1
+        if s[at:]:
+            t.textOut(s[at:])
+            pen += self._drawn_width(name, s[at:], size)
+        return pen
+
+
+def _to_color(color):
+    from reportlab.lib import colors
+    if isinstance(color, colors.Color):
+        return color
+    if isinstance(color, str):
+        return colors.toColor(color)
+    if isinstance(color, (tuple, list)) and len(color) == 3:
+        return colors.Color(*color)
+    raise TypeError(f"unsupported colour {color!r}")

@@ -1,0 +1,208 @@
+"""One lesson as one self-contained HTML page, laid out as the lesson player the course is taught in.
+
+The header (module, title, minutes, lesson N of M) comes from the title slide; content slides go
+into the player ("Slide k of n", previous/next); slides that hold only an analogy or key-concept
+cards, and the quiz, follow the player as the lesson's closing sections, as the seed lesson lays
+them out. Speaker notes (the layout plan's, chart notes included) travel in a JSON island for
+presenter mode. CSS, JS and subset fonts are inlined: the page makes no request at all.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from html.parser import HTMLParser
+from importlib.resources import files
+from string import Template
+
+from ... import model as m
+from ...layout.plan import ChartBox
+from ...layout.theme import DEFAULT_THEME
+from ...markup import plain_text
+from .blocks import Blocks, esc, inline
+from .charts import chart_figure
+from .fonts import FAMILY_MONO, FAMILY_SANS, font_face_css
+
+SECTION_BLOCKS = (m.Analogy, m.Concepts)
+
+
+@lru_cache(maxsize=None)
+def asset(name: str) -> str:
+    return files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def is_section(sl: m.Slide) -> bool:
+    """A slide that holds only an analogy or concept cards: shown after the player, as in the seed."""
+    return sl.kind == "content" and len(sl.body) == 1 and isinstance(sl.body[0], SECTION_BLOCKS)
+
+
+class _Text(HTMLParser):
+    """The characters a page shows (text nodes, SVG text, titles): what its fonts must cover."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def visible_text(fragment: str) -> str:
+    p = _Text()
+    p.feed(fragment)
+    p.close()
+    return "".join(p.parts)
+
+
+class LessonPage:
+    def __init__(self, lesson: m.Lesson, deck, version: str):
+        self.lesson, self.deck, self.version = lesson, deck, version
+        self.meta = lesson.meta
+        self.blocks = Blocks(self.chart, image=self.image)
+        self.plan_of: list = []      # model slide index -> its first SlidePlan
+        n = 0
+        for sl in lesson.slides:
+            self.plan_of.append(deck.slides[n] if n < len(deck.slides) else None)
+            n += 2 if sl.kind == "quiz" else 1
+        self._current = None         # the SlidePlan whose blocks are being drawn (for its chart boxes)
+        self._charts = 0
+
+    # ---- charts: the plan's chart box (size, font, palette), drawn as SVG ----
+    def chart(self, b: m.Chart) -> str:
+        box = None
+        pools = ([self._current] if self._current else []) + list(self.deck.slides)
+        for sp in pools:
+            box = next((e for e in sp.elements if isinstance(e, ChartBox) and e.data.name == b.kind), None)
+            if box:
+                break
+        if box is None:
+            data = next((c for c in self.deck.charts if c.name == b.kind), None)
+            if data is None:
+                return f'<p class="chart-missing" dir="auto">{inline(b.caption) or esc(b.kind)}</p>'
+            # the layout left the chart off its slide (no room): the page has room, at a default size
+            from ...layout.chart_plan import with_geometry
+
+            t = DEFAULT_THEME
+            box = with_geometry(ChartBox(name=b.kind, x=0, y=0, w=420.0, h=300.0, data=data, palette=t.palette,
+                                         text_color=t.text, font_size=11.0, alt=data.description))
+        self._charts += 1
+        return chart_figure(box, f"chart-{self._charts}", b.caption)
+
+    def image(self, b) -> tuple[str, bytes] | None:
+        """An image block's file, found and checked as the decks find it (deckc.images)."""
+        try:
+            from ...images import load
+        except ImportError:
+            return None
+        try:
+            f = load(b.src, self.lesson.source.parent, self.lesson.root)
+        except Exception:  # noqa: BLE001 - the loader reported it; the page shows the alt text
+            return None
+        return {"png": "image/png", "jpeg": "image/jpeg", "svg": "image/svg+xml"}.get(f.format, "image/png"), f.data
+
+    # ---- the parts of the page ----
+    def header(self) -> str:
+        mt = self.meta
+        sub = f'<p class="subtitle" dir="auto">{inline(mt.subtitle)}</p>' if mt.subtitle else ""
+        return (f'<header class="lesson-head" id="intro" data-stop>'
+                f'<p class="course" dir="auto">{esc(mt.course)}</p>'
+                f'<p class="module" dir="auto">{esc(mt.module)}</p>'
+                f'<h1 dir="auto">{esc(mt.title)}</h1>{sub}'
+                f'<ul class="badges" aria-label="About this lesson">'
+                f'<li><span aria-hidden="true">⏱️</span> {esc(mt.duration)}</li>'
+                f'<li><span aria-hidden="true">🎯</span> {esc(mt.position)}</li></ul></header>')
+
+    def slide(self, k: int, n: int, sl: m.Slide) -> str:
+        title = inline(sl.title)
+        body = self.blocks.render(sl.body)
+        return (f'<article class="slide" id="slide-{k}" data-stop aria-roledescription="slide" '
+                f'aria-labelledby="slide-{k}-h"><p class="slide-count">Slide {k} of {n}</p>'
+                f'<h2 id="slide-{k}-h" dir="auto">{title}</h2><div class="slide-body">{body}</div></article>')
+
+    def section(self, idx: int, sl: m.Slide) -> str:
+        b = sl.body[0]
+        kind = "analogy" if isinstance(b, m.Analogy) else "concepts"
+        sid = f"{kind}-{idx}"
+        heading = "" if kind == "analogy" else f'<h2 id="{sid}-h" dir="auto">{inline(sl.title)}</h2>'
+        label = f'aria-labelledby="{sid}-h"' if heading else f'aria-label="{esc(plain_text(sl.title))}"'
+        return f'<section class="lesson-section {kind}-section" id="{sid}" data-stop {label}>{heading}' \
+               f'{self.blocks.render(sl.body)}</section>'
+
+    def quiz(self, idx: int, sl: m.QuizSlide) -> str:
+        q = sl.quiz
+        sid = f"quiz-{idx}"
+        opts = "".join(
+            f'<li><button type="button" class="option" data-letter="{esc(o.letter)}" aria-describedby="{sid}-fb">'
+            f'<span class="letter" aria-hidden="true">{esc(o.letter)}</span>'
+            f'<span class="visually-hidden">{esc(o.letter)}: </span><span dir="auto">{inline(o.text)}</span>'
+            f'</button></li>' for o in q.options)
+        expl = f'<p class="explanation" dir="auto">{inline(q.explanation)}</p>' if q.explanation else ""
+        answer = f"{esc(q.answer)}: {inline(q.answer_text)}"
+        return (f'<section class="lesson-section quiz" id="{sid}" data-stop data-answer="{esc(q.answer)}" '
+                f'aria-labelledby="{sid}-h"><h2 id="{sid}-h" dir="auto">{inline(sl.title or "Quick Check")}</h2>'
+                f'<p class="question" id="{sid}-q" dir="auto">{inline(q.question)}</p>'
+                f'<ul class="options" aria-labelledby="{sid}-q">{opts}</ul>'
+                f'<div class="feedback" id="{sid}-fb" role="status" aria-live="polite">'
+                f'<p class="verdict"></p><div class="why" hidden>{expl}'
+                f'<button type="button" class="retry">Try again</button></div></div>'
+                f'<details class="static-answer"><summary>Show the answer</summary><p dir="auto">{answer}</p>'
+                f'{expl}</details></section>')
+
+    # ---- the whole page ----
+    def html(self) -> str:
+        lesson, mt = self.lesson, self.meta
+        player = [(i, sl) for i, sl in enumerate(lesson.slides) if sl.kind == "content" and not is_section(sl)]
+        n = len(player)
+        stops = [{"id": "intro", "title": mt.title, "notes": self._notes(0)}] if lesson.slides and \
+            lesson.slides[0].kind == "title" else [{"id": "intro", "title": mt.title, "notes": ""}]
+        slides_html = []
+        for k, (i, sl) in enumerate(player, start=1):
+            self._current = self.plan_of[i]
+            slides_html.append(self.slide(k, n, sl))
+            stops.append({"id": f"slide-{k}", "title": plain_text(sl.title), "notes": self._notes(i)})
+        sections = []
+        for i, sl in enumerate(lesson.slides):
+            self._current = self.plan_of[i]
+            if isinstance(sl, m.QuizSlide) and sl.quiz:
+                sections.append(self.quiz(i, sl))
+                stops.append({"id": f"quiz-{i}", "title": plain_text(sl.title) or "Quick Check",
+                              "notes": self._notes(i, quiz=True)})
+            elif is_section(sl):
+                sections.append(self.section(i, sl))
+                kind = "analogy" if isinstance(sl.body[0], m.Analogy) else "concepts"
+                stops.append({"id": f"{kind}-{i}", "title": plain_text(sl.title), "notes": self._notes(i)})
+        dots = "".join(f'<li><button type="button" class="dot" data-go="{k}" aria-label="Slide {k}: '
+                       f'{esc(plain_text(sl.title))}"></button></li>' for k, (_, sl) in enumerate(player, start=1))
+        body = Template(asset("page.html")).substitute(
+            header=self.header(), slides="\n".join(slides_html), sections="\n".join(sections), count=n,
+            dots=dots, minutes=mt.minutes)
+        data = {"lesson": mt.id, "minutes": mt.minutes, "slides": n, "stops": stops}
+        css = asset("player.css").replace("$FAMILY_SANS", FAMILY_SANS).replace("$FAMILY_MONO", FAMILY_MONO)
+        fonts = font_face_css(visible_text(body) + " 0123456789:/–")
+        return ("<!DOCTYPE html>\n"
+                f'<html lang="{esc(mt.language)}">\n<head>\n<meta charset="utf-8">\n'
+                f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+                f'<meta name="generator" content="deckc {esc(self.version)}">\n'
+                f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+                f"style-src 'unsafe-inline'; script-src 'unsafe-inline'; font-src data:; img-src data:\">\n"
+                f"<title>{esc(mt.title)} · {esc(mt.module)}</title>\n"
+                f"<style>\n{fonts}\n{css}</style>\n</head>\n"
+                f'<body>\n{body}\n<script type="application/json" id="deckc-data">{_json(data)}</script>\n'
+                f"<script>\n{asset('player.js')}</script>\n</body>\n</html>\n")
+
+    def _notes(self, i: int, quiz: bool = False) -> str:
+        sp = self.plan_of[i]
+        if sp is None:
+            return self.lesson.slides[i].notes
+        if quiz:
+            nxt = self.deck.slides[sp.number] if sp.number < len(self.deck.slides) else None
+            return sp.notes + ("\n\n" + nxt.notes if nxt is not None else "")
+        return sp.notes
+
+
+def _json(data) -> str:
+    """JSON safe inside <script>: no "</" can close the element."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def lesson_html(lesson: m.Lesson, deck, version: str) -> str:
+    return LessonPage(lesson, deck, version).html()
