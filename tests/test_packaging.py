@@ -144,3 +144,18 @@ def test_without_nbgrader_the_release_is_native_and_the_same(tmp_path, monkeypat
     finally:
         for f in (nbgrader_info.alembic_head, nbgrader_info.metadata_schema):
             f.cache_clear()
+
+
+def test_every_data_file_of_the_package_ships():
+    """A non-editable install has only what package-data lists (nbgrader_v3.json was once missing)."""
+    import fnmatch
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:          # Python 3.10
+        pytest.skip("tomllib needs Python 3.11")
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"]["deckc"]
+    files = [p.relative_to(ROOT / "deckc").as_posix() for p in (ROOT / "deckc").rglob("*")
+             if p.is_file() and p.suffix not in (".py", ".pyc", ".md") and "__pycache__" not in p.parts]
+    assert files and [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)] == []

@@ -94,6 +94,11 @@ def format_summary(s) -> str:
             lines.append(f"{label}: {sum(len(v) for v in table.values())} notebook(s) of {len(table)} student(s)")
             for student, names in sorted(table.items()):
                 lines.append(f"  {student}: {', '.join(names)}")
+    edited = getattr(s, "edited", {})
+    if edited:
+        lines.append(f"read-only cells edited (restored from the gradebook before grading): {len(edited)} student(s)")
+        for student, notebooks in sorted(edited.items()):
+            lines.append(f"  {student}: " + "; ".join(f"{nb}: {', '.join(cells)}" for nb, cells in notebooks.items()))
     if s.totals:
         maximum = max(m for _, m in s.totals.values()) or 1
         scores = sorted(v for v, _ in s.totals.values())

@@ -64,6 +64,7 @@ class Summary:
     failed: dict = field(default_factory=dict)          # student -> why not graded (nothing written)
     missing: dict = field(default_factory=dict)         # student -> [notebooks not handed in]
     unchanged: dict = field(default_factory=dict)       # student -> [notebooks identical to the release]
+    edited: dict = field(default_factory=dict)          # student -> {notebook: [read-only cells changed]}
     preflight: tuple | None = None                      # (score, max, seconds) of the reference
     totals: dict = field(default_factory=dict)          # student -> (score, max)
     overrides: dict = field(default_factory=dict)       # student -> [notebook/grade id]: kernel disagreed
@@ -609,6 +610,8 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
         summary.missing[student] = missing
     if msg.get("unchanged"):
         summary.unchanged[student] = sorted(msg["unchanged"])
+    if msg.get("edited"):
+        summary.edited[student] = {nb: list(cells) for nb, cells in sorted(msg["edited"].items())}
     summary.totals[student] = (max(score, 0.0), maximum)
     if overridden:
         summary.overrides[student] = overridden
