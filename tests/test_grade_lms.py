@@ -25,10 +25,14 @@ alopez,Ana María,López,ana.lopez@uni.example,,S-003,alopez,Lab A
 """
 
 
-def _zip(path: Path, entries: dict, when=(2024, 2, 5, 10, 30, 0)) -> Path:
+def _zip(path: Path, entries: dict, when=(2024, 2, 5, 10, 30, 0), step: int = 0) -> Path:
+    """A zip of entries; the n-th entry's time is `when` plus n x `step` minutes."""
+    import datetime as dt
+
+    start = dt.datetime(*when)
     with zipfile.ZipFile(path, "w") as zf:
-        for name, data in entries.items():
-            info = zipfile.ZipInfo(name, date_time=when)
+        for n, (name, data) in enumerate(entries.items()):
+            info = zipfile.ZipInfo(name, date_time=(start + dt.timedelta(minutes=n * step)).timetuple()[:6])
             zf.writestr(info, data)
     return path
 
@@ -48,18 +52,30 @@ def test_canvas_download_through_a_roster(tmp_path, students):
         "submissions/doejane_late_222_334_rnn_step.ipynb": b"{}",
         "submissions/nobodyx_999_1_rnn_step.ipynb": b"{}",                 # not in the roster
         "submissions/smithjohn_12345_67891_notes.ipynb": b"{}",            # no notebook of the assignment
-    })
+    }, step=10)
     got = from_zip(export, course, ASSIGNMENT, NOTEBOOKS, roster=students, lms_timezone="Europe/Berlin")
     assert sorted(got.added) == [("jdoe", "attention"), ("jdoe", "rnn_step"), ("jsmith", "rnn_step")]
     reasons = dict(got.rejected)
     assert "Canvas user 999 (nobodyx) is not in the roster" in reasons["submissions/nobodyx_999_1_rnn_step.ipynb"]
     assert "'notes.ipynb' is no notebook" in reasons["submissions/smithjohn_12345_67891_notes.ipynb"]
     assert got.late == ["jdoe"]
-    # Berlin is UTC+1 in February: the zip's 10:30 is 09:30 UTC, as nbgrader's timestamp.txt
+    # Berlin is UTC+1 in February: jdoe's later file, 10:50 in the zip, is 09:50 UTC, as nbgrader's
+    # timestamp.txt; jsmith's 10:30 is 09:30
     stamp = (course / "submitted" / "jdoe" / ASSIGNMENT / "timestamp.txt").read_text()
-    assert stamp == "2024-02-05 09:30:00.000000 UTC\n"
+    assert stamp == "2024-02-05 09:50:00.000000 UTC\n"
+    assert (course / "submitted" / "jsmith" / ASSIGNMENT / "timestamp.txt").read_text().startswith(
+        "2024-02-05 09:30:00")
+    assert got.notes == []
     ids = load_lms_ids(course, ASSIGNMENT)
     assert ids["jsmith"]["lms"] == "canvas" and ids["jsmith"]["lms_id"] == "12345" and ids["jdoe"]["late"] == "yes"
+
+
+def test_one_time_for_every_file_is_the_download_s_not_a_submission_time(tmp_path):
+    export = _zip(tmp_path / "canvas.zip", {"smithjohn_12345_67890_rnn_step.ipynb": b"{}",
+                                           "doejane_222_333_rnn_step.ipynb": b"{}"}, step=0)
+    got = from_zip(export, tmp_path / "course", ASSIGNMENT, NOTEBOOKS)
+    assert len(got.added) == 2 and not list((tmp_path / "course").rglob("timestamp.txt"))
+    assert "the time of the download, not of the submissions; no timestamps set" in got.notes[0]
 
 
 def test_canvas_download_without_a_roster(tmp_path):

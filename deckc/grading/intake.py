@@ -34,8 +34,10 @@ With a roster (roster.py) the LMS's user id (Canvas; ``lms_user_id``) or the stu
 and a student not in the roster is rejected, never guessed. Without one, the student id is the
 Canvas name (``smithjohn``) or the slugged Moodle name (``john_smith``). The LMS ids and ``late``
 marks go to ``COURSE/lms/<assignment>.csv`` (the grade exports read them back), and each LMS
-entry's time in the zip (both LMSs store the file's submission time there, in the server's time
-zone: ``--lms-timezone``) becomes nbgrader's ``timestamp.txt``, so late penalties work.
+entry's time in the zip (in the LMS server's time zone: ``--lms-timezone``) becomes nbgrader's
+``timestamp.txt``, so late penalties work - unless the times of different students' files are
+all within two minutes of each other (or there is one student): then they are the time the zip
+was made, and no timestamp is set (a note says so) rather than every submission made late.
 """
 from __future__ import annotations
 
@@ -51,6 +53,7 @@ MAX_ENTRY = 50 * 1024 * 1024
 CANVAS = re.compile(r"^(?P<name>[a-z0-9]+)(?P<late>_late)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
 MOODLE_FILE = re.compile(r"^(?P<name>.+?)_(?P<user>\d+)_assignsubmission_file_(?P<file>.+)$")
 MOODLE_FOLDER = re.compile(r"^(?P<name>.+?)_(?P<user>\d+)_assignsubmission_file_?$")
+SAME_TIME = 120   # seconds: file times closer than this across students are the zip's own
 LMS_FIELDS = ["student", "lms", "lms_id", "submission_id", "lms_name", "late", "timestamp"]
 
 
@@ -72,6 +75,7 @@ class Intake:
     rejected: list = field(default_factory=list)    # (entry name, reason)
     ignored: list = field(default_factory=list)     # entry names
     lms: dict = field(default_factory=dict)         # student -> LmsEntry (LMS downloads only)
+    notes: list = field(default_factory=list)       # what the grader should know (no timestamps...)
 
     @property
     def late(self) -> list[str]:
@@ -237,6 +241,14 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
                     entry.late = entry.late or kept.late
                     entry.timestamp = max(entry.timestamp, kept.timestamp)
                 report.lms[student] = entry
+    times = sorted(e.timestamp for e in report.lms.values() if e.timestamp)
+    if times and (len(times) < 2 or _seconds_between(times[0], times[-1]) < SAME_TIME):
+        # One time for everyone is when the zip was made, not when each student submitted: a
+        # download time would make every submission late. Set none, and say so.
+        report.notes.append(f"the zip's file times ({times[0]}) are all within {SAME_TIME} s of each other: "
+                            "the time of the download, not of the submissions; no timestamps set")
+        for e in report.lms.values():
+            e.timestamp = ""
     for student, entry in report.lms.items():
         if entry.timestamp:
             (course / "submitted" / student / assignment / "timestamp.txt").write_text(
@@ -244,6 +256,11 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
     if report.lms:
         save_lms_ids(course, assignment, report.lms)
     return report
+
+
+def _seconds_between(a: str, b: str) -> float:
+    fmt = "%Y-%m-%d %H:%M:%S.%f UTC"
+    return abs((datetime.strptime(b, fmt) - datetime.strptime(a, fmt)).total_seconds())
 
 
 def lms_ids_path(course: Path, assignment: str) -> Path:

@@ -70,6 +70,8 @@ def format_summary(s) -> str:
                      f"into submitted/; {len(s.intake.rejected)} rejected, {len(s.intake.ignored)} ignored")
         for name, why in s.intake.rejected:
             lines.append(f"  rejected {name!r}: {why}")
+        for note in getattr(s.intake, "notes", []):
+            lines.append(f"  note: {note}")
         late = getattr(s.intake, "late", [])
         if late:
             lines.append(f"late (marked by the LMS): {', '.join(late)}")
