@@ -86,6 +86,7 @@ def cli(debug: bool) -> None:
       deckc check                 validate lesson/ and report every problem
       deckc watch                 rebuild on every save
       deckc grade build/<lesson>/course   autograde submissions in parallel
+      deckc grades export COURSE --to canvas   grades as the LMS imports them
       deckc schema > lesson.schema.json
     """
 
