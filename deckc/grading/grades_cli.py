@@ -10,7 +10,13 @@ from .cli import require_grade_extra
 
 @click.group("grades")
 def grades():
-    """The course's grades, for the LMS: `deckc grades export --to canvas|moodle|moodle-grades|csv`."""
+    """The course's grades, for the LMS: `deckc grades export --to canvas|moodle|moodle-grades|csv`.
+
+    \b
+    Examples:
+      deckc grades export build/the-sequence-problem/course --to canvas --roster students.csv
+      deckc grades export course --to moodle
+    """
 
 
 @grades.command("export")
