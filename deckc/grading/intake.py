@@ -50,7 +50,7 @@ from pathlib import Path, PurePosixPath
 
 STUDENT = re.compile(r"^[A-Za-z0-9@_-][A-Za-z0-9._@-]{0,127}$")
 MAX_ENTRY = 50 * 1024 * 1024
-CANVAS = re.compile(r"^(?P<name>[a-z0-9]+)(?P<late>_late)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
+CANVAS = re.compile(r"^(?P<name>[a-z0-9]+)(?P<late>_(?:late|LATE))?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
 MOODLE_FILE = re.compile(r"^(?P<name>.+?)_(?P<user>\d+)_assignsubmission_file_(?P<file>.+)$")
 MOODLE_FOLDER = re.compile(r"^(?P<name>.+?)_(?P<user>\d+)_assignsubmission_file_?$")
 SAME_TIME = 120   # seconds: file times closer than this across students are the zip's own
