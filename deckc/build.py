@@ -5,7 +5,6 @@ them in deckc/staging.py, which formats exist in deckc/writers/ (the registry).
 """
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 import time
@@ -78,7 +77,8 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
     try:
         out_root.mkdir(parents=True, exist_ok=True)
         remove_dead_stages(out_root)
-        lock = LessonLock(out_root, lesson_id, on_wait=on_wait)
+        lock = LessonLock(out_root, lesson_id)
+        lock.acquire(on_wait=on_wait)
         remove_dead_stages(out_root, held=lesson_id)
         return _build_locked(spec, head, out_root, formats, force, result)
     except OSError as e:
@@ -142,9 +142,13 @@ def _build_locked(spec, head, out_root: Path, formats, force, result: LessonResu
 
 def _io_error(e: OSError, out_root: Path) -> OutputError:
     """An OSError as the user should read it: which path, why, and that the old build stands."""
-    path = e.filename or out_root
-    action = "reading" if e.errno in (errno.ENOENT, errno.EISDIR) and e.filename else "writing"
-    return OutputError(action, _public(Path(path), out_root), e)
+    path = Path(e.filename) if e.filename else out_root
+    try:
+        path.resolve().relative_to(out_root.resolve())
+        action = "writing"
+    except (ValueError, OSError):
+        action = "reading"               # an input: exercises/, a font, the spec's folder
+    return OutputError(action, _public(path, out_root), e, untouched=action == "writing")
 
 
 def _public(path: Path, out_root: Path) -> Path:
@@ -307,9 +311,13 @@ def _run_builds(specs, out: Path, formats, force=False, jobs=0, on_result=None, 
     prepare_writers(formats)       # imported once here; every lesson's process starts with them
     jobs = min(jobs, len(specs))
     advance = progress(f"building {len(specs)} lessons on {jobs} workers", len(specs)) if progress else None
-    done = run_parallel(_build_one, [(spec, out, formats, force, clashes) for spec in specs], jobs,
-                        lambda args, exc: (LessonResult(args[0], failed=f"{type(exc).__name__}: {exc}"), 0.0),
-                        advance)
+    try:
+        done = run_parallel(_build_one, [(spec, out, formats, force, clashes, on_wait) for spec in specs], jobs,
+                            lambda args, exc: (LessonResult(args[0], failed=f"{type(exc).__name__}: {exc}"), 0.0),
+                            advance)
+    except BaseException:
+        remove_dead_stages(out)      # every lesson process is gone: what they left is dead
+        raise
     for r, took in done:
         if on_result is not None:
             on_result(r, took)

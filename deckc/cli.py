@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -108,14 +107,18 @@ _format_option = click.option("-f", "--format", "formats", type=FormatList(), de
 @click.option("--force", is_flag=True, help="Rebuild every output even if its inputs did not change.")
 @click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0,
               help="Parallel workers for a folder of lessons (default: one per core).")
+@click.option("--pdf-steps", is_flag=True, help="Also write <lesson-id>-steps.pdf: one page per reveal step "
+              "(the same as adding pdf-steps to --format).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
-def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, jobs: int, quiet: bool) -> None:
+def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, jobs: int, pdf_steps: bool,
+          quiet: bool) -> None:
     """Build lessons: PATH is a spec file or a folder of specs (default: lesson/).
 
     \b
     Outputs, per lesson, in OUT/<lesson-id>/:
       <lesson-id>.pptx   editable deck: native text, tables, charts; speaker notes
       <lesson-id>.pdf    the same layout; fonts embedded; outline of slide titles
+      <lesson-id>-steps.pdf  with --pdf-steps: one page per reveal step
       charts/*.csv       the data behind every chart
       course/            nbgrader course: source/, release/, gradebook.db
       manifest.json      what was built, with sha256 checksums and input fingerprints
@@ -153,6 +156,8 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, 
       deckc build --strict
     """
     _EXIT["fast"] = True      # see run(): a build leaves nothing for interpreter teardown to do
+    if pdf_steps and "pdf-steps" not in formats:
+        formats = [*formats, "pdf-steps"]
     results = _run(_specs(path), out, formats, force=force, jobs=jobs, quiet=quiet)
     _report(results, strict, "a lesson with errors is not built and its previous outputs stay as they were")
 
@@ -209,6 +214,41 @@ def check(path: Path, strict: bool) -> None:
     results = [check_lesson(spec, clashes) for spec in specs]
     _report(results, strict)
     click.echo(f"ok: {len(results)} lesson{'s' if len(results) != 1 else ''} checked", err=True)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=".", required=False)
+def init(folder: Path) -> None:
+    """Make a course folder in FOLDER (default: here): lesson/ with a first lesson that uses the
+    main blocks, exercises/softmax/ (one small exercise: solution, tests, texts), README.md.
+    Nothing that exists is overwritten. Then: cd FOLDER && deckc build.
+
+    \b
+    Examples:
+      deckc init ml-course && cd ml-course && deckc build
+      deckc init            # in an empty folder
+    """
+    from .scaffold import init_course
+
+    for path in init_course(folder):
+        click.echo(f"wrote {path}")
+    click.echo(f"next: cd {folder} && deckc build", err=True)
+
+
+@cli.command()
+@click.argument("lesson_id")
+def new(lesson_id: str) -> None:
+    """Add lesson/LESSON_ID.yaml to the course folder you are in, from a template that uses the
+    main blocks (section, math, bullets with reveal, code, a chart of your own numbers, a quiz).
+
+    \b
+    Examples:
+      deckc new queries-keys-values
+      deckc new queries-keys-values && deckc build lesson/queries-keys-values.yaml
+    """
+    from .scaffold import new_lesson
+
+    click.echo(f"wrote {new_lesson(lesson_id, Path('.'))}")
 
 
 @cli.command()

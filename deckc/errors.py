@@ -54,6 +54,21 @@ class MarkupError(DeckcError, ValueError):
     exit_code = 2
 
 
+class TexError(MarkupError):
+    """TeX outside the documented subset (deckc.texmath.subset); `offset` is where in the formula."""
+
+    def __init__(self, message: str, offset: int = 0):
+        super().__init__(message)
+        self.offset = offset
+
+
+class ImageError(DeckcError, ValueError):
+    """An image a spec names that may not be used (outside the course, not an image, too large, an
+    SVG with outside references); the loader locates it at the `src`."""
+
+    exit_code = 2
+
+
 class BuildError(DeckcError):
     """A build step failed for a reason other than the spec (exit code 1)."""
 

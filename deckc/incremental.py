@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -79,10 +80,31 @@ def input_fingerprints(head, course: Path, formats) -> dict[str, str]:
         part = declared(head) if declared is not None and head.meta is not None else None
         if part is None:
             h.update(head.data or b"")
+            h.update(_referenced_files_hash(head.path, head.data or b""))
         else:
             h.update(json.dumps(_plain(part), sort_keys=True, default=str).encode())
         out[fmt] = h.hexdigest()
     return out
+
+
+_REFERENCE = re.compile(rb"""(?:^|[\s{,])(?:src|csv)\s*:\s*["']?([^"'\n,}#]+?)["']?\s*(?:[,}\n#]|$)""", re.M)
+
+
+def _referenced_files_hash(spec: Path, data: bytes) -> bytes:
+    """The files a spec names (`image: {src: ...}`, `csv: ...`), found without loading the spec: a
+    changed figure or data file rebuilds the lesson. Over-matching only costs a hash."""
+    h = hashlib.sha256()
+    folder = spec.resolve().parent
+    for mt in _REFERENCE.finditer(data):
+        rel = mt.group(1).decode("utf-8", "replace").strip()
+        h.update(rel.encode() + b"\0")
+        try:
+            f = folder / rel
+            if f.is_file() and f.stat().st_size <= 64 * 1024 * 1024:
+                h.update(f.read_bytes())
+        except (OSError, ValueError):
+            pass
+    return h.digest()
 
 
 def _plain(value):

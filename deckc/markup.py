@@ -1,4 +1,7 @@
-"""Inline markup for text fields: **bold**, *italic*, `code`, ==highlight==, and \\ to escape.
+"""Inline markup for text fields: **bold**, *italic*, `code`, ==highlight==, $math$, and \\ to escape.
+
+Inline math is TeX in the subset deckc.texmath.subset documents, checked here (so a bad formula
+is a located spec error); `\\$` is a literal dollar sign.
 
 Parsed into spans once; both writers turn spans into real runs (not literal asterisks).
 """
@@ -7,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import MarkupError
+from .errors import MarkupError, TexError
+from .texmath.subset import check_tex
+
 
 __all__ = ["MarkupError", "Span", "parse_markup", "plain_text"]
 
@@ -19,6 +24,7 @@ class Span:
     italic: bool = False
     code: bool = False
     highlight: bool = False
+    math: bool = False                # text is TeX, drawn as a formula
 
 
 _MARKERS = (("**", "bold"), ("==", "highlight"), ("*", "italic"))
@@ -39,9 +45,26 @@ def parse_markup(text: str) -> tuple[Span, ...]:
     i, n = 0, len(text)
     while i < n:
         c = text[i]
-        if c == "\\" and i + 1 < n and text[i + 1] in "\\*=`":
+        if c == "\\" and i + 1 < n and text[i + 1] in "\\*=`$":
             buf.append(text[i + 1])
             i += 2
+            continue
+        if c == "$":
+            end = _math_end(text, i + 1)
+            if end < 0 and (i + 1 >= n or text[i + 1].isspace() or text[i + 1].isdigit()):
+                buf.append(c)           # "$ 5", "$5" with no formula after: a dollar sign
+                i += 1
+                continue
+            if end < 0:
+                raise MarkupError(f"unclosed '$' (math) opened at character {i + 1}; write \\$ for a literal dollar sign")
+            tex = text[i + 1:end]
+            try:
+                check_tex(tex)
+            except TexError as e:
+                raise MarkupError(f"in the math at character {i + 1 + e.offset + 1}: {e}") from None
+            flush()
+            spans.append(Span(tex, math=True, **state))
+            i = end + 1
             continue
         if c == "`":
             end = text.find("`", i + 1)
@@ -75,6 +98,23 @@ def parse_markup(text: str) -> tuple[Span, ...]:
             raise MarkupError(f"unclosed '{marker}' ({style}) opened at character {opened_at[style] + 1}; "
                               f"write \\{marker[0]} for a literal '{marker[0]}'")
     return tuple(spans)
+
+
+def _math_end(text: str, start: int) -> int:
+    """Index of the `$` closing the math that starts at `start`, or -1. As in pandoc, math starts
+    right after `$` (no space) and ends at a `$` right after a non-space that is not followed by a
+    digit, so "from $5 to $10" is no formula; a `\\$` inside is TeX's dollar."""
+    if start >= len(text) or text[start].isspace():
+        return -1
+    i = start
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == "$" and not text[i - 1].isspace() and not (i + 1 < len(text) and text[i + 1].isdigit()):
+            return i
+        i += 1
+    return -1
 
 
 def plain_text(text: str) -> str:

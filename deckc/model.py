@@ -17,8 +17,17 @@ class Text:
 
 
 @dataclass(frozen=True)
+class BulletItem:
+    """A bullet with sub-bullets (up to three levels in all)."""
+
+    text: str
+    items: tuple[Union[str, "BulletItem"], ...] = ()
+
+
+@dataclass(frozen=True)
 class Bullets:
-    items: tuple[str, ...]
+    items: tuple[Union[str, BulletItem], ...]
+    reveal: bool = False          # one item per click (PPTX animation; --pdf-steps pages)
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class Steps:
     items: tuple[Step, ...]
     caption: str | None = None
     fade: str = "forward"
+    reveal: bool = False          # one step per click
 
 
 @dataclass(frozen=True)
@@ -108,7 +118,37 @@ class Chart:
     data: Any = field(default=None, hash=False, compare=False, repr=False)
 
 
-Block = Union[Text, Bullets, Steps, Callout, Sentence, Tokens, Columns, Table, Analogy, Concepts, Chart]
+@dataclass(frozen=True)
+class Math:
+    """A display formula: TeX in the subset deckc.texmath.subset documents."""
+
+    tex: str
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Code:
+    """A code listing, highlighted by Pygments; `highlight` are 1-based line numbers to shade."""
+
+    source: str
+    lang: str = "text"
+    highlight: tuple[int, ...] = ()
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Image:
+    """A figure: `src` relative to the spec's folder (inside the course); `alt` says what it shows,
+    unless it is `decorative`."""
+
+    src: str
+    alt: str | None = None
+    caption: str | None = None
+    decorative: bool = False
+
+
+Block = Union[Text, Bullets, Steps, Callout, Sentence, Tokens, Columns, Table, Analogy, Concepts, Chart, Math, Code,
+              Image]
 
 
 # ---- slides ----
@@ -120,6 +160,7 @@ class Slide:
     notes: str
     body: tuple[Block, ...] = ()
     line: int = 0                # where the slide starts in the spec, for warnings
+    subtitle: str | None = None  # section slides
 
 
 @dataclass(frozen=True)

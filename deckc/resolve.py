@@ -25,11 +25,20 @@ def resolve_charts(lesson: m.Lesson) -> tuple[m.Lesson, list[tuple[Keys, str]]]:
         return lesson, []
     from .charts import CHART_KINDS, compute_chart
     from .charts.reference import load_reference
+    from .charts.user_data import USER_KINDS
+    from .errors import ImageError
 
     problems: list[tuple[Keys, str]] = []
     computed: dict[tuple, Any] = {}
     reference = None
     for keys, block in charts:
+        if block.kind in USER_KINDS:        # the lecturer's numbers: given inline, or in a CSV file
+            key = (block.kind, repr(sorted(block.params.items())))
+            try:
+                computed[key] = block.data if block.data is not None else _csv_chart(lesson, block)
+            except (ImageError, ValueError) as e:
+                problems.append((keys + ("chart", "csv"), str(e)))
+            continue
         needs = CHART_KINDS[block.kind].needs
         where = keys + ("chart", "kind")
         if needs and not lesson.meta.exercises:
@@ -61,6 +70,24 @@ def resolve_charts(lesson: m.Lesson) -> tuple[m.Lesson, list[tuple[Keys, str]]]:
     # _fill walks the model in the order _charts did, so the n-th chart met gets the n-th data
     data = iter([computed[(block.kind, repr(sorted(block.params.items())))] for _, block in charts])
     return dataclasses.replace(lesson, slides=tuple(_fill(s, data) for s in lesson.slides)), []
+
+
+def _csv_chart(lesson: m.Lesson, block: m.Chart):
+    """A chart's numbers from its CSV file: beside the spec, inside the course (as images are)."""
+    from .charts.user_data import build, table_from_csv
+    from .images import resolve
+
+    path = resolve(block.params["csv"], lesson.source.parent, lesson.root, what="data files")
+    if path.stat().st_size > 5 * 1024 * 1024:
+        raise ValueError(f"'{block.params['csv']}' is larger than 5 MB")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"'{block.params['csv']}' is not UTF-8 text") from None
+    try:
+        return build(block.kind, block.params, table_from_csv(block.kind, text))
+    except ValueError as e:
+        raise ValueError(f"{block.params['csv']}: {e}") from None
 
 
 def _charts(items, keys: Keys) -> Iterator[tuple[Keys, m.Chart]]:

@@ -31,11 +31,16 @@ STAGE_NAME = re.compile(re.escape(STAGE_PREFIX) + r"(?P<id>.+)-[a-z0-9_]{8}(-old
 
 class LessonLock:
     """The exclusive right to write OUT/<lesson_id>/. The lock file goes away on release; a run
-    waiting on a file that was removed meanwhile takes the new one instead (checked by inode)."""
+    waiting on a file that was removed meanwhile takes the new one instead (checked by inode).
+    Create it, then acquire() inside the try whose finally calls release(): a signal at any
+    point in between leaves nothing held."""
 
-    def __init__(self, out_root: Path, lesson_id: str, wait: float | None = None, on_wait=None):
+    def __init__(self, out_root: Path, lesson_id: str):
         self.path = out_root / f"{LOCK_PREFIX}{lesson_id}"
+        self.folder = out_root / lesson_id
         self.fd = None
+
+    def acquire(self, wait: float | None = None, on_wait=None) -> "LessonLock":
         deadline = None if wait is None else time.monotonic() + wait
         told = False
         while True:
@@ -45,38 +50,53 @@ class LessonLock:
             except BlockingIOError:
                 os.close(fd)
                 if deadline is not None and time.monotonic() >= deadline:
-                    raise LockBusy(f"another deckc run is writing {self.path.parent / lesson_id}; "
+                    raise LockBusy(f"another deckc run is writing {self.folder}; "
                                    "try again when it has finished") from None
                 if not told and on_wait is not None:
-                    on_wait(f"waiting for another deckc run writing {self.path.parent / lesson_id} ...")
+                    on_wait(f"waiting for another deckc run writing {self.folder} ...")
                     told = True
                 time.sleep(0.05)
                 continue
-            except BaseException:
+            except BaseException:      # interrupted between creating the file and locking it
+                _unlink_if_free(self.path, fd)
                 os.close(fd)
                 raise
-            try:
-                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
-            except FileNotFoundError:
-                same = False
-            if same:
-                self.fd = fd
-                return
+            self.fd = fd
+            if _same_file(self.path, fd):
+                return self
+            self.fd = None
             os.close(fd)          # locked a file its last holder had already removed: take the new one
 
     def release(self) -> None:
         if self.fd is None:
             return
         try:
-            os.unlink(self.path)   # before unlocking, so a waiter re-checks the inode and retries
+            os.unlink(self.path)   # while still locked, so a waiter re-checks the inode and retries
         except OSError:
             pass
         os.close(self.fd)
         self.fd = None
 
 
-def lesson_is_free(out_root: Path, lesson_id: str) -> bool:
-    """No run holds this lesson's lock right now (so its staging folders are a dead run's)."""
+def _unlink_if_free(path: Path, fd: int) -> None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if _same_file(path, fd):
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def _same_file(path: Path, fd: int) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def lesson_is_free(out_root: Path, lesson_id: str, remove: bool = False) -> bool:
+    """No run holds this lesson's lock right now (so its staging folders are a dead run's). With
+    remove, a free lock file left by a killed run is removed, while it is held for the check."""
     path = out_root / f"{LOCK_PREFIX}{lesson_id}"
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
@@ -86,21 +106,32 @@ def lesson_is_free(out_root: Path, lesson_id: str) -> bool:
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
     except BlockingIOError:
         return False
+    else:
+        if remove and _same_file(path, fd):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        return True
     finally:
         os.close(fd)
 
 
 def remove_dead_stages(out_root: Path, held: str | None = None) -> None:
-    """Staging folders of runs that were killed: those whose lesson nobody holds (`held`: the
-    lesson whose lock this run holds itself, so all its staging folders are leftovers)."""
+    """Staging folders and lock files of runs that were killed: those whose lesson nobody holds
+    (`held`: the lesson whose lock this run holds itself, so all its staging folders are leftovers)."""
     try:
-        entries = [p for p in out_root.iterdir() if p.name.startswith(STAGE_PREFIX)]
+        entries = [p for p in out_root.iterdir() if p.name.startswith((STAGE_PREFIX, LOCK_PREFIX))]
     except OSError:
         return
     for d in entries:
+        if d.name.startswith(LOCK_PREFIX):
+            lesson = d.name[len(LOCK_PREFIX):]
+            if lesson != held:
+                lesson_is_free(out_root, lesson, remove=True)
+            continue
         m = STAGE_NAME.fullmatch(d.name)
         if m is None:
             continue

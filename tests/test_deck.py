@@ -121,7 +121,7 @@ def pptx_text_one(slide) -> str:
 def test_pdf_pages_equal_pptx_slides_and_have_an_outline(prs, pdf_path):
     data = pdf_path.read_bytes()
     pages = len(re.findall(rb"/Type /Page\b", data))
-    assert pages == len(prs.slides) == 11
+    assert pages == len(prs.slides) == 12
     assert b"/Outlines" in data
     assert len(re.findall(rb"/Dest \[", data)) + len(re.findall(rb"/Dest /", data)) >= pages
 

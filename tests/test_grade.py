@@ -258,7 +258,7 @@ def test_cli_help_errors_and_cheap_import(tmp_path):
 
 
 def test_codec_keeps_values_and_drops_rigged_behaviour():
-    from deckc.grading._runner import decode, encode
+    from deckc.grading._codec import decode, encode
 
     class Agreeable(np.ndarray):
         def __eq__(self, other):
@@ -291,29 +291,51 @@ def test_codec_keeps_values_and_drops_rigged_behaviour():
     assert back["h"] != back["h"]
 
 
-def test_grade_cells_parse_and_isolation_code_holds_no_data():
-    from deckc.grading import verify
+def test_grade_cells_parse_and_the_runner_job_holds_nothing_of_the_reference():
+    """Issue 11: the checking runner gets the planned arguments and the earlier functions' names
+    and answer shapes, never code or values of the reference (no on_its_own, no expected)."""
+    import json
 
-    numbers = hidden_numbers()
+    from deckc.grading import verify
+    from deckc.grading.worker import Worker
+
     seen = 0
     for name, (source, _) in notebooks().items():
+        reference = verify.reference_namespace([c.source for c in source.cells if c.cell_type == "code"
+                                                and not c.metadata.get("nbgrader", {}).get("grade")])
         for cell in source.cells:
             meta = cell.metadata.get("nbgrader", {})
             if not meta.get("grade"):
                 continue
             spec = verify.parse_test_cell(name, meta["grade_id"], meta["points"], cell.source)
             assert spec.verifiable, (meta["grade_id"], spec.reason)
+            verify.plan(spec, reference)
             seen += 1
-            if spec.isolate:
-                assert "expected" not in spec.isolate and "inputs =" not in spec.isolate
-                assert not [n for n in numbers if n in spec.isolate]
-                assert "def on_its_own" in spec.isolate
+            step = Worker._probe(spec, verify)
+            assert set(step) <= {"probe", "target", "calls", "trace"}
+            text = json.dumps(step)
+            for word in ("def ", "lambda", "import", "_reference_functions", "on_its_own", "expected"):
+                assert word not in text, (meta["grade_id"], word)
+            for per_call in step.get("trace", {}).values():
+                for structures in per_call:
+                    assert all(set(s) <= {"t", "shape", "dtype", "v"} for s in structures if s)
+            if spec.kind == "call" and spec.calls:
+                expected = _hidden_expected(cell.source)
+                for number in expected:
+                    assert number not in text, (meta["grade_id"], number)
     assert seen == PARTS
+
+
+def _hidden_expected(source: str) -> set:
+    """Long numbers of a grade cell's `expected = ...` literal (the reference outputs)."""
+    import re
+    m = re.search(r"^expected = (.*?)(?:\n\S|\Z)", source, re.S | re.M)
+    return set(re.findall(r"\d\.\d{10,}", m.group(1))) if m else set()
 
 
 def test_replay_scores_recorded_outputs():
     from deckc.grading import verify
-    from deckc.grading._runner import encode
+    from deckc.grading._codec import encode
 
     source, _ = notebooks()["rnn_step"]
     cells = {c.metadata.nbgrader["grade_id"]: c.source for c in source.cells

@@ -7,7 +7,8 @@ students apart.
   environment's packages through a .pth file (installing the project into each would take
   minutes); the interpreter, its prefix and the folders around it are the venv's own. The
   suite itself runs from a venv under /tmp in .ci/run (this machine's python3 is pyenv's, under
-  a 0700 /root), which the other grading tests cover.
+  a 0700 /root), which the other grading tests cover. And as an ordinary user (`nobody`, no
+  root, so isolation none) from a venv of Debian's python3.
 - Preflight: a jail that cannot see the interpreter stops the run before anyone is graded,
   exit 1, naming the interpreter; a student who cannot be graded for such a reason keeps an
   earlier grade and the run exits 1 (through the console script: click's Exit used to be lost).
@@ -95,6 +96,36 @@ def test_right_scores_wherever_python_lives(tmp_path, place):
         got = scores(course)
         assert observed(got["ann"]) == expected_parts(handed["ann"], set())
         assert observed(got["ben"]) == expected_parts(handed["ben"], NO_TANH)
+    finally:
+        shutil.rmtree(holder, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_an_ordinary_user_grades_without_root(tmp_path):
+    """As `nobody` (no root: isolation none), from a venv of Debian's python3 (pyenv's, under a
+    0700 /root, is out of its reach): right scores, preflight passed."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root (to become another user) and util-linux setpriv")
+    holder = Path(tempfile.mkdtemp(prefix="deckc-user-"))
+    try:
+        os.chmod(holder, 0o755)
+        python = _venv_borrowing_packages(holder / "venv", _debian_python())
+        course = new_course(holder / "course")
+        handed = {"ann": submit(course, "ann", "reference"), "ben": submit(course, "ben", "no_tanh")}
+        (holder / "home").mkdir()
+        for path in [holder / "home", *course.rglob("*"), course]:
+            os.chown(path, 65534, 65534, follow_symlinks=False)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(holder / "home"),
+               "TMPDIR": str(holder / "home"), "LANG": "C.UTF-8"}
+        run = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", python, "-m", "deckc",
+                              "grade", str(course), "--jobs", "2", "--timeout", str(TIMEOUT), "--no-feedback", "-q"],
+                             capture_output=True, text=True, timeout=600, env=env, cwd=str(holder / "home"))
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "isolation: none" in run.stdout and "preflight: the reference solution scored 30/30" in run.stdout
+        got = scores(course)
+        assert observed(got["ann"]) == expected_parts(handed["ann"], set())
+        assert observed(got["ben"]) == expected_parts(handed["ben"], NO_TANH)
+        assert [p.name for p in (holder / "home").iterdir() if p.name.startswith("deckc-grade-")] == []
     finally:
         shutil.rmtree(holder, ignore_errors=True)
 
@@ -194,6 +225,30 @@ def test_no_channel_between_submissions_of_one_worker(tmp_path):
     assert observed(got["leaver"]) == expected_parts(handed["leaver"], set())
     assert observed(got["seeker"]) == expected_parts(handed["seeker"], set()), got["seeker"]["rnn_step"]
     assert RNN_STEP <= set(got["seeker"]["rnn_step"])
+
+
+@pytest.mark.parametrize("isolation", ["none", "namespace"])
+def test_what_a_student_starts_does_not_outlive_the_grading(tmp_path, isolation):
+    if isolation == "namespace":
+        require_namespace_isolation()
+
+    def sleepers():
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if b"313.25" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(pid)
+            except OSError:
+                pass
+        return found
+
+    assert sleepers() == []
+    course = new_course(tmp_path / "course")
+    handed = submit(course, "dee", "daemon")
+    result = grade(course, "--jobs", "1", "--timeout", TIMEOUT, "--no-feedback", "-q", "--isolation", isolation)
+    assert result.exit_code == 0, result.output
+    assert observed(scores(course)["dee"]) == expected_parts(handed, set())
+    assert sleepers() == []
 
 
 def test_a_second_run_on_the_course_is_refused(tmp_path):

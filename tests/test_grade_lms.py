@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from deckc.grading import csvsafe, lms_export, roster
+from deckc.grading import lms_export, roster
 from deckc.grading.intake import from_zip, load_lms_ids
 from grade_support import ASSIGNMENT, TIMEOUT, grade, new_course, scores, submit
 
@@ -119,14 +119,16 @@ def test_a_bad_roster_is_located(tmp_path):
         roster.load(bad)
 
 
-def test_csv_cells_never_start_a_formula(tmp_path):
-    path = csvsafe.write_rows(tmp_path / "x.csv", ["a", "b"],
-                              [["=HYPERLINK(\"http://x\")", -1.5], ["+1+cmd", "-2.25"], ["@SUM(A1)", "\tx"],
-                               ["\rx", "plain"]])
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    assert rows[1:] == [["'=HYPERLINK(\"http://x\")", "-1.5"], ["'+1+cmd", "-2.25"], ["'@SUM(A1)", "'\tx"],
-                        ["'\rx", "plain"]]
+def test_lms_files_never_start_a_formula(tmp_path):
+    """A student named like a formula is text in the LMS's file; negative numbers stay numbers."""
+    rows = _rows(("x", "=HYPERLINK(\"http://evil\")", "+1+cmd", "@SUM(A1)", "\tx", "", "", "", "", -1.5))
+    header, data, _ = lms_export.table("csv", rows, 36.0, "a")
+    lms_export.write_table(tmp_path / "x.csv", header, data)
+    with open(tmp_path / "x.csv", newline="", encoding="utf-8") as f:
+        got = list(csv.DictReader(f))[0]
+    assert (got["first_name"], got["last_name"], got["email"], got["lms_user_id"]) == (
+        "'=HYPERLINK(\"http://evil\")", "'+1+cmd", "'@SUM(A1)", "'\tx")
+    assert got["score"] == "-1.50"
 
 
 def _rows(*students):

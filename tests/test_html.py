@@ -257,3 +257,24 @@ def test_a_chart_the_slide_had_no_room_for_is_still_on_the_page():
                                      for sp in deck.slides))
     page = lesson_html(lesson, cut, "test")
     assert page.count('<svg class="chart-svg"') == 5 and page.count("<polyline") >= 3
+
+
+def test_handout_notes_longer_than_a_page_continue_on_the_next():
+    from dataclasses import replace
+
+    from deckc.layout.handout import A4, MARGIN, plan_handout
+    from deckc.layout.slides import plan_deck
+    from deckc.spec.loader import load_lesson
+
+    deck, _ = plan_deck(load_lesson(Path(ROOT) / "lesson" / f"{LESSON}.yaml").lesson)
+    words = " ".join(f"word{i}" for i in range(2500))
+    long = replace(deck, slides=(replace(deck.slides[1], notes=words), deck.slides[2]))
+    pages = plan_handout(long)
+    assert len(pages) >= 3
+    items = [it for p in pages for it in p.items]
+    assert [it.slide for it in items][:2] == [0, None] and items[-1].slide == 1
+    text = " ".join(" ".join(r.text for line in para.lines for r in line) for it in items[:-1] for para in it.notes)
+    assert text.split() == words.split()                     # every word once, in order
+    for p in pages:                                          # nothing below the bottom margin
+        for it in p.items:
+            assert it.notes_y + sum(n.height for n in it.notes) <= A4[1] - MARGIN + 0.01

@@ -92,6 +92,7 @@ def page(browser, site):
     pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
     yield pg
     assert pg.errors == [], pg.errors
+    assert pg.requests_out == [], pg.requests_out        # nothing left the page, in any test
     ctx.close()
 
 

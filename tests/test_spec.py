@@ -85,7 +85,7 @@ def test_seed_loads_without_problems(module_course):
     assert lesson is not None
     assert lesson.meta.id == "the-sequence-problem"
     assert lesson.meta.exercises == ("rnn_step", "attention")
-    assert len(lesson.slides) == 10
+    assert len(lesson.slides) == 11
     assert lesson.slides[0].kind == "title" and lesson.slides[-1].kind == "quiz"
 
 
@@ -105,7 +105,7 @@ def test_every_planted_error_is_reported_in_one_run_at_its_line_and_column(cours
     expected = {
         where(t, "nine"): ("lesson.minutes", "expected a whole number, got 'nine'"),
         where(t, "mintues"): ("lesson.mintues", "unknown key 'mintues'; did you mean 'minutes'?"),
-        where(t, "problm"): ("slides[1].body[0].columns[0].body[2].callout.tone",
+        where(t, "problm"): ("slides[1].body[0].columns[0].body[3].callout.tone",
                              "expected one of [problem, insight, note], got 'problm'; did you mean 'problem'?"),
         where(t, "memory_fad\n"): ("slides[1].body[0].columns[1].body[0].chart.kind",
                                    "got 'memory_fad'; did you mean 'memory_fade'?"),
@@ -298,7 +298,7 @@ def test_cross_field_checks(course):
     assert loaded.lesson is None
     got = errors_at(loaded)
     d = got[where(t, "E\n")]
-    assert d.path == "slides[9].answer" and "not one of the options [A, B, C, D]" in d.message
+    assert d.path == "slides[10].answer" and "not one of the options [A, B, C, D]" in d.message
     d = got[where(t, "its\n")]
     assert d.path == "slides[6].body[1].columns[0].body[1].tokens.focus" and "'its' is not one of the tokens" in d.message
     assert got[where(t, "Trophy\n")].path == "slides[6].body[1].columns[0].body[1].tokens.target"
@@ -461,7 +461,7 @@ def test_markup_errors_in_a_spec_are_located(course):
     d = got[where(t, "Now \"it\" refers")]
     assert "unclosed '=='" in d.message and d.path.endswith(".sentence.note")
     d = got[where(t, "Recurrent `Neural")]
-    assert "unclosed '`'" in d.message and d.path == "slides[8].body[0].concepts[0].definition"
+    assert "unclosed '`'" in d.message and d.path == "slides[9].body[0].concepts[0].definition"
     assert len(loaded.errors) == 3
 
 
@@ -496,7 +496,7 @@ def test_seed_validates_against_json_schema(validator):
     lambda d: d["lesson"].__setitem__("minutes", "nine"),
     lambda d: d["slides"][1]["body"][0]["columns"][1]["body"][0]["chart"].__setitem__("kind", "pie3d"),
     lambda d: d["slides"][1]["body"][0]["columns"][1]["body"][0]["chart"].__setitem__("steps", -3),
-    lambda d: d["slides"][1]["body"][0]["columns"][0]["body"][2]["callout"].__setitem__("tone", "problm"),
+    lambda d: d["slides"][1]["body"][0]["columns"][0]["body"][3]["callout"].__setitem__("tone", "problm"),
 ], ids=["unknown-lesson-key", "unknown-top-key", "unknown-slide-key", "answer", "missing-id", "minutes-type",
         "chart-kind", "chart-param-range", "nested-enum"])
 def test_json_schema_rejects_invalid_specs(validator, mutate):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 # How a chart is drawn. Writers map these to native types (pptx) or vector drawings (pdf).
-PLOTS = ("line", "bar", "heatmap")
+PLOTS = ("line", "bar", "heatmap", "scatter")     # scatter: categories are the x values, as numbers
 
 
 @dataclass(frozen=True)

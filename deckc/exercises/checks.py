@@ -12,7 +12,9 @@ Rules this code follows because it runs inside grade cells:
   with warnings ignored, numpy errors ignored and ``sys.stderr`` captured;
 - checks go type, then dtype, then shape, then values, with plain numpy arithmetic on a private
   float64 copy, so an object whose ``__eq__`` always says True earns nothing;
-- failure messages say what was expected, but never print a hidden reference value.
+- failure messages say what was expected, but never print a hidden reference value: which
+  entries are wrong and by how much in relative terms, in decades (an exact error would give
+  the expected value away: for an answer of 0 it *is* |expected|).
 """
 import contextlib
 import io
@@ -96,10 +98,23 @@ def expect_close(what, got, expected, rtol=RTOL, atol=ATOL, reveal=False):
         bad = ~(err <= atol + rtol * np.abs(np.where(finite_e, e, 0.0)))
         if np.any(bad):
             index = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.where(bad, err, -1.0))), err.shape))
-            detail = f"got {g[index]:.6g}, expected {e[index]:.6g}" if reveal else f"error {err[index]:.3g}"
+            if reveal:
+                detail = f"got {g[index]:.6g}, expected {e[index]:.6g}"
+            else:
+                # coarse and relative: an exact error would give |expected| away (got 0: error = |expected|)
+                detail = "off by " + _how_far(err[index] / max(abs(float(e[index])), atol))
             raise AssertionError(
                 f"{what} is wrong at {int(np.sum(bad))} of {bad.size} entries; the worst is at index "
                 f"{index}: {detail} (allowed: |got - expected| <= {atol:g} + {rtol:g} * |expected|)")
+
+
+def _how_far(relative):
+    """A relative error in words, in decades: says how wrong, never what the right value is."""
+    for limit, words in ((0.01, "less than 1%"), (0.1, "1% to 10%"), (1.0, "10% to 100%"),
+                         (10.0, "1 to 10 times the size of the right value")):
+        if relative < limit:
+            return words
+    return "more than 10 times the size of the right value"
 
 
 # --- Hints: visible tests name the fix for the mistakes students actually make ---------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import inspect
 import math
 import re
 import textwrap
@@ -70,9 +71,10 @@ def compute_references(nb, resources):
             inputs = make_inputs(np.random.default_rng(sources.seed_for(exercise.id, test.name)))
             if not isinstance(inputs, dict):
                 raise sources.ExerciseError(f"{exercise.path}: inputs_{test.name} must return a dict of arguments")
+            _check_positional(reference, inputs, f"{exercise.path}: inputs_{test.name}")
             with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-                expected = reference(**copy.deepcopy(inputs))
-            _check_plain(expected, f"{exercise.id}: {func.name}(**inputs_{test.name}(rng))")
+                expected = reference(*copy.deepcopy(list(inputs.values())))
+            _check_plain(expected, f"{exercise.id}: {func.name}(*inputs_{test.name}(rng).values())")
             references[test.name] = (inputs, expected)
     resources["references"] = references
     return nb, resources
@@ -399,6 +401,16 @@ def _check_plain(value, what):
         return
     if not isinstance(value, np.ndarray) or value.dtype.kind != "f" or not np.all(np.isfinite(value)):
         raise sources.ExerciseError(f"{what} must return finite float arrays (or a tuple of them)")
+
+
+def _check_positional(fn, inputs, what):
+    """Hidden tests call the student's function positionally (the contract is the order of the
+    parameters, not their names): the inputs' keys must be its leading parameters, in order."""
+    params = [p.name for p in inspect.signature(fn).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if list(inputs) != params[:len(inputs)]:
+        raise sources.ExerciseError(f"{what} must return the arguments of {fn.__name__} in the order of its "
+                                    f"parameters ({', '.join(params)}); got {', '.join(inputs)}")
 
 
 def _check_markers(cell, role):

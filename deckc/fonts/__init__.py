@@ -177,8 +177,10 @@ class FontBook(Drawing):
         return self._cover[name]
 
     def covers(self, name: str, ch: str) -> bool:
+        """Does font ``name`` have a glyph for ``ch`` (or, for the emoji font, is ``ch`` the code of
+        one of its sequence glyphs, see deckc.fonts.shaping.Ligatures)?"""
         self._ensure()
-        return ord(ch) in self._cover[name]
+        return ord(ch) in self._cover[name] or (name == EMOJI and ord(ch) in self._ligatures.glyph)
 
     def segments(self, text: str, style: Style = Style()) -> list[tuple[str, str]]:
         """Maximal runs ``(font_name, substring)``; substrings join back to ``text``."""

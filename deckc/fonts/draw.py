@@ -11,8 +11,11 @@ class Drawing:
     """The FontBook's drawing half (a mixin: it uses the book's segments, widths and fonts)."""
 
     def draw_text(self, canvas, x: float, y: float, text: str, style: Style = Style(),
-                  size: float = 12.0, color=None) -> float:
+                  size: float = 12.0, color=None, invisible_width: float | None = None) -> float:
         """Draw one already-wrapped line with its baseline at (x, y).
+
+        ``invisible_width``: draw the text invisibly (PDF render mode 3), squeezed or stretched to
+        that width: searchable, copyable text over something drawn otherwise (a formula, a figure).
 
         ``color``: None (keep the canvas fill colour), a reportlab Color, a
         "#RRGGBB" string / colour name, or an (r, g, b) tuple of 0..1 floats.
@@ -25,6 +28,10 @@ class Drawing:
             if color is not None:
                 canvas.setFillColor(_to_color(color))
             t = canvas.beginText(x, y)
+            if invisible_width is not None:
+                natural = self.width(text, style, size)
+                t.setTextRenderMode(3)
+                t.setHorizScale(100.0 * invisible_width / natural if natural > 0 else 100.0)
             pen = x
             for name, s in segs:
                 s = self._drawable(name, s)

@@ -1,14 +1,14 @@
 """The checking runner: runs inside the jail, as the student, and records raw outputs.
 
-Started by the worker as ``python -I /opt/deckc/_runner.py`` (through jail.py). It reads one JSON
-job on stdin::
+Started by the worker as ``python -I /opt/deckc/_runner.py`` (through jail.py), with the codec
+``_codec.py`` next to it. It reads one JSON job on stdin::
 
     {"cell_timeout": 30, "cwd": "/path/of/the/submission",
      "notebooks": [{"name": "rnn_step", "steps": [
          {"code": "import numpy as np"},                       # a cell, run like the kernel would
-         {"probe": "rnn_step_batch", "target": "rnn_step",     # a grade cell's position: record
-          "isolate": "<the grade cell's on_its_own(), without its data>" | null,
-          "calls": [[ARGS, KWARGS], ...]},                     # what target returns on these calls
+         {"probe": "rnn_forward_sequence", "target": "rnn_forward",   # a grade cell's position
+          "calls": [[ARGS, KWARGS], ...],                      # what target returns on these calls
+          "trace": {"rnn_step": [[SHAPE, ...], ...]}},         # earlier functions it may call
          ...]}]}
 
 and writes JSON lines on stdout, one per event::
@@ -16,27 +16,33 @@ and writes JSON lines on stdout, one per event::
     {"nb": .., "step": i, "event": "begin"}
     {"nb": .., "probe": id, "missing": true}                   # target not defined there
     {"nb": .., "probe": id, "value": ENC}                      # target is not callable: its value
-    {"nb": .., "probe": id, "call": k, "result": ENC}          # or "raised": {"type", "message"}
+    {"nb": .., "probe": id, "call": k, "result": ENC,          # or "raised": {"type", "message"}
+     "subcalls": [{"fn": "rnn_step", "args": ENC, "kwargs": ENC, "result": ENC, "standin": bool}]}
     {"nb": .., "step": i, "event": "crashed"}                  # the process died / hung in step i
     {"nb": .., "event": "done"}
 
-This process never receives a reference output: the job holds the student's cells, the inputs
-of the test calls and, for grade cells that grade a function on its own, the reference versions
-of the *earlier* functions. Student code can tamper with anything in here (numpy, this runner,
+Nothing derived from the reference solution is in the job: the student's cells, the arguments
+of the test calls, the names of the earlier functions of the notebook and the shapes their
+answers have by contract. Student code can tamper with anything in here (numpy, this runner,
 its output): at worst it chooses what its functions "returned", which is what it could do by
 returning those values. The comparison happens in the grader (deckc.grading.verify).
+
+Graded on its own: where a grade cell grades a function on its own (rnn_forward, whatever
+rnn_step does), the function runs with its calls to the earlier functions traced: each call
+goes to the student's own earlier function and its arguments and answer are recorded (if that
+function is missing or raises, a stand-in answer of the contract's shape is returned and
+recorded instead). The grader then runs the *reference* rnn_forward on the recorded answers of
+those calls (deckc.grading.compose) to judge rnn_forward on its own.
+
+Cells run as IPython runs them: each notebook's child has a real IPython InteractiveShell
+(history off) whose namespace is the notebook's, so magics, ``!shell`` lines, ``display`` and
+``get_ipython()`` behave as in the kernel (~70 ms per notebook).
 
 Each notebook runs in a fresh forked child (clean state, like a fresh kernel). A step that
 crashes the child or outlasts its time is reported and skipped, and the notebook is resumed in
 a new child (up to MAX_RESTARTS times), so a crash costs only the parts it touches.
-
-The value codec (encode/decode) lives here too; verify.py imports it. Encoded values are JSON:
-plain Python scalars, numeric numpy arrays as base64 .npy (never pickles), tuples/lists/dicts,
-and for anything else only its type name. Subclasses (an ndarray whose ``__eq__`` always says
-True, a str subclass) are recorded as their base value plus the subclass name, so a replay keeps
-``type(x) is str`` / ``isinstance`` answers but none of the rigged behaviour.
 """
-import base64
+import importlib.util
 import io
 import json
 import os
@@ -45,156 +51,21 @@ import signal
 import sys
 import time
 
-MAX_RESTARTS = 3
-MAX_BYTES = 64 * 1024 * 1024
-MAX_DEPTH = 16
-MAX_ITEMS = 100_000
+MAX_RESTARTS = 20         # the worker's deadline for the whole runner bounds the total time
+MAX_SUBCALLS = 2000       # traced calls to earlier functions per graded call
 
 
-# --------------------------------------------------------------------------- codec
+def _load_codec():
+    """_codec.py from this file's folder, by path (the folder is not put on sys.path: nothing
+    else of it should be importable by student code)."""
+    spec = importlib.util.spec_from_file_location("_deckc_codec", os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), "_codec.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-class EncodeError(ValueError):
-    pass
-
-
-def _type_name(t):
-    name = getattr(t, "__name__", "object")
-    name = "".join(ch for ch in str(name) if ch.isalnum() or ch == "_")[:60]
-    return name or "Object"
-
-
-def encode(x, np=None, _state=None, _depth=0):
-    """A JSON-able description of x (see the module docstring). Raises EncodeError if too big."""
-    if np is None:
-        import numpy as np
-    state = _state if _state is not None else {"bytes": 0, "items": 0}
-    state["items"] += 1
-    if state["items"] > MAX_ITEMS or _depth > MAX_DEPTH:
-        raise EncodeError("value too large or too deeply nested")
-    t = type(x)
-    if x is None:
-        return {"t": "none"}
-    if t is bool:
-        return {"t": "bool", "v": x}
-    if isinstance(x, np.ndarray):
-        base = np.asarray(x)
-        out = {"t": "nd"}
-        if t is not np.ndarray:
-            out["sub"] = _type_name(t)
-        if base.dtype.kind in "biufc" and base.dtype.fields is None:
-            buf = io.BytesIO()
-            np.save(buf, np.ascontiguousarray(base), allow_pickle=False)
-            data = buf.getvalue()
-            state["bytes"] += len(data)
-            if state["bytes"] > MAX_BYTES:
-                raise EncodeError("value too large")
-            out["npy"] = base64.b64encode(data).decode("ascii")
-        else:
-            out["t"] = "nd_other"
-            out["dtype"] = str(base.dtype)[:60]
-            out["shape"] = [int(n) for n in base.shape]
-        return out
-    if isinstance(x, np.generic):
-        base = np.asarray(x)
-        if base.dtype.kind in "biufc" and base.dtype.fields is None:
-            buf = io.BytesIO()
-            np.save(buf, base, allow_pickle=False)
-            return {"t": "npscalar", "npy": base64.b64encode(buf.getvalue()).decode("ascii")}
-        return {"t": "obj", "type": _type_name(t)}
-    for base_type, tag, get in ((int, "int", lambda v: str(int.__index__(v))),
-                                (float, "float", lambda v: repr(float.__float__(v))),
-                                (complex, "complex", lambda v: [repr(complex.__complex__(v).real),
-                                                                repr(complex.__complex__(v).imag)]),
-                                (str, "str", lambda v: str.__str__(v)),
-                                (bytes, "bytes", lambda v: base64.b64encode(bytes(memoryview(v))).decode())):
-        if isinstance(x, base_type):
-            out = {"t": tag, "v": get(x)}
-            if t is not base_type:
-                out["sub"] = _type_name(t)
-            if tag in ("str", "bytes"):
-                state["bytes"] += len(out["v"])
-                if state["bytes"] > MAX_BYTES:
-                    raise EncodeError("value too large")
-            return out
-    if isinstance(x, (tuple, list)):
-        base_type = tuple if isinstance(x, tuple) else list
-        items = list(base_type.__iter__(x))
-        out = {"t": base_type.__name__, "v": [encode(v, np, state, _depth + 1) for v in items]}
-        if t is not base_type:
-            out["sub"] = _type_name(t)
-        return out
-    if t is dict:
-        return {"t": "dict", "v": [[encode(k, np, state, _depth + 1), encode(v, np, state, _depth + 1)]
-                                   for k, v in dict.items(x)]}
-    return {"t": "obj", "type": _type_name(t)}
-
-
-_DYNAMIC = {}
-
-
-def _dynamic(base, name):
-    key = (base, name)
-    if key not in _DYNAMIC:
-        _DYNAMIC[key] = type(name, (base,), {"__module__": "student"})
-    return _DYNAMIC[key]
-
-
-def decode(d, np=None, _depth=0):
-    """Rebuild a value from encode()'s description: only plain data, no pickles, no student code."""
-    if np is None:
-        import numpy as np
-    if _depth > MAX_DEPTH or not isinstance(d, dict):
-        raise ValueError("bad encoded value")
-    tag = d.get("t")
-    sub = d.get("sub")
-    if sub is not None:
-        sub = _type_name(type(str(sub), (), {})) if isinstance(sub, str) else "Object"
-    if tag == "none":
-        return None
-    if tag == "bool":
-        return bool(d["v"])
-    if tag in ("nd", "npscalar"):
-        arr = np.load(io.BytesIO(base64.b64decode(d["npy"])), allow_pickle=False)
-        if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biufc":
-            raise ValueError("bad array")
-        if tag == "npscalar":
-            return arr[()]
-        return arr.view(_dynamic(np.ndarray, sub)) if sub else arr
-    if tag == "nd_other":
-        arr = np.empty([int(n) for n in d["shape"]][:32], dtype=object) if _small(d["shape"]) else np.empty(0, object)
-        return arr.view(_dynamic(np.ndarray, sub)) if sub else arr
-    simple = {"int": (int, lambda v: int(str(v))), "float": (float, lambda v: float(str(v))),
-              "complex": (complex, lambda v: complex(float(v[0]), float(v[1]))),
-              "str": (str, lambda v: str(v)), "bytes": (bytes, lambda v: base64.b64decode(v))}
-    if tag in simple:
-        base_type, conv = simple[tag]
-        value = conv(d["v"])
-        return _dynamic(base_type, sub)(value) if sub else value
-    if tag in ("tuple", "list"):
-        items = [decode(v, np, _depth + 1) for v in d["v"]]
-        base_type = tuple if tag == "tuple" else list
-        return _dynamic(base_type, sub)(items) if sub else base_type(items)
-    if tag == "dict":
-        return {_hashable(decode(k, np, _depth + 1)): decode(v, np, _depth + 1) for k, v in d["v"]}
-    if tag == "obj":
-        return _dynamic(object, _type_name(type(str(d.get("type", "Object")), (), {})))()
-    raise ValueError(f"bad encoded value tag {tag!r}")
-
-
-def _small(shape):
-    n = 1
-    for s in shape:
-        n *= int(s)
-    return n <= 1_000_000
-
-
-def _hashable(k):
-    try:
-        hash(k)
-        return k
-    except TypeError:
-        return repr(k)
+codec = _load_codec()
 
 
 # --------------------------------------------------------------------------- runner
@@ -207,12 +78,142 @@ def _emit(fd, obj):
         data = data[n:]
 
 
-class _StepTimeout(Exception):
+class _StepTimeout(BaseException):
     """The cell (or the graded calls of a test) ran out of time."""
 
 
 def _on_alarm(signum, frame):
     raise _StepTimeout("timed out")
+
+
+def _new_shell(ns):
+    """A real IPython shell over the namespace ns, as the kernel has (history off, no colours)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.HistoryManager.hist_file = ":memory:"
+    config.InteractiveShell.colors = "nocolor"
+    config.InteractiveShell.xmode = "Plain"
+    shell = InteractiveShell.instance(config=config, user_ns=ns)
+    shell.builtin_trap.__enter__()          # get_ipython() also works inside the graded calls
+    return shell
+
+
+def _standin(structure, k, np):
+    """A stand-in answer of the contract's shape (fixed values, nothing of the reference)."""
+    if not isinstance(structure, dict):
+        return None
+    if structure.get("t") == "tuple" and isinstance(structure.get("v"), list):
+        parts = [_standin(v, k + i, np) for i, v in enumerate(structure["v"][:16])]
+        return None if any(p is None for p in parts) else tuple(parts)
+    if structure.get("t") == "nd":
+        shape = tuple(int(n) for n in structure.get("shape", ())[:8])
+        size = int(np.prod(shape)) if shape else 1
+        if size > 1_000_000:
+            return None
+        kind = str(structure.get("dtype", "float64"))
+        values = 0.5 * np.sin(0.9 + 1.7 * k + 0.61 * np.arange(size, dtype=np.float64))
+        return values.reshape(shape).astype(kind if kind in ("float32", "float64") else "float64")
+    return None
+
+
+def _plain(value, np):
+    """Arrays as plain ndarrays (an earlier function's subclass brings none of its behaviour)."""
+    if isinstance(value, np.ndarray):
+        return np.asarray(value)
+    if type(value) is tuple:
+        return tuple(_plain(v, np) for v in value)
+    return value
+
+
+def _fits(value, structure, np):
+    """Does an answer have the contract's structure (float arrays of the planned shapes)?"""
+    if not isinstance(structure, dict):
+        return True                      # nothing planned: any answer
+    if structure.get("t") == "tuple":
+        parts = structure.get("v") or []
+        return isinstance(value, tuple) and len(value) == len(parts) and all(
+            _fits(v, p, np) for v, p in zip(value, parts))
+    if structure.get("t") == "nd":
+        return (isinstance(value, np.ndarray) and value.dtype.kind == "f"
+                and list(value.shape) == list(structure.get("shape", [])))
+    return True
+
+
+class _Tracer:
+    """Stands for an earlier function inside a function graded on its own: calls the student's
+    own version and records arguments and answer. The answer is passed on as plain data (decoded
+    from what is recorded, so the grader sees exactly what the function under test saw); if the
+    student's version is missing, raises or answers out of contract, a stand-in answer of the
+    contract's shape is used instead (and recorded as such)."""
+
+    def __init__(self, name, fn, structures, log, np):
+        self.name, self.fn, self.structures, self.log, self.np = name, fn, structures, log, np
+        self.n = 0
+
+    def __call__(self, *args, **kwargs):
+        np = self.np
+        if len(self.log) >= MAX_SUBCALLS:
+            raise RuntimeError(f"more than {MAX_SUBCALLS} calls to the earlier functions")
+        k, self.n = self.n, self.n + 1
+        plan = self.structures[min(k, len(self.structures) - 1)] if self.structures else None
+        pos, kw = _positional(self.fn, args, kwargs)
+        entry = {"fn": self.name}
+        try:
+            entry["args"], entry["kwargs"] = codec.encode(tuple(pos), np), codec.encode(dict(kw), np)
+        except Exception:  # noqa: BLE001 - unencodable arguments: recorded as unmatched
+            entry["args"], entry["kwargs"] = {"t": "obj", "type": "Unencodable"}, {"t": "dict", "v": []}
+        value, encoded = None, None
+        try:
+            if self.fn is None:
+                raise NameError(self.name)
+            value = self.fn(*args, **kwargs)
+            value = _plain(value, np)
+            encoded = codec.encode(value, np)
+            value = codec.decode(encoded, np)
+        except _StepTimeout:
+            raise
+        except BaseException:  # noqa: BLE001 - the earlier function fails: a stand-in answer, if any
+            encoded = None
+            if plan is None:
+                raise
+        standin = encoded is None or not _fits(value, plan, np)
+        if standin:
+            value = _standin(plan, k, np)
+            if value is None:
+                raise RuntimeError(f"{self.name} gave no usable answer")
+            encoded = codec.encode(value, np)
+        entry["result"], entry["standin"] = encoded, standin
+        self.log.append(entry)
+        return value
+
+
+def _positional(fn, args, kwargs):
+    """The call's arguments by position in fn's signature (defaults filled in), where it can."""
+    import inspect
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+        bound.apply_defaults()
+        return list(bound.args), dict(bound.kwargs)
+    except (TypeError, ValueError):
+        return list(args), dict(kwargs)
+
+
+def _traced(fn, ns, trace, k, log, np):
+    """fn with its calls to the earlier functions in `trace` going through tracers."""
+    import types
+    if not trace or not isinstance(fn, types.FunctionType):
+        return fn
+    namespace = dict(fn.__globals__)
+    for name, per_call in trace.items():
+        structures = per_call[k] if isinstance(per_call, list) and k < len(per_call) else []
+        own = ns.get(name)
+        namespace[name] = _Tracer(name, own if callable(own) else None, structures, log, np)
+    clone = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
+    clone.__kwdefaults__ = fn.__kwdefaults__
+    return clone
 
 
 def _run_notebook(nb, out_fd, cell_timeout, skip, done_probes):
@@ -224,45 +225,27 @@ def _run_notebook(nb, out_fd, cell_timeout, skip, done_probes):
 
     name = nb["name"]
     real_exit = os._exit
-    ns = {"__name__": "__main__", "__builtins__": __builtins__}
-    shell = []
-
-    def run_cell(code):
-        """Like the kernel: plain Python runs as is; IPython syntax (magics, !cmd) through an
-        IPython shell sharing the namespace, started only if a cell needs it."""
-        try:
-            compiled = compile(code, "<cell>", "exec")
-        except SyntaxError:
-            compiled = None
-        if compiled is not None and not shell:
-            exec(compiled, ns)
-            return
-        if not shell:
-            from IPython.core.interactiveshell import InteractiveShell
-            from traitlets.config import Config
-
-            config = Config()
-            config.HistoryManager.enabled = False
-            shell.append(InteractiveShell.instance(config=config, user_ns=ns))
-        shell[0].run_cell(code, store_history=False)
+    ns = {"__name__": "__main__"}
+    shell = _new_shell(ns)
 
     def refuse(*args, **kwargs):
         raise RuntimeError("the code tried to end the Python process (os._exit / os.abort)")
 
     # Student code may not end this process on purpose (a crash still only costs its step).
     os._exit = os.abort = refuse
-    emit, encode_, decode_ = _emit, encode, decode
+    emit, encode_, decode_ = _emit, codec.encode, codec.decode
     timeout_message = {"type": "TimeoutError", "message": f"no answer within {cell_timeout:g} s"}
     signal.signal(signal.SIGALRM, _on_alarm)
     for i, step in enumerate(nb["steps"]):
         if i in skip or step.get("probe") in done_probes:
             continue
         emit(out_fd, {"nb": name, "step": i, "event": "begin"})
-        signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+        # fires again every 0.5 s until the step ends: code that swallows one alarm gets another
+        signal.setitimer(signal.ITIMER_REAL, cell_timeout, 0.5)
         try:
             if "code" in step:
                 try:
-                    run_cell(step["code"])
+                    shell.run_cell(step["code"], store_history=False)
                 except BaseException:  # noqa: BLE001 - a student cell may raise anything
                     pass
                 continue
@@ -277,16 +260,13 @@ def _run_notebook(nb, out_fd, cell_timeout, skip, done_probes):
                 except _StepTimeout:
                     raise
                 except BaseException:  # noqa: BLE001 - whatever a student value does
-                    value = {"t": "obj", "type": _type_name(type(target))}
+                    value = {"t": "obj", "type": codec._type_name(type(target))}
                 emit(out_fd, {"nb": name, "probe": probe, "value": value})
                 continue
-            fn = target
-            if step.get("isolate"):
-                grader = {}
-                exec(compile(step["isolate"], "deckc-reference", "exec"), grader)
-                fn = grader["on_its_own"](fn)
             for k, (args_enc, kwargs_enc) in enumerate(step["calls"]):
                 args, kwargs = decode_(args_enc, np), decode_(kwargs_enc, np)
+                subcalls = []
+                fn = _traced(target, ns, step.get("trace"), k, subcalls, np)
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
@@ -295,6 +275,7 @@ def _run_notebook(nb, out_fd, cell_timeout, skip, done_probes):
                             got = fn(*args, **kwargs)
                     event = {"nb": name, "probe": probe, "call": k, "result": encode_(got, np)}
                 except _StepTimeout:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
                     emit(out_fd, {"nb": name, "probe": probe, "call": k, "raised": timeout_message})
                     break
                 except BaseException as e:  # noqa: BLE001 - the student's exception is the answer
@@ -303,7 +284,9 @@ def _run_notebook(nb, out_fd, cell_timeout, skip, done_probes):
                     except BaseException:  # noqa: BLE001
                         message = ""
                     event = {"nb": name, "probe": probe, "call": k,
-                             "raised": {"type": _type_name(type(e)), "message": message}}
+                             "raised": {"type": codec._type_name(type(e)), "message": message}}
+                if subcalls:
+                    event["subcalls"] = subcalls
                 emit(out_fd, event)
         except _StepTimeout:
             pass   # the calls made so far are recorded; the replay sees no answer for the rest
@@ -327,7 +310,7 @@ def _supervise(nb, out_fd, cell_timeout, kill_all):
             finally:
                 os._exit(0)
         os.close(w)
-        current, finished, buf = None, False, b""
+        current, finished, reader = None, False, codec.LineReader()
         deadline = time.monotonic() + cell_timeout + 5
         while not finished:
             left = deadline - time.monotonic()
@@ -339,16 +322,12 @@ def _supervise(nb, out_fd, cell_timeout, kill_all):
             chunk = os.read(r, 1 << 16)
             if not chunk:
                 break                                   # the child is gone
-            buf += chunk
-            *lines, buf = buf.split(b"\n")
-            for line in lines:
-                try:
-                    event = json.loads(line)
-                except ValueError:
+            for line in reader.feed(chunk):
+                event = codec.read_event(line)
+                if event is None or event.get("nb") != nb["name"]:
                     continue
-                if not isinstance(event, dict) or event.get("nb") != nb["name"]:
-                    continue
-                if event.get("event") == "begin" and isinstance(event.get("step"), int):
+                if (event.get("event") == "begin" and type(event.get("step")) is int
+                        and 0 <= event["step"] < len(steps)):
                     if current is not None and "probe" in steps[current]:
                         done_probes.add(steps[current]["probe"])
                     current = event["step"]
@@ -389,6 +368,7 @@ def main():
     os.dup2(null, 0)
     os.close(null)
     import numpy  # noqa: F401 - import once, before forking a child per notebook
+    import IPython.core.interactiveshell  # noqa: F401 - likewise
     cwd = job.get("cwd")
     if cwd:
         os.chdir(cwd)

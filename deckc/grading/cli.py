@@ -72,7 +72,22 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
     `nbgrader autograde`. Every deckc test is then re-checked outside the student's kernel
     and that verdict is the score: rebinding numpy, rigged __eq__, edited tests or fake
     files gain nothing. Student code runs with per-cell and per-notebook time limits, a
-    memory cap, a process cap and, as root, no network and no view of the course.
+    memory cap, a process cap and, as root, no network and no view of the course; every
+    kernel and checker gets fresh IPC/UTS/mount/PID namespaces, keyring, /dev/shm and /tmp,
+    and every submission its own uid. It works from any Python (venv under /tmp, pyenv
+    under a 0700 /root, Debian's python3): the jail binds what this Python needs.
+
+    \b
+    First the reference solution (COURSE/source/) is graded in the same jail (preflight):
+    less than full marks stops the run with the cause. A submission that cannot be graded
+    for a reason not the student's (its kernel never started) is NOT GRADED: nothing is
+    written over an earlier grade, and the exit code is 1. One run per course at a time
+    (a lock); Ctrl-C / SIGTERM stop it cleanly ("Interrupted.", exit 130 / 143), keeping
+    whole students only; nothing it started outlives it.
+
+    \b
+    Exit codes: 0 all graded, 1 some not graded / preflight failed / course busy,
+    2 usage errors, 130 / 143 interrupted.
 
     \b
     Writes, in COURSE:

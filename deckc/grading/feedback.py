@@ -11,6 +11,12 @@ What a student's feedback notebook shows:
   never held a reference value) - never the kernel's traceback or output;
 - points per part and in total, from the gradebook (nbgrader's GetGrades).
 
+sanitise_html then cleans the page's body with nh3 (the maintained binding of the Rust HTML
+sanitiser ammonia): a markdown cell's ``<script>``, ``<iframe>``, event handlers such as
+``<img onerror=...>`` and ``javascript:`` URLs are removed, the layout nbconvert and nbgrader
+write (classes, ids, anchors, tables, code) is kept. The head is the template's own (its CSS
+and MathJax with its Safe extension): nothing of the student's reaches it.
+
 check_html then searches the written HTML for the hidden-test markers, the grader namespace
 and every long numeric literal of the hidden regions (the embedded inputs and reference
 values); a hit is redacted and reported. Files other than the notebooks' HTML (nbgrader copies
@@ -90,3 +96,25 @@ def check_html(html: str, secrets: set[str]) -> tuple[str, list[str]]:
             problems.append(f"reference value {number}")
             html = html.replace(number, "[removed]")
     return html, problems
+
+
+# Tags and attributes of nbconvert's and nbgrader's feedback page; everything else goes.
+_EXTRA_TAGS = {"main", "section", "header", "footer", "article", "details", "summary", "figure", "figcaption",
+               "caption", "colgroup", "col", "tfoot", "kbd", "samp", "var", "mark", "s", "u", "small"}
+_ATTRIBUTES = {"*": {"class", "id", "title", "lang", "dir"}, "a": {"href", "name"},
+               "img": {"src", "alt", "width", "height"}, "td": {"colspan", "rowspan", "align"},
+               "th": {"colspan", "rowspan", "align", "scope"}, "ol": {"start"}, "col": {"span"}}
+
+
+def sanitise_html(html: str) -> str:
+    """The page with its body sanitised by nh3 (see the module docstring)."""
+    import nh3
+
+    lower = html.lower()
+    cut = lower.find("</head>")
+    head, body = (html[:cut + len("</head>")], html[cut + len("</head>"):]) if cut >= 0 else ("", html)
+    if not head.lstrip().lower().startswith(("<!doctype", "<html")):
+        head, body = "", html                     # not a page deckc knows: sanitise all of it
+    clean = nh3.clean(body, tags=set(nh3.ALLOWED_TAGS) | _EXTRA_TAGS, attributes=_ATTRIBUTES,
+                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+    return f"{head}\n<body>\n{clean}\n</body>\n</html>\n" if head else clean

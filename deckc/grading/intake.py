@@ -131,11 +131,11 @@ def lms_entry(parts: list[str]) -> LmsEntry | None:
 
 
 def _lms_notebook(filename: str, notebooks: set[str]) -> str | None:
-    stem = filename[:-len(".ipynb")] if filename.endswith(".ipynb") else filename
-    if stem in notebooks:
-        return stem
-    base = re.sub(r"-\d+$", "", stem)  # Canvas renames a resubmitted file rnn_step-1.ipynb
-    return base if base in notebooks else None
+    """The assignment's notebook an LMS file is (matching.py: Canvas's rnn_step-1.ipynb, a
+    student's "RNN_Step (1).ipynb" ...), or None."""
+    from .matching import match_name
+
+    return match_name(filename, notebooks)[0]
 
 
 def _lms_student(entry: LmsEntry, roster, owners: dict):
@@ -280,10 +280,10 @@ def load_lms_ids(course: Path, assignment: str) -> dict[str, dict]:
 
 def save_lms_ids(course: Path, assignment: str, entries: dict) -> None:
     """Merge this intake's LMS ids into COURSE/lms/<assignment>.csv (one row per student)."""
-    from .csvsafe import write_rows
+    from .csv_reports import write_csv
 
     rows = load_lms_ids(course, assignment)
     for student, e in entries.items():
         rows[student] = {"student": student, "lms": e.lms, "lms_id": e.lms_id, "submission_id": e.submission_id,
                          "lms_name": e.name, "late": "yes" if e.late else "", "timestamp": e.timestamp}
-    write_rows(lms_ids_path(course, assignment), LMS_FIELDS, [rows[s] for s in sorted(rows)])
+    write_csv(lms_ids_path(course, assignment), LMS_FIELDS, [rows[s] for s in sorted(rows)])

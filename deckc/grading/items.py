@@ -19,7 +19,6 @@ import html
 import math
 from pathlib import Path
 
-from .csvsafe import write_rows
 
 BINS = 10
 WIDTH = 720.0
@@ -115,7 +114,8 @@ def write_item_analysis(tests_csv: Path, reports: Path, assignment: str) -> Path
         t[0] += float(r["points"] or 0)
         t[1] += float(r["max_points"] or 0)
     bins = histogram({s: (v[0], v[1]) for s, v in totals.items()})
-    write_rows(reports / "scores.csv", ["from", "to", "students"], bins)
+    from .csv_reports import write_csv
+    write_csv(reports / "scores.csv", ["from", "to", "students"], bins, {"from", "to", "students"})
 
     handed = [r for r in rates if r.get("pass_rate")]
     parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -153,8 +153,8 @@ def write_item_analysis(tests_csv: Path, reports: Path, assignment: str) -> Path
 
 
 def _unsafe(text: str) -> str:
-    """A CSV cell as it was before csvsafe's apostrophe (the page is HTML, not a spreadsheet)."""
-    from .csvsafe import FORMULA_START
+    """A CSV cell as it was before csv_reports' apostrophe (the page is HTML, not a spreadsheet)."""
+    from .csv_reports import FORMULA_START
 
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
 

@@ -18,6 +18,7 @@ The configuration is a JSON object in the environment variable ``DECKC_JAIL``::
      "fsize_mb": 64,           # RLIMIT_FSIZE: largest file a process may write
      "tmp_mb": 256,            # size of the private /tmp (tmpfs)
      "env": {...},             # extra environment variables
+     "kernel_args": [...],     # extra ipykernel arguments (the worker turns IPython history off)
      "log": "/path"}           # optional: the kernel's own stdout/stderr (debugging)
 
 With ``isolate``, every jailed process (one kernel or one checking runner, so never two
@@ -103,7 +104,9 @@ def _copy_tree(src, dst, uid, limit=256 * 1024 * 1024):
         os.makedirs(target_dir, exist_ok=True)
         if uid is not None:
             os.chown(target_dir, uid, uid)
-        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+        # no symlinks, and never the copy itself (a working directory that holds the jails)
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))
+                       and os.path.join(dirpath, d) != os.path.commonpath([os.path.join(dirpath, d), dst])]
         for name in filenames:
             path = os.path.join(dirpath, name)
             try:
@@ -141,6 +144,10 @@ def _build_root(cfg, cwd):
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                          ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(target, os.path.join(dev, name))
+    # A private pseudo-terminal instance: IPython runs `!cmd` lines through a pty (pexpect).
+    os.makedirs(dev + "/pts")
+    _mount("devpts", dev + "/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")
+    os.symlink("pts/ptmx", dev + "/ptmx")
     os.makedirs(dev + "/shm")
     _mount("tmpfs", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64m,mode=1777")
     os.makedirs(root + "/proc", exist_ok=True)
@@ -323,7 +330,7 @@ def main(argv):
         fd = os.open(kernel_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.write(fd, connection)
         os.close(fd)
-        command = [sys.executable, "-m", "ipykernel_launcher", "-f", kernel_file]
+        command = [sys.executable, "-m", "ipykernel_launcher", "-f", kernel_file] + list(cfg.get("kernel_args", []))
         if uid is not None:
             os.chown(kernel_file, uid, uid)
         out = log if log is not None else os.open("/dev/null", os.O_RDWR)

@@ -21,7 +21,7 @@ student without a submission gets an empty grade, which both LMSs read as "no ch
 
 Ids come from the gradebook (first/last name, email, lms_user_id: a roster imported by ``deckc
 grade --roster`` or ``nbgrader db student import``), then ``--roster`` (SIS ids, section), then
-``COURSE/lms/<assignment>.csv`` (ids seen by ``--from-zip``). UTF-8, every cell through csvsafe.
+``COURSE/lms/<assignment>.csv`` (ids seen by ``--from-zip``). UTF-8, every cell formula-safe (csv_reports.py).
 """
 from __future__ import annotations
 
@@ -135,15 +135,23 @@ def table(fmt: str, rows: list[Row], max_score: float, title: str, lms_assignmen
     return PLAIN, out, problems
 
 
+def write_table(path: Path, header: list[str], data: list[list]) -> None:
+    """The rows as CSV, every text cell formula-safe (csv_reports); the grade columns are numbers."""
+    from .csv_reports import write_csv
+
+    numeric = {h for h in header if h not in CANVAS_IDS + MOODLE_WORKSHEET[:4] + MOODLE_GRADES + PLAIN[:7]}
+    numeric |= {"Grade", "Maximum Grade", "score", "max_score", "late_seconds"}
+    write_csv(Path(path), header, [dict(zip(header, row)) for row in data], numeric)
+
+
 def export(course: Path, assignment: str, fmt: str, out: Path, *, db_url: str, course_id: str, roster=None,
            title: str | None = None, lms_assignment_id: str = "") -> tuple[Path, int, list[str]]:
     """Write the export; returns (path, rows written, problems)."""
-    from .csvsafe import write_rows
     from .gradebook import open_gradebook
     from .intake import load_lms_ids
 
     with open_gradebook(db_url, course_id) as gb:
         rows, max_score = collect(gb, assignment, roster, load_lms_ids(course, assignment))
     header, data, problems = table(fmt, rows, max_score, title or assignment, lms_assignment_id)
-    write_rows(out, header, data)
+    write_table(out, header, data)
     return out, len(data) - (1 if fmt == "canvas" else 0), problems

@@ -46,8 +46,6 @@ def write_pass_rates(tests_csv: Path, path: Path) -> None:
             counts = t.setdefault("messages", {})
             text = failure_text(r["message"])
             counts[text] = counts.get(text, 0) + 1
-    from .csvsafe import write_rows
-
     out = []
     for (nb, test), t in sorted(table.items()):
         handed = t["students"] - t["not_submitted"]
@@ -60,7 +58,8 @@ def write_pass_rates(tests_csv: Path, path: Path) -> None:
         for i, (text, count) in enumerate(common, start=1):
             row[f"failure_{i}"], row[f"failure_{i}_count"] = text, count
         out.append(row)
-    write_rows(path, RATE_FIELDS, out)
+    from .csv_reports import write_csv
+    write_csv(path, RATE_FIELDS, out, set(RATE_FIELDS) - {"notebook", "test"} - {f"failure_{i}" for i in (1, 2, 3)})
 
 
 def format_summary(s) -> str:
@@ -123,9 +122,15 @@ def format_summary(s) -> str:
         total = sum(len(v) for v in s.rescued.values())
         lines.append(f"scored out of the kernel {total} part(s) of {len(s.rescued)} student(s) whose kernel died "
                      "or ran out of time: " + ", ".join(sorted(s.rescued)))
+    from .csv_reports import summary_lines
+    file_lines = summary_lines(getattr(s, "files", {}))
+    if file_lines:
+        lines.append("handed-in files not graded under their own name (see submissions.csv):")
+        lines.extend(file_lines)
     for student, problems in sorted(s.feedback_problems.items()):
         lines.append(f"feedback of {student}: {'; '.join(problems)}")
     if s.reports:
         lines.append(f"reports: {s.reports['grades']} (nbgrader export), {s.reports['tests']} (per test), "
-                     f"{s.reports['rates']} (pass rate per test), log {s.reports['log']}")
+                     f"{s.reports['rates']} (pass rate per test), {s.reports['submissions']} (files), "
+                     f"log {s.reports['log']}")
     return "\n".join(lines)

@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import preflight
 from .guard import signals_deferred
 from .report import CSV_FIELDS, _num, format_summary  # noqa: F401 - format_summary: this module's API
 from .sandbox import UNSHARE, isolation_mode, jail_view, uid_base, worker_preexec  # noqa: F401 - also this module's API
@@ -75,6 +76,7 @@ class Summary:
     isolation: str = "none"
     intake: object = None
     reports: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)           # student -> [matching outcome]: what each file became
 
     @property
     def ok(self) -> bool:
@@ -354,13 +356,17 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
                       lambda: next(uids))
             reports = course / "reports" / assignment
             _export(gb, reports / "grades.csv", assignment)
+            from .csv_reports import neutralise_file, write_submissions
             from .report import write_pass_rates
+            neutralise_file(reports / "grades.csv")
+            write_submissions(reports / "submissions.csv", summary.files)
             if (reports / "tests.csv").is_file():
                 write_pass_rates(reports / "tests.csv", reports / "pass_rates.csv")
                 from .items import write_item_analysis
                 summary.reports["items"] = write_item_analysis(reports / "tests.csv", reports, assignment)
             summary.reports = {**summary.reports, "grades": reports / "grades.csv", "tests": reports / "tests.csv",
-                               "rates": reports / "pass_rates.csv", "log": log_path}
+                               "rates": reports / "pass_rates.csv", "submissions": reports / "submissions.csv",
+                               "log": log_path}
         finished = True
     finally:
         for w in workers:
@@ -394,16 +400,13 @@ def _safe_url(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
-PREFLIGHT = "deckc-preflight-reference"     # the pseudo-student of the preflight (never merged)
-
-
 def _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log, next_uid):
     """Grade everyone with the pool. With the preflight on, the first job is the reference
     solution; until it has full marks no result is merged (a worker whose result waits takes
     no new job, its scratch holds the result's folders); if it has not, GradeFailure."""
     from . import gradebook as gbmod
 
-    queue = ([PREFLIGHT] if opts.preflight else []) + list(students)
+    queue = ([preflight.STUDENT] if opts.preflight else []) + list(students)
     progress = Progress(len(students), opts.quiet)
     rows: dict[str, list] = {}
     sel = selectors.DefaultSelector()
@@ -423,7 +426,7 @@ def _run_pool(workers, init, students, gb, course, assignment, opts, summary, pr
             return
         student = queue.pop(0)
         job = {"op": "grade", "student": student, "uid": next_uid()}
-        if student == PREFLIGHT:
+        if student == preflight.STUDENT:
             job.update(preflight=True, state={})
         else:
             job["state"] = gbmod.student_state(gb, assignment, student)
@@ -441,8 +444,8 @@ def _run_pool(workers, init, students, gb, course, assignment, opts, summary, pr
             if retry and not retried.get(student):
                 retried[student] = True          # a worker can die of something else: once more
                 queue.insert(0, student)
-            elif student == PREFLIGHT:
-                raise GradeFailure(_preflight_failed(course, assignment, {"ok": False, "error": why}))
+            elif student == preflight.STUDENT:
+                raise GradeFailure(preflight.failure(course, assignment, {"ok": False, "error": why}))
             else:
                 summary.failed[student] = why
                 progress.update(student, f"NOT GRADED ({why})")
@@ -479,10 +482,10 @@ def _run_pool(workers, init, students, gb, course, assignment, opts, summary, pr
                     limits["job"] = 2 * sum(msg.get("nb_timeout", {}).values() or [cell * 40]) + 180
                     dispatch(w)
                     continue
-                if student == PREFLIGHT:
-                    score, maximum, full = _preflight_score(msg)
+                if student == preflight.STUDENT:
+                    score, maximum, full = preflight.marks(msg)
                     if not full:
-                        raise GradeFailure(_preflight_failed(course, assignment, msg))
+                        raise GradeFailure(preflight.failure(course, assignment, msg))
                     summary.preflight = (score, maximum, time.monotonic() - w.job[1])
                     _mark("preflight passed")
                     pending[0] = False
@@ -507,49 +510,6 @@ def _run_pool(workers, init, students, gb, course, assignment, opts, summary, pr
     _write_tests_csv(course / "reports" / assignment / "tests.csv", rows)
 
 
-def _preflight_score(msg: dict) -> tuple[float, float, bool]:
-    """(score, max, full marks on every part with a kernel result) of the reference solution."""
-    if not msg.get("ok"):
-        return 0.0, 0.0, False
-    score = maximum = 0.0
-    full = bool(msg.get("notebooks"))
-    for nb in msg["notebooks"].values():
-        full = full and nb.get("submitted") and nb.get("autograded")
-        for g in nb["grades"].values():
-            maximum += g["max"]
-            score += g.get("final") or 0.0
-            full = full and g.get("final") is not None and g["final"] >= g["max"] - 1e-9
-    return score, maximum, bool(full)
-
-
-def _preflight_failed(course: Path, assignment: str, msg: dict) -> str:
-    """Why the reference solution did not get full marks, in words a grader can act on."""
-    score, maximum, _ = _preflight_score(msg)
-    where = course / "source" / assignment
-    head = (f"preflight failed: the reference solution ({where}) "
-            + (f"scored {_num(score)}/{_num(maximum)}" if msg.get("ok") else "could not be graded")
-            + " in the grading jail, so no student was graded (nothing was written).")
-    causes = []
-    if msg.get("diagnosis"):
-        causes.append(msg["diagnosis"])
-    if not msg.get("ok"):
-        causes.append(str(msg.get("error") or "grading failed"))
-    for name, nb in sorted((msg.get("notebooks") or {}).items()):
-        if not nb.get("autograded") and nb.get("kernel_error"):
-            causes.append(f"{name}: nbgrader could not run it: {nb['kernel_error']}")
-        lost = [f"{gid} ({g.get('verified_error') or g.get('kernel_error') or 'lost'}"
-                + (f": {g['message']}" if g.get("message") else "") + ")"
-                for gid, g in sorted(nb["grades"].items())
-                if g.get("final") is None or g["final"] < g["max"] - 1e-9]
-        if lost and nb.get("autograded"):
-            causes.append(f"{name}: parts without full marks: " + "; ".join(lost[:6])
-                          + (f" and {len(lost) - 6} more" if len(lost) > 6 else ""))
-    if not causes:
-        causes.append("unknown; see the log")
-    return head + "\ncause: " + "\ncause: ".join(dict.fromkeys(causes)) + (
-        "\n(--no-preflight grades anyway; the students would get the same)")
-
-
 def _respawn(w: _Worker, prefix, scratch: Path, log) -> _Worker:
     shutil.rmtree(w.scratch, ignore_errors=True)
     return _Worker(w.index, prefix, scratch, log)
@@ -557,6 +517,8 @@ def _respawn(w: _Worker, prefix, scratch: Path, log) -> _Worker:
 
 def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
     """One worker result: merge into the gradebook, move the folders, note the CSV rows."""
+    if isinstance(msg.get("files"), list):
+        summary.files[student] = msg["files"]
     if not msg.get("ok"):
         summary.failed[student] = msg.get("error") or "grading failed"
         progress.update(student, f"NOT GRADED ({summary.failed[student]})")
@@ -590,7 +552,9 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
                 overridden.append(f"{nb_name}/{gid}")
             elif g.get("override"):
                 rescued.append(f"{nb_name}/{gid}")
-            if not nb["submitted"]:
+            if nb.get("refused"):
+                result = "refused"
+            elif not nb["submitted"]:
                 result = "not submitted"
             elif final is None:
                 result = "needs manual grading"
@@ -602,7 +566,8 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
                 "student": student, "notebook": nb_name, "test": gid, "points": _num(final),
                 "max_points": _num(g["max"]), "result": result, "error_type": "" if result == "pass" else error,
                 "kernel_points": _num(g.get("kernel_score")), "verified_points": _num(g.get("verified_score")),
-                "overridden": g.get("override") or "no", "message": g.get("message", "")})
+                "overridden": g.get("override") or "no",
+                "message": nb["refused"] if nb.get("refused") else g.get("message", "")})
     rows[student] = student_rows
     summary.graded.append(student)
     missing = sorted(name for name, nb in msg["notebooks"].items() if not nb["submitted"])
@@ -626,16 +591,9 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
 
 def _write_tests_csv(path: Path, rows: dict):
     """Per-test results: this run's students replace their earlier rows; others are kept."""
-    kept = []
-    if path.is_file():
-        with open(path, newline="", encoding="utf-8") as f:
-            kept = [r for r in csv.DictReader(f) if r.get("student") not in rows]
+    from .csv_reports import TESTS_NUMERIC, read_csv, write_csv
+
+    kept = [r for r in read_csv(path) if r.get("student") not in rows]
     all_rows = kept + [r for rs in rows.values() for r in rs]
     all_rows.sort(key=lambda r: (r["student"], r["notebook"]))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".csv.part")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(all_rows)
-    tmp.replace(path)
+    write_csv(path, CSV_FIELDS, all_rows, TESTS_NUMERIC)      # no cell is a spreadsheet formula

@@ -11,12 +11,14 @@ outputs. So after nbgrader's autograde deckc scores each grade cell again, this 
    value probe instead.
 2. **Record** (in the jail, as the student): deckc's runner executes the student's notebook cells
    in order and, at each grade cell's position, calls the student's function on the planned
-   arguments (through the cell's own ``on_its_own`` isolation) and records the raw outputs as
-   plain data (``_runner.encode``). The runner is never given a reference output.
+   arguments and records the raw outputs as plain data (``_codec.encode``). The runner is given
+   nothing of the reference: no reference functions, no outputs, no seeds. For a cell that grades
+   a function on its own, the function's calls to the earlier functions are recorded too.
 3. **Replay** (in the grader, no student code): the grade cell's code runs again with the graded
    name bound to a replay object that returns the recorded outputs (rebuilt by
-   ``_runner.decode``: plain arrays and scalars, subclasses reduced to empty stand-ins). The test's
-   own comparison decides pass or fail. If the test makes a call that was not planned (its
+   ``_codec.decode``: plain arrays and scalars, subclasses reduced to empty stand-ins; for a
+   function graded on its own, composed with the reference in the grader: compose.py). The
+   test's own comparison decides pass or fail. If the test makes a call that was not planned (its
    arguments depend on an earlier answer), that call is recorded in another round.
 
 A cell passes if the replayed test raises nothing and writes nothing to stderr (nbgrader's rule),
@@ -32,12 +34,11 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
-from . import _runner
+from . import _codec, compose
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
 GRADER_NS = "_deckc_grader"
-ISOLATION_DEFS = ("isolate", "_reference_functions", "on_its_own")
 MAX_ROUNDS = 4
 
 
@@ -48,10 +49,12 @@ class TestSpec:
     max_score: float
     source: str                      # the grade cell's code, as nbgrader restores it
     target: str | None = None        # the graded name (function or value)
-    isolate: str | None = None       # code defining the cell's on_its_own() (and what it needs)
+    earlier: list = field(default_factory=list)  # graded on its own: the earlier functions' names
     kind: str = "call"               # "call" or "value"
     calls: list = field(default_factory=list)   # planned [(args tuple, kwargs dict)]
     reason: str = ""                 # why it cannot be verified (target None)
+    trace: dict = field(default_factory=dict)   # earlier name -> [[answer structure]] per call
+    reference: dict = field(default=None, repr=False, compare=False)   # the reference namespace
     _code: object = field(default=None, repr=False, compare=False)
 
     @property
@@ -111,23 +114,26 @@ def parse_test_cell(notebook: str, grade_id: str, max_score: float, source: str)
         return spec
     spec.target = first.id
     if isolated:
-        defs = _isolation_code(code)
-        if defs is None:
-            spec.target, spec.reason = None, "the grade cell isolates the function but defines no on_its_own"
+        names = _earlier_names(code)
+        if names is None and "on_its_own" in {n.name for n in ast.parse(code).body if isinstance(n, ast.FunctionDef)}:
+            names = []          # the first function: on_its_own changes nothing
+        if names is None:
+            spec.target, spec.reason = None, "the grade cell isolates the function but names no earlier functions"
             return spec
-        spec.isolate = defs
+        spec.earlier = names
     return spec
 
 
-def _isolation_code(code: str) -> str | None:
-    """The grader code's imports and its definitions of on_its_own (and of isolate and
-    _reference_functions, which it uses), in their order: never its data (inputs, expected)."""
+def _earlier_names(code: str) -> list | None:
+    """The names of the earlier functions a grade cell's on_its_own routes to: the keys of the
+    dict its _reference_functions() returns (read from the code, nothing of it is run)."""
     tree = ast.parse(code)
-    keep = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
-            or (isinstance(n, ast.FunctionDef) and n.name in ISOLATION_DEFS)]
-    if "on_its_own" not in {n.name for n in keep if isinstance(n, ast.FunctionDef)}:
-        return None
-    return ast.unparse(ast.Module(body=keep, type_ignores=[]))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "_reference_functions":
+            returns = [n for n in node.body if isinstance(n, ast.Return) and isinstance(n.value, ast.Dict)]
+            if returns and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in returns[-1].value.keys):
+                return [k.value for k in returns[-1].value.keys]
+    return None
 
 
 # --------------------------------------------------------------------------- planning
@@ -183,6 +189,9 @@ def plan(spec: TestSpec, reference: dict) -> None:
         except Exception:  # noqa: BLE001 - the plan is whatever calls were made
             pass
     spec.kind, spec.calls = "call", recorder.calls
+    spec.reference = reference
+    if spec.earlier:
+        spec.trace = compose.plan_structures(reference, spec.target, spec.earlier, spec.calls)
 
 
 _MISSING = object()
@@ -190,7 +199,7 @@ _MISSING = object()
 
 def encode_calls(calls) -> list:
     import numpy as np
-    return [[_runner.encode(tuple(args), np), _runner.encode(dict(kwargs), np)] for args, kwargs in calls]
+    return [[_codec.encode(tuple(args), np), _codec.encode(dict(kwargs), np)] for args, kwargs in calls]
 
 
 # --------------------------------------------------------------------------- replay
@@ -207,8 +216,8 @@ class _Unplanned(BaseException):
 class _Replay:
     """Stands for the student's function in the grader: answers with the recorded outputs."""
 
-    def __init__(self, calls, records):
-        self.calls, self.records, self.n = calls, records, 0
+    def __init__(self, calls, records, spec=None):
+        self.calls, self.records, self.n, self.spec = calls, records, 0, spec
 
     def __call__(self, *args, **kwargs):
         k, self.n = self.n, self.n + 1
@@ -218,13 +227,19 @@ class _Replay:
                 raise _dynamic_error("CrashedOrTimedOut",
                                      "the code under test stopped the checking process (crash or time limit)")
             if "raised" in rec:
-                raise _dynamic_error(rec["raised"].get("type", "Exception"), rec["raised"].get("message", ""))
-            return _runner.decode(rec["result"])
+                raised = rec["raised"] if isinstance(rec["raised"], dict) else {}
+                raise _dynamic_error(raised.get("type", "Exception"), raised.get("message", ""))
+            got = _codec.decode_checked(rec.get("result"))
+            spec = self.spec
+            if spec is not None and spec.earlier and spec.reference:
+                got = compose.on_its_own(spec.reference, spec.target, spec.earlier, args, kwargs, got,
+                                         rec.get("subcalls") if isinstance(rec.get("subcalls"), list) else [])
+            return got
         raise _Unplanned(k, copy.deepcopy(args), copy.deepcopy(kwargs))
 
 
 def _dynamic_error(name, message):
-    cls = _runner._dynamic(Exception, _runner._type_name(type(str(name), (), {})))
+    cls = _codec._dynamic(Exception, _codec._type_name(type(str(name)[:200], (), {})))
     return cls(str(message)[:2000])
 
 
@@ -268,11 +283,11 @@ def replay(spec: TestSpec, record: dict | None) -> Verdict:
     env = {}
     if "value" in record:
         try:
-            env[spec.target] = _runner.decode(record["value"])
-        except Exception:  # noqa: BLE001 - a malformed record is a failed test
+            env[spec.target] = _codec.decode_checked(record["value"])
+        except ValueError:  # a malformed record is a failed test
             return Verdict(False, 0.0, "BadRecord", "the recorded value could not be read")
     elif not record.get("missing"):
-        env[spec.target] = _Replay(spec.calls, record.get("calls", {}))
+        env[spec.target] = _Replay(spec.calls, record.get("calls", {}), spec)
     with _quiet() as err:
         try:
             exec(spec.code, env)

@@ -40,9 +40,10 @@ sys.modules.setdefault("rfc3987_syntax", None)   # see deckc/exercises/course.py
 
 HERE = Path(__file__).resolve().parent
 RUNNER_IN_JAIL = "/opt/deckc/_runner.py"
+CODEC_IN_JAIL = "/opt/deckc/_codec.py"
+# The kernel's IPython history stays in memory: the hidden tests it ran die with the kernel.
+KERNEL_ARGS = ["--HistoryManager.enabled=False", "--HistoryManager.hist_file=:memory:"]
 MAX_SUBMISSION_BYTES = 200 * 1024 * 1024
-# how jupyter_client (and fastkernel.py) say that a kernel died or hung before its first cell
-KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info", "Kernel didn't respond in")
 
 
 class _ErrorLog(logging.Handler):
@@ -106,6 +107,9 @@ class Worker:
     def setup(self):
         if self.pid1:
             _loopback_up()
+        else:
+            import ctypes
+            ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)      # PR_SET_CHILD_SUBREAPER: orphans come to us
         for sub in ("course", "jails", "runtime", "jupyter/kernels/python3"):
             (self.scratch / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(self.scratch, 0o700)
@@ -123,7 +127,8 @@ class Worker:
         self.jail_cfg = {
             "isolate": self.isolate, "uid": self.cfg.get("uid"), "jails": str(self.scratch / "jails"),
             "ro": self.cfg.get("ro", []), "links": self.cfg.get("links", {}),
-            "files": {RUNNER_IN_JAIL: str(HERE / "_runner.py")},
+            "files": {RUNNER_IN_JAIL: str(HERE / "_runner.py"), CODEC_IN_JAIL: str(HERE / "_codec.py")},
+            "kernel_args": KERNEL_ARGS,
             "memory_mb": self.cfg.get("memory_mb"), "nproc": self.cfg.get("nproc", 64),
             "cpu_s": self.cfg.get("cpu_s"), "fsize_mb": self.cfg.get("fsize_mb", 64),
             "tmp": str(self.scratch / "tmp"), "env": {},
@@ -155,6 +160,8 @@ class Worker:
         config.Execute.shutdown_kernel = "immediate"
         from .fastkernel import install
         install(config)          # shorter fixed waits of jupyter_client (see fastkernel.py)
+        from .outputs import install as cap_outputs
+        cap_outputs(config)      # outputs capped in bytes as they arrive (see outputs.py)
         if self.cell_timeout:
             config.Execute.timeout = int(self.cell_timeout)
             config.ExecutePreprocessor.timeout = int(self.cell_timeout)
@@ -233,22 +240,32 @@ class Worker:
                     return
                 time.sleep(0.01)
             return
-        # No namespace: the process groups of our direct children (kernels and runners lead theirs).
+        # No namespace: our children and their process groups (kernels and runners lead theirs).
+        # We are a child subreaper (setup), so what a student's process double-forked becomes
+        # our child once its parent is gone: a few rounds catch those too.
         me = os.getpid()
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
-                ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            if ppid == me:
+        for _ in range(20):
+            children = []
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
                 try:
-                    os.killpg(int(pid), signal.SIGKILL)
-                except OSError:
-                    pass
-        _reap()
+                    stat = Path(f"/proc/{pid}/stat").read_text()
+                    ppid = int(stat.rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                if ppid == me:
+                    children.append(int(pid))
+            for pid in children:
+                for kill in (os.killpg, os.kill):
+                    try:
+                        kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            _reap()
+            if not children:
+                return
+            time.sleep(0.01)
 
     # ------------------------------------------------------------------ grading
 
@@ -265,12 +282,19 @@ class Worker:
         sub_dir = self.root / "submitted" / student / self.assignment
         handed_in = (self.course / "source" if job.get("preflight") else self.course / "submitted" / student)
         skipped = self._copy_submission(handed_in / self.assignment, sub_dir)
-        submitted = sorted(p.stem for p in sub_dir.glob("*.ipynb") if p.stem in self.defs)
+        from . import matching
+
+        outcomes = matching.match_folder(sub_dir, set(self.defs))     # renamed files, size caps
+        submitted = matching.apply(sub_dir, outcomes)
+        files = [o.as_dict() for o in outcomes]
+        refused = {o.notebook: o.note for o in outcomes if o.action == "refused" and o.notebook not in submitted}
         if not submitted:
-            return {"ok": False, "student": student, "error": "no notebooks of this assignment in the submission"}
+            return {"ok": False, "student": student, "files": files,
+                    "error": "no notebooks of this assignment in the submission" + (
+                        f" ({'; '.join(f'{o.file}: {o.action}' for o in outcomes)})" if outcomes else "")}
         self.runner_silent = False
 
-        from . import gradebook as gbmod
+        from . import diagnose, gradebook as gbmod
 
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             gbmod.apply_student_state(gb, self.assignment, student, job.get("state") or {})
@@ -285,14 +309,17 @@ class Worker:
         kernel = self._autograde(student, submitted)
         autograde_seconds = time.monotonic() - t0
 
-        diagnosis = self._not_the_students_fault(kernel)
+        diagnosis = diagnose.not_the_students_fault(kernel, self.runner_silent, self.scratch, self.kill_others)
         if diagnosis and not job.get("preflight"):
             return {"ok": False, "student": student, "not_graded": True, "error": diagnosis}
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             stored = gbmod.read_submission(gb, self.assignment, student)
         result = self._combine(student, stored, submitted, kernel, records, sub_dir)
+        for name, why in refused.items():
+            if name in result["notebooks"]:
+                result["notebooks"][name]["refused"] = why
         result["diagnosis"] = diagnosis
-        result["unchanged"] = self._unchanged(sub_dir, submitted)
+        result["unchanged"] = diagnose.unchanged(self.course / "release" / self.assignment, sub_dir, submitted)
         from .edits import edited_cells
         release = self.course / "release" / self.assignment
         result["edited"] = {name: cells for name in submitted
@@ -311,7 +338,7 @@ class Worker:
                         "feedback": round(feedback_seconds, 3)},
             "cpu": {"worker": round(_cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(cpu0[0]), 3),
                     "children": round(_cpu(resource.getrusage(resource.RUSAGE_CHILDREN)) - _cpu(cpu0[1]), 3)},
-            "skipped_files": skipped,
+            "skipped_files": skipped, "files": files,
             "autograded_dir": str(autograded) if autograded.is_dir() else None,
             "feedback_dir": feedback_dir, "feedback_problems": problems,
         })
@@ -413,70 +440,6 @@ class Worker:
                          "cells": self._kernel_cells(path) if ok else {}}
         return out
 
-    # -- what is not the student's doing ------------------------------------------
-
-    def _not_the_students_fault(self, kernel: dict) -> str | None:
-        """Why this submission cannot be graded for a reason that is not the student's code, or
-        None: a kernel that died before its first cell (nothing of the student's ran yet), or
-        a checking runner that sent not one event (it emits one before each step)."""
-        dead = sorted(name for name, k in kernel.items() if not k["ok"] and any(
-            m in (k["error"] or "") for m in KERNEL_START_FAILURES))
-        if not dead and not self.runner_silent:
-            return None
-        probe = self._probe_jail()
-        what = "kernel" if dead else "checker"
-        if probe:
-            return f"the jailed {what} cannot start: {probe}"
-        if dead:
-            return f"the jailed kernel cannot start ({', '.join(dead)}): {kernel[dead[0]]['error']}"
-        return "the jailed checker cannot start (it sent nothing back)"
-
-    def _probe_jail(self) -> str | None:
-        """Start this Python in the jail, as a kernel would be, and import what a kernel needs;
-        the last line of what went wrong, or None if that works."""
-        import subprocess
-
-        from .sandbox import die_with_parent
-
-        where = self.scratch / "probe"
-        shutil.rmtree(where, ignore_errors=True)
-        where.mkdir()
-        cmd = [sys.executable, "-I", "-S", str(HERE / "jail.py"), "--run", sys.executable, "-I", "-c",
-               "import ipykernel_launcher, numpy"]
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "DECKC_JAIL")}
-        try:
-            r = subprocess.run(cmd, cwd=str(where), env=env, capture_output=True, timeout=120,
-                               preexec_fn=die_with_parent)
-        except (OSError, subprocess.SubprocessError) as e:
-            return f"{type(e).__name__}: {e}"
-        finally:
-            self.kill_others()
-            shutil.rmtree(where, ignore_errors=True)
-        if r.returncode == 0:
-            return None
-        lines = [ln.strip() for ln in r.stderr.decode(errors="replace").splitlines() if ln.strip()]
-        last = lines[-1] if lines else f"exit status {r.returncode}"
-        return last[len("jail: "):] if last.startswith("jail: ") else last
-
-    def _unchanged(self, sub_dir: Path, submitted: list[str]) -> list[str]:
-        """Handed-in notebooks whose solution cells are exactly the release's (nothing done)."""
-        import nbformat
-
-        def solutions(path):
-            nb = nbformat.read(path, as_version=4)
-            return {c.metadata["nbgrader"].get("grade_id"): c.source for c in nb.cells
-                    if c.metadata.get("nbgrader", {}).get("solution")}
-
-        out = []
-        for name in submitted:
-            release = self.course / "release" / self.assignment / f"{name}.ipynb"
-            try:
-                if release.is_file() and solutions(release) == solutions(sub_dir / f"{name}.ipynb"):
-                    out.append(name)
-            except Exception:  # noqa: BLE001 - an unreadable notebook is graded (and fails) as usual
-                pass
-        return out
-
     @staticmethod
     def _kernel_cells(path: Path) -> dict:
         """{grade_id: error type or ''} from an autograded notebook."""
@@ -539,8 +502,11 @@ class Worker:
 
     @staticmethod
     def _probe(spec, verify):
-        return {"probe": spec.grade_id, "target": spec.target, "isolate": spec.isolate,
+        step = {"probe": spec.grade_id, "target": spec.target,
                 "calls": verify.encode_calls(spec.calls) if spec.kind == "call" else []}
+        if spec.earlier:
+            step["trace"] = {name: spec.trace.get(name, []) for name in spec.earlier}
+        return step
 
     def _run_runner(self, job: dict, cwd: Path, deadline_s: float) -> list:
         import selectors
@@ -562,7 +528,9 @@ class Worker:
                 pass
 
         threading.Thread(target=feed, daemon=True).start()
-        events, buf, total = [], b"", 0
+        from ._codec import LineReader, read_event
+
+        events, reader, total = [], LineReader(), 0
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         end = time.monotonic() + deadline_s
@@ -579,14 +547,9 @@ class Worker:
                 total += len(chunk)
                 if total > 512 * 1024 * 1024:
                     break
-                buf += chunk
-                *lines, buf = buf.split(b"\n")
-                for line in lines:
-                    try:
-                        event = json.loads(line)
-                    except ValueError:
-                        continue
-                    if isinstance(event, dict):
+                for line in reader.feed(chunk):
+                    event = read_event(line)        # bounded: malformed lines are dropped
+                    if event is not None:
                         events.append(event)
         finally:
             sel.close()
@@ -625,7 +588,11 @@ class Worker:
                 for gid, spec in specs[nb].items():
                     if not spec.verifiable:
                         continue
-                    v = verify.replay(spec, records[nb].get(gid))
+                    try:
+                        v = verify.replay(spec, records[nb].get(gid))
+                    except Exception as e:  # noqa: BLE001 - a bad record fails its own check only
+                        v = verify.Verdict(False, 0.0, "BadRecord", f"the check's record could not be read "
+                                                                     f"({type(e).__name__})")
                     if v.unplanned is not None and _round < verify.MAX_ROUNDS - 1:
                         index, args, kwargs = v.unplanned
                         spec.calls = list(spec.calls[:index]) + [(args, kwargs)]
@@ -657,6 +624,8 @@ class Worker:
                 k = e["call"]
                 if k not in calls and "missing" not in rec and "value" not in rec:
                     calls[k] = {"result": e["result"]} if "result" in e else {"raised": e["raised"]}
+                    if isinstance(e.get("subcalls"), list):
+                        calls[k]["subcalls"] = e["subcalls"]
         return out
 
     # -- combining ----------------------------------------------------------------
@@ -714,7 +683,7 @@ class Worker:
         from nbgrader.converters import GenerateFeedback
         from nbgrader.coursedir import CourseDirectory
 
-        from .feedback import DeckcFeedback, check_html
+        from .feedback import DeckcFeedback, check_html, sanitise_html
         from .feedback_view import NameTheTests, WrapMessages, configure
 
         if not any((self.root / "autograded" / student / self.assignment).glob("*.ipynb")):
@@ -743,8 +712,9 @@ class Worker:
             if path.suffix != ".html" or path.stem not in self.defs:
                 path.unlink()            # reference files nbgrader copied from source/
                 continue
-            html = path.read_text(encoding="utf-8", errors="replace")
+            html = sanitise_html(path.read_text(encoding="utf-8", errors="replace"))
             cleaned, found = check_html(html, self.secrets.get(path.stem, set()))
+            path.write_text(cleaned, encoding="utf-8")
             if found:
                 _, again = check_html(cleaned, self.secrets.get(path.stem, set()))
                 if again:

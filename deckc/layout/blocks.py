@@ -6,7 +6,7 @@ Register a new block type with @block(ModelClass).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from .. import model as m
@@ -34,6 +34,10 @@ class Ctx:
     theme: Theme
     name: str                                  # element name prefix, e.g. "slide3.body2"
     chart: Callable[[m.Chart], object]         # computes (and caches) a chart's data
+    image: Callable[[m.Image], object] | None = None   # reads (and caches) an image file (deckc.images)
+
+    def sub(self, name: str) -> "Ctx":
+        return replace(self, name=name)
 
 
 _LAYOUTS: dict[type, Callable] = {}
@@ -52,7 +56,7 @@ def measure(b, w: float, s: float, ctx: Ctx) -> Measured:
 
 def stack(blocks, w: float, s: float, ctx: Ctx, gap: float) -> Measured:
     """Blocks top to bottom; extra height goes to the flexible ones (charts)."""
-    parts = [measure(b, w, s, Ctx(ctx.theme, f"{ctx.name}.{i}", ctx.chart)) for i, b in enumerate(blocks)]
+    parts = [measure(b, w, s, ctx.sub(f"{ctx.name}.{i}")) for i, b in enumerate(blocks)]
     natural = sum(p.height for p in parts) + gap * max(len(parts) - 1, 0)
     flex = [p for p in parts if p.flex]
 
@@ -61,11 +65,29 @@ def stack(blocks, w: float, s: float, ctx: Ctx, gap: float) -> Measured:
         out: list[Element] = []
         for p in parts:
             ph = p.height + (extra if p.flex else 0.0)
-            out.extend(p.place(x, y, ph))
+            out.extend(_after_reveals(p.place(x, y, ph), _last_step(out)))
             y += ph + gap
         return out
 
     return Measured(natural, place, flex=bool(flex))
+
+
+def _last_step(elements) -> int:
+    return max([e.step for e in elements] + [p.step for e in elements for p in getattr(e, "paras", ())], default=0)
+
+
+def _after_reveals(elements, offset: int):
+    """A block's reveal steps continue after the blocks above it: their clicks come first."""
+    if not offset:
+        return elements
+    out = []
+    for e in elements:
+        paras = getattr(e, "paras", None)
+        changes = {"step": e.step + offset} if e.step else {}
+        if paras and any(p.step for p in paras):
+            changes["paras"] = tuple(replace(p, step=p.step + offset) if p.step else p for p in paras)
+        out.append(replace(e, **changes) if changes else e)
+    return out
 
 
 def _text_box(ctx, suffix, x, y, w, paras, **kw) -> TextBox:
@@ -85,10 +107,29 @@ def _text(b: m.Text, w, s, ctx):
 
 @block(m.Bullets)
 def _bullets(b: m.Bullets, w, s, ctx):
+    """Nested bullets: each level indented by one bullet width more, a smaller marker and text
+    (1, 0.9, 0.82 x). With reveal, top-level item k (and its sub-items) appears on click k."""
     t = ctx.theme
-    paras = [make_para(item, t.body_size * s, w, t.text, bullet="•", space_before=(4 * s if i else 0))
-             for i, item in enumerate(b.items)]
+    paras = []
+
+    def add(items, level, top):
+        for item in items:
+            text, sub = (item, ()) if isinstance(item, str) else (item.text, item.items)
+            if level == 0:
+                top += 1
+            size = t.body_size * s * (1.0, 0.9, 0.82)[level]
+            margin = level * t.body_size * s * 1.3
+            para = make_para(text, size, w - margin, t.text, bullet=BULLETS[level],
+                             space_before=(4 * s if paras else 0) * (1.0 if level == 0 else 0.5))
+            paras.append(replace(para, margin=margin, step=top if b.reveal else 0))
+            top = add(sub, level + 1, top) if sub else top
+        return top
+
+    add(b.items, 0, 0)
     return Measured(paras_height(paras), lambda x, y, h: [_text_box(ctx, "bullets", x, y, w, paras)])
+
+
+BULLETS = ("•", "–", "◦")      # •, –, ◦
 
 
 @block(m.Callout)
@@ -202,9 +243,21 @@ def _steps(b: m.Steps, w, s, ctx):
                                      [state_paras[i]]))
         if cap:
             out.append(_text_box(ctx, "caption", x, y + h - cap.height, w, [cap], role="caption"))
+        if b.reveal:        # step k's chip and state on click k, the arrow into it with it
+            out = [replace(el, step=_step_of(el.name)) for el in out]
         return out
 
     return Measured(h, place)
+
+
+def _step_of(name: str) -> int:
+    """The click of a step block's element, from its name: step3, state3 -> 3; step-arrow2 -> 3."""
+    import re
+
+    mt = re.search(r"\.(step|state|step-arrow)(\d+)$", name)
+    if not mt:
+        return 0
+    return int(mt.group(2)) + (1 if mt.group(1) == "step-arrow" else 0)
 
 
 @block(m.Tokens)
@@ -263,7 +316,7 @@ def _columns(b: m.Columns, w, s, ctx):
     widths = [(w - gap * (len(weights) - 1)) * wt / total for wt in weights]
     parts = []
     for i, (col, cw) in enumerate(zip(b.columns, widths)):
-        cctx = Ctx(t, f"{ctx.name}.col{i + 1}", ctx.chart)
+        cctx = ctx.sub(f"{ctx.name}.col{i + 1}")
         boxed = col.title is not None
         pad = 12 * s if boxed else 0.0
         title = make_para(col.title, t.body_size * s, cw - 2 * pad, t.tones[col.tone].text, bold=True) \
@@ -282,7 +335,7 @@ def _columns(b: m.Columns, w, s, ctx):
                 out.append(Shape(name=f"{ctx.name}.col{i + 1}.panel", x=cx, y=y, w=cw, h=hh, kind="roundrect",
                                  fill=tone.fill, border=tone.border, radius=10 * s,
                                  alt=f"Panel: {plain_text(col.title)}"))
-                out.append(_text_box(Ctx(t, f"{ctx.name}.col{i + 1}", ctx.chart), "title", cx + pad, y + pad,
+                out.append(_text_box(ctx.sub(f"{ctx.name}.col{i + 1}"), "title", cx + pad, y + pad,
                                      cw - 2 * pad, [title]))
             out.extend(inner.place(cx + pad, y + pad + head, hh - head - 2 * pad))
             cx += cw + gap

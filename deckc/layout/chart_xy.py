@@ -72,6 +72,7 @@ class XYPlan:
     x_title: Label | None
     y_title: Label | None
     tick_gap: float               # tick label <-> axis distance
+    x_scale: Scale | None = None  # scatter: a number axis for x (the categories are the x values)
     # What is drawn in and around the plot (plan_xy fills these; frame_xy leaves them empty):
     grid_y: tuple[float, ...] = ()            # a gridline per tick of the scale
     value_labels: tuple[Label, ...] = ()      # the tick labels, one per gridline
@@ -158,8 +159,14 @@ def _plan_xy(el, legend_pos: str) -> XYPlan:
     d = el.data
     fs = el.font_size
     W, H = el.w, el.h
-    n = len(d.categories)
     bar = d.plot == "bar"
+    x_scale = None
+    cats = d.categories
+    if d.plot == "scatter":        # x on a number axis: its tick labels take the categories' place
+        xs = [float(c) for c in d.categories]
+        x_scale = linear_scale(min(xs), max(xs), 7, "0")
+        cats = x_scale.labels
+    n = len(cats)
     colors = series_colors(el)
     titles, top = title_labels(el, PAD)
     top += fs * 0.7                 # room for the half-height of the top tick label
@@ -224,17 +231,17 @@ def _plan_xy(el, legend_pos: str) -> XYPlan:
         plot_x = left + tw + tick_gap + 1.0
         right = right_edge
         if not bar and rotation == 0 and n and (n - 1) % skip == 0:
-            right -= text_width(d.categories[-1], csize) / 2
+            right -= text_width(cats[-1], csize) / 2
         pw = right - plot_x
         step = pw / max(1, (n - 1) if not bar else n)
-        rotation, skip, csize = _fit_categories(d.categories, step, fs)
-        cat_h, cat_reach = _cat_block(d.categories, rotation, skip, csize)
+        rotation, skip, csize = _fit_categories(cats, step, fs)
+        cat_h, cat_reach = _cat_block(cats, rotation, skip, csize)
         first_x = plot_x + (step / 2 if bar else 0.0)
         if first_x - cat_reach < PAD:     # long rotated first label: move the plot right
             plot_x += PAD - (first_x - cat_reach)
     x_right = right_edge
     if not bar and rotation == 0 and n and (n - 1) % skip == 0:
-        x_right -= text_width(d.categories[-1], csize) / 2
+        x_right -= text_width(cats[-1], csize) / 2
     ph = bottom - (TICK + fs * 0.2 + cat_h) - top
     plot = (plot_x, top, x_right - plot_x, ph)
 
@@ -255,10 +262,11 @@ def _plan_xy(el, legend_pos: str) -> XYPlan:
         size = fit_size(d.y_label, fs, 2 * half, 7.0)
         y_title = Label(PAD, cy - half, fs * 1.2, 2 * half, d.y_label, size, el.text_color, rotation=-90)
     return XYPlan(
-        plot_type="bar" if bar else "line", titles=titles, plot=plot, scale=scale,
+        plot_type="bar" if bar else ("scatter" if x_scale else "line"), titles=titles, plot=plot, scale=scale,
         cat_rotation=rotation, cat_skip=skip, cat_size=csize, mid_cat=not bar,
-        markers=(not bar and n <= MARKERS_UP_TO), colors=colors, legend=tuple(legend), legend_size=fs,
-        legend_pos=legend_pos if legend else "", x_title=x_title, y_title=y_title, tick_gap=tick_gap,
+        markers=bool(x_scale) or (not bar and n <= MARKERS_UP_TO), colors=colors, legend=tuple(legend),
+        legend_size=fs, legend_pos=legend_pos if legend else "", x_title=x_title, y_title=y_title,
+        tick_gap=tick_gap, x_scale=x_scale,
     )
 
 
@@ -279,6 +287,11 @@ def _marks(p: XYPlan, el) -> XYPlan:
     ly = py + ph + TICK + fs * 0.2
     cat_labels = tuple(CategoryLabel(p.cat_x(i, n), ly, c, p.cat_size, el.text_color, p.cat_rotation)
                        for i, c in enumerate(d.categories) if i % p.cat_skip == 0)
+    if p.x_scale is not None:       # scatter: ticks and labels of the x number axis
+        xs = p.x_scale
+        tick_x = tuple(px + xs.frac(t) * pw for t in xs.ticks)[::p.cat_skip]
+        cat_labels = tuple(CategoryLabel(px + xs.frac(t) * pw, ly, lab, p.cat_size, el.text_color, p.cat_rotation)
+                           for i, (t, lab) in enumerate(zip(xs.ticks, xs.labels)) if i % p.cat_skip == 0)
     bars: list[Bar] = []
     lines: list[Line] = []
     if p.plot_type == "bar":
@@ -290,6 +303,10 @@ def _marks(p: XYPlan, el) -> XYPlan:
                 y1 = p.val_y(v)
                 if y1 is not None:
                     bars.append(Bar(px + i * step + (step - k * bw) / 2 + si * bw, min(y1, ay), max(y1, ay), bw, col))
+    elif p.x_scale is not None:     # scatter: every point on its own (markers, no line)
+        for s, col in zip(d.series, p.colors):
+            pts = [((px + p.x_scale.frac(float(c)) * pw), p.val_y(v)) for c, v in zip(d.categories, s.values)]
+            lines.append(Line(col, tuple(((x, y),) for x, y in pts if y is not None)))
     else:
         for s, col in zip(d.series, p.colors):
             runs: list[list[tuple[float, float]]] = [[]]

@@ -8,7 +8,8 @@ from ..fonts import EMOJI_PRESENTATION
 from ..fonts.clusters import is_attaching
 from .plan import Run
 
-_PIECES = re.compile(r"\n|[^\S\n]+|[^\s]+")
+# A no-break space (U+00A0, U+202F) belongs to the word around it: never a break, never dropped.
+_PIECES = re.compile("\n|[^\\S\n\u00a0\u202f]+|(?:[^\\s]|[\u00a0\u202f])+")
 
 _BREAKS_INSIDE = re.compile("[?!|\\-\u2013\u2014\u2e80-\U0003ffff]")   # a word without these is one piece
 _BREAK_AFTER = frozenset("?!|-\u2013\u2014")       # UAX #14 classes EX, BA, HY, B2
@@ -62,13 +63,16 @@ def tokens(runs: tuple[Run, ...]):
     Two words may follow each other without a space between them: a CJK or emoji break opportunity."""
     word: list[Run] = []
     for run in runs:
+        if run.math is not None:        # a formula, glued to the text around it ("$x$," stays together)
+            word.append(run)
+            continue
         for piece in _PIECES.findall(run.text):
             if piece == "\n":
                 if word:
                     yield "word", word
                     word = []
                 yield "break", []
-            elif piece.isspace():
+            elif piece.isspace() and "\u00a0" not in piece and "\u202f" not in piece:
                 if word:
                     yield "word", word
                     word = []

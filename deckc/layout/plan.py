@@ -15,6 +15,24 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class MathArt:
+    """A formula laid out in STIX Two Math (deckc.texmath.render), in em units: multiply by the
+    font size. x from the left edge, y down from the baseline. Keeps its TeX and MathML so any
+    writer can also emit it natively (OMML in the PPTX, MathML in HTML)."""
+
+    tex: str
+    mathml: str
+    display: bool
+    width: float
+    ascent: float                     # above the baseline
+    descent: float                    # below it
+    glyphs: tuple[tuple[tuple, ...], ...] = ()   # one filled outline per glyph: ("M", x, y), ("L", x, y),
+    #                                              ("Q", x1, y1, x, y), ("C", x1, y1, x2, y2, x, y), ("Z",)
+    rects: tuple[tuple[float, float, float, float], ...] = ()   # filled rules (fraction bars): x, y, w, h
+    linear: str = ""                  # one line of Unicode (x_t, a^2): for search, alt text, non-math viewers
+
+
+@dataclass(frozen=True)
 class Run:
     text: str
     bold: bool = False
@@ -22,6 +40,7 @@ class Run:
     mono: bool = False
     color: str = "1F2A44"
     highlight: str | None = None      # background colour behind the run
+    math: MathArt | None = None       # inline math ($...$): drawn from the art; `text` is its linear form
 
 
 @dataclass(frozen=True)
@@ -34,6 +53,8 @@ class Para:
     space_before: float = 0.0
     bullet: str | None = None         # bullet character, drawn in the hanging indent
     indent: float = 0.0               # hanging indent for bullets
+    margin: float = 0.0               # left offset of the whole paragraph (nested bullets)
+    step: int = 0                     # the click that reveals it (0: shown from the start)
     rtl: bool = False                 # a right-to-left paragraph: starts (and its bullet hangs) at the right
 
     @property
@@ -48,6 +69,7 @@ class Frame:
     y: float
     w: float
     h: float
+    step: int = 0                     # the click that reveals it (0: shown from the start)
 
     @property
     def right(self) -> float:
@@ -123,7 +145,45 @@ class ChartBox(Frame):
     geometry: XYPlan | HeatmapPlan | None = None
 
 
-Element = Union[TextBox, Shape, Arrow, TableBox, ChartBox]
+@dataclass(frozen=True)
+class MathBox(Frame):
+    """A display formula; the frame is its ink box at `size`: the baseline is at y + art.ascent * size."""
+
+    art: MathArt = None
+    size: float = 24.0
+    color: str = "1F2A44"
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class CodeBox(TextBox):
+    """A code listing: one Para per displayed line (mono runs coloured by token, indentation as
+    spaces), drawn like any text box; a writer that knows listings (HTML) can use the source.
+    The background and the shading of highlighted lines are Shapes placed before it."""
+
+    lang: str = "text"
+    source: str = ""                  # tabs expanded
+    highlight: tuple[int, ...] = ()   # 1-based source lines
+    wrapped: int = 0                  # source lines too long for the box, continued on a line marked CONTINUED
+
+
+CONTINUED = "\u2192 "                 # starts a wrapped line's continuation ("→ ")
+
+
+@dataclass(frozen=True)
+class ImageBox(Frame):
+    """A figure, its frame the drawn picture (aspect ratio kept). `data` is the file as read."""
+
+    src: str = ""
+    format: str = "png"               # png | jpeg | svg (sniffed from the bytes)
+    data: bytes = b""
+    pixel_w: float = 0.0
+    pixel_h: float = 0.0
+    alt: str = ""
+    decorative: bool = False
+
+
+Element = Union[TextBox, Shape, Arrow, TableBox, ChartBox, MathBox, CodeBox, ImageBox]
 
 
 @dataclass(frozen=True)
@@ -133,6 +193,9 @@ class SlidePlan:
     elements: tuple[Element, ...]     # draw order = reading order
     notes: str
     background: str = "FFFFFF"
+    section: str | None = None        # the section it belongs to (plain text), for outlines
+    level: int = 0                    # outline depth: 0 for sections (and slides before the first), 1 inside one
+    steps: int = 0                    # clicks its reveals take (the highest element or paragraph step)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,17 @@ from .plan import Run
 
 def runs_from_markup(text: str, color: str, bold: bool = False, italic: bool = False,
                      highlight: str | None = None) -> tuple[Run, ...]:
-    return tuple(Run(s.text, bold=bold or s.bold, italic=italic or s.italic, mono=s.code, color=color,
-                     highlight=highlight if s.highlight else None)
-                 for s in parse_markup(text))
+    runs = []
+    for s in parse_markup(text):
+        hl = highlight if s.highlight else None
+        if s.math:      # a formula is one unbreakable run, drawn from its laid-out art
+            from ..texmath.render import math_art
+            art = math_art(s.text, False)
+            runs.append(Run(art.linear, color=color, highlight=hl, math=art))
+        else:
+            runs.append(Run(s.text, bold=bold or s.bold, italic=italic or s.italic, mono=s.code, color=color,
+                            highlight=hl))
+    return tuple(runs)
 
 
 def style_of(run: Run) -> Style:
@@ -21,7 +29,9 @@ def style_of(run: Run) -> Style:
 def merge(runs: list[Run]) -> tuple[Run, ...]:
     out: list[Run] = []
     for r in runs:
-        if out and (out[-1].bold, out[-1].italic, out[-1].mono, out[-1].color, out[-1].highlight) == \
+        if r.math is not None or (out and out[-1].math is not None):     # formulas stay whole runs
+            out.append(r)
+        elif out and (out[-1].bold, out[-1].italic, out[-1].mono, out[-1].color, out[-1].highlight) == \
                 (r.bold, r.italic, r.mono, r.color, r.highlight):
             out[-1] = Run(out[-1].text + r.text, r.bold, r.italic, r.mono, r.color, r.highlight)
         elif r.text:

@@ -11,9 +11,11 @@ from dataclasses import replace
 from .. import model as m
 from ..diagnostics import Diagnostic
 from ..markup import plain_text
+from . import code_box, image_box, math_box  # noqa: F401  (register these blocks' layouts)
 from .blocks import Ctx, stack
+from .section_slide import section_elements
 from .chart_plan import with_geometry
-from .plan import DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
+from .plan import CodeBox, DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
 from .text import make_para, paras_height, truncate_para
 from .theme import DEFAULT_THEME, SLIDE_H, SLIDE_W, Theme
 
@@ -36,6 +38,10 @@ class Planner:
                              f"(deckc.resolve.resolve_charts; the loader does)")
         return block.data
 
+    def image(self, block: m.Image):
+        from ..images import load
+        return load(block.src, self.lesson.source.parent, self.lesson.root)
+
     def warn(self, slide: m.Slide, index: int, message: str) -> None:
         self.warnings.append(Diagnostic(self.file, slide.line, 1, f"slides[{index}]",
                                         f'("{plain_text(slide.title) or self.lesson.meta.title}") {message}',
@@ -51,8 +57,16 @@ class Planner:
                 pages.append((i, sl, "answer"))
         total = len(pages)
         slides = []
+        self._section = None
         for n, (i, sl, variant) in enumerate(pages, start=1):
-            slides.append(self._slide(n, total, i, sl, variant))
+            if variant == "section":
+                self._section = plain_text(sl.title)
+            plan = self._slide(n, total, i, sl, variant)
+            steps = max([e.step for e in plan.elements] +
+                        [p.step for e in plan.elements for p in getattr(e, "paras", ())], default=0)
+            slides.append(replace(plan, section=self._section, steps=steps,
+                                  level=1 if self._section and variant != "section" else 0))
+
         found = {b.data.name: b.data for sl in self.lesson.slides for b in _walk(sl.body) if isinstance(b, m.Chart)}
         charts = tuple(sorted(found.values(), key=lambda c: c.name))
         return DeckPlan(lesson_id=meta.id, title=meta.title, subject=f"{meta.module} · {meta.position}",
@@ -66,6 +80,12 @@ class Planner:
         if variant == "title":
             elements = self._title_slide(sl, index, prefix)
             title = sl.title or meta.title
+            notes = sl.notes
+        elif variant == "section":
+            k = sum(1 for s in self.lesson.slides[:index + 1] if s.kind == "section")
+            elements = [*section_elements(sl.title, sl.subtitle, f"Section {k}", prefix, t),
+                        *self._footer(sl, index, prefix, n, total)]
+            title = sl.title
             notes = sl.notes
         else:
             title = sl.title
@@ -121,7 +141,8 @@ class Planner:
         t = self.theme
         meta = self.lesson.meta
         w = (SLIDE_W - 2 * t.margin_x) / 2
-        left = make_para(f"{meta.module} · {meta.title}", t.footer_size, w, t.muted)
+        where = f" · {self._section}" if getattr(self, "_section", None) else ""
+        left = make_para(f"{meta.module} · {meta.title}{where}", t.footer_size, w, t.muted)
         if len(left.lines) > 1:     # one line, the same on every slide; said once
             left = truncate_para(left, 1, w)
             if not self._footer_warned:
@@ -180,7 +201,7 @@ class Planner:
         floor = t.min_size / t.small_size
         scales = [s for s in SCALES if s >= floor] or [1.0]
         for s in scales:
-            measured = stack(blocks, w, s, Ctx(t, f"{prefix}.body", self.chart), t.gap * s)
+            measured = stack(blocks, w, s, Ctx(t, f"{prefix}.body", self.chart, self.image), t.gap * s)
             if measured.height <= h:
                 break
         if measured.height > h:
@@ -188,6 +209,12 @@ class Planner:
                                  f"minimum text size ({t.small_size * s:.0f}pt); the end is cut off: "
                                  f"split the slide or shorten its text")
         elements = measured.place(x, y, h)
+        for el in elements:
+            if isinstance(el, CodeBox) and el.wrapped:
+                self.warn(sl, index, f"element '{el.name}': {el.wrapped} code line{'s are' * (el.wrapped > 1) or ' is'} "
+                                     f"too long for the slide even at {el.paras[0].size:.0f}pt and continue on the "
+                                     f"next line after a '→' mark: shorten {'them' if el.wrapped > 1 else 'it'} or "
+                                     f"give the listing more width")
         return self._clip(sl, index, elements, y + h)
 
     def _clip(self, sl, index, elements, bottom) -> list[Element]:
@@ -286,6 +313,8 @@ def _missing_glyphs(deck: DeckPlan) -> tuple[dict[str, str], dict[str, str]]:
                 paras = [p for row in el.cells for c in row for p in c.paras]
             for p in paras:     # the logical text, and the shaped characters the PDF draws
                 for r in (*p.runs, *(r for line in p.lines for r in line)):
+                    if r.math is not None:      # drawn from STIX Two Math outlines, not these fonts
+                        continue
                     for ch in book.missing(r.text):
                         found.setdefault(ch, f"slide {sp.number} ({el.name})")
                 for r in p.runs:

@@ -37,6 +37,8 @@ def _width(text: str, bold: bool, italic: bool, mono: bool, size: float) -> floa
 
 
 def run_width(run: Run, size: float) -> float:
+    if run.math is not None:
+        return run.math.width * size
     return _width(run.text, run.bold, run.italic, run.mono, size)
 
 
@@ -49,6 +51,13 @@ def _split_long(word: list[Run], size: float, max_w: float) -> list[list[Run]]:
     chunks: list[list[Run]] = [[]]
     w = 0.0
     for run in word:
+        if run.math is not None:        # a formula is never broken
+            if w and w + run_width(run, size) > max_w:
+                chunks.append([])
+                w = 0.0
+            chunks[-1].append(run)
+            w += run_width(run, size)
+            continue
         for ch in run.text:
             cw = _width(ch, run.bold, run.italic, run.mono, size)
             if w + cw > max_w and chunks[-1]:
@@ -69,16 +78,22 @@ def wrap(runs: tuple[Run, ...], size: float, max_w: float) -> tuple[tuple[Run, .
     lines: list[list[Run]] = [[]]
     w = 0.0
     pending: list[Run] = []   # spaces, kept only if a word follows on the same line
+    at_start = True           # at the paragraph's start or after a hard break (not a wrap)
     for kind, frags in _tokens(runs):
         if kind == "break":
             lines.append([])
             w, pending = 0.0, []
+            at_start = True
             continue
         fw = sum(run_width(f, size) for f in frags)
         if kind == "space":
             if lines[-1]:
                 pending.extend(frags)
+            elif at_start and frags[0].mono:    # code indented at the start of a line keeps it
+                lines[-1].extend(frags)
+                w += fw
             continue
+        at_start = False
         pw = sum(run_width(f, size) for f in pending)
         if lines[-1] and w + pw + fw > max_w:
             lines.append([])
@@ -112,7 +127,8 @@ def para_from_runs(runs: tuple[Run, ...], size: float, width: float, *, align: s
     if rtl:     # a right-to-left paragraph starts at the right: "left" (the start) becomes "right"
         align = {"left": "right", "right": "left"}.get(align, align)
     lines = tuple(visual_line(line, rtl) for line in wrap(runs, size, max(width - indent, size)))
-    return Para(runs=runs, size=size, lines=lines, line_height=round(size * line_spacing, 2), align=align,
+    tallest = max(((r.math.ascent + r.math.descent) * 1.1 for r in runs if r.math is not None), default=0.0)
+    return Para(runs=runs, size=size, lines=lines, line_height=round(size * max(line_spacing, tallest), 2), align=align,
                 space_before=space_before, bullet=bullet, indent=indent, rtl=rtl)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import model as m
 from .schema import INVALID, Bool, Enum, Field, Number, Obj, OneKey, Schema, Seq, Slug, Tagged, Text, \
-    _type_name
+    _type_name, did_you_mean
 
 TONES = ("problem", "insight", "note")
 
@@ -12,18 +12,24 @@ TONES = ("problem", "insight", "note")
 class ChartSpec(Schema):
     """`chart: {kind: ..., caption: ..., <params of that kind>}`; params are declared by the chart kind."""
 
-    doc = "A chart whose data numpy computes at build time from the lesson's reference models."
+    doc = ("A chart: of the lecturer's own numbers (kind line, bar or heatmap, with data or csv), or one whose "
+           "data numpy computes at build time from the lesson's reference models.")
 
     def check(self, node, path, ctx):
         from ..charts import CHART_KINDS  # charts import numpy; only specs with charts pay for it
+        from ..charts.user_data import USER_KINDS
+        from .chart_schema import check_user_chart
 
+        kinds = USER_KINDS + tuple(CHART_KINDS)
         if node.kind != "map":
             return ctx.error(node, path, f"expected a chart (a mapping with 'kind'), got {_type_name(node)}")
         if "kind" not in node.value:
-            return ctx.error(node, path, f"missing required key 'kind' (one of [{', '.join(CHART_KINDS)}])")
-        kind = Enum(tuple(CHART_KINDS)).check(node.value["kind"][1], f"{path}.kind", ctx)
+            return ctx.error(node, path, f"missing required key 'kind' (one of [{', '.join(kinds)}])")
+        kind = Enum(kinds).check(node.value["kind"][1], f"{path}.kind", ctx)
         if kind is INVALID:
             return INVALID
+        if kind in USER_KINDS:
+            return check_user_chart(kind, node, path, ctx)
         chart_kind = CHART_KINDS[kind]
         fields = {"caption": Field(Text(doc="Shown under the chart."))}
         fields.update({name: Field(_param_schema(p)) for name, p in chart_kind.params.items()})
@@ -36,8 +42,10 @@ class ChartSpec(Schema):
 
     def json(self):
         from ..charts import CHART_KINDS
+        from ..charts.user_data import USER_KINDS
+        from .chart_schema import user_chart_json
 
-        options = []
+        options = [user_chart_json(k) for k in USER_KINDS]
         for name, ck in CHART_KINDS.items():
             props = {"kind": {"const": name, "description": ck.doc}, "caption": Text(doc="Shown under the chart.").json()}
             props.update({k: _param_schema(p).json() for k, p in ck.params.items()})
@@ -61,10 +69,128 @@ def _param_schema(p) -> Schema:
     return scalar(p.type)
 
 
+class TexSpec(Schema):
+    """TeX in deckc's documented subset; an unknown command or a stray brace is located here."""
+
+    doc = ("A LaTeX formula (the subset in the README, section 'Math'): fractions, scripts, roots, sums, "
+           "matrices, Greek, accents, \\mathbf, \\text, \\left( \\right).")
+
+    def check(self, node, path, ctx):
+        from ..texmath.subset import TexError, check_tex
+
+        value = Text(markup=False, max_len=2000).check(node, path, ctx)
+        if value is INVALID:
+            return value
+        try:
+            check_tex(value)
+        except TexError as e:
+            where = f" (at character {e.offset + 1})" if e.offset else ""
+            return ctx.error(node, path, f"{e}{where}")
+        return value
+
+    def json(self):
+        return {"type": "string", "minLength": 1, "maxLength": 2000, "description": self.doc}
+
+
+_TEX = TexSpec()
+_MATH_OBJ = Obj(fields={
+    "tex": Field(_TEX, required=True),
+    "caption": Field(Text(doc="Shown under the formula.")),
+}, build=m.Math, name="a formula")
+
+
+class MathSpec(Schema):
+    """`math: '<tex>'` or `math: {tex: '<tex>', caption: ...}`."""
+
+    doc = "A display formula, centred: `math: '<tex>'` or `math: {tex, caption}`."
+
+    def check(self, node, path, ctx):
+        if node.kind == "scalar":
+            tex = _TEX.check(node, path, ctx)
+            return INVALID if tex is INVALID else m.Math(tex=tex)
+        return _MATH_OBJ.check(node, path, ctx)
+
+    def json(self):
+        return {"oneOf": [_TEX.json(), _MATH_OBJ.json()], "description": self.doc}
+
+
+class LexerName(Schema):
+    """A language Pygments can highlight (any of its lexer aliases), or `text`."""
+
+    doc = "The language: any Pygments lexer name (python, bash, c, json, yaml, ...) or text."
+
+    def check(self, node, path, ctx):
+        value = Text(markup=False, max_len=60).check(node, path, ctx)
+        if value is INVALID:
+            return value
+        from ..layout.code_box import lexer_names
+
+        names = lexer_names()
+        if value.lower() not in names:
+            return ctx.error(node, path, f"unknown language '{value}'{did_you_mean(value.lower(), names)} "
+                                         f"(any Pygments lexer name, or text)")
+        return value.lower()
+
+    def json(self):
+        return {"type": "string", "description": self.doc}
+
+
+def _code(source, lang="text", highlight=(), caption=None):
+    return m.Code(source=source, lang=lang, highlight=tuple(highlight or ()), caption=caption)
+
+
+class BulletItemSpec(Schema):
+    """A bullet: text, or `{text: ..., items: [...]}` with sub-bullets, three levels at most."""
+
+    def __init__(self, level: int = 1):
+        self.level = level
+        self.doc = "A bullet: text, or {text, items} with sub-bullets (up to three levels)."
+
+    def check(self, node, path, ctx):
+        if node.kind != "map":
+            return Text().check(node, path, ctx)
+        if self.level >= 3:
+            return ctx.error(node, path, "bullets nest three levels deep at most; this would be a fourth")
+        fields = {"text": Field(Text(), required=True),
+                  "items": Field(Seq(item=BulletItemSpec(self.level + 1), min_items=1, max_items=30), required=True)}
+        return Obj(fields=fields, name="a bullet with sub-bullets",
+                   build=lambda text, items: m.BulletItem(text=text, items=tuple(items))).check(node, path, ctx)
+
+    def json(self):
+        if self.level >= 3:
+            return Text().json()
+        return {"oneOf": [Text().json(), {"type": "object", "required": ["text", "items"], "additionalProperties": False,
+                                          "properties": {"text": Text().json(), "items": {
+                                              "type": "array", "items": BulletItemSpec(self.level + 1).json()}}}],
+                "description": self.doc}
+
+
+_BULLET_LIST = Seq(item=BulletItemSpec(), min_items=1, max_items=60, doc="The bullets, top to bottom.")
+_BULLET_OBJ = Obj(fields={
+    "items": Field(_BULLET_LIST, required=True),
+    "reveal": Field(Bool(doc="true: one item per click (PowerPoint animation; --pdf-steps pages)."), default=False),
+}, build=lambda items, reveal=False: m.Bullets(items=tuple(items), reveal=reveal), name="a bulleted list")
+
+
+class BulletsSpec(Schema):
+    """`bullets: [...]`, or `bullets: {items: [...], reveal: true}`."""
+
+    doc = "A bulleted list (items may nest); {items, reveal: true} reveals one item per click."
+
+    def check(self, node, path, ctx):
+        if node.kind == "map":
+            return _BULLET_OBJ.check(node, path, ctx)
+        items = _BULLET_LIST.check(node, path, ctx)
+        return INVALID if items is INVALID else m.Bullets(items=tuple(items))
+
+    def json(self):
+        return {"oneOf": [_BULLET_LIST.json(), _BULLET_OBJ.json()], "description": self.doc}
+
+
 # ---- blocks ----
 
-def _steps(items, caption=None, fade="forward"):
-    return m.Steps(items=tuple(items), caption=caption, fade=fade)
+def _steps(items, caption=None, fade="forward", reveal=False):
+    return m.Steps(items=tuple(items), caption=caption, fade=fade, reveal=reveal)
 
 
 def _tokens(tokens, focus=None, target=None, caption=None):
@@ -80,7 +206,7 @@ _BODY = Seq(item=BLOCK, min_items=1, max_items=60, doc="The slide's content, top
 
 BLOCK.variants = {
     "text": Text(doc="A paragraph."),
-    "bullets": Seq(item=Text(), min_items=1, max_items=60, doc="A bulleted list."),
+    "bullets": BulletsSpec(),
     "steps": Obj(fields={
         "items": Field(Seq(item=Obj(fields={
             "token": Field(Text(doc="The word processed at this step."), required=True),
@@ -89,6 +215,7 @@ BLOCK.variants = {
         "caption": Field(Text(doc="A line under the steps.")),
         "fade": Field(Enum(("forward", "backward", "none"),
                            doc="Which end fades: later states (memory) or earlier ones (gradient)."), default="forward"),
+        "reveal": Field(Bool(doc="true: one step per click (PowerPoint animation; --pdf-steps pages)."), default=False),
     }, build=_steps, name="a step sequence", doc="Tokens processed one at a time, with their states."),
     "callout": Obj(fields={
         "text": Field(Text(), required=True),
@@ -126,9 +253,26 @@ BLOCK.variants = {
         "icon": Field(Text(markup=False, max_len=8)),
     }, build=m.Concept, name="a concept card"), min_items=1, max_items=8, doc="Key concept cards."),
     "chart": ChartSpec(),
+    "math": MathSpec(),
+    "code": Obj(fields={
+        "source": Field(Text(markup=False, max_len=20000, doc="The code, as typed (tabs become 4 spaces)."),
+                        required=True),
+        "lang": Field(LexerName(), default="text"),
+        "highlight": Field(Seq(item=Number(integer=True, min=1, max=2000), max_items=200,
+                               doc="Line numbers (1-based) to shade, e.g. [3, 4].")),
+        "caption": Field(Text(doc="Shown under the listing.")),
+    }, build=_code, name="a code listing", doc="A code listing, syntax-highlighted, indentation kept exactly."),
+    "image": Obj(fields={
+        "src": Field(Text(markup=False, max_len=500, doc="PNG, JPEG or SVG, relative to the spec's folder and "
+                                                         "inside the course folder."), required=True),
+        "alt": Field(Text(markup=False, doc="What the image shows, for screen readers (required unless "
+                                            "decorative).")),
+        "caption": Field(Text(doc="Shown under the image.")),
+        "decorative": Field(Bool(doc="true: the image carries no information (no alt text needed)."),
+                            default=False),
+    }, build=m.Image, name="an image", doc="A figure, fitted to its box with its aspect ratio kept."),
 }
 _WRAP = {"text": lambda text: m.Text(text=text),
-         "bullets": lambda items: m.Bullets(items=tuple(items)),
          "columns": lambda cols: m.Columns(columns=tuple(cols)),
          "concepts": lambda cards: m.Concepts(cards=tuple(cards))}
 BLOCK.shorthand = ("text", Text())
@@ -162,6 +306,10 @@ def _content(title, notes, body, line=0):
     return m.Slide(kind="content", title=title, notes=notes, body=tuple(body), line=line)
 
 
+def _section_slide(title, notes="", subtitle=None, line=0):
+    return m.Slide(kind="section", title=title, notes=notes, subtitle=subtitle, line=line)
+
+
 def _title_slide(notes, title=None, line=0):
     return m.Slide(kind="title", title=title or "", notes=notes, line=line)
 
@@ -191,6 +339,12 @@ SLIDE = Tagged(name="a slide", default="content", doc="A slide; `kind` picks its
         "title": Field(Text(doc="Defaults to the lesson title.")),
         "notes": Field(NOTES, required=True),
     }, build=_title_slide, name="a title slide"),
+    "section": Obj(fields={
+        "title": Field(Text(doc="The section's name: in the outline, the footer and a divider slide."),
+                       required=True),
+        "subtitle": Field(Text()),
+        "notes": Field(Text(doc="Speaker notes.", max_len=8000), default=""),
+    }, build=_section_slide, name="a section slide", doc="A divider that starts a section of the lesson."),
     "quiz": Obj(fields={
         "title": Field(Text(), default="Quick Check"),
         "notes": Field(NOTES, required=True),

@@ -235,6 +235,22 @@ def _check_block(block, lesson, root, ctx, keys, path) -> None:
             if word is not None and word not in block.tokens:
                 ctx.error(_at(root, *keys, "tokens", role), f"{path}.tokens.{role}",
                           f"'{word}' is not one of the tokens")
+    elif isinstance(block, m.Code):
+        n = len(block.source.rstrip("\n").split("\n"))
+        for i, line in enumerate(block.highlight):
+            if line > n:
+                ctx.error(_at(root, *keys, "code", "highlight", i), f"{path}.code.highlight[{i}]",
+                          f"line {line} is past the end of the listing ({n} line{'s' * (n != 1)})")
+    elif isinstance(block, m.Image):
+        from ..images import ImageError, load
+
+        if not block.alt and not block.decorative:
+            ctx.error(_at(root, *keys, "image"), f"{path}.image", "missing 'alt': say what the image shows "
+                      "(or mark it 'decorative: true' if it carries no information)")
+        try:
+            load(block.src, lesson.source.parent, lesson.root)
+        except ImageError as e:
+            ctx.error(_at(root, *keys, "image", "src"), f"{path}.image.src", str(e))
     elif isinstance(block, m.Columns):
         for ci, col in enumerate(block.columns):
             for bi, inner in enumerate(col.body):

@@ -89,7 +89,7 @@ class Text(Schema):
     def json(self):
         out = {"type": "string", "minLength": self.min_len, "maxLength": self.max_len}
         if self.doc:
-            out["description"] = self.doc + (" Inline markup: **bold**, *italic*, `code`, ==highlight==."
+            out["description"] = self.doc + (" Inline markup: **bold**, *italic*, `code`, ==highlight==, $math$ (TeX)."
                                              if self.markup else "")
         return out
 

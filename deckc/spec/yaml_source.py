@@ -25,8 +25,8 @@ import yaml
 from ..diagnostics import Diagnostics
 
 MAX_FILE_BYTES = 2 * 1024 * 1024     # a lesson is a few KB; 2 MB is generous and still instant
-MAX_NODES = 50_000                   # values built; the seed lesson has ~1,000, 200 full slides ~10,000
-MAX_EXPANDED = 50_000                # values once aliases are expanded (what the schema walks)
+MAX_NODES = 30_000                   # values built; the seed lesson has ~1,000, 200 full slides ~10,000
+MAX_EXPANDED = 30_000                # values once aliases are expanded (what the schema walks)
 MAX_ITEMS = 1_000                    # items of one list or keys of one mapping, unless the schema says fewer
 MAX_EVENTS = 500_000                 # events read in all, counting the rest of a too-long list
 MAX_DEPTH = 64

@@ -95,6 +95,14 @@ def _pdf(ctx: BuildContext) -> list[Output]:
     return [Output("pdf", rel)]
 
 
+def _pdf_steps(ctx: BuildContext) -> list[Output]:
+    from .pdf import write_pdf
+
+    rel = f"{ctx.lesson.meta.id}-steps.pdf"
+    (ctx.stage / rel).write_bytes(write_pdf(ctx.deck, ctx.version, steps=True))
+    return [Output("pdf-steps", rel)]
+
+
 def _charts(ctx: BuildContext) -> list[Output]:
     if not ctx.deck.charts:
         return []
@@ -142,6 +150,8 @@ WRITERS: dict[str, Writer] = {w.name: w for w in (
     Writer("pptx", "editable 16:9 PowerPoint deck with notes and native charts", _pptx, prepare=_prepare_pptx,
            early=True),
     Writer("pdf", "the same deck as PDF: embedded fonts, outline, vector charts", _pdf, prepare=_prepare_pdf),
+    Writer("pdf-steps", "the PDF with one page per reveal step (like Beamer overlays): <id>-steps.pdf",
+           _pdf_steps, prepare=_prepare_pdf, default=False),
     Writer("charts", "each chart's data as CSV in charts/", _charts),
     Writer("html", "interactive lesson page: one self-contained HTML file (+ OUT/index.html)", _html,
            after=_html_index),

@@ -21,7 +21,10 @@ from ..layout.plan import Arrow, ChartBox, Para, Shape, TableBox, TextBox
 
 NSDECLS = ('xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
            'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" '
-           'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+           'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+           'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+           'xmlns:a14="http://schemas.microsoft.com/office/drawing/2010/main" '
+           'xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math"')
 EMU_PER_PT = 12700
 TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"     # python-pptx's default: Medium Style 2, Accent 1
 TABLE_URI = "http://schemas.openxmlformats.org/drawingml/2006/table"
@@ -105,20 +108,29 @@ def run(s: str, size: float, color: str, *, bold: bool = False, italic: bool | N
             f'</a:rPr><a:t>{text(s)}</a:t></a:r>')
 
 
-def paragraph(para: Para) -> str:
+def paragraph(para: Para, math: str = "omml") -> str:
     """Whole runs, not the plan's wrapped lines: PowerPoint re-wraps with the same metrics and the
-    spaces at line breaks survive editing. Exact line spacing: the plan's line heights."""
+    spaces at line breaks survive editing. Exact line spacing: the plan's line heights.
+    Inline formulas: Office Math (math="omml"), or their linear text (math="text", the fallback)."""
     book = font_book()
     bullet = ""
     indent = ""
     if para.bullet:
-        indent = f' marL="{emu(para.indent)}" indent="{-emu(para.indent)}"'
+        indent = f' marL="{emu(para.margin + para.indent)}" indent="{-emu(para.indent)}"'
         bullet = f'<a:buChar char="{attr(para.bullet)}"/>'
     rtl = ' rtl="1"' if para.rtl else ""     # PowerPoint then measures marL/indent from the right
     out = [f'<a:p><a:pPr{indent} algn="{ALIGN[para.align]}"{rtl}><a:lnSpc><a:spcPts val="{centipoints(para.line_height)}"/>'
            f'</a:lnSpc><a:spcBef><a:spcPts val="{centipoints(para.space_before)}"/></a:spcBef>'
            f'<a:spcAft><a:spcPts val="0"/></a:spcAft>{bullet}</a:pPr>']
     for r in para.runs:
+        if r.math is not None:
+            if math != "text":
+                from .omml import omml
+                out.append(f"<a14:m>{omml(r.math.mathml, para.size, r.color)}</a14:m>")
+            else:
+                from .omml import fallback_runs
+                out.extend(fallback_runs(r.math.mathml, para.size, r.color))
+            continue
         style = Style(bold=r.bold, italic=r.italic, mono=r.mono)
         face = book.pptx_typeface(style)
         for font_name, s in book.segments(r.text, style):
@@ -138,8 +150,8 @@ def body_pr(pad, valign: str, *, shape: bool = False, wrap: str = "square", vert
             f'<a:noAutofit/></a:bodyPr>')
 
 
-def text_body(paras, pad, valign: str, *, tag: str = "p:txBody", shape: bool = False) -> str:
-    ps = "".join(paragraph(p) for p in paras) or "<a:p/>"
+def text_body(paras, pad, valign: str, *, tag: str = "p:txBody", shape: bool = False, math: str = "omml") -> str:
+    ps = "".join(paragraph(p, math) for p in paras) or "<a:p/>"
     return f"<{tag}>{body_pr(pad, valign, shape=shape)}<a:lstStyle/>{ps}</{tag}>"
 
 
@@ -162,7 +174,29 @@ def _corner(radius: float, w: float, h: float) -> float:
 
 # -- the plan's elements ------------------------------------------------------------------------
 
-def text_box(el: TextBox, shape_id: int) -> str:
+# PowerPoint saves equations under Requires="a14" (a14:m is Office 2010's element). LibreOffice 7
+# claims a14 too, takes that choice and drops a14:m: the formula vanishes. Also requiring a16 (the
+# Office 2016 drawing namespace, which PowerPoint 2016 and later write themselves) keeps current
+# PowerPoint on the Office Math and sends LibreOffice (and Office 2010/2013) to the fallback.
+MATH_REQUIRES = 'xmlns:a16="http://schemas.microsoft.com/office/drawing/2014/main" Requires="a14 a16"'
+
+
+def alternate(choice: str, fallback: str) -> str:
+    """Office Math wrapped as PowerPoint saves it (mc:AlternateContent): viewers with Office Math
+    take the choice, the others the fallback (see MATH_REQUIRES)."""
+    return (f'<mc:AlternateContent><mc:Choice {MATH_REQUIRES}>{choice}</mc:Choice>'
+            f'<mc:Fallback>{fallback}</mc:Fallback></mc:AlternateContent>')
+
+
+def has_math(paras) -> bool:
+    return any(r.math is not None for p in paras for r in p.runs)
+
+
+def text_box(el: TextBox, shape_id: int, math: str = "auto") -> str:
+    """math: "auto" wraps a box with inline formulas in mc:AlternateContent of its "omml" and
+    "text" forms (see paragraph)."""
+    if math == "auto" and has_math(el.paras):
+        return alternate(text_box(el, shape_id, "omml"), text_box(el, shape_id, "text"))
     geom = (el.x, el.y, el.w, el.h)
     descr = el.alt or el.text
     if el.fill or el.border:
@@ -174,17 +208,40 @@ def text_box(el: TextBox, shape_id: int) -> str:
             pad = tuple(max(v - inset, 0.0) for v in pad)
         kind, adj = ("roundRect", _corner(el.radius, el.w, el.h)) if el.radius else ("rect", None)
         return _autoshape(shape_id, el.name, descr, geom, kind, adj, el.fill, el.border, 1.0,
-                          text_body(el.paras, pad, el.valign, shape=True))
+                          text_body(el.paras, pad, el.valign, shape=True, math=math))
     return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, descr)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
             f'<p:spPr>{xfrm(*geom)}{_prst("rect")}<a:noFill/></p:spPr>'
-            f'{text_body(el.paras, el.pad, el.valign)}</p:sp>')
+            f'{text_body(el.paras, el.pad, el.valign, math=math)}</p:sp>')
 
 
-def title(el: TextBox, shape_id: int) -> str:
+SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
+DECORATIVE_URI = "{C183D7F6-B498-43B3-948B-1728B52AA6E4}"
+
+
+def picture(el, shape_id: int, rid: str, svg_rid: str | None = None) -> str:
+    """A p:pic as PowerPoint writes one: the alt text in descr, a decorative image marked as such
+    (adec:decorative, so screen readers skip it), an SVG as asvg:svgBlip with `rid` its PNG fallback."""
+    if el.decorative:
+        nv = (f'<p:cNvPr id="{shape_id}" name="{attr(el.name)}" descr=""><a:extLst><a:ext uri="{DECORATIVE_URI}">'
+              f'<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/>'
+              f'</a:ext></a:extLst></p:cNvPr>')
+    else:
+        nv = c_nv_pr(shape_id, el.name, el.alt)
+    ext = (f'<a:extLst><a:ext uri="{SVG_BLIP_URI}"><asvg:svgBlip '
+           f'xmlns:asvg="http://schemas.microsoft.com/office/drawing/2016/SVG/main" r:embed="{svg_rid}"/>'
+           f'</a:ext></a:extLst>') if svg_rid else ""
+    return (f'<p:pic><p:nvPicPr>{nv}<p:cNvPicPr><a:picLocks noChangeAspect="1"/></p:cNvPicPr><p:nvPr/></p:nvPicPr>'
+            f'<p:blipFill><a:blip r:embed="{rid}">{ext}</a:blip><a:stretch><a:fillRect/></a:stretch></p:blipFill>'
+            f'<p:spPr>{xfrm(el.x, el.y, el.w, el.h)}{_prst("rect")}</p:spPr></p:pic>')
+
+
+def title(el: TextBox, shape_id: int, math: str = "auto") -> str:
     """The slide's title placeholder (PowerPoint's outline and screen readers read it as the title)."""
+    if math == "auto" and has_math(el.paras):
+        return alternate(title(el, shape_id, "omml"), title(el, shape_id, "text"))
     return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt or el.text)}'
             f'<p:cNvSpPr><a:spLocks noGrp="1"/></p:cNvSpPr><p:nvPr><p:ph type="title"/></p:nvPr></p:nvSpPr>'
-            f'<p:spPr>{xfrm(el.x, el.y, el.w, el.h)}</p:spPr>{text_body(el.paras, el.pad, el.valign)}</p:sp>')
+            f'<p:spPr>{xfrm(el.x, el.y, el.w, el.h)}</p:spPr>{text_body(el.paras, el.pad, el.valign, math=math)}</p:sp>')
 
 
 def shape(el: Shape, shape_id: int) -> str:
@@ -231,9 +288,11 @@ def _cubic(x1, y1, x2, y2, bow, n=24):
     return pts
 
 
-def table(el: TableBox, shape_id: int) -> str:
+def table(el: TableBox, shape_id: int, math: str = "auto") -> str:
     """A native table: the plan's column widths and row heights, thin borders on every cell (the
     default table style draws white ones), cell text centred vertically as the plan measured it."""
+    if math == "auto" and any(has_math(c.paras) for row in el.cells for c in row):
+        return alternate(table(el, shape_id, "omml"), table(el, shape_id, "text"))
     pad = el.pad
     margins = 'marL="{}" marT="{}" marR="{}" marB="{}"'.format(*(emu(v) for v in (pad[0], pad[1], pad[2], pad[3])))
     border = "".join(f'<a:{side} w="{emu(0.75)}">{solid(el.border)}</a:{side}>' for side in ("lnL", "lnR", "lnT", "lnB"))
@@ -242,7 +301,7 @@ def table(el: TableBox, shape_id: int) -> str:
         tcs = []
         for cell in row:
             fill = solid(cell.fill) if cell.fill else ""
-            tcs.append(f'<a:tc>{text_body(cell.paras, pad, "middle", tag="a:txBody")}'
+            tcs.append(f'<a:tc>{text_body(cell.paras, pad, "middle", tag="a:txBody", math=math)}'
                        f'<a:tcPr {margins} anchor="ctr">{border}{fill}</a:tcPr></a:tc>')
         rows.append(f'<a:tr h="{emu(h)}">{"".join(tcs)}</a:tr>')
     grid = "".join(f'<a:gridCol w="{emu(w)}"/>' for w in el.col_widths)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import io
 
 from ..fonts import Style, font_book
-from ..layout.plan import Arrow, ChartBox, DeckPlan, Para, Shape, TableBox, TextBox
+from ..layout.plan import Arrow, ChartBox, CodeBox, DeckPlan, ImageBox, MathBox, Para, Shape, TableBox, TextBox
 from ..layout.text import line_width, run_width
+from .pdf_math import draw_math
 
 
 def _hex(c: str):
@@ -20,10 +21,11 @@ def _hex(c: str):
 class PdfPage:
     """Draws plan elements onto one reportlab page, converting top-left coordinates."""
 
-    def __init__(self, canvas, height: float):
+    def __init__(self, canvas, height: float, upto: int | None = None):
         self.c = canvas
         self.H = height
         self.book = font_book()
+        self.upto = upto            # a reveal step: what later clicks reveal is left out (space kept)
 
     def y(self, top: float) -> float:
         return self.H - top
@@ -51,21 +53,29 @@ class PdfPage:
         top = y + (max(h - total, 0) / 2 if valign == "middle" else 0.0)
         book = self.book
         for p in paras:
+            if self.upto is not None and p.step > self.upto:
+                top += p.height
+                continue
             top += p.space_before
             asc, desc = book.ascent(p.size), book.descent(p.size)
             for i, line in enumerate(p.lines):
                 baseline = top + (p.line_height - (asc + desc)) / 2 + asc
                 lw = line_width(line, p.size)
-                inner_x, inner_w = (x, w - p.indent) if p.rtl else (x + p.indent, w - p.indent)
+                inner_x, inner_w = (x + p.margin, w - p.margin - p.indent) if p.rtl else \
+                    (x + p.margin + p.indent, w - p.margin - p.indent)
                 lx = inner_x + {"left": 0.0, "center": (inner_w - lw) / 2, "right": inner_w - lw}[p.align]
                 if p.bullet and i == 0:
-                    bx = x + w - book.width(p.bullet, Style(), p.size) if p.rtl else x
+                    bx = x + w - book.width(p.bullet, Style(), p.size) if p.rtl else x + p.margin
                     book.draw_text(self.c, bx, self.y(baseline), p.bullet, Style(), p.size,
                                    "#" + (line[0].color if line else "000000"))
                 for run in line:
                     rw = run_width(run, p.size)
                     if run.highlight:
                         self.box(lx - 1, top + 1, rw + 2, p.line_height - 2, fill=run.highlight, radius=2)
+                    if run.math is not None:
+                        draw_math(self, run.math, lx, baseline, p.size, run.color)
+                        lx += rw
+                        continue
                     book.draw_text(self.c, lx, self.y(baseline), run.text,
                                    Style(bold=run.bold, italic=run.italic, mono=run.mono), p.size, "#" + run.color)
                     lx += rw
@@ -130,25 +140,35 @@ class PdfPage:
                 x += cw
             y += rh
 
+    def image(self, el: ImageBox):
+        from .pdf_image import draw_image
+        draw_image(self, el)
+
+    def math(self, el: MathBox):
+        draw_math(self, el.art, el.x, el.y + el.art.ascent * el.size, el.size, el.color)
+
     def chart(self, el: ChartBox):
         from .pdf_charts import draw_chart
         draw_chart(self, el)
 
 
 DRAW = {TextBox: PdfPage.text_box, Shape: PdfPage.shape, Arrow: PdfPage.arrow, TableBox: PdfPage.table,
-        ChartBox: PdfPage.chart}
+        ChartBox: PdfPage.chart, MathBox: PdfPage.math, CodeBox: PdfPage.text_box, ImageBox: PdfPage.image}
 
 
-def draw_slide(c, deck: DeckPlan, slide) -> None:
+def draw_slide(c, deck: DeckPlan, slide, upto: int | None = None) -> None:
     """One slide's background and elements on canvas `c`, in slide coordinates (the handout draws
-    it scaled onto an A4 page)."""
-    page = PdfPage(c, deck.height)
+    it scaled onto an A4 page). `upto`: only what the first `upto` reveal clicks show (space kept)."""
+    page = PdfPage(c, deck.height, upto=upto)
     page.box(0, 0, deck.width, deck.height, fill=slide.background)
     for el in slide.elements:
-        DRAW[type(el)](page, el)
+        if upto is None or el.step <= upto:
+            DRAW[type(el)](page, el)
 
 
-def write_pdf(deck: DeckPlan, version: str) -> bytes:
+def write_pdf(deck: DeckPlan, version: str, steps: bool = False) -> bytes:
+    """The deck, one page a slide in its final state; with `steps`, a slide with reveals gets one
+    page per click (like Beamer overlays), the outline pointing at its first."""
     from ..fonts.canvas import new_canvas
 
     buf = io.BytesIO()
@@ -159,11 +179,14 @@ def write_pdf(deck: DeckPlan, version: str) -> bytes:
     c.setKeywords(deck.keywords)
     c.setCreator(f"deckc {version}")
     for slide in deck.slides:
-        key = f"slide{slide.number}"
-        c.bookmarkPage(key)
-        c.addOutlineEntry(f"{slide.number}. {slide.title}", key, level=0)
-        draw_slide(c, deck, slide)
-        c.showPage()
+        states = range(1, slide.steps + 1) if steps and slide.steps else [None]
+        for k in states:
+            if k in (None, 1):
+                key = f"slide{slide.number}"
+                c.bookmarkPage(key)
+                c.addOutlineEntry(f"{slide.number}. {slide.title}", key, level=slide.level)
+            draw_slide(c, deck, slide, upto=k)
+            c.showPage()
     c.showOutline()
     c.save()
     return buf.getvalue()

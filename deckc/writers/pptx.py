@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ..layout.plan import Arrow, ChartBox, DeckPlan, Shape, SlidePlan, TableBox, TextBox
-from . import drawingml, pptx_xml
+from ..layout.plan import Arrow, ChartBox, CodeBox, DeckPlan, ImageBox, MathBox, Shape, SlidePlan, TableBox, TextBox
+from . import drawingml, pptx_anim, pptx_xml
 from .drawingml import emu
 
 TITLE_ONLY_LAYOUT = 5      # in python-pptx's default template
@@ -24,12 +24,14 @@ def _rgb(hex6: str):
 
 
 # Shapes the writer renders as DrawingML text (drawingml.py); charts go through python-pptx.
-_DRAW = {TextBox: drawingml.text_box, Shape: drawingml.shape, Arrow: drawingml.arrow, TableBox: drawingml.table}
+_DRAW = {TextBox: drawingml.text_box, Shape: drawingml.shape, Arrow: drawingml.arrow, TableBox: drawingml.table,
+         CodeBox: drawingml.text_box}
 
 
-def _fill_slide(slide, sp: SlidePlan) -> None:
+def _fill_slide(slide, sp: SlidePlan) -> list[tuple[int, int, int | None]]:
     """Add the plan's elements in order (draw order = reading order). Runs of shapes are parsed
-    as one XML fragment; a chart is added by pptx_charts where it falls in the order."""
+    as one XML fragment; a chart is added by pptx_charts where it falls in the order.
+    Returns what reveals on which click: (step, shape id, paragraph index or None)."""
     import itertools
 
     from pptx.oxml import parse_xml
@@ -49,6 +51,14 @@ def _fill_slide(slide, sp: SlidePlan) -> None:
             pending.clear()
 
     titled = False
+    reveals: list[tuple[int, int, int | None]] = []
+
+    def revealed(el, shape_id: int) -> int:
+        if el.step:
+            reveals.append((el.step, shape_id, None))
+        reveals.extend((p.step, shape_id, k) for k, p in enumerate(getattr(el, "paras", ())) if p.step)
+        return shape_id
+
     for el in sp.elements:
         if isinstance(el, TextBox) and el.role == "title" and placeholder is not None and not titled:
             flush()
@@ -57,15 +67,45 @@ def _fill_slide(slide, sp: SlidePlan) -> None:
                                               f"{drawingml.title(el, shape_id)}</p:spTree>")[0])
             tree.remove(placeholder)
             titled = True
+        elif isinstance(el, ImageBox):
+            pending.append(drawingml.picture(el, revealed(el, next(ids)), *_image_parts(slide, el)))
+        elif isinstance(el, MathBox):
+            import io
+
+            from .math_raster import math_png
+            from .omml import math_box
+
+            _, rid = slide.part.get_or_add_image_part(io.BytesIO(math_png(el.art, el.size, el.color)))
+            pending.append(math_box(el, revealed(el, next(ids)), rid))
         elif isinstance(el, ChartBox):
             flush()
             add_chart(slide, el)                      # numbers its shapes after the tree's highest id
             ids = itertools.count(_max_id(tree) + 1)
         else:
-            pending.append(_DRAW[type(el)](el, next(ids)))
+            pending.append(_DRAW[type(el)](el, revealed(el, next(ids))))
     flush()
     if not titled and placeholder is not None:
         tree.remove(placeholder)          # no empty "Click to add title"
+    return reveals
+
+
+def _image_parts(slide, el: ImageBox) -> tuple[str, str | None]:
+    """(rId of the picture, rId of the SVG or None). An SVG goes in as its own part (image/svg+xml)
+    with a PNG of it for viewers without SVG support; PNG and JPEG go in as they are."""
+    import io
+
+    if el.format != "svg":
+        return slide.part.get_or_add_image_part(io.BytesIO(el.data))[1], None
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+    from pptx.opc.package import Part
+
+    from .svg_raster import svg_png
+
+    png_rid = slide.part.get_or_add_image_part(io.BytesIO(svg_png(el.data, el.w, el.h)))[1]
+    package = slide.part.package
+    partname = package.next_partname("/ppt/media/image%d.svg")
+    svg_rid = slide.part.relate_to(Part(partname, "image/svg+xml", package, el.data), RT.IMAGE)
+    return png_rid, svg_rid
 
 
 def _max_id(tree) -> int:
@@ -85,10 +125,26 @@ def write_pptx(deck: DeckPlan, version: str, date: datetime) -> bytes:
         if sp.background != "FFFFFF":
             slide.background.fill.solid()
             slide.background.fill.fore_color.rgb = _rgb(sp.background)
-        _fill_slide(slide, sp)
+        reveals = _fill_slide(slide, sp)
+        if reveals:
+            pptx_anim.add_reveals(slide, reveals)
         slide.notes_slide.notes_text_frame.text = sp.notes
+    sections = _sections(deck)
+    if sections:
+        pptx_anim.add_sections(prs, sections)
     _set_properties(prs, deck, version, date)
     return pptx_xml.save_reproducible(prs, date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _sections(deck: DeckPlan) -> list[tuple[str, list[int]]]:
+    """Slides grouped by section; slides before the first section form an untitled first group."""
+    out: list[tuple[str, list[int]]] = []
+    for i, sp in enumerate(deck.slides):
+        name = sp.section or deck.title
+        if not out or out[-1][0] != name:
+            out.append((name, []))
+        out[-1][1].append(i)
+    return out if any(sp.section for sp in deck.slides) else []
 
 
 def _set_properties(prs, deck: DeckPlan, version: str, date: datetime) -> None:

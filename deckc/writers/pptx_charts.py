@@ -64,12 +64,24 @@ def _add_native(shapes, el):
     p = el.geometry
     fs = el.font_size
 
-    cd = CategoryChartData(number_format=d.value_format)
-    cd.categories = list(d.categories)
-    for s in d.series:
-        # NaN/inf would be written as "nan" into the XML; a blank point is what PowerPoint knows
-        cd.add_series(s.name, [float(v) if v is not None and math.isfinite(v) else None for v in s.values])
-    if p.plot_type == "bar":
+    if p.plot_type == "scatter":      # an XY chart: x is a number axis, points without lines
+        from pptx.chart.data import XyChartData
+
+        cd = XyChartData(number_format=d.value_format)
+        for s in d.series:
+            ser = cd.add_series(s.name)
+            for c, v in zip(d.categories, s.values):
+                if v is not None and math.isfinite(v):
+                    ser.add_data_point(float(c), float(v))
+    else:
+        cd = CategoryChartData(number_format=d.value_format)
+        cd.categories = list(d.categories)
+        for s in d.series:
+            # NaN/inf would be written as "nan" into the XML; a blank point is what PowerPoint knows
+            cd.add_series(s.name, [float(v) if v is not None and math.isfinite(v) else None for v in s.values])
+    if p.plot_type == "scatter":
+        chart_type = XL_CHART_TYPE.XY_SCATTER
+    elif p.plot_type == "bar":
         chart_type = XL_CHART_TYPE.COLUMN_CLUSTERED
     else:
         chart_type = XL_CHART_TYPE.LINE_MARKERS if p.markers else XL_CHART_TYPE.LINE
@@ -127,7 +139,12 @@ def _add_native(shapes, el):
     ca.format.line.color.rgb = _rgb(AXIS)
     ca.format.line.width = Pt(0.75)
     _style_font(ca.tick_labels.font, p.cat_size, el.text_color)
-    if p.cat_skip > 1:
+    if p.x_scale is not None:         # the x number axis: the plan's ticks, as the PDF's
+        ca.minimum_scale, ca.maximum_scale, ca.major_unit = p.x_scale.lo, p.x_scale.hi, p.x_scale.step
+        ca.tick_labels.number_format = p.x_scale.fmt
+        ca.tick_labels.number_format_is_linked = False
+        set_tick_label_rotation(ca, p.cat_rotation)
+    elif p.cat_skip > 1:
         set_tick_label_skip(ca, p.cat_skip)
         set_tick_label_rotation(ca, -1 / 60000)
     else:
@@ -150,8 +167,11 @@ def _add_native(shapes, el):
             ser.invert_if_negative = False
         else:
             ser.smooth = False
-            ser.format.line.color.rgb = _rgb(color)
-            ser.format.line.width = Pt(LINE_WIDTH)
+            if p.plot_type == "scatter":
+                ser.format.line.fill.background()        # points only
+            else:
+                ser.format.line.color.rgb = _rgb(color)
+                ser.format.line.width = Pt(LINE_WIDTH)
             if p.markers:
                 ser.marker.style = XL_MARKER_STYLE.CIRCLE
                 ser.marker.size = int(round(MARKER_SIZE))

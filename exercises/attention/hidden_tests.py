@@ -23,7 +23,7 @@ def inputs_softmax_random(rng):
 
 def test_softmax_random(softmax, inputs, expected):
     """softmax matches the reference solution on random logits."""
-    p = call_student(softmax, **inputs)
+    p = call_student(softmax, *inputs.values())
     p = expect_array("softmax", p, shape=expected.shape, shape_desc="the shape of z")
     expect_close("softmax", p, expected)
 
@@ -34,7 +34,7 @@ def inputs_softmax_axis(rng):
 
 def test_softmax_axis(softmax, inputs, expected):
     """softmax(z, axis=0) normalises along axis 0."""
-    p = call_student(softmax, **inputs)
+    p = call_student(softmax, *inputs.values())
     p = expect_array("softmax(z, axis=0)", p, shape=expected.shape, shape_desc="the shape of z")
     expect_close("softmax(z, axis=0)", p, expected)
 
@@ -47,7 +47,7 @@ def inputs_softmax_stable(rng):
 
 def test_softmax_stable(softmax, inputs, expected):
     """softmax stays finite for logits around 1e4 and -1e4."""
-    p = call_student(softmax, **inputs)
+    p = call_student(softmax, *inputs.values())
     p = expect_array("softmax of logits near 1e4", p, shape=expected.shape, shape_desc="the shape of z")
     expect_close("softmax of logits near 1e4", p, expected)
 
@@ -60,7 +60,7 @@ def inputs_attention_random(rng):
 
 def test_attention_random(attention, inputs, expected):
     """attention matches the reference solution on random Q, K, V (scaled by sqrt(d))."""
-    result = call_student(attention, **inputs)
+    result = call_student(attention, *inputs.values())
     out, weights = expect_tuple("attention", result, ("out", "weights"))
     weights = expect_array("attention's weights", weights, shape=expected[1].shape, shape_desc="(Lq, Lk)")
     out = expect_array("attention's out", out, shape=expected[0].shape, shape_desc="(Lq, dv)")
@@ -76,7 +76,7 @@ def inputs_attention_batched(rng):
 
 def test_attention_batched(attention, inputs, expected):
     """attention works with leading batch dimensions (B, heads, L, d)."""
-    result = call_student(attention, **inputs)
+    result = call_student(attention, *inputs.values())
     out, weights = expect_tuple("attention", result, ("out", "weights"))
     weights = expect_array("attention's weights", weights, shape=expected[1].shape, shape_desc="(..., Lq, Lk)")
     out = expect_array("attention's out", out, shape=expected[0].shape, shape_desc="(..., Lq, dv)")
@@ -92,7 +92,7 @@ def inputs_attention_mask(rng):
 
 def test_attention_mask(attention, inputs, expected):
     """attention gives masked positions weight 0 (a (Lq, Lk) mask applies to every batch element)."""
-    result = call_student(attention, **inputs)
+    result = call_student(attention, *inputs.values())
     out, weights = expect_tuple("attention with a mask", result, ("out", "weights"))
     weights = expect_array("attention's weights with a mask", weights, shape=expected[1].shape,
                            shape_desc="(..., Lq, Lk)")
@@ -117,7 +117,7 @@ def inputs_attention_stable(rng):
 
 def test_attention_stable(attention, inputs, expected):
     """attention stays finite when the logits are of order 1e4."""
-    result = call_student(attention, **inputs)
+    result = call_student(attention, *inputs.values())
     out, weights = expect_tuple("attention", result, ("out", "weights"))
     weights = expect_array("attention's weights for logits near 1e4", weights, shape=expected[1].shape,
                            shape_desc="(Lq, Lk)")
@@ -139,7 +139,7 @@ def inputs_self_attention_random(rng):
 
 def test_self_attention_random(self_attention, inputs, expected):
     """self_attention matches the reference solution on a random batch of sequences."""
-    result = call_student(self_attention, **inputs)
+    result = call_student(self_attention, *inputs.values())
     out, weights = expect_tuple("self_attention", result, ("out", "weights"))
     weights = expect_array("self_attention's weights", weights, shape=expected[1].shape, shape_desc="(..., L, L)")
     out = expect_array("self_attention's out", out, shape=expected[0].shape, shape_desc="(..., L, dv)")
@@ -155,7 +155,7 @@ def inputs_self_attention_causal(rng):
 
 def test_self_attention_causal(self_attention, inputs, expected):
     """self_attention with a causal mask: position i attends to positions 0..i only."""
-    result = call_student(self_attention, **inputs)
+    result = call_student(self_attention, *inputs.values())
     out, weights = expect_tuple("self_attention with a causal mask", result, ("out", "weights"))
     weights = expect_array("self_attention's weights with a causal mask", weights, shape=expected[1].shape,
                            shape_desc="(L, L)")

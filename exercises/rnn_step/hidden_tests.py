@@ -24,7 +24,7 @@ def inputs_rnn_step_batch(rng):
 
 def test_rnn_step_batch(rnn_step, inputs, expected):
     """rnn_step matches the reference solution on a random batch."""
-    h_t = call_student(rnn_step, **inputs)
+    h_t = call_student(rnn_step, *inputs.values())
     h_t = expect_array("rnn_step", h_t, shape=expected.shape, shape_desc="(N, H)")
     expect_close("rnn_step", h_t, expected)
 
@@ -36,7 +36,7 @@ def inputs_rnn_step_unbatched(rng):
 
 def test_rnn_step_unbatched(rnn_step, inputs, expected):
     """rnn_step accepts a single example: x_t (D,), h_prev (H,) -> h_t (H,)."""
-    h_t = call_student(rnn_step, **inputs)
+    h_t = call_student(rnn_step, *inputs.values())
     h_t = expect_array("rnn_step with x_t of shape (D,)", h_t, shape=expected.shape, shape_desc="(H,)")
     expect_close("rnn_step with x_t of shape (D,)", h_t, expected)
 
@@ -49,7 +49,7 @@ def inputs_rnn_forward_sequence(rng):
 
 def test_rnn_forward_sequence(rnn_forward, inputs, expected):
     """rnn_forward matches the reference solution on a random batch of sequences."""
-    hs = call_student(rnn_forward, **inputs)
+    hs = call_student(rnn_forward, *inputs.values())
     hs = expect_array("rnn_forward", hs, shape=expected.shape, shape_desc="(T, N, H)")
     expect_close("rnn_forward", hs, expected)
 
@@ -61,7 +61,7 @@ def inputs_rnn_forward_unbatched(rng):
 
 def test_rnn_forward_unbatched(rnn_forward, inputs, expected):
     """rnn_forward accepts one sequence: xs (T, D), h0 (H,) -> hs (T, H)."""
-    hs = call_student(rnn_forward, **inputs)
+    hs = call_student(rnn_forward, *inputs.values())
     hs = expect_array("rnn_forward with xs of shape (T, D)", hs, shape=expected.shape, shape_desc="(T, H)")
     expect_close("rnn_forward with xs of shape (T, D)", hs, expected)
 
@@ -73,6 +73,6 @@ def inputs_gradient_norms_random(rng):
 
 def test_gradient_norms_random(gradient_norms, inputs, expected):
     """gradient_norms matches the reference solution on random hidden states."""
-    norms = call_student(gradient_norms, **inputs)
+    norms = call_student(gradient_norms, *inputs.values())
     norms = expect_array("gradient_norms", norms, shape=expected.shape, shape_desc="(T,)")
     expect_close("gradient_norms", norms, expected)

@@ -23,6 +23,7 @@ from test_exercises_zoo import (ASSIGNMENT, ATTENTION_VALUES, EXERCISES, QUIZ, R
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = Path(__file__).resolve().parents[1] / "grade_hostile"
+UNUSUAL = Path(__file__).resolve().parents[1] / "grade_unusual"
 TIMEOUT = 5          # seconds per cell while grading here
 NO_TANH = {"rnn_step_worked_example", "rnn_step_batch", "rnn_step_unbatched"}
 
@@ -56,11 +57,9 @@ def new_course(dest: Path) -> Path:
 
 
 def submit(course: Path, student: str, kind: str) -> list[str]:
-    """Put submission `kind` (a tests/zoo or tests/grade_hostile file) in as `student`; returns
+    """Put submission `kind` (a tests/zoo, tests/grade_hostile or tests/grade_unusual file) in as `student`; returns
     the notebooks handed in."""
-    path = HOSTILE / f"{kind}.ipy"
-    if not path.exists():
-        path = ZOO / f"{kind}.ipy"
+    path = next((p for p in (HOSTILE / f"{kind}.ipy", UNUSUAL / f"{kind}.ipy") if p.exists()), ZOO / f"{kind}.ipy")
     text = path.read_text(encoding="utf-8").replace("{COURSE}", str(course))
     tmp = Path(tempfile.mkdtemp()) / path.name
     tmp.write_text(text, encoding="utf-8")

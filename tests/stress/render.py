@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckc.layout.plan import Arrow, ChartBox, SlidePlan, TableBox, TextBox
+from deckc.layout.plan import Arrow, ChartBox, MathBox, SlidePlan, TableBox, TextBox
 
 STRESS_SPEC = Path(__file__).resolve().parent / "lesson" / "stress.yaml"
 
@@ -104,7 +104,7 @@ def text_rects(slide: SlidePlan) -> list[Rect]:
     """The boxes text may be drawn in: text boxes, table cells, charts (their labels)."""
     out = []
     for el in slide.elements:
-        if isinstance(el, TextBox | ChartBox):
+        if isinstance(el, TextBox | ChartBox | MathBox):
             out.append(element_rect(el))
         elif isinstance(el, TableBox):
             y = el.y
@@ -118,7 +118,9 @@ def text_rects(slide: SlidePlan) -> list[Rect]:
 
 
 def chart_rects(slide: SlidePlan) -> list[Rect]:
-    return [element_rect(el) for el in slide.elements if isinstance(el, ChartBox)]
+    """Boxes whose text is not the plan's runs: charts (their labels) and display formulas (glyph
+    outlines with the TeX as invisible text in deckc's PDF, a picture in LibreOffice's render)."""
+    return [element_rect(el) for el in slide.elements if isinstance(el, ChartBox | MathBox)]
 
 
 def outside_charts(words: list[Word], slide: SlidePlan) -> list[Word]:

@@ -112,8 +112,11 @@ class Blocks:
         return f'<p dir="auto">{inline(b.text)}</p>'
 
     def bullets(self, b: m.Bullets) -> str:
-        items = "".join(f'<li dir="auto">{inline(it)}</li>' for it in b.items)
-        return f'<ul class="bullets">{items}</ul>'
+        def ul(items, cls=' class="bullets"'):      # items: text, or a BulletItem with sub-items
+            return f"<ul{cls}>" + "".join(
+                f'<li dir="auto">{inline(it)}</li>' if isinstance(it, str) else
+                f'<li dir="auto">{inline(it.text)}{ul(it.items, "")}</li>' for it in items) + "</ul>"
+        return ul(b.items)
 
     def callout(self, b: m.Callout) -> str:
         return f'<div class="callout tone-{esc(b.tone)}" role="note"><p dir="auto">{inline(b.text)}</p></div>'

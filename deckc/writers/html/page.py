@@ -23,6 +23,9 @@ from .charts import chart_figure
 from .fonts import FAMILY_MONO, FAMILY_SANS, font_face_css
 
 SECTION_BLOCKS = (m.Analogy, m.Concepts)
+# what player.js writes into the page (quiz verdicts, the timer): the fonts must cover it too
+PLAYER_TEXT = " 0123456789:/– ✓✗ Correct: is right. Not quite: is not the answer. Read why, then try again. " \
+              "Start Pause End of the lesson."
 
 
 @lru_cache(maxsize=None)
@@ -152,8 +155,8 @@ class LessonPage:
         lesson, mt = self.lesson, self.meta
         player = [(i, sl) for i, sl in enumerate(lesson.slides) if sl.kind == "content" and not is_section(sl)]
         n = len(player)
-        stops = [{"id": "intro", "title": mt.title, "notes": self._notes(0)}] if lesson.slides and \
-            lesson.slides[0].kind == "title" else [{"id": "intro", "title": mt.title, "notes": ""}]
+        first = next((i for i, sl in enumerate(lesson.slides) if sl.kind == "title"), None)
+        stops = [{"id": "intro", "title": mt.title, "notes": self._notes(first) if first is not None else ""}]
         slides_html = []
         for k, (i, sl) in enumerate(player, start=1):
             self._current = self.plan_of[i]
@@ -177,7 +180,7 @@ class LessonPage:
             dots=dots, minutes=mt.minutes)
         data = {"lesson": mt.id, "minutes": mt.minutes, "slides": n, "stops": stops}
         css = asset("player.css").replace("$FAMILY_SANS", FAMILY_SANS).replace("$FAMILY_MONO", FAMILY_MONO)
-        fonts = font_face_css(visible_text(body) + " 0123456789:/–")
+        fonts = font_face_css(visible_text(body) + PLAYER_TEXT)
         return ("<!DOCTYPE html>\n"
                 f'<html lang="{esc(mt.language)}">\n<head>\n<meta charset="utf-8">\n'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'

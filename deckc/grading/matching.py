@@ -1,0 +1,140 @@
+"""Which handed-in file is which notebook of the assignment: tolerant, and always reported.
+
+Students and LMSs rename notebooks: ``Attention.ipynb``, ``rnn_step (1).ipynb`` (a second
+download), ``rnn_step-1.ipynb``, ``rnn_step copy.ipynb``, ``Copy of rnn_step.ipynb``. A file
+matches a notebook of the assignment, from the most to the least exact:
+
+1. its exact name;
+2. the same name ignoring case, spaces, dashes and underscores (``RNN-Step.ipynb``);
+3. that, after removing copy marks at the end (`` (1)``, ``-1``, ``_2``, `` copy``, `` - Copy``)
+   or a ``Copy of`` in front, repeatedly.
+
+For each notebook the most exact file wins (then the most recently modified, then the name).
+Every ``.ipynb`` file of the submission gets one outcome, written to the report: ``graded``
+(exact name), ``renamed`` (graded as NAME.ipynb), ``duplicate`` (another file was graded as that
+notebook), ``refused`` (over the size or cell limits: checked on the file size before anything
+parses it), or ``unmatched`` (no notebook of that name; not graded, never silently ignored).
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_NOTEBOOK_BYTES = 10 * 1024 * 1024
+MAX_CELLS = 2000
+_COPY_MARK = re.compile(r"(?:\s*\(\s*\d+\s*\)|[\s_-]+\d{1,3}|[\s_-]*-?\s*copy(?:\s*\d+)?|[\s_-]*\(copy\))\s*$",
+                        re.IGNORECASE)
+_COPY_OF = re.compile(r"^\s*copy\s+of\s+", re.IGNORECASE)
+
+
+@dataclass
+class FileOutcome:
+    file: str
+    notebook: str          # the notebook it was matched to ("" if none)
+    action: str            # graded | renamed | duplicate | refused | unmatched
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "notebook": self.notebook, "action": self.action, "note": self.note}
+
+
+def key(stem: str) -> str:
+    """Case, Unicode form and separators folded: 'RNN-Step ' -> 'rnnstep'."""
+    s = unicodedata.normalize("NFKC", stem).casefold()
+    return re.sub(r"[\s_\-.]+", "", s)
+
+
+def _variants(stem: str):
+    """(level, stem) candidates, most exact first."""
+    yield 1, stem
+    seen, current = {stem}, stem
+    for _ in range(6):
+        shorter = _COPY_OF.sub("", _COPY_MARK.sub("", current))
+        if shorter == current or not shorter.strip() or shorter in seen:
+            return
+        seen.add(shorter)
+        current = shorter
+        yield 2, current
+
+
+def match_name(filename: str, notebooks) -> tuple[str | None, int]:
+    """(notebook, level) for one file name: level 0 exact, 1 folded, 2 copy marks removed."""
+    if not filename.lower().endswith(".ipynb"):
+        return None, -1
+    stem = filename[:-len(".ipynb")]
+    if stem in notebooks:
+        return stem, 0
+    by_key = {}
+    for nb in sorted(notebooks):
+        by_key.setdefault(key(nb), nb)
+    for level, variant in _variants(stem):
+        nb = by_key.get(key(variant))
+        if nb is not None:
+            return nb, level
+    return None, -1
+
+
+def _refusal(path: Path) -> str:
+    """Why a notebook file is not graded at all, or ''. The size is checked before parsing."""
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        return (f"{size / 1048576:.1f} MB, over the {MAX_NOTEBOOK_BYTES // 1048576} MB limit for a notebook: "
+                "not graded (clear the outputs and hand it in again)")
+    try:
+        with open(path, "rb") as f:
+            cells = json.load(f).get("cells", [])
+    except (ValueError, RecursionError, AttributeError, OSError):
+        return ""               # unreadable: nbgrader reports it as it always does
+    if isinstance(cells, list) and len(cells) > MAX_CELLS:
+        return f"{len(cells)} cells, over the limit of {MAX_CELLS}: not graded"
+    return ""
+
+
+def match_folder(folder: Path, notebooks) -> list[FileOutcome]:
+    """Match the .ipynb files at the top of a submission folder (see the module docstring)."""
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink()
+                   and p.name.lower().endswith(".ipynb") and not p.name.startswith("."))
+    outcomes, claims = [], {}
+    for path in files:
+        nb, level = match_name(path.name, notebooks)
+        if nb is None:
+            outcomes.append(FileOutcome(path.name, "", "unmatched",
+                                        f"no notebook of this name in the assignment ({', '.join(sorted(notebooks))})"))
+            continue
+        claims.setdefault(nb, []).append((level, -path.stat().st_mtime, path.name, path))
+    for nb, candidates in sorted(claims.items()):
+        candidates.sort()
+        chosen = None
+        for level, _, name, path in candidates:
+            why = _refusal(path)
+            if why:
+                outcomes.append(FileOutcome(name, nb, "refused", why))
+            elif chosen is None:
+                chosen = name
+                outcomes.append(FileOutcome(name, nb, "graded" if level == 0 else "renamed",
+                                            "" if level == 0 else f"graded as {nb}.ipynb"))
+            else:
+                outcomes.append(FileOutcome(name, nb, "duplicate", f"not graded: {chosen} was graded as {nb}.ipynb"))
+    outcomes.sort(key=lambda o: o.file)
+    return outcomes
+
+
+def apply(folder: Path, outcomes: list[FileOutcome]) -> list[str]:
+    """In a private copy of a submission: give the graded files their notebook's name and remove
+    the other notebook files (nbgrader would try them). Returns the notebooks to grade."""
+    graded = {o.file: o.notebook for o in outcomes if o.action in ("graded", "renamed")}
+    staged = []
+    for o in outcomes:
+        path = folder / o.file
+        if o.file in graded:
+            tmp = folder / f".deckc-{len(staged)}.ipynb.part"
+            path.rename(tmp)
+            staged.append((tmp, folder / f"{graded[o.file]}.ipynb"))
+        else:
+            path.unlink(missing_ok=True)
+    for tmp, dest in staged:
+        tmp.rename(dest)
+    return sorted(graded.values())

@@ -1,0 +1,1 @@
+"""TeX math: the accepted subset (subset.py) and its layout into glyph outlines (render.py)."""

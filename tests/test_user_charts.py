@@ -1,0 +1,143 @@
+"""Charts of the lecturer's own numbers (kinds line, bar, heatmap; inline data or a CSV file):
+native charts in the PPTX holding exactly the given numbers, the CSV beside the deck, a CSV edit
+rebuilding the lesson, and located errors for numbers that do not fit together."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from conftest import ROOT
+
+C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+SPEC = """lesson:
+  id: ch
+  title: Charts
+  course: ML
+  module: M
+  number: 1
+  of: 2
+  minutes: 3
+slides:
+  - title: Own data
+    notes: Numbers.
+    body:
+      - columns:
+          - body:
+              - chart: {kind: line, csv: data/loss.csv, x_label: epoch, y_label: loss, title: Loss curves}
+          - body:
+              - chart:
+                  kind: bar
+                  title: Accuracy
+                  data: {x: [RNN, LSTM, Transformer], series: {dev: [0.71, 0.78, 0.86]}}
+  - title: A heatmap
+    notes: Weights.
+    body:
+      - chart:
+          kind: heatmap
+          title: Attention
+          data: {rows: [the, cat], cols: [the, cat, sat], values: [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1]]}
+"""
+CSV = "epoch,train,test\n1,0.9,1.0\n2,0.5,0.7\n3,0.3,0.6\n"
+
+
+def build(tmp: Path, spec: str) -> subprocess.CompletedProcess:
+    (tmp / "lesson" / "data").mkdir(parents=True, exist_ok=True)
+    (tmp / "lesson" / "ch.yaml").write_text(spec, encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "deckc", "build", "lesson/ch.yaml", "-o", "build",
+                           "--format", "pptx,pdf,charts"], cwd=tmp, capture_output=True, text=True,
+                          env={"PYTHONPATH": ROOT, "PATH": "/usr/bin:/bin"})
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("charts")
+    (tmp / "lesson" / "data").mkdir(parents=True)
+    (tmp / "lesson" / "data" / "loss.csv").write_text(CSV, encoding="utf-8")
+    proc = build(tmp, SPEC)
+    assert proc.returncode == 0 and not proc.stderr.strip(), proc.stderr
+    return tmp
+
+
+def _charts(pptx: Path) -> dict[str, list]:
+    out = {}
+    with zipfile.ZipFile(pptx) as z:
+        for name in sorted(n for n in z.namelist() if re.fullmatch(r"ppt/charts/chart\d+\.xml", n)):
+            root = etree.fromstring(z.read(name))
+            kind = next(el.tag.replace(C, "") for el in root.iter() if el.tag in (f"{C}lineChart", f"{C}barChart"))
+            series = [(s.find(f"{C}tx//{C}v").text, [float(v.text) for v in s.findall(f"{C}val//{C}pt/{C}v")],
+                       [c.text for c in s.findall(f"{C}cat//{C}pt/{C}v")]) for s in root.iter(f"{C}ser")]
+            out[kind] = series
+    return out
+
+
+def test_native_charts_hold_the_given_numbers(course):
+    charts = _charts(course / "build" / "ch" / "ch.pptx")
+    assert charts["lineChart"] == [("train", [0.9, 0.5, 0.3], ["1", "2", "3"]), ("test", [1.0, 0.7, 0.6], ["1", "2", "3"])]
+    assert charts["barChart"] == [("dev", [0.71, 0.78, 0.86], ["RNN", "LSTM", "Transformer"])]
+
+
+def test_heatmap_and_csv_files_beside_the_deck(course):
+    with zipfile.ZipFile(course / "build" / "ch" / "ch.pptx") as z:
+        slide = etree.fromstring(z.read("ppt/slides/slide2.xml"))
+    descr = [e.get("descr") for e in slide.iter() if e.get("descr", "").startswith(("the / ", "cat / "))]
+    assert "the / the: 0.80" in descr and "cat / cat: 0.70" in descr
+    files = sorted(p.name for p in (course / "build" / "ch" / "charts").iterdir())
+    assert len(files) == 3
+    loss = next(p for p in (course / "build" / "ch" / "charts").iterdir() if p.name.startswith("loss-curves"))
+    assert loss.read_text().splitlines() == ["epoch,train,test", "1,0.9,1.0", "2,0.5,0.7", "3,0.3,0.6"]
+
+
+def test_a_csv_edit_rebuilds_the_lesson(course):
+    assert "up to date" in build(course, SPEC).stdout
+    (course / "lesson" / "data" / "loss.csv").write_text(CSV.replace("0.3,0.6", "0.25,0.6"), encoding="utf-8")
+    assert "built ch" in build(course, SPEC).stdout
+    assert _charts(course / "build" / "ch" / "ch.pptx")["lineChart"][0][1] == [0.9, 0.5, 0.25]
+
+
+def test_numbers_that_do_not_fit_are_located_errors(tmp_path):
+    spec = (SPEC.replace("dev: [0.71, 0.78, 0.86]", "dev: [0.71, 0.78]")
+                .replace("values: [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1]]", "values: [[0.8, 0.1, 0.1], [0.2, 0.7, x]]"))
+    spec += "      - chart: {kind: bar, title: nothing}\n"
+    proc = build(tmp_path, spec)
+    assert proc.returncode == 2
+    err = proc.stderr
+    assert re.search(r"ch\.yaml:20:\d+: .*\.chart\.data: series 'dev' has 2 values but x has 3", err), err
+    assert re.search(r"ch\.yaml:27:\d+: slides\[1\]\.body\[0\]\.chart\.data\.values\[1\]\[2\]: expected a number", err)
+    assert re.search(r"ch\.yaml:28:\d+: slides\[1\]\.body\[1\]\.chart: a 'bar' chart needs its numbers", err)
+
+
+def test_bad_csv_files_are_located_errors(tmp_path):
+    (tmp_path / "lesson" / "data").mkdir(parents=True)
+    (tmp_path / "lesson" / "data" / "bad.csv").write_text("x,a\n1,2\n2,oops\n", encoding="utf-8")
+    spec = SPEC.replace("csv: data/loss.csv", "csv: data/bad.csv") + "      - chart: {kind: line, csv: ../../secret.csv}\n"
+    proc = build(tmp_path, spec)
+    assert proc.returncode == 2
+    err = proc.stderr
+    assert re.search(r"ch\.yaml:15:\d+: slides\[0\]\.body\[0\]\.columns\[0\]\.body\[0\]\.chart\.csv: "
+                     r"data/bad\.csv: row 3, column 'a': expected a number, got 'oops'", err), err
+    assert re.search(r"ch\.yaml:28:\d+: slides\[1\]\.body\[1\]\.chart\.csv: .*leads outside the course folder", err), err
+
+
+def test_scatter_is_a_native_xy_chart_on_a_number_axis(tmp_path):
+    spec = SPEC.split("  - title: A heatmap")[0].replace(
+        "chart: {kind: line, csv: data/loss.csv, x_label: epoch, y_label: loss, title: Loss curves}",
+        "chart: {kind: scatter, title: Width, data: {x: [16, 32, 300], series: {loss: [0.9, 0.7, 0.44]}}}")
+    proc = build(tmp_path, spec)
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(tmp_path / "build" / "ch" / "ch.pptx") as z:
+        xml = [etree.fromstring(z.read(n)) for n in z.namelist() if re.fullmatch(r"ppt/charts/chart\d+\.xml", n)]
+    scatter = next(r for r in xml if r.find(f".//{C}scatterChart") is not None)
+    ser = scatter.find(f".//{C}scatterChart/{C}ser")
+    assert [float(v.text) for v in ser.findall(f"{C}xVal//{C}pt/{C}v")] == [16.0, 32.0, 300.0]
+    assert [float(v.text) for v in ser.findall(f"{C}yVal//{C}pt/{C}v")] == [0.9, 0.7, 0.44]
+    assert ser.find(f"{C}spPr/{{http://schemas.openxmlformats.org/drawingml/2006/main}}ln/"
+                    f"{{http://schemas.openxmlformats.org/drawingml/2006/main}}noFill") is not None   # points only
+    bad = spec.replace("x: [16, 32, 300]", "x: [16, wide, 300]")
+    proc = build(tmp_path, bad)
+    assert proc.returncode == 2 and re.search(r"\.chart\.data: x\[1\]: expected a number, got 'wide'", proc.stderr)
