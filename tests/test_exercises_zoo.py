@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -116,11 +115,9 @@ def read_grades(course: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def zoo_run(tmp_path_factory):
-    started = time.monotonic()
     base = tmp_path_factory.mktemp("zoo")
     course_a = base / "course_a"
     build_course(ASSIGNMENT, EXERCISES, ROOT / "exercises", course_a, QUIZ, timeout=TIMEOUT)
-    built = time.monotonic()
     course_b = base / "course_b"
     shutil.copytree(course_a, course_b)
 
@@ -144,11 +141,9 @@ def zoo_run(tmp_path_factory):
     with ThreadPoolExecutor(2) as pool:
         runs = dict(zip(groups, pool.map(
             lambda c: nbgrader(c, "autograde", ASSIGNMENT, "--force", check=False), groups)))
-    graded = time.monotonic()
     grades = {**read_grades(course_a), **read_grades(course_b)}
     return {"grades": grades, "submitted": submitted, "notebooks": notebooks, "runs": runs,
-            "groups": groups, "course_of": {s: c for c, ss in groups.items() for s in ss},
-            "seconds": {"build": built - started, "autograde": graded - built}}
+            "groups": groups, "course_of": {s: c for c, ss in groups.items() for s in ss}}
 
 
 def expected_parts(zoo_run, student):
@@ -237,11 +232,3 @@ def test_feedback_holds_no_hidden_tests_or_reference_values(zoo_run):
         for number in re.findall(r"-?\d\.\d{10,}", cell.source if "HIDDEN" in cell.source else ""):
             assert number not in html
     assert sorted(p.name for p in (course / "feedback" / student / ASSIGNMENT).iterdir()) == ["rnn_step.html"]
-
-
-def test_report(zoo_run, capsys):
-    seconds = zoo_run["seconds"]
-    totals = {s: sum(g[0] for parts in nbs.values() for g in parts.values())
-              for s, nbs in sorted(zoo_run["grades"].items())}
-    with capsys.disabled():
-        print(f"\nzoo: build {seconds['build']:.1f} s, autograde {seconds['autograde']:.1f} s; totals {totals}")
