@@ -441,3 +441,25 @@ def test_signals_at_random_moments_parallel_build(tmp_path):
 @pytest.mark.slow
 def test_signals_at_random_moments_watch(tmp_path):
     _harness(tmp_path, trials=8, seed=2424, watch=True)
+
+
+def test_a_signal_inside_a_callback_python_cannot_raise_from_prints_no_traceback():
+    """Found by the signal harness: SIGINT landing in importlib's weakref callback printed
+    'Exception ignored ... Traceback'. The signal still stops the run, at signals.check()."""
+    script = ("import os, signal, weakref\n"
+              "from deckc import signals\n"
+              "from deckc.errors import Interrupted\n"
+              "signals.install()\n"
+              "class A: pass\n"
+              "def cb(ref):\n"
+              "    os.kill(os.getpid(), signal.SIGINT)\n"
+              "    for _ in range(1000): pass\n"       # the handler runs here, inside the callback
+              "a = A(); r = weakref.ref(a, cb); del a\n"
+              "try:\n"
+              "    signals.check()\n"
+              "except Interrupted as e:\n"
+              "    print('stopped')\n")
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("stopped"), (p.stdout, p.stderr)
+    assert "Traceback" not in p.stderr and "Exception ignored" not in p.stderr, p.stderr
