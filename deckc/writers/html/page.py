@@ -65,13 +65,14 @@ class LessonPage:
     # ---- charts: the plan's chart box (size, font, palette), drawn as SVG ----
     def chart(self, b: m.Chart) -> str:
         box = None
+        name = b.data.name if b.data is not None else b.kind     # the resolved chart's own name, not its kind's
         pools = ([self._current] if self._current else []) + list(self.deck.slides)
         for sp in pools:
-            box = next((e for e in sp.elements if isinstance(e, ChartBox) and e.data.name == b.kind), None)
+            box = next((e for e in sp.elements if isinstance(e, ChartBox) and e.data.name == name), None)
             if box:
                 break
         if box is None:
-            data = next((c for c in self.deck.charts if c.name == b.kind), None)
+            data = next((c for c in self.deck.charts if c.name == name), None)
             if data is None:
                 return f'<p class="chart-missing" dir="auto">{inline(b.caption) or esc(b.kind)}</p>'
             # the layout left the chart off its slide (no room): the page has room, at a default size
