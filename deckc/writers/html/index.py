@@ -80,7 +80,7 @@ def write_index(out_root: Path) -> Path | None:
         return None
     path = out_root / INDEX
     # The page's inputs, recorded in it: an unchanged folder costs no font subsetting (no-op builds).
-    from ...incremental import code_fingerprint
+    from ...code_fingerprint import code_fingerprint
 
     key = hashlib.sha256(json.dumps([code_fingerprint(), lessons], sort_keys=True).encode()).hexdigest()
     stamp = f'<meta name="deckc-index" content="{key}">'
