@@ -11,7 +11,7 @@ from dataclasses import replace
 from .. import model as m
 from ..diagnostics import Diagnostic
 from ..markup import plain_text
-from . import code_box, image_box, math_box  # noqa: F401  (register these blocks' layouts)
+from . import code_box, diagram_blocks, image_box, math_box  # noqa: F401  (register these blocks' layouts)
 from .blocks import Ctx, stack
 from .section_slide import section_elements
 from .chart_plan import with_geometry
