@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
+from .code_fingerprint import code_fingerprint
 from .diagnostics import Diagnostic
 
 # Outputs embed one date (document properties). Reproducible builds cannot use "now":
@@ -31,30 +32,6 @@ def build_date() -> datetime:
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
     return DEFAULT_DATE
-
-
-_CODE_HASH: str | None = None
-
-
-def code_fingerprint() -> str:
-    """deckc's own code and fonts: a changed deckc rebuilds everything it made (except for the
-    packages the registry says no output is made by)."""
-    global _CODE_HASH
-    if _CODE_HASH is None:
-        from .writers import CODE_OUTSIDE_BUILDS
-
-        h = hashlib.sha256(__version__.encode())
-        pkg = Path(__file__).resolve().parent
-        for f in sorted(pkg.rglob("*")):
-            parts = f.relative_to(pkg).parts
-            if parts[0] in CODE_OUTSIDE_BUILDS or "__pycache__" in parts:
-                continue
-            if f.suffix in (".py", ".css", ".js", ".html"):     # code, and the HTML writer's template and assets
-                h.update(f.relative_to(pkg).as_posix().encode() + b"\0" + f.read_bytes())
-            elif f.suffix == ".ttf":
-                h.update(f"{f.name}:{f.stat().st_size}".encode())
-        _CODE_HASH = h.hexdigest()
-    return _CODE_HASH
 
 
 def _tree_hash(h, folder: Path) -> None:

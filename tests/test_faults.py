@@ -170,7 +170,7 @@ def test_a_lesson_without_charts_or_exercises_is_up_to_date_for_every_format(tmp
 # ---------------------------------------------------------------- I/O errors name path and cause
 
 def test_disk_full_names_the_file_and_keeps_the_previous_build(tmp_path, monkeypatch):
-    import deckc.writers
+    import deckc.writers.base
 
     course = copy_course(tmp_path)
     os.chdir(course)
@@ -196,7 +196,7 @@ def test_disk_full_names_the_file_and_keeps_the_previous_build(tmp_path, monkeyp
         f = open(path, mode, *args, **kw)
         return Full(f) if str(path).endswith(".pdf") and "w" in mode else f
 
-    monkeypatch.setattr(deckc.writers, "open", full_open, raising=False)   # inherited by the forked writers
+    monkeypatch.setattr(deckc.writers.base, "open", full_open, raising=False)   # BuildContext.write; forked writers inherit it
     code, _, err = run("build", "-o", "out", "-f", "pptx,pdf", "--force")
     assert code == 1, err
     assert f"no space left on device while writing out/{LESSON}/{LESSON}.pdf; the previous build is untouched" \

@@ -77,7 +77,7 @@ def write_index(out_root: Path) -> Path | None:
     if not lessons:
         return None
     # The page's inputs, recorded in it: an unchanged folder costs no font subsetting (no-op builds).
-    from ...incremental import code_fingerprint
+    from ...code_fingerprint import code_fingerprint
     from ...staging import write_shared
 
     key = hashlib.sha256(json.dumps([code_fingerprint(), lessons], sort_keys=True).encode()).hexdigest()
