@@ -85,6 +85,7 @@ def cli(debug: bool) -> None:
       deckc check                 validate lesson/ and report every problem
       deckc watch                 rebuild on every save
       deckc grade build/<lesson>/course   autograde submissions in parallel
+      deckc grades export COURSE --to canvas   grades as the LMS imports them
       deckc schema > lesson.schema.json
     """
 
@@ -347,6 +348,8 @@ def _register_grading() -> None:
     from .grading.cli import grade     # a click command; loads nothing heavy until it runs
 
     cli.add_command(grade)
+    from .grading.grades_cli import grades
+    cli.add_command(grades)
 
 
 _register_grading()

@@ -31,12 +31,15 @@ QUIZ = seed_quiz()
 # The graded parts: grade id -> points, per notebook, in notebook order.
 PARTS = {
     "rnn_step": {"rnn_step_shape": 1, "rnn_step_worked_example": 1, "rnn_step_batch": 2, "rnn_step_unbatched": 1,
-                 "rnn_forward_shape": 1, "rnn_forward_sequence": 2, "rnn_forward_unbatched": 1,
-                 "gradient_norms_linear_case": 1, "gradient_norms_random": 2},
-    "attention": {"softmax_rows_sum_to_one": 1, "softmax_worked_example": 1, "softmax_random": 1,
-                  "softmax_axis": 1, "softmax_stable": 1, "attention_shapes": 1, "attention_worked_example": 1,
+                 "rnn_forward_shape": 1, "rnn_forward_worked_example": 1, "rnn_forward_sequence": 2,
+                 "rnn_forward_unbatched": 1, "gradient_norms_linear_case": 1, "gradient_norms_worked_example": 1,
+                 "gradient_norms_random": 2},
+    "attention": {"softmax_rows_sum_to_one": 1, "softmax_worked_example": 1, "softmax_along_axis": 1,
+                  "softmax_large_logits": 1, "softmax_random": 1, "softmax_axis": 1, "softmax_stable": 1,
+                  "attention_shapes": 1, "attention_worked_example": 1, "attention_batched_mask": 1,
                   "attention_random": 2, "attention_batched": 1, "attention_mask": 2, "attention_stable": 1,
-                  "self_attention_shapes": 1, "self_attention_random": 2, "self_attention_causal": 1},
+                  "self_attention_shapes": 1, "self_attention_causal_example": 1, "self_attention_random": 2,
+                  "self_attention_causal": 1},
     "quick_check": {"quick_check": 1},
 }
 
@@ -267,7 +270,7 @@ def test_literal_round_trips_exactly():
 def test_build_returns_the_course_and_its_notebooks(source_only):
     assert source_only["assignment"] == LESSON
     assert source_only["notebooks"] == ["rnn_step.ipynb", "attention.ipynb", "quick_check.ipynb"]
-    assert source_only["points"] == 30
+    assert source_only["points"] == 36
 
 
 @pytest.mark.parametrize("name", list(PARTS))
@@ -300,8 +303,8 @@ def test_cells_and_metadata(source_only, name):
 def test_each_test_follows_its_function(source_only):
     nb = read(source_only["course"] / "source" / LESSON / "attention.ipynb")
     order = [c.id for c in nb.cells if nbgrader_meta(c)["solution"] or nbgrader_meta(c)["grade"]]
-    assert order == ["softmax", *list(PARTS["attention"])[:5], "attention", *list(PARTS["attention"])[5:11],
-                     "self_attention", *list(PARTS["attention"])[11:]]
+    assert order == ["softmax", *list(PARTS["attention"])[:7], "attention", *list(PARTS["attention"])[7:14],
+                     "self_attention", *list(PARTS["attention"])[14:]]
 
 
 def test_hidden_tests_carry_the_reference_outputs(source_only):
@@ -442,6 +445,6 @@ def test_gradebook_knows_the_assignment(released):
     with Gradebook(f"sqlite:///{released['course'] / 'gradebook.db'}") as gb:
         assignment = gb.find_assignment(LESSON)
         assert sorted(nb.name for nb in assignment.notebooks) == sorted(PARTS)
-        assert assignment.max_score == 30
+        assert assignment.max_score == 36
         for nb in assignment.notebooks:
             assert {c.name: c.max_score for c in nb.grade_cells} == PARTS[nb.name]

@@ -3,7 +3,7 @@ students apart.
 
 - Python in several places: a venv under /var/tmp, a venv inside a 0700 home folder, and a venv
   of Debian's /usr/bin/python3, each graded through the console script as root (the namespace
-  jail): the reference earns 30/30, a wrong submission exactly its parts. The venvs borrow this
+  jail): the reference earns 36/36, a wrong submission exactly its parts. The venvs borrow this
   environment's packages through a .pth file (installing the project into each would take
   minutes); the interpreter, its prefix and the folders around it are the venv's own. The
   suite itself runs from a venv under /tmp in .ci/run (this machine's python3 is pyenv's, under
@@ -92,7 +92,7 @@ def test_right_scores_wherever_python_lives(tmp_path, place):
         handed = {"ann": submit(course, "ann", "reference"), "ben": submit(course, "ben", "no_tanh")}
         run = _console("grade", course, "--jobs", "2", "--timeout", TIMEOUT, "--no-feedback", "-q", python=python)
         assert run.returncode == 0, run.stdout + run.stderr
-        assert "isolation: namespace" in run.stdout and "preflight: the reference solution scored 30/30" in run.stdout
+        assert "isolation: namespace" in run.stdout and "preflight: the reference solution scored 36/36" in run.stdout
         got = scores(course)
         assert observed(got["ann"]) == expected_parts(handed["ann"], set())
         assert observed(got["ben"]) == expected_parts(handed["ben"], NO_TANH)
@@ -179,7 +179,7 @@ def test_a_student_who_cannot_be_graded_keeps_the_earlier_grade(tmp_path, monkey
     again = grade(course, "--jobs", "1", "--timeout", TIMEOUT, "--no-feedback", "-q", "--no-preflight")
     assert again.exit_code == 1, again.output
     assert "NOT GRADED: 1" in again.output and "the jailed kernel cannot start" in again.output
-    assert observed(scores(course)["ann"]) == expected_parts(handed, set())      # no zero over the 30
+    assert observed(scores(course)["ann"]) == expected_parts(handed, set())      # no zero over the 36
 
 
 def test_console_script_exit_code_when_a_submission_fails(tmp_path):

@@ -80,5 +80,5 @@ def test_regrade_through_nbgrader_config_db_url(pg_graded, pg_url):
     with psycopg.connect(plain) as conn:
         conn.execute(f"SET search_path TO {schema}")
         assert conn.execute("SELECT count(*) FROM submitted_assignment").fetchone()[0] == len(STUDENTS)
-        assert conn.execute("SELECT count(*) FROM grade").fetchone()[0] == 24 * len(STUDENTS)
+        assert conn.execute("SELECT count(*) FROM grade").fetchone()[0] == 30 * len(STUDENTS)
         assert conn.execute("SELECT count(*) FROM assignment WHERE name = %s", (ASSIGNMENT,)).fetchone()[0] == 1

@@ -114,7 +114,7 @@ def test_gradebooks_hold_the_same_rows(courses):
     for table in native:
         assert native[table] == made[table], table  # rowids included: same rows, added in the same order
     assert [r[1] for r in native["course"]] == [LESSON, "default_course"]
-    assert len(native["grade_cells"]) == 24 and len(native["source_cell"]) == 44
+    assert len(native["grade_cells"]) == 30 and len(native["source_cell"]) == 50
     kernelspec = native["notebook"][0][4]
     assert kernelspec == '{"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}'
     # the source cells keep the hidden tests: autograde puts them back
@@ -197,9 +197,9 @@ def test_nbgrader_autograde_gives_full_marks_on_a_native_course(graded):
     with Gradebook(f"sqlite:///{graded['course'] / 'gradebook.db'}", course_id=LESSON) as gb:
         sub = gb.find_submission(LESSON, "alice")
         grades = [(g.name, g.score, g.max_score) for nb in sub.notebooks for g in nb.grades]
-        assert len(grades) == 24
+        assert len(grades) == 30
         assert all(score == max_score for _, score, max_score in grades), grades
-        assert sub.score == 30 and sub.max_score == 30
+        assert sub.score == 36 and sub.max_score == 36
 
 
 def test_a_rebuild_after_submissions_runs_nbgrader(graded, courses):
@@ -208,7 +208,7 @@ def test_a_rebuild_after_submissions_runs_nbgrader(graded, courses):
     assert "has submissions" in info["release_reason"]
     assert files(graded["course"] / "release") == files(courses["native"] / "release")
     rows = raw_rows(graded["course"] / "gradebook.db")
-    assert len(rows["submitted_assignment"]) == 1 and len(rows["grade"]) == 24
+    assert len(rows["submitted_assignment"]) == 1 and len(rows["grade"]) == 30
 
 
 # --------------------------------------------------------------------------- (e) when nbgrader runs instead

@@ -93,7 +93,7 @@ def expect_close(what, got, expected, rtol=RTOL, atol=ATOL, reveal=False):
             index = tuple(int(i) for i in np.argwhere(finite_e & ~finite_g)[0])
             raise AssertionError(
                 f"{what} contains nan or inf (at index {index}, among others); expected finite "
-                "values - for large inputs subtract the maximum before calling np.exp")
+                "values - for large inputs subtract the max along `axis` with keepdims=True before calling np.exp")
         err = np.where(finite_e, np.abs(g - e), 0.0)
         bad = ~(err <= atol + rtol * np.abs(np.where(finite_e, e, 0.0)))
         if np.any(bad):
@@ -115,6 +115,80 @@ def _how_far(relative):
         if relative < limit:
             return words
     return "more than 10 times the size of the right value"
+
+
+# --- Hints: visible tests name the fix for the mistakes students actually make ---------------
+
+
+def call_student_hinted(fn, shape_hint, *args, **kwargs):
+    """call_student, but a numpy shape error inside `fn` (a matrix product or broadcast that does not
+    line up) fails with `shape_hint`, the fix in the contract's words, before numpy's own message."""
+    try:
+        return call_student(fn, *args, **kwargs)
+    except ValueError as exc:
+        text = str(exc)
+        if not any(key in text for key in ("matmul", "gufunc", "could not be broadcast", "not aligned")):
+            raise
+        name = getattr(fn, "__name__", "the function")
+        inner = _innermost_own_frame(exc.__traceback__)
+        if inner is not None and inner.f_code is not getattr(fn, "__code__", None):
+            # The error is in a function `fn` calls (its softmax, say): that one needs the fix.
+            raise AssertionError(f"{name} failed inside {inner.f_code.co_name}, which it calls: {text}; "
+                                 f"fix {inner.f_code.co_name} first (its own tests say how)") from None
+        raise AssertionError(f"{name} hit a shape error: {shape_hint} (numpy said: {text})") from None
+
+
+def _innermost_own_frame(tb):
+    """The innermost frame of a traceback that is not numpy's own code (None if there is none)."""
+    frame = None
+    while tb is not None:
+        if "numpy" not in tb.tb_frame.f_code.co_filename.replace("\\", "/").split("/")[-3:-1]:
+            frame = tb.tb_frame
+        tb = tb.tb_next
+    return frame
+
+
+def expect_finite(what, got, hint):
+    """Fail with `hint` if `got` (already through expect_array) holds nan or inf."""
+    g = np.asarray(got, dtype=np.float64)
+    if not np.all(np.isfinite(g)):
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(g))[0])
+        raise AssertionError(f"{what} contains nan or inf (at index {index}, among others): {hint}")
+
+
+def expect_no_known_mistake(what, got, mistakes, rtol=RTOL, atol=ATOL):
+    """If `got` matches one of the known wrong answers, fail with the fix for that mistake.
+
+    `mistakes` is a list of (wrong_value, fix): the value a common bug gives on this test's
+    inputs (so only visible tests use this) and one sentence that names the fix.
+    """
+    g = np.array(got, dtype=np.float64, copy=True)
+    for wrong, fix in mistakes:
+        w = np.array(wrong, dtype=np.float64, copy=True)
+        if w.shape == g.shape and np.all(np.abs(g - w) <= atol + rtol * np.abs(w)):
+            raise AssertionError(f"{what} is wrong: {fix}")
+
+
+def expect_rows_sum_to_one(what, weights, hint="", axis=-1):
+    """Each row (along `axis`) of `weights` must sum to 1; `hint` names the usual cause."""
+    sums = np.sum(np.array(weights, dtype=np.float64), axis=axis)
+    bad = ~(np.abs(sums - 1.0) <= ATOL + RTOL)
+    if np.any(bad):
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise AssertionError(
+            f"each row of {what} must sum to 1, but row {index} sums to {sums[index]:.6g}"
+            + (f"; {hint}" if hint else ""))
+
+
+def expect_zero_where(what, weights, allowed, hint="", atol=ATOL):
+    """Entries of `weights` where `allowed` is False must be 0 (within |w| <= atol)."""
+    w = np.array(weights, dtype=np.float64)
+    masked = ~np.broadcast_to(np.asarray(allowed, dtype=bool), w.shape)
+    if np.any(np.abs(w[masked]) > atol):
+        worst = float(np.max(np.abs(w[masked])))
+        raise AssertionError(
+            f"{what} gives weight up to {worst:.3g} to masked-out positions (mask False); their weights "
+            f"must be 0 (|weight| <= {atol:g})" + (f"; {hint}" if hint else ""))
 
 
 def isolate(fn, references):

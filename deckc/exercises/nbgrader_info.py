@@ -24,6 +24,14 @@ _REVISION = re.compile(r"^revision\s*=\s*['\"]([0-9a-f]+)['\"]", re.M)
 _DOWN_REVISION = re.compile(r"^down_revision\s*=\s*['\"]([0-9a-f]+)['\"]", re.M)
 
 
+# Without nbgrader installed (`pip install deckc`, no [grade] extra) the native release writes what
+# nbgrader 0.9.x would: its gradebook schema revision and its cell metadata schema (nbgrader's
+# nbgraderformat/v3.json, BSD-3-Clause, copied as deckc/exercises/nbgrader_v3.json). With nbgrader
+# installed, its own files are read instead (and a version other than 0.9.x runs nbgrader itself).
+NBGRADER_0_9_ALEMBIC_HEAD = "e43177bfe90b"
+NBGRADER_0_9_SCHEMA = Path(__file__).with_name("nbgrader_v3.json")
+
+
 def version() -> str | None:
     try:
         return importlib.metadata.version("nbgrader")
@@ -47,8 +55,10 @@ def alembic_head() -> str | None:
     each new gradebook). The head is the revision no other revision names as its parent.
     """
     folder = package_dir()
-    versions = folder / "alembic" / "versions" if folder else None
-    if versions is None or not versions.is_dir():
+    if folder is None:
+        return NBGRADER_0_9_ALEMBIC_HEAD
+    versions = folder / "alembic" / "versions"
+    if not versions.is_dir():
         return None
     revisions, parents = set(), set()
     for path in sorted(versions.glob("*.py")):
@@ -66,8 +76,8 @@ def alembic_head() -> str | None:
 def metadata_schema() -> dict | None:
     """nbgrader's cell metadata schema (version 3), as its CheckCellMetadata validates with."""
     folder = package_dir()
-    path = folder / "nbgraderformat" / "v3.json" if folder else None
-    if path is None or not path.is_file():
+    path = folder / "nbgraderformat" / "v3.json" if folder else NBGRADER_0_9_SCHEMA
+    if not path.is_file():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
 

@@ -357,6 +357,12 @@ def make_release(course_dir: Path, assignment: str) -> dict:
             reason = str(e)
         except sqlite3.DatabaseError as e:  # rolled back: nbgrader gets the gradebook as it was
             reason = f"gradebook: {e}"
+    if nbgrader_info.version() is None:
+        from ..errors import BuildError
+
+        raise BuildError(
+            f"release of {assignment}: {reason}, so nbgrader's own generate_assignment must make it, and "
+            "nbgrader is not installed: pip install 'deckc[grade]'")
     log.info("release of %s: nbgrader generate_assignment (%s)", assignment, reason)
     path = generate_release(course_dir, assignment)
     return {"release": "nbgrader", "reason": reason, "path": path}
@@ -367,7 +373,7 @@ def why_not_native(course_dir: Path, assignment: str) -> str | None:
     if os.environ.get(FORCE_NBGRADER, "") not in ("", "0"):
         return f"{FORCE_NBGRADER}={os.environ[FORCE_NBGRADER]}"
     version = nbgrader_info.version()
-    if version is None or not version.startswith("0.9."):
+    if version is not None and not version.startswith("0.9."):
         return f"nbgrader {version} is not 0.9.x"
     if nbgrader_info.alembic_head() is None or nbgrader_info.metadata_schema() is None:
         return "nbgrader's alembic head or metadata schema cannot be read"

@@ -32,7 +32,10 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TEST_FILES = ("visible_tests.py", "hidden_tests.py")
 # Global names a test function may use: it is pasted alone into a grade cell, after the helpers.
 TEST_GLOBALS = {"np", "call_student", "expect_tuple", "expect_array", "expect_close", "isolate",
-                "on_its_own", "RTOL", "ATOL"}
+                "on_its_own", "RTOL", "ATOL",
+                # the hint helpers visible tests use to name the fix for a common mistake
+                "call_student_hinted", "expect_finite", "expect_no_known_mistake", "expect_rows_sum_to_one",
+                "expect_zero_where"}
 
 
 class ExerciseError(ValueError):

@@ -9,6 +9,18 @@ from pathlib import Path
 import click
 
 
+def require_grade_extra(command: str) -> None:
+    """Exit 2 with the install command if nbgrader (the `grade` extra) is missing."""
+    import importlib.util
+
+    missing = [m for m in ("nbgrader", "nbconvert", "jupyter_client", "ipykernel", "sqlalchemy")
+               if importlib.util.find_spec(m) is None]
+    if missing:
+        click.echo(f"Error: {command} needs nbgrader and its stack ({', '.join(missing)} not installed): "
+                   "pip install 'deckc[grade]'", err=True)
+        raise click.exceptions.Exit(2)
+
+
 @click.command("grade")
 @click.argument("course", type=click.Path(path_type=Path, file_okay=False), default=Path("."), required=False)
 @click.option("-a", "--assignment", help="Assignment to grade (default: the only one in COURSE/source/).")
@@ -25,9 +37,18 @@ import click
                            "(default: the course's nbgrader db_url, else COURSE/gradebook.db).")
 @click.option("-s", "--student", "students", multiple=True, help="Grade only this student (repeatable).")
 @click.option("--from-zip", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="First take an LMS export into COURSE/submitted/: entries named like "
-                   "alice_rnn_step.ipynb, alice-rnn_step.ipynb, alice/rnn_step.ipynb or "
-                   "alice/<assignment>/rnn_step.ipynb; unsafe paths are rejected.")
+              help="First take an LMS export into COURSE/submitted/: Canvas's submission download "
+                   "(smithjohn_late_12345_67890_rnn_step.ipynb), Moodle's (John Smith_4242_assignsubmission"
+                   "_file_rnn_step.ipynb, flat or a folder per student), or entries named like "
+                   "alice_rnn_step.ipynb, alice/rnn_step.ipynb, alice/<assignment>/rnn_step.ipynb; "
+                   "unsafe paths are rejected.")
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="students.csv (id, first_name, last_name, email, lms_user_id, ...; what `nbgrader db "
+                   "student import` reads): maps the LMS's ids and names of --from-zip to student ids, "
+                   "and its students are written into the gradebook.")
+@click.option("--lms-timezone", default="UTC", show_default=True,
+              help="The LMS server's time zone (e.g. Europe/Berlin): the times in a Canvas or Moodle "
+                   "download, which become nbgrader's submission timestamps (late penalties).")
 @click.option("--feedback/--no-feedback", default=True, show_default=True,
               help="Write sanitised HTML feedback to COURSE/feedback/.")
 @click.option("--verify/--no-verify", default=True, show_default=True,
@@ -40,8 +61,8 @@ import click
                    "anything but full marks stops the run (exit 1) before any student is graded, "
                    "with the cause (e.g. a Python the jail cannot see).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, students, from_zip, feedback,
-          verify, isolation, preflight, quiet):
+def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, students, from_zip, roster,
+          lms_timezone, feedback, verify, isolation, preflight, quiet):
     """Autograde every submission in COURSE/submitted/ (default COURSE: the current folder).
 
     \b
@@ -75,22 +96,27 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
       feedback/<student>/<assignment>/   HTML feedback without hidden tests or reference values
       reports/<assignment>/grades.csv    nbgrader's export, one row per student
       reports/<assignment>/tests.csv     one row per student x notebook x test cell
-      reports/<assignment>/pass_rates.csv  one row per test: pass rate over the students
+      reports/<assignment>/pass_rates.csv per test: pass rate, the most common failure messages
+      reports/<assignment>/items.html    item analysis: pass rates and score histogram as charts
+      reports/<assignment>/scores.csv    the score histogram
+      lms/<assignment>.csv               LMS ids and late marks of a --from-zip export
       reports/<assignment>/grading.log   the workers' logs
 
     \b
     Examples:
       deckc grade build/the-sequence-problem/course
       deckc grade course --jobs 4 --timeout 20 --memory 1024
-      deckc grade course --from-zip moodle-export.zip
+      deckc grade course --from-zip moodle-export.zip --roster students.csv --lms-timezone Europe/Berlin
       deckc grade course --db postgresql://grader:secret@127.0.0.1/course -s alice
     """
+    require_grade_extra("deckc grade")
     from .run import GradeError, GradeFailure, Options, format_summary
     from .run import grade as run_grade
 
     opts = Options(course=course, assignment=assignment, jobs=jobs, timeout=timeout,
                    notebook_timeout=notebook_timeout, memory_mb=memory_mb, db=db, students=tuple(students),
-                   from_zip=from_zip, feedback=feedback, verify=verify, isolation=isolation, quiet=quiet,
+                   from_zip=from_zip, roster=roster, lms_timezone=lms_timezone, feedback=feedback, verify=verify,
+                   isolation=isolation, quiet=quiet,
                    preflight=preflight)
     try:
         summary = run_grade(opts)

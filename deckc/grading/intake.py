@@ -19,6 +19,26 @@ starting with a dot. Rejected, with the reason, and never written: absolute path
 components, drive letters, symlinks, entries over 50 MB, unknown notebooks, bad student ids,
 a second copy of the same student's notebook. Other files (no ``.ipynb``) are ignored.
 A notebook that was already in submitted/ is replaced.
+
+LMS downloads are recognised by their own names (any leading folders ignored):
+
+=====================================================================  ==================================
+``smithjohn_12345_67890_rnn_step.ipynb``                               Canvas: user 12345, submission file
+``smithjohn_late_12345_67890_rnn_step-1.ipynb``                        67890; ``late`` marked; ``-1`` is
+                                                                       Canvas's resubmission suffix
+``John Smith_4242_assignsubmission_file_rnn_step.ipynb``               Moodle, flat: participant 4242
+``John Smith_4242_assignsubmission_file_/rnn_step.ipynb``              Moodle, a folder per student
+=====================================================================  ==================================
+
+With a roster (roster.py) the LMS's user id (Canvas; ``lms_user_id``) or the student's name
+(Moodle's files carry only the name and a per-assignment participant id) gives the student id,
+and a student not in the roster is rejected, never guessed. Without one, the student id is the
+Canvas name (``smithjohn``) or the slugged Moodle name (``john_smith``). The LMS ids and ``late``
+marks go to ``COURSE/lms/<assignment>.csv`` (the grade exports read them back), and each LMS
+entry's time in the zip (in the LMS server's time zone: ``--lms-timezone``) becomes nbgrader's
+``timestamp.txt``, so late penalties work - unless the times of different students' files are
+all within two minutes of each other (or there is one student): then they are the time the zip
+was made, and no timestamp is set (a note says so) rather than every submission made late.
 """
 from __future__ import annotations
 
@@ -26,10 +46,28 @@ import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 STUDENT = re.compile(r"^[A-Za-z0-9@_-][A-Za-z0-9._@-]{0,127}$")
 MAX_ENTRY = 50 * 1024 * 1024
+CANVAS = re.compile(r"^(?P<name>[a-z0-9]+)(?P<late>_(?:late|LATE))?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
+MOODLE_FILE = re.compile(r"^(?P<name>.+?)_(?P<user>\d+)_assignsubmission_file_(?P<file>.+)$")
+MOODLE_FOLDER = re.compile(r"^(?P<name>.+?)_(?P<user>\d+)_assignsubmission_file_?$")
+SAME_TIME = 120   # seconds: file times closer than this across students are the zip's own
+LMS_FIELDS = ["student", "lms", "lms_id", "submission_id", "lms_name", "late", "timestamp"]
+
+
+@dataclass
+class LmsEntry:
+    """What an LMS's file name says about its student."""
+    lms: str                    # "canvas" | "moodle"
+    name: str                   # Canvas: sortable name, lowercase; Moodle: the full name
+    lms_id: str                 # Canvas user id; Moodle participant id (per assignment)
+    filename: str               # the student's own file name
+    submission_id: str = ""
+    late: bool = False
+    timestamp: str = ""         # UTC, nbgrader's timestamp.txt format; "" if the zip has none
 
 
 @dataclass
@@ -37,6 +75,12 @@ class Intake:
     added: list = field(default_factory=list)       # (student, notebook)
     rejected: list = field(default_factory=list)    # (entry name, reason)
     ignored: list = field(default_factory=list)     # entry names
+    lms: dict = field(default_factory=dict)         # student -> LmsEntry (LMS downloads only)
+    notes: list = field(default_factory=list)       # what the grader should know (no timestamps...)
+
+    @property
+    def late(self) -> list[str]:
+        return sorted(s for s, e in self.lms.items() if e.late)
 
     @property
     def students(self) -> list[str]:
@@ -76,9 +120,67 @@ def identify(parts: list[str], notebooks: set[str], assignment: str):
     return None, f"no notebook of the assignment ({', '.join(sorted(notebooks))}) in the name"
 
 
-def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str]) -> Intake:
+def lms_entry(parts: list[str]) -> LmsEntry | None:
+    """The Canvas or Moodle reading of an entry's path, or None if it is neither."""
+    filename = parts[-1]
+    m = CANVAS.match(filename)
+    if m:
+        return LmsEntry("canvas", m["name"], m["user"], m["file"], m["sub"], bool(m["late"]))
+    m = MOODLE_FILE.match(filename)
+    if m:
+        return LmsEntry("moodle", m["name"].strip(), m["user"], m["file"])
+    for folder in reversed(parts[:-1]):
+        m = MOODLE_FOLDER.match(folder)
+        if m:
+            return LmsEntry("moodle", m["name"].strip(), m["user"], filename)
+    return None
+
+
+def _lms_notebook(filename: str, notebooks: set[str]) -> str | None:
+    """The assignment's notebook an LMS file is (matching.py: Canvas's rnn_step-1.ipynb, a
+    student's "RNN_Step (1).ipynb" ...), or None."""
+    from .matching import match_name
+
+    return match_name(filename, notebooks)[0]
+
+
+def _lms_student(entry: LmsEntry, roster, owners: dict):
+    """(student id, None) or (None, reason) for an LMS entry."""
+    from .roster import slug
+
+    what = f"{entry.lms.capitalize()} {'user' if entry.lms == 'canvas' else 'participant'} {entry.lms_id} " \
+           f"({entry.name})"
+    if roster is not None:
+        found = roster.by_lms_id(entry.lms_id) or roster.by_name(entry.name)
+        if found is None:
+            return None, f"{what} is not in the roster (no lms_user_id {entry.lms_id}, no one student of that name)"
+        student = found.id
+    else:
+        student = entry.name if entry.lms == "canvas" else slug(entry.name)
+        if not student:
+            return None, f"{what}: no usable student id in the name; give --roster"
+    other = owners.setdefault(student, (entry.lms, entry.lms_id))
+    if other != (entry.lms, entry.lms_id):
+        return None, f"{what} and {other[0]} id {other[1]} would both be student {student!r}; give --roster"
+    return student, None
+
+
+def _zip_time(info: zipfile.ZipInfo, tz) -> str:
+    """The entry's time in the zip, as nbgrader's timestamp.txt in UTC; "" if the zip has none."""
+    if info.date_time[0] <= 1980:
+        return ""
+    local = datetime(*info.date_time, tzinfo=tz)
+    return local.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+
+
+def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str], roster=None,
+             lms_timezone: str = "UTC") -> Intake:
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(lms_timezone)
     report = Intake()
     seen = set()
+    owners: dict = {}
     with zipfile.ZipFile(zip_path) as zf:
         for info in zf.infolist():
             name = info.filename
@@ -98,10 +200,23 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str])
             if parts[-1].startswith(".") or "__MACOSX" in parts:
                 report.ignored.append(name)
                 continue
-            student, notebook = identify(parts, notebooks, assignment)
-            if student is None:
-                report.rejected.append((name, notebook))
-                continue
+            entry = lms_entry(parts)
+            if entry is not None:
+                notebook = _lms_notebook(entry.filename, notebooks)
+                if notebook is None:
+                    report.rejected.append((name, f"{entry.filename!r} is no notebook of the assignment "
+                                                  f"({', '.join(sorted(notebooks))})"))
+                    continue
+                student, why = _lms_student(entry, roster, owners)
+                if student is None:
+                    report.rejected.append((name, why))
+                    continue
+                entry.timestamp = _zip_time(info, tz)
+            else:
+                student, notebook = identify(parts, notebooks, assignment)
+                if student is None:
+                    report.rejected.append((name, notebook))
+                    continue
             if not STUDENT.match(student) or student in (".", ".."):
                 report.rejected.append((name, f"bad student id {student!r}"))
                 continue
@@ -126,4 +241,55 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str])
             tmp.write_bytes(data)
             tmp.replace(dest)
             report.added.append((student, notebook))
+            if entry is not None:
+                kept = report.lms.get(student)
+                if kept is not None:
+                    entry.late = entry.late or kept.late
+                    entry.timestamp = max(entry.timestamp, kept.timestamp)
+                report.lms[student] = entry
+    times = sorted(e.timestamp for e in report.lms.values() if e.timestamp)
+    if times and (len(times) < 2 or _seconds_between(times[0], times[-1]) < SAME_TIME):
+        # One time for everyone is when the zip was made, not when each student submitted: a
+        # download time would make every submission late. Set none, and say so.
+        report.notes.append(f"the zip's file times ({times[0]}) are all within {SAME_TIME} s of each other: "
+                            "the time of the download, not of the submissions; no timestamps set")
+        for e in report.lms.values():
+            e.timestamp = ""
+    for student, entry in report.lms.items():
+        if entry.timestamp:
+            (course / "submitted" / student / assignment / "timestamp.txt").write_text(
+                entry.timestamp + "\n", encoding="utf-8")
+    if report.lms:
+        save_lms_ids(course, assignment, report.lms)
     return report
+
+
+def _seconds_between(a: str, b: str) -> float:
+    fmt = "%Y-%m-%d %H:%M:%S.%f UTC"
+    return abs((datetime.strptime(b, fmt) - datetime.strptime(a, fmt)).total_seconds())
+
+
+def lms_ids_path(course: Path, assignment: str) -> Path:
+    return Path(course) / "lms" / f"{assignment}.csv"
+
+
+def load_lms_ids(course: Path, assignment: str) -> dict[str, dict]:
+    """{student: row} of COURSE/lms/<assignment>.csv ({} if there is none)."""
+    import csv
+
+    path = lms_ids_path(course, assignment)
+    if not path.is_file():
+        return {}
+    with open(path, newline="", encoding="utf-8") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
+def save_lms_ids(course: Path, assignment: str, entries: dict) -> None:
+    """Merge this intake's LMS ids into COURSE/lms/<assignment>.csv (one row per student)."""
+    from .csv_reports import write_csv
+
+    rows = load_lms_ids(course, assignment)
+    for student, e in entries.items():
+        rows[student] = {"student": student, "lms": e.lms, "lms_id": e.lms_id, "submission_id": e.submission_id,
+                         "lms_name": e.name, "late": "yes" if e.late else "", "timestamp": e.timestamp}
+    write_csv(lms_ids_path(course, assignment), LMS_FIELDS, [rows[s] for s in sorted(rows)])

@@ -8,7 +8,16 @@ from pathlib import Path
 CSV_FIELDS = ["student", "notebook", "test", "points", "max_points", "result", "error_type",
               "kernel_points", "verified_points", "overridden", "message"]
 RATE_FIELDS = ["notebook", "test", "max_points", "students", "passed", "partial", "failed", "not_submitted",
-               "pass_rate", "mean_points"]
+               "pass_rate", "mean_points", "failure_1", "failure_1_count", "failure_2", "failure_2_count",
+               "failure_3", "failure_3_count"]
+TOP_FAILURES = 3
+
+
+def failure_text(message: str) -> str:
+    """A failure message as the item analysis groups it: its first line, numbers kept (the
+    hints quote no hidden values), at most 300 characters."""
+    first = (message or "").strip().split("\n")[0].strip()
+    return first[:297] + "..." if len(first) > 300 else first
 
 
 def _num(x):
@@ -33,16 +42,24 @@ def write_pass_rates(tests_csv: Path, path: Path) -> None:
         t[key] += 1
         if r["result"] != "not submitted":
             t["points"].append(float(r["points"] or 0))
+        if key in ("failed", "partial") and r.get("message"):
+            counts = t.setdefault("messages", {})
+            text = failure_text(r["message"])
+            counts[text] = counts.get(text, 0) + 1
     out = []
     for (nb, test), t in sorted(table.items()):
         handed = t["students"] - t["not_submitted"]
-        out.append({"notebook": nb, "test": test, "max_points": t["max_points"], "students": t["students"],
-                    "passed": t["passed"], "partial": t["partial"], "failed": t["failed"],
-                    "not_submitted": t["not_submitted"],
-                    "pass_rate": f"{t['passed'] / handed:.3f}" if handed else "",
-                    "mean_points": f"{statistics.fmean(t['points']):.3f}" if t["points"] else ""})
+        row = {"notebook": nb, "test": test, "max_points": t["max_points"], "students": t["students"],
+               "passed": t["passed"], "partial": t["partial"], "failed": t["failed"],
+               "not_submitted": t["not_submitted"],
+               "pass_rate": f"{t['passed'] / handed:.3f}" if handed else "",
+               "mean_points": f"{statistics.fmean(t['points']):.3f}" if t["points"] else ""}
+        common = sorted(t.get("messages", {}).items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_FAILURES]
+        for i, (text, count) in enumerate(common, start=1):
+            row[f"failure_{i}"], row[f"failure_{i}_count"] = text, count
+        out.append(row)
     from .csv_reports import write_csv
-    write_csv(path, RATE_FIELDS, out, set(RATE_FIELDS) - {"notebook", "test"})
+    write_csv(path, RATE_FIELDS, out, set(RATE_FIELDS) - {"notebook", "test"} - {f"failure_{i}" for i in (1, 2, 3)})
 
 
 def format_summary(s) -> str:
@@ -52,6 +69,11 @@ def format_summary(s) -> str:
                      f"into submitted/; {len(s.intake.rejected)} rejected, {len(s.intake.ignored)} ignored")
         for name, why in s.intake.rejected:
             lines.append(f"  rejected {name!r}: {why}")
+        for note in getattr(s.intake, "notes", []):
+            lines.append(f"  note: {note}")
+        late = getattr(s.intake, "late", [])
+        if late:
+            lines.append(f"late (marked by the LMS): {', '.join(late)}")
     n = len(s.graded) + len(s.failed)
     if not n:
         lines.append(f"nothing to grade: no submissions for {s.assignment!r}")
@@ -73,6 +95,11 @@ def format_summary(s) -> str:
             lines.append(f"{label}: {sum(len(v) for v in table.values())} notebook(s) of {len(table)} student(s)")
             for student, names in sorted(table.items()):
                 lines.append(f"  {student}: {', '.join(names)}")
+    edited = getattr(s, "edited", {})
+    if edited:
+        lines.append(f"read-only cells edited (restored from the gradebook before grading): {len(edited)} student(s)")
+        for student, notebooks in sorted(edited.items()):
+            lines.append(f"  {student}: " + "; ".join(f"{nb}: {', '.join(cells)}" for nb, cells in notebooks.items()))
     if s.totals:
         maximum = max(m for _, m in s.totals.values()) or 1
         scores = sorted(v for v, _ in s.totals.values())

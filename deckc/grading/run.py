@@ -47,6 +47,8 @@ class Options:
     db: str | None = None
     students: tuple = ()
     from_zip: Path | None = None
+    roster: Path | None = None            # students.csv: LMS ids -> student ids; imported into the gradebook
+    lms_timezone: str = "UTC"             # the LMS server's zone: the times of a --from-zip export
     feedback: bool = True
     verify: bool = True
     isolation: str = "auto"               # auto | namespace | none
@@ -62,6 +64,7 @@ class Summary:
     failed: dict = field(default_factory=dict)          # student -> why not graded (nothing written)
     missing: dict = field(default_factory=dict)         # student -> [notebooks not handed in]
     unchanged: dict = field(default_factory=dict)       # student -> [notebooks identical to the release]
+    edited: dict = field(default_factory=dict)          # student -> {notebook: [read-only cells changed]}
     preflight: tuple | None = None                      # (score, max, seconds) of the reference
     totals: dict = field(default_factory=dict)          # student -> (score, max)
     overrides: dict = field(default_factory=dict)       # student -> [notebook/grade id]: kernel disagreed
@@ -287,10 +290,20 @@ def grade(opts: Options) -> Summary:
 
 def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, started: float) -> Summary:
     notebooks = {p.stem for p in (course / "source" / assignment).glob("*.ipynb")}
-    intake = None
+    intake = roster = None
+    if opts.roster is not None:
+        from .roster import RosterError, load
+        try:
+            roster = load(opts.roster)
+        except RosterError as e:
+            raise GradeError(str(e)) from None
     if opts.from_zip is not None:
         from .intake import from_zip
-        intake = from_zip(Path(opts.from_zip), course, assignment, notebooks)
+        try:
+            intake = from_zip(Path(opts.from_zip), course, assignment, notebooks, roster=roster,
+                              lms_timezone=opts.lms_timezone)
+        except (KeyError, ValueError) as e:     # zoneinfo: an unknown --lms-timezone
+            raise GradeError(f"--lms-timezone {opts.lms_timezone!r}: {e}") from None
     students = find_students(course, assignment, opts.students)
     summary = Summary(assignment, _safe_url(opts.db or "the course's gradebook"), intake=intake)
     if not students:
@@ -335,6 +348,9 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
                 "memory_mb": opts.memory_mb, "nproc": opts.nproc, "isolate": mode == "namespace",
                 "ro": ro, "links": links, "feedback": opts.feedback, "verify": opts.verify, "cpu_s": None}
         with gbmod.open_gradebook(db_url, cfg["course_id"]) as gb:
+            if roster is not None:
+                from .roster import import_students
+                import_students(gb, roster)
             _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log,
                       lambda: next(uids))
             reports = course / "reports" / assignment
@@ -346,7 +362,9 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
                 write_submissions(reports / "submissions.csv", summary.files)
                 if (reports / "tests.csv").is_file():
                     write_pass_rates(reports / "tests.csv", reports / "pass_rates.csv")
-            summary.reports = {"grades": reports / "grades.csv", "tests": reports / "tests.csv",
+                    from .items import write_item_analysis
+                    summary.reports["items"] = write_item_analysis(reports / "tests.csv", reports, assignment)
+            summary.reports = {**summary.reports, "grades": reports / "grades.csv", "tests": reports / "tests.csv",
                                "rates": reports / "pass_rates.csv", "submissions": reports / "submissions.csv",
                                "log": log_path}
         finished = True
@@ -563,6 +581,8 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
         summary.missing[student] = missing
     if msg.get("unchanged"):
         summary.unchanged[student] = sorted(msg["unchanged"])
+    if msg.get("edited"):
+        summary.edited[student] = {nb: list(cells) for nb, cells in sorted(msg["edited"].items())}
     summary.totals[student] = (max(score, 0.0), maximum)
     if overridden:
         summary.overrides[student] = overridden

@@ -320,6 +320,10 @@ class Worker:
                 result["notebooks"][name]["refused"] = why
         result["diagnosis"] = diagnosis
         result["unchanged"] = diagnose.unchanged(self.course / "release" / self.assignment, sub_dir, submitted)
+        from .edits import edited_cells
+        release = self.course / "release" / self.assignment
+        result["edited"] = {name: cells for name in submitted
+                            if (cells := edited_cells(release / f"{name}.ipynb", sub_dir / f"{name}.ipynb"))}
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             gbmod.set_scores(gb, self.assignment, student, result["notebooks"])
 
@@ -380,6 +384,9 @@ class Worker:
         nbgrader would skip the student's remaining notebooks. Returns {notebook: outcome}."""
         from nbgrader.converters import Autograde
         from nbgrader.coursedir import CourseDirectory
+
+        from .edits import quiet_checksum_warnings
+        quiet_checksum_warnings()    # edits.py: the summary names the cells really edited instead
 
         worker = self
         outcomes: dict = {}
@@ -677,6 +684,7 @@ class Worker:
         from nbgrader.coursedir import CourseDirectory
 
         from .feedback import DeckcFeedback, check_html, sanitise_html
+        from .feedback_view import NameTheTests, WrapMessages, configure
 
         if not any((self.root / "autograded" / student / self.assignment).glob("*.ipynb")):
             return None, []          # nothing nbgrader could autograde: no feedback to show
@@ -684,8 +692,9 @@ class Worker:
                                   for nb, vs in result["verdicts"].items()}
         config = copy.deepcopy(self.config)
         config.GenerateFeedback.preprocessors = [
-            "nbgrader.preprocessors.GetGrades", DeckcFeedback,
-            "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+            "nbgrader.preprocessors.GetGrades", DeckcFeedback, NameTheTests,
+            "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor", WrapMessages]
+        configure(config)            # deckc's template: each test named in the summary
         coursedir = CourseDirectory(config=config)
         coursedir.assignment_id = self.assignment
         coursedir.student_id = student

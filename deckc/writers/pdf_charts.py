@@ -186,3 +186,9 @@ def draw_chart(page, el) -> tuple[float, float, float, float]:
     draw_geometry(pen, el)
     c.restoreState()
     return tuple(pen.bounds)
+
+
+def draw_with(pen, el) -> None:
+    """Draw the chart of `el` with any pen that has Pen's methods, in the same coordinates (the
+    grading reports draw the same plans as SVG: deckc/grading/items.py)."""
+    (_draw_heatmap if el.data.plot == "heatmap" else _draw_xy)(pen, el)

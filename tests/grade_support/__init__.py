@@ -1,6 +1,6 @@
 """Shared helpers of the `deckc grade` tests (tests/test_grade*.py).
 
-The course (rnn_step + attention + the quick check, 30 points) is built once per test process
+The course (rnn_step + attention + the quick check, 36 points) is built once per test process
 and copied for each test that grades; submissions come from the zoo's builders
 (tests/test_exercises_zoo.py: parse_zoo, make_submission) and from tests/grade_hostile/.
 """
