@@ -67,16 +67,27 @@ def input_fingerprints(head, course: Path, formats) -> dict[str, str]:
 _REFERENCE = re.compile(rb"""(?:^|[\s{,])(?:src|csv)\s*:\s*["']?([^"'\n,}#]+?)["']?\s*(?:[,}\n#]|$)""", re.M)
 
 
-def _referenced_files_hash(spec: Path, data: bytes) -> bytes:
-    """The files a spec names (`image: {src: ...}`, `csv: ...`), found without loading the spec: a
-    changed figure or data file rebuilds the lesson. Over-matching only costs a hash."""
-    h = hashlib.sha256()
+def referenced_files(spec: Path, data: bytes) -> list[tuple[str, Path]]:
+    """The files a spec names (`image: {src: ...}`, `csv: ...`) as (text as written, path), found
+    without loading the spec. Shared by the build fingerprint and `deckc watch`, so both agree on
+    what a lesson is made of. Over-matching only costs a hash or a stat."""
     folder = spec.resolve().parent
+    out = []
     for mt in _REFERENCE.finditer(data):
         rel = mt.group(1).decode("utf-8", "replace").strip()
+        try:
+            out.append((rel, folder / rel))
+        except ValueError:                      # e.g. a NUL byte in the name
+            pass
+    return out
+
+
+def _referenced_files_hash(spec: Path, data: bytes) -> bytes:
+    """A changed figure or data file rebuilds the lesson."""
+    h = hashlib.sha256()
+    for rel, f in referenced_files(spec, data):
         h.update(rel.encode() + b"\0")
         try:
-            f = folder / rel
             if f.is_file() and f.stat().st_size <= 64 * 1024 * 1024:
                 h.update(f.read_bytes())
         except (OSError, ValueError):
