@@ -159,7 +159,7 @@ class _Tracer:
             raise RuntimeError(f"more than {MAX_SUBCALLS} calls to the earlier functions")
         k, self.n = self.n, self.n + 1
         plan = self.structures[min(k, len(self.structures) - 1)] if self.structures else None
-        pos, kw = _positional(self.fn, args, kwargs)
+        pos, kw = codec.positional(self.fn, args, kwargs)
         entry = {"fn": self.name}
         try:
             entry["args"], entry["kwargs"] = codec.encode(tuple(pos), np), codec.encode(dict(kw), np)
@@ -188,17 +188,6 @@ class _Tracer:
         entry["result"], entry["standin"] = encoded, standin
         self.log.append(entry)
         return value
-
-
-def _positional(fn, args, kwargs):
-    """The call's arguments by position in fn's signature (defaults filled in), where it can."""
-    import inspect
-    try:
-        bound = inspect.signature(fn).bind(*args, **kwargs)
-        bound.apply_defaults()
-        return list(bound.args), dict(bound.kwargs)
-    except (TypeError, ValueError):
-        return list(args), dict(kwargs)
 
 
 def _traced(fn, ns, trace, k, log, np):

@@ -27,7 +27,6 @@ plan_structures() gives the runner the shapes of the earlier functions' answers 
 from __future__ import annotations
 
 import contextlib
-import inspect
 import io
 import warnings
 
@@ -108,13 +107,13 @@ class _Answers:
             try:
                 args, kwargs = _codec.decode_checked(s.get("args")), _codec.decode_checked(s.get("kwargs"))
                 # as the reference's own calls are compared: by position in the reference's signature
-                self.decoded[i] = _positional(self.reference_fn, tuple(args), dict(kwargs))
+                self.decoded[i] = _codec.positional(self.reference_fn, tuple(args), dict(kwargs))
             except (ValueError, TypeError):
                 self.decoded[i] = None
         return self.decoded[i]
 
     def __call__(self, *args, **kwargs):
-        pos, kw = _positional(self.reference_fn, args, kwargs)
+        pos, kw = _codec.positional(self.reference_fn, args, kwargs)
         n = len(self.entries)
         for i in list(range(self.cursor, n)) + list(range(self.cursor)):
             entry = self._entry(i)
@@ -125,15 +124,6 @@ class _Answers:
                 self.cursor = i + 1
                 return _codec.decode_checked(self.entries[i].get("result"))
         raise _NoMatch(self.name)
-
-
-def _positional(fn, args, kwargs):
-    try:
-        bound = inspect.signature(fn).bind(*args, **kwargs)
-        bound.apply_defaults()
-        return list(bound.args), dict(bound.kwargs)
-    except (TypeError, ValueError):
-        return list(args), dict(kwargs)
 
 
 def _close(a, b) -> bool:
