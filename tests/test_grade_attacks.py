@@ -5,7 +5,7 @@ them (IPython magics, `!shell`, display(), get_ipython(), renamed parameters, no
 an LMS), and hostile ones (calling the reference versions the checking runner used to carry,
 poisoning the runner's pipe with deeply nested JSON, printing tens of megabytes, a 20 MB
 notebook, active HTML in a markdown cell, spreadsheet formulas in messages, zeros to make the
-check's message reveal the expected values). Correct ones earn 30/30; hostile ones earn exactly
+check's message reveal the expected values). Correct ones earn full marks; hostile ones earn exactly
 what an honest submission with the same mistakes earns; the reports hold no active content.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from grade_support import (ASSIGNMENT, ATTENTION_VALUES, RNN_STEP, SOFTMAX, TIME
 
 pytestmark = pytest.mark.slow
 
-RNN_FORWARD = {"rnn_forward_shape", "rnn_forward_sequence", "rnn_forward_unbatched"}
+RNN_FORWARD = {"rnn_forward_shape", "rnn_forward_worked_example", "rnn_forward_sequence", "rnn_forward_unbatched"}
 ATTENTION = {"attention_shapes"} | ATTENTION_VALUES
 VALUES_OF_RNN_STEP = RNN_STEP - {"rnn_step_shape"}
 
@@ -143,7 +143,9 @@ def test_csv_cells_cannot_be_formulas(attacks):
 
 
 def test_messages_reveal_no_expected_values(attacks):
-    allowed = {"1e-05", "0.0001"}
+    # the tolerances, and "near 1e4": the scale of the stability test's inputs, stated in its own
+    # description (an input, not an expected value)
+    allowed = {"1e-05", "0.0001", "1e4"}
     numbers = hidden_numbers()
     hidden = {"rnn_step_batch", "rnn_step_unbatched", "softmax_random", "softmax_axis", "softmax_stable"}
     rows = [r for r in attacks["tests"] if r["student"] == "zeros" and r["test"] in hidden]
