@@ -49,17 +49,21 @@ class SpecError(DeckcError):
 
 
 class MarkupError(DeckcError, ValueError):
-    """Inline markup that does not parse (an unclosed `**`); the schema locates it in the spec."""
+    """Inline markup that does not parse (an unclosed `**`); the schema locates it in the spec:
+    at `offset` of the text, with `detail` (the message without "at character N") when it can."""
 
     exit_code = 2
+
+    def __init__(self, message: str, offset: int | None = None, detail: str = ""):
+        super().__init__(message)
+        self.offset, self.detail = offset, detail or message
 
 
 class TexError(MarkupError):
     """TeX outside the documented subset (deckc.texmath.subset); `offset` is where in the formula."""
 
     def __init__(self, message: str, offset: int = 0):
-        super().__init__(message)
-        self.offset = offset
+        super().__init__(message, offset)
 
 
 class ImageError(DeckcError, ValueError):

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
+from .code_fingerprint import code_fingerprint
 from .diagnostics import Diagnostic
 
 # Outputs embed one date (document properties). Reproducible builds cannot use "now":
@@ -31,30 +32,6 @@ def build_date() -> datetime:
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
     return DEFAULT_DATE
-
-
-_CODE_HASH: str | None = None
-
-
-def code_fingerprint() -> str:
-    """deckc's own code and fonts: a changed deckc rebuilds everything it made (except for the
-    packages the registry says no output is made by)."""
-    global _CODE_HASH
-    if _CODE_HASH is None:
-        from .writers import CODE_OUTSIDE_BUILDS
-
-        h = hashlib.sha256(__version__.encode())
-        pkg = Path(__file__).resolve().parent
-        for f in sorted(pkg.rglob("*")):
-            parts = f.relative_to(pkg).parts
-            if parts[0] in CODE_OUTSIDE_BUILDS or "__pycache__" in parts:
-                continue
-            if f.suffix in (".py", ".css", ".js", ".html"):     # code, and the HTML writer's template and assets
-                h.update(f.relative_to(pkg).as_posix().encode() + b"\0" + f.read_bytes())
-            elif f.suffix == ".ttf":
-                h.update(f"{f.name}:{f.stat().st_size}".encode())
-        _CODE_HASH = h.hexdigest()
-    return _CODE_HASH
 
 
 def _tree_hash(h, folder: Path) -> None:
@@ -90,16 +67,27 @@ def input_fingerprints(head, course: Path, formats) -> dict[str, str]:
 _REFERENCE = re.compile(rb"""(?:^|[\s{,])(?:src|csv)\s*:\s*["']?([^"'\n,}#]+?)["']?\s*(?:[,}\n#]|$)""", re.M)
 
 
-def _referenced_files_hash(spec: Path, data: bytes) -> bytes:
-    """The files a spec names (`image: {src: ...}`, `csv: ...`), found without loading the spec: a
-    changed figure or data file rebuilds the lesson. Over-matching only costs a hash."""
-    h = hashlib.sha256()
+def referenced_files(spec: Path, data: bytes) -> list[tuple[str, Path]]:
+    """The files a spec names (`image: {src: ...}`, `csv: ...`) as (text as written, path), found
+    without loading the spec. Shared by the build fingerprint and `deckc watch`, so both agree on
+    what a lesson is made of. Over-matching only costs a hash or a stat."""
     folder = spec.resolve().parent
+    out = []
     for mt in _REFERENCE.finditer(data):
         rel = mt.group(1).decode("utf-8", "replace").strip()
+        try:
+            out.append((rel, folder / rel))
+        except ValueError:                      # e.g. a NUL byte in the name
+            pass
+    return out
+
+
+def _referenced_files_hash(spec: Path, data: bytes) -> bytes:
+    """A changed figure or data file rebuilds the lesson."""
+    h = hashlib.sha256()
+    for rel, f in referenced_files(spec, data):
         h.update(rel.encode() + b"\0")
         try:
-            f = folder / rel
             if f.is_file() and f.stat().st_size <= 64 * 1024 * 1024:
                 h.update(f.read_bytes())
         except (OSError, ValueError):

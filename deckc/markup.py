@@ -56,12 +56,14 @@ def parse_markup(text: str) -> tuple[Span, ...]:
                 i += 1
                 continue
             if end < 0:
-                raise MarkupError(f"unclosed '$' (math) opened at character {i + 1}; write \\$ for a literal dollar sign")
+                raise MarkupError(f"unclosed '$' (math) opened at character {i + 1}; write \\$ for a literal dollar sign",
+                                  i, "unclosed '$' (math) opened here; write \\$ for a literal dollar sign")
             tex = text[i + 1:end]
             try:
                 check_tex(tex)
             except TexError as e:
-                raise MarkupError(f"in the math at character {i + 1 + e.offset + 1}: {e}") from None
+                raise MarkupError(f"in the math at character {i + 1 + e.offset + 1}: {e}", i + 1 + e.offset,
+                                  f"in the math: {e}") from None
             flush()
             spans.append(Span(tex, math=True, **state))
             i = end + 1
@@ -69,7 +71,8 @@ def parse_markup(text: str) -> tuple[Span, ...]:
         if c == "`":
             end = text.find("`", i + 1)
             if end < 0:
-                raise MarkupError(f"unclosed '`' (code) opened at character {i + 1}; write \\` for a literal backtick")
+                raise MarkupError(f"unclosed '`' (code) opened at character {i + 1}; write \\` for a literal backtick",
+                                  i, "unclosed '`' (code) opened here; write \\` for a literal backtick")
             flush()
             buf.append(text[i + 1:end])
             flush(code=True)
@@ -95,8 +98,9 @@ def parse_markup(text: str) -> tuple[Span, ...]:
     for style, on in state.items():
         if on:
             marker = next(m for m, s in _MARKERS if s == style)
-            raise MarkupError(f"unclosed '{marker}' ({style}) opened at character {opened_at[style] + 1}; "
-                              f"write \\{marker[0]} for a literal '{marker[0]}'")
+            fix = f"write \\{marker[0]} for a literal '{marker[0]}'"
+            raise MarkupError(f"unclosed '{marker}' ({style}) opened at character {opened_at[style] + 1}; {fix}",
+                              opened_at[style], f"unclosed '{marker}' ({style}) opened here; {fix}")
     return tuple(spans)
 
 

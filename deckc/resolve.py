@@ -67,9 +67,29 @@ def resolve_charts(lesson: m.Lesson) -> tuple[m.Lesson, list[tuple[Keys, str]]]:
             problems.append((keys + ("chart",), f"cannot compute this chart: {computed[key]}"))
     if problems:
         return lesson, problems
+    computed = _unique_names(computed)
     # _fill walks the model in the order _charts did, so the n-th chart met gets the n-th data
     data = iter([computed[(block.kind, repr(sorted(block.params.items())))] for _, block in charts])
     return dataclasses.replace(lesson, slides=tuple(_fill(s, data) for s in lesson.slides)), []
+
+
+def _unique_names(computed: dict) -> dict:
+    """Each chart's CSV its own name: a kind drawn with one set of parameters keeps charts/<kind>.csv;
+    drawn with different numbers, each gets charts/<kind>-<hash of its numbers>.csv, so neither overwrites
+    the other and the name does not move when slides are reordered."""
+    import hashlib
+
+    def digest(data) -> str:           # the same numbers under one name are one file, not a clash
+        return hashlib.sha256((data.title + "\n" + data.to_csv()).encode()).hexdigest()[:8]
+
+    names: dict[str, set] = {}
+    for data in computed.values():
+        names.setdefault(data.name, set()).add(digest(data))
+    out = dict(computed)
+    for key, data in computed.items():
+        if len(names[data.name]) > 1:
+            out[key] = dataclasses.replace(data, name=f"{data.name}-{digest(data)}")
+    return out
 
 
 def _csv_chart(lesson: m.Lesson, block: m.Chart):

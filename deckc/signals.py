@@ -33,10 +33,24 @@ def _raise(signum, frame):
     raise Interrupted(signum)
 
 
+def _unraisable(hook):
+    def quiet(info):
+        # A signal landing in a callback Python cannot propagate from (a weakref callback in
+        # importlib's module lock) is printed as "Exception ignored ... Traceback"; the signal is
+        # recorded, and check() raises it again where the run must stop.
+        if isinstance(info.exc_value, Interrupted):
+            return
+        hook(info)
+    quiet.deckc = True
+    return quiet
+
+
 def install() -> None:
     """Raise Interrupted on SIGINT and SIGTERM (main thread only, as Python requires)."""
     signal.signal(signal.SIGINT, _raise)
     signal.signal(signal.SIGTERM, _raise)
+    if not getattr(sys.unraisablehook, "deckc", False):
+        sys.unraisablehook = _unraisable(sys.unraisablehook)
 
 
 def restore_defaults() -> None:

@@ -10,6 +10,10 @@ Only one run at a time writes a lesson folder: it holds OUT/.deckc-lock-<lesson-
 which the kernel releases when its process dies, however it dies) from before it decides what
 is stale until its staging folder is gone. So a staging folder whose lesson lock is free
 belongs to a dead run: the next run removes it at once, whatever its age.
+
+A file OUT shares between lessons (OUT/index.html) is written the same way: under the lock
+OUT/.deckc-lock-<file name> (no lesson id has a '.'), through OUT/.deckc-tmp-<file name>-XXXXXXXX,
+so a temporary file whose lock is free is a dead run's and goes too.
 """
 from __future__ import annotations
 
@@ -26,7 +30,9 @@ from .errors import LockBusy
 
 STAGE_PREFIX = ".deckc-stage-"
 LOCK_PREFIX = ".deckc-lock-"
+TMP_PREFIX = ".deckc-tmp-"
 STAGE_NAME = re.compile(re.escape(STAGE_PREFIX) + r"(?P<id>.+)-[a-z0-9_]{8}(-old)?")
+TMP_NAME = re.compile(re.escape(TMP_PREFIX) + r"(?P<id>.+)-[a-z0-9_]{8}")
 
 
 class LessonLock:
@@ -123,7 +129,7 @@ def remove_dead_stages(out_root: Path, held: str | None = None) -> None:
     """Staging folders and lock files of runs that were killed: those whose lesson nobody holds
     (`held`: the lesson whose lock this run holds itself, so all its staging folders are leftovers)."""
     try:
-        entries = [p for p in out_root.iterdir() if p.name.startswith((STAGE_PREFIX, LOCK_PREFIX))]
+        entries = [p for p in out_root.iterdir() if p.name.startswith((STAGE_PREFIX, LOCK_PREFIX, TMP_PREFIX))]
     except OSError:
         return
     for d in entries:
@@ -132,11 +138,39 @@ def remove_dead_stages(out_root: Path, held: str | None = None) -> None:
             if lesson != held:
                 lesson_is_free(out_root, lesson, remove=True)
             continue
-        m = STAGE_NAME.fullmatch(d.name)
+        m = STAGE_NAME.fullmatch(d.name) or TMP_NAME.fullmatch(d.name)
         if m is None:
             continue
         if m.group("id") == held or lesson_is_free(out_root, m.group("id")):
-            shutil.rmtree(d, ignore_errors=True)
+            if d.is_dir() and not d.is_symlink():
+                shutil.rmtree(d, ignore_errors=True)
+            else:
+                d.unlink(missing_ok=True)
+
+
+def write_shared(out_root: Path, name: str, text: str, fresh=None) -> Path:
+    """Write OUT/<name>, a file of OUT itself rather than of one lesson, atomically and under its
+    own lock. fresh(path) -> bool, asked while the lock is held: the file is up to date, leave it."""
+    path = out_root / name
+    lock = LessonLock(out_root, name)
+    try:
+        lock.acquire()
+        if fresh is not None and fresh(path):
+            return path
+        fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{name}-", dir=out_root)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text() if callable(text) else text)
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(tmp, 0o666 & ~mask)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+    finally:
+        lock.release()
 
 
 def make_stage(out_root: Path, lesson_id: str) -> Path:

@@ -3,7 +3,8 @@ lessons whose inputs changed, and keep watching whatever happens to the folder u
 
 A spec that is deleted, renamed, emptied, replaced or unreadable is reported and watching goes
 on (a spec that comes back is built again); a spec error is shown and nothing is said to be
-rebuilt; only lessons whose own spec or whose course's exercises/ changed are rebuilt, and
+rebuilt; only lessons whose own spec, the images and CSV files it names (the same list the build
+fingerprint hashes) or whose course's exercises/ changed are rebuilt, and
 "rebuilt" is said only of lessons that were. Polling needs no extra dependency and sees every
 kind of change on every filesystem (network and container mounts included).
 """
@@ -14,7 +15,9 @@ import time
 from pathlib import Path
 
 from . import signals
+from .incremental import referenced_files
 from .spec.loader import course_root, display_path, find_specs
+from .spec.yaml_source import MAX_FILE_BYTES
 
 
 def _signature(path: Path):
@@ -40,8 +43,18 @@ def _exercise_files(course: Path) -> dict:
     return out
 
 
+def _referenced(spec: Path) -> dict:
+    """The files the spec names, as signatures; a missing one is watched for (it may appear)."""
+    try:
+        with open(spec, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return {}
+    return {path: _signature(path) for _, path in referenced_files(spec, data[:MAX_FILE_BYTES])}
+
+
 class Snapshot:
-    """The specs under PATH and each course's exercise files, as signatures."""
+    """The specs under PATH, the files each names and each course's exercise files, as signatures."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -50,6 +63,7 @@ class Snapshot:
         except OSError:
             specs = []
         self.specs = {s: _signature(s) for s in specs}
+        self.referenced = {s: _referenced(s) for s in specs}
         courses = {course_root(s) for s in specs}
         self.exercises = {c: _exercise_files(c) for c in sorted(courses)}
 
@@ -58,6 +72,13 @@ class Snapshot:
         removed = sorted(set(before.specs) - set(self.specs))
         rebuild = {s for s, sig in self.specs.items() if before.specs.get(s) != sig}
         files = set(removed) | rebuild
+        for spec, now in self.referenced.items():
+            then = before.referenced.get(spec, {})
+            # files named both before and now: a spec edit that names another file is its own change
+            changed = {f for f in set(now) & set(then) if now[f] != then[f]}
+            if changed:
+                files |= changed
+                rebuild.add(spec)
         for course, now in self.exercises.items():
             then = before.exercises.get(course, {})
             changed = {f for f in set(now) | set(then) if now.get(f) != then.get(f)}
@@ -76,7 +97,7 @@ def watch(path: Path, build, echo, interval: float, max_builds: int = 0) -> None
         echo(f"{display_path(path)}: no lesson specs yet; watching for them")
     else:
         build(sorted(before.specs))
-    echo(f"watching {display_path(path)} and exercises/ (Ctrl-C to stop)")
+    echo(f"watching {display_path(path)}, the files its specs name and exercises/ (Ctrl-C to stop)")
     rounds = 0
     while not max_builds or rounds < max_builds:
         time.sleep(interval)

@@ -91,3 +91,35 @@ def test_the_course_folder_keeps_submissions_across_rebuilds(tmp_path):
     assert manifest["course"] == "course" and manifest["assignment"] == LESSON
     assert manifest["notebooks"] == ["rnn_step.ipynb", "attention.ipynb", "quick_check.ipynb"]
     assert manifest["release"] == "native"      # deckc's own config, a gradebook without submissions
+
+
+def test_a_killed_runs_index_temp_file_goes_at_the_next_run_unless_its_writer_lives(tmp_path):
+    """OUT/index.html is written through OUT/.deckc-tmp-index.html-XXXXXXXX under its own lock: a
+    SIGKILL mid-write leaves both; the next run (any formats) removes them, but never the temp file
+    of a run still holding the lock."""
+    import fcntl
+
+    from deckc.build import run_builds
+
+    course = copy_course(tmp_path)
+    out = course / "build"
+    spec = course / "lesson" / f"{LESSON}.yaml"
+    assert not run_builds([spec], out, ["html"])[0].errors
+    assert (out / "index.html").is_file()
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".deckc-")]
+    # What a SIGKILL mid-write leaves: the half-written temp file and the (now free) lock file.
+    dead = out / ".deckc-tmp-index.html-ab12cd34"
+    dead.write_text("<!DOCTYPE html><html><he", encoding="utf-8")
+    (out / ".deckc-lock-index.html").write_bytes(b"")
+    assert not run_builds([spec], out, ["charts"])[0].errors
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".deckc-")]
+    # A live writer's temp file stays: the lock is held (by another open file, as another process would).
+    live = out / ".deckc-tmp-index.html-zz98yy76"
+    live.write_text("<!DOCTYPE html>", encoding="utf-8")
+    fd = os.open(out / ".deckc-lock-index.html", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert not run_builds([spec], out, ["charts"])[0].errors
+        assert live.exists()
+    finally:
+        os.close(fd)

@@ -164,9 +164,12 @@ def test_bad_formulas_are_located_errors_and_nothing_is_built(tmp_path):
     proc = _build(tmp_path, spec)
     assert proc.returncode == 2
     lines = proc.stderr.splitlines()
-    assert any(re.match(r"lesson/qkv\.yaml:14:\d+: slides\[0\]\.body\[1\]\.math: unknown command \\foo", ln) for ln in lines)
-    assert any(re.match(r"lesson/qkv\.yaml:13:\d+: slides\[0\]\.body\[0\]\.text: in the math at character \d+: "
-                        r"unknown command \\alpah; did you mean \\alpha", ln) for ln in lines)
+    rows = spec.splitlines()                    # each problem at its command's own column
+    foo, alpah = rows[13].index("\\foo") + 1, rows[12].index("\\alpah") + 1
+    assert any(ln.startswith(f"lesson/qkv.yaml:14:{foo}: slides[0].body[1].math: unknown command \\foo")
+               for ln in lines)
+    assert any(ln.startswith(f"lesson/qkv.yaml:13:{alpah}: slides[0].body[0].text: in the math: "
+                             "unknown command \\alpah; did you mean \\alpha") for ln in lines)
     assert not (tmp_path / "build" / "qkv").exists()
 
 
@@ -175,3 +178,36 @@ def test_math_builds_are_byte_identical(built, tmp_path):
     assert proc.returncode == 0
     for name in ("qkv.pptx", "qkv.pdf"):
         assert (tmp_path / "again" / "qkv" / name).read_bytes() == (built / name).read_bytes()
+
+
+# Each spec puts `\foo` somewhere in a formula; `at` is the LINE:COL of its backslash in the spec.
+_STYLES = {
+    "plain": ("math: x + \\foo{y}\n", "1:11"),
+    "single quotes": ("math: 'it''s \\foo'\n", "1:14"),
+    "double quotes": ('math: "\\\\alpha + \\\\foo"\n', "1:18"),
+    "literal block": ("math: |\n  x +\n    \\alpha\n  + \\foo\n", "4:5"),
+    "folded block": ("math: >-\n    a\n    b \\foo\n", "3:7"),
+    "multi-line plain": ("math: a +\n  b + \\foo\n", "2:7"),
+    "in a mapping": ("slide:\n  math: {tex: 'a \\foo'}\n", "2:18"),
+}
+
+
+@pytest.mark.parametrize("name", list(_STYLES))
+def test_tex_errors_point_at_the_command_inside_the_yaml_string(name):
+    from deckc.diagnostics import Diagnostics
+    from deckc.spec.block_specs import MathSpec
+    from deckc.spec.schema import Ctx
+    from deckc.spec.yaml_source import load_yaml
+
+    text, at = _STYLES[name]
+    diags = Diagnostics("lesson.yaml")
+    root = load_yaml(text.encode(), diags)
+    node = root.value[next(iter(root.value))][1]
+    if node.kind == "map":
+        node = node.value["math"][1]
+    MathSpec().check(node, "slides[2].body[0].math", Ctx(diags))
+    assert len(diags.items) == 1
+    assert re.match(rf"lesson\.yaml:{at}: slides\[2\]\.body\[0\]\.math(\.tex)?: unknown command \\foo ",
+                    str(diags.items[0]))
+    line, col = (int(v) for v in at.split(":"))          # and that is where the backslash is
+    assert text.splitlines()[line - 1][col - 1:].startswith(("\\foo", "\\\\foo"))

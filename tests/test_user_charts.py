@@ -141,3 +141,59 @@ def test_scatter_is_a_native_xy_chart_on_a_number_axis(tmp_path):
     bad = spec.replace("x: [16, 32, 300]", "x: [16, wide, 300]")
     proc = build(tmp_path, bad)
     assert proc.returncode == 2 and re.search(r"\.chart\.data: x\[1\]: expected a number, got 'wide'", proc.stderr)
+
+
+def test_two_charts_of_one_kind_with_different_numbers_get_a_csv_each(tmp_path):
+    """They both wrote charts/<kind>.csv, so one was silently lost. Now each has its own file, named
+    by its numbers (stable when slides move), listed in the manifest; a kind drawn once keeps
+    charts/<kind>.csv; the HTML 'Show data' table of each chart shows that chart's file's numbers."""
+    import csv as csv_mod
+    import io
+    import json
+
+    from conftest import copy_course
+    from deckc.build import build_lesson
+
+    course = copy_course(tmp_path)
+    spec = course / "lesson" / "the-sequence-problem.yaml"
+    text = spec.read_text(encoding="utf-8")
+    one = ("              - chart:\n                  kind: memory_fade\n"
+           "                  caption: How much the first word still moves the memory, computed from a random tanh RNN.\n")
+    assert one in text
+    spec.write_text(text.replace(one, one + "              - chart: {kind: memory_fade, scale: 0.5, steps: 12}\n"),
+                    encoding="utf-8")
+    r = build_lesson(spec, tmp_path / "out", ["charts", "html"])
+    assert not r.errors, r.errors
+    charts = r.out_dir / "charts"
+    fades = sorted(p.name for p in charts.glob("memory_fade*.csv"))
+    assert len(fades) == 2 and all(re.fullmatch(r"memory_fade-[0-9a-f]{8}\.csv", n) for n in fades), fades
+    tables = [(charts / n).read_text(encoding="utf-8") for n in fades]
+    assert tables[0] != tables[1]
+    assert sorted(len(t.splitlines()) for t in tables) == [12 + 1, 20 + 1]   # header + one row per step
+    assert (charts / "vanishing_gradient.csv").is_file()             # drawn once: its kind's name
+    manifest = json.loads((r.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    listed = manifest["outputs"]["charts"]["files"] if isinstance(manifest["outputs"]["charts"], dict) \
+        else [k for k in manifest["sha256"] if k.startswith("charts/")]
+    assert {f"charts/{n}" for n in fades} <= set(listed)
+    assert {f"charts/{p.name}" for p in charts.iterdir()} == {k for k in manifest["sha256"] if k.startswith("charts/")}
+    html = (r.out_dir / "the-sequence-problem.html").read_text(encoding="utf-8")
+    for t in tables:          # each file's first data row shows in a 'Show data' table
+        row = list(csv_mod.reader(io.StringIO(t)))[1]
+        assert f'<th scope="row">{row[0]}</th>' in html
+    assert html.count("<summary>Show data</summary>") >= len(list(charts.iterdir()))
+    assert "chart-missing" not in html          # the writer found each chart by its own name, not its kind's
+
+
+def test_the_html_lesson_draws_charts_of_the_lecturers_own_numbers(tmp_path):
+    """Their names are <title>-<hash>, not their kind: the HTML writer looked them up by kind and
+    showed only the caption."""
+    from deckc.build import build_lesson
+
+    (tmp_path / "lesson" / "data").mkdir(parents=True)
+    (tmp_path / "lesson" / "data" / "loss.csv").write_text(CSV, encoding="utf-8")
+    (tmp_path / "lesson" / "ch.yaml").write_text(SPEC, encoding="utf-8")
+    r = build_lesson(tmp_path / "lesson" / "ch.yaml", tmp_path / "build", ["html"])
+    assert not r.errors, r.errors
+    html = (r.out_dir / "ch.html").read_text(encoding="utf-8")
+    assert "chart-missing" not in html and html.count("<summary>Show data</summary>") == 3
+    assert '<th scope="col">LSTM</th>' in html or '<th scope="row">LSTM</th>' in html

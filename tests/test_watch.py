@@ -54,3 +54,39 @@ def test_watch_rebuilds_on_save_and_survives_errors(tmp_path):
     assert "Traceback" not in out
     assert out.count("rebuilt in") == 2      # not after the spec error: nothing was rebuilt
     assert json.loads(manifest.read_text(encoding="utf-8"))["sha256"][f"{LESSON}.pdf"] == before
+
+
+def test_watch_rebuilds_a_lesson_when_an_image_or_csv_it_names_changes(tmp_path):
+    # issue 14: "an image or CSV edit rebuilds that lesson"; watch sees the files the build fingerprint hashes
+    import threading
+    from pathlib import Path
+
+    from deckc.watch import Snapshot, watch
+
+    lesson = tmp_path / "course" / "lesson"
+    lesson.mkdir(parents=True)
+    (lesson / "fig.png").write_bytes(b"png-1")
+    (lesson / "data.csv").write_text("x,y\n1,2\n", encoding="utf-8")
+    spec = lesson / "a.yaml"
+    spec.write_text("slides:\n  - image: {src: fig.png}\n  - chart:\n      csv: 'data.csv'\n", encoding="utf-8")
+    other = lesson / "b.yaml"
+    other.write_text("slides: []\n", encoding="utf-8")
+
+    first = Snapshot(lesson)
+    (lesson / "data.csv").write_text("x,y\n1,2\n3,4\n", encoding="utf-8")
+    rebuild, removed, files = Snapshot(lesson).changes(first)
+    assert rebuild == [spec] and removed == [] and files == [(lesson / "data.csv").resolve()]
+
+    # the watch loop itself: an image edit rebuilds only the lesson naming it
+    builds: list[list[Path]] = []
+    echoed: list[str] = []
+
+    def build(specs):
+        builds.append(list(specs))
+        if len(builds) == 1:           # after the initial build, while watch polls
+            threading.Timer(0.3, lambda: (lesson / "fig.png").write_bytes(b"png-22")).start()
+        return []
+
+    watch(lesson, build, echoed.append, interval=0.05, max_builds=1)
+    assert builds == [[spec, other], [spec]]
+    assert any("changed:" in e and "fig.png" in e for e in echoed)

@@ -210,3 +210,6 @@ class DeckPlan:
     height: float
     slides: tuple[SlidePlan, ...]
     charts: tuple[ChartData, ...] = field(default=())
+    # Charts the layout had to leave off their slide (no room), placed at a page's size for the formats
+    # that have room for them (the HTML page): each with its geometry, so no writer lays one out.
+    spare_charts: tuple[ChartBox, ...] = field(default=())

@@ -11,14 +11,16 @@ from dataclasses import replace
 from .. import model as m
 from ..diagnostics import Diagnostic
 from ..markup import plain_text
-from . import bullets, code_box, image_box, math_box  # noqa: F401  (register these blocks' layouts)
+from . import bullets, code_box, diagram_blocks, image_box, math_box  # noqa: F401  (register these blocks' layouts)
 from .blocks import Ctx, stack
 from .section_slide import section_elements
 from .chart_plan import with_geometry
-from .plan import CodeBox, DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
+from .plan import ChartBox, CodeBox, DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
 from .text import make_para, paras_height, truncate_para
 from .theme import DEFAULT_THEME, SLIDE_H, SLIDE_W, Theme
 
+# A chart left off its slide still gets a box, at the size a page with room (HTML) shows it.
+SPARE_CHART_W, SPARE_CHART_H, SPARE_CHART_FONT = 420.0, 300.0, 11.0
 SCALES = tuple(round(1.0 - 0.04 * i, 2) for i in range(12))   # 1.00 .. 0.56
 
 
@@ -69,9 +71,16 @@ class Planner:
 
         found = {b.data.name: b.data for sl in self.lesson.slides for b in _walk(sl.body) if isinstance(b, m.Chart)}
         charts = tuple(sorted(found.values(), key=lambda c: c.name))
+        placed = {e.data.name for sp in slides for e in sp.elements if isinstance(e, ChartBox)}
+        t = self.theme
+        spare = tuple(with_geometry(ChartBox(name=c.name, x=0.0, y=0.0, w=SPARE_CHART_W, h=SPARE_CHART_H, data=c,
+                                             palette=t.palette, text_color=t.text, font_size=SPARE_CHART_FONT,
+                                             alt=c.description))
+                      for c in charts if c.name not in placed)
         return DeckPlan(lesson_id=meta.id, title=meta.title, subject=f"{meta.module} · {meta.position}",
                         author=meta.author or meta.course, keywords=f"{meta.course}; {meta.module}",
-                        language=meta.language, width=SLIDE_W, height=SLIDE_H, slides=tuple(slides), charts=charts)
+                        language=meta.language, width=SLIDE_W, height=SLIDE_H, slides=tuple(slides), charts=charts,
+                        spare_charts=spare)
 
     def _slide(self, n, total, index, sl: m.Slide, variant: str) -> SlidePlan:
         t = self.theme

@@ -22,7 +22,7 @@ class TexSpec(Schema):
             check_tex(value)
         except TexError as e:
             where = f" (at character {e.offset + 1})" if e.offset else ""
-            return ctx.error(node, path, f"{e}{where}")
+            return ctx.error_inside(node, value, e.offset, path, str(e), f"{e}{where}")
         return value
 
     def json(self):

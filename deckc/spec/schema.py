@@ -15,6 +15,7 @@ from typing import Any, Callable
 from ..diagnostics import Diagnostics
 from ..errors import MarkupError
 from ..markup import parse_markup
+from .scalar_position import locate
 from .yaml_source import Node
 
 INVALID = object()
@@ -26,6 +27,15 @@ class Ctx:
 
     def error(self, node: Node, path: str, message: str) -> object:
         self.diags.error(node.line, node.col, path, message)
+        return INVALID
+
+    def error_inside(self, node: Node, value: str, offset: int, path: str, detail: str, message: str) -> object:
+        """A problem at value[offset]: reported at that character's own line and column when the
+        scalar's style lets it be mapped back (`detail`), else at the value's start (`message`)."""
+        at = locate(node, value, offset)
+        if at is None:
+            return self.error(node, path, message)
+        self.diags.error(at[0], at[1], path, detail)
         return INVALID
 
     def warning(self, node: Node, path: str, message: str) -> None:
@@ -83,7 +93,9 @@ class Text(Schema):
             try:
                 parse_markup(value)
             except MarkupError as e:
-                return ctx.error(node, path, str(e))
+                if e.offset is None:
+                    return ctx.error(node, path, str(e))
+                return ctx.error_inside(node, value, e.offset, path, e.detail, str(e))
         return value
 
     def json(self):

@@ -60,6 +60,8 @@ class Node:
     line: int            # 1-based
     col: int             # 1-based
     tag: str = ""
+    style: str | None = None    # a text scalar's YAML style: None (plain), "'", '"', "|" or ">"
+    raw: str = ""               # a text scalar as written, so a problem inside it can be located
 
     def plain(self) -> Any:
         """The value with positions stripped (for params passed straight to code)."""
@@ -143,6 +145,7 @@ class _Composer:
 
     def __init__(self, text: str, diags: Diagnostics, limits: dict):
         self.parser = _Loader(text)
+        self.text = text
         self.diags, self.limits = diags, limits
         self.nodes = self.expanded = self.events = 0
         self.anchors: dict[str, tuple[Node, int]] = {}
@@ -233,6 +236,8 @@ class _Composer:
                 self.diags.error(line, col, self._path(stack), f"character U+{ord(bad.group()):04X} (a control "
                                  "character) is not allowed in text; remove it or write it out")
                 return Node("scalar", None, line, col, tag)
+            return Node("scalar", value, line, col, tag, ev.style,
+                        self.text[mark.index:ev.end_mark.index])
         elif tag == "tag:yaml.org,2002:int" or tag == "tag:yaml.org,2002:float":
             value = self._number(tag, value, line, col, stack)
         else:

@@ -12,20 +12,13 @@ Every function returns a string for one shape (or a text body); ``ids`` hands ou
 """
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
 from ..fonts import Style, font_book
 from ..layout.chart_parts import Cell, Label
 from ..layout.plan import Arrow, ChartBox, CodeBox, Para, Shape, TableBox, TextBox
+from .ooxml import alternate, attr, c_nv_pr, centipoints, emu, line, prst, solid, text, xfrm
 
-NSDECLS = ('xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
-           'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" '
-           'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-           'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
-           'xmlns:a14="http://schemas.microsoft.com/office/drawing/2010/main" '
-           'xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math"')
-EMU_PER_PT = 12700
 TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"     # python-pptx's default: Medium Style 2, Accent 1
 TABLE_URI = "http://schemas.openxmlformats.org/drawingml/2006/table"
 CHART_TYPEFACE = "Arial"     # Liberation Sans, which the layout measures with, is metric-compatible
@@ -42,57 +35,7 @@ FREEFORM_STYLE = ('<p:style><a:lnRef idx="1"><a:schemeClr val="accent1"/></a:lnR
 EMPTY_SHAPE_TEXT = '<p:txBody><a:bodyPr rtlCol="0" anchor="ctr"/><a:lstStyle/><a:p><a:pPr algn="ctr"/></a:p></p:txBody>'
 
 
-def emu(pt: float) -> int:
-    return int(round(pt * EMU_PER_PT))
-
-
-def centipoints(pt: float) -> int:
-    return int(round(pt * 100))
-
-
-# -- escaping -----------------------------------------------------------------------------------
-
-# XML 1.0 has no C0 controls but tab, LF and CR. In text, python-pptx writes them as "_xHHHH_"
-# (what PowerPoint reads back as the character); in attributes they are dropped. A raw CR in text
-# would be read back as LF (XML end-of-line handling), so it is escaped the same way.
-_CTRL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_TEXT_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "_x000D_"})
-_ATTR_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
-                           "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
-
-
-def text(s: str) -> str:
-    s = s.translate(_TEXT_ESC)
-    return _CTRL.sub(lambda m: f"_x{ord(m.group()):04X}_", s) if _CTRL.search(s) else s
-
-
-def attr(s: str) -> str:
-    s = s.translate(_ATTR_ESC)
-    return _CTRL.sub("", s) if _CTRL.search(s) else s
-
-
 # -- pieces -------------------------------------------------------------------------------------
-
-def xfrm(x: float, y: float, w: float, h: float, tag: str = "a:xfrm", extra: str = "") -> str:
-    return (f'<{tag}{extra}><a:off x="{emu(x)}" y="{emu(y)}"/>'
-            f'<a:ext cx="{emu(w)}" cy="{emu(h)}"/></{tag}>')
-
-
-def solid(color: str) -> str:
-    return f'<a:solidFill><a:srgbClr val="{color}"/></a:solidFill>'
-
-
-def line(color: str | None, width_pt: float = 1.0, head: bool = False) -> str:
-    if not color:
-        return "<a:ln><a:noFill/></a:ln>"
-    tail = '<a:tailEnd type="triangle" w="med" len="med"/>' if head else ""
-    return f'<a:ln w="{emu(width_pt)}">{solid(color)}{tail}</a:ln>'
-
-
-def c_nv_pr(shape_id: int, name: str, descr: str | None = None) -> str:
-    d = f' descr="{attr(descr)}"' if descr is not None else ""
-    return f'<p:cNvPr id="{shape_id}" name="{attr(name)}"{d}/>'
-
 
 def run(s: str, size: float, color: str, *, bold: bool = False, italic: bool | None = False,
         faces: tuple[str, str | None] = (CHART_TYPEFACE, None), highlight: str | None = None) -> str:
@@ -156,16 +99,11 @@ def text_body(paras, pad, valign: str, *, tag: str = "p:txBody", shape: bool = F
     return f"<{tag}>{body_pr(pad, valign, shape=shape, wrap=wrap)}<a:lstStyle/>{ps}</{tag}>"
 
 
-def _prst(kind: str, adj: float | None = None) -> str:
-    av = f'<a:avLst><a:gd name="adj" fmla="val {int(round(adj * 100000))}"/></a:avLst>' if adj is not None else "<a:avLst/>"
-    return f'<a:prstGeom prst="{kind}">{av}</a:prstGeom>'
-
-
 def _autoshape(shape_id: int, name: str, descr: str | None, geom, kind: str, adj, fill, border,
                border_w: float, txbody: str) -> str:
     fill_xml = solid(fill) if fill else "<a:noFill/>"
     return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name, descr)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
-            f'<p:spPr>{xfrm(*geom)}{_prst(kind, adj)}{fill_xml}{line(border, border_w)}<a:effectLst/></p:spPr>'
+            f'<p:spPr>{xfrm(*geom)}{prst(kind, adj)}{fill_xml}{line(border, border_w)}<a:effectLst/></p:spPr>'
             f'{txbody}</p:sp>')
 
 
@@ -174,20 +112,6 @@ def _corner(radius: float, w: float, h: float) -> float:
 
 
 # -- the plan's elements ------------------------------------------------------------------------
-
-# PowerPoint saves equations under Requires="a14" (a14:m is Office 2010's element). LibreOffice 7
-# claims a14 too, takes that choice and drops a14:m: the formula vanishes. Also requiring a16 (the
-# Office 2016 drawing namespace, which PowerPoint 2016 and later write themselves) keeps current
-# PowerPoint on the Office Math and sends LibreOffice (and Office 2010/2013) to the fallback.
-MATH_REQUIRES = 'xmlns:a16="http://schemas.microsoft.com/office/drawing/2014/main" Requires="a14 a16"'
-
-
-def alternate(choice: str, fallback: str) -> str:
-    """Office Math wrapped as PowerPoint saves it (mc:AlternateContent): viewers with Office Math
-    take the choice, the others the fallback (see MATH_REQUIRES)."""
-    return (f'<mc:AlternateContent><mc:Choice {MATH_REQUIRES}>{choice}</mc:Choice>'
-            f'<mc:Fallback>{fallback}</mc:Fallback></mc:AlternateContent>')
-
 
 def has_math(paras) -> bool:
     return any(r.math is not None for p in paras for r in p.runs)
@@ -215,7 +139,7 @@ def text_box(el: TextBox, shape_id: int, math: str = "auto") -> str:
         return _autoshape(shape_id, el.name, descr, geom, kind, adj, el.fill, el.border, 1.0,
                           text_body(el.paras, pad, el.valign, shape=True, math=math, wrap=wrap))
     return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, descr)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
-            f'<p:spPr>{xfrm(*geom)}{_prst("rect")}<a:noFill/></p:spPr>'
+            f'<p:spPr>{xfrm(*geom)}{prst("rect")}<a:noFill/></p:spPr>'
             f'{text_body(el.paras, el.pad, el.valign, math=math, wrap=wrap)}</p:sp>')
 
 
@@ -237,7 +161,7 @@ def picture(el, shape_id: int, rid: str, svg_rid: str | None = None) -> str:
            f'</a:ext></a:extLst>') if svg_rid else ""
     return (f'<p:pic><p:nvPicPr>{nv}<p:cNvPicPr><a:picLocks noChangeAspect="1"/></p:cNvPicPr><p:nvPr/></p:nvPicPr>'
             f'<p:blipFill><a:blip r:embed="{rid}">{ext}</a:blip><a:stretch><a:fillRect/></a:stretch></p:blipFill>'
-            f'<p:spPr>{xfrm(el.x, el.y, el.w, el.h)}{_prst("rect")}</p:spPr></p:pic>')
+            f'<p:spPr>{xfrm(el.x, el.y, el.w, el.h)}{prst("rect")}</p:spPr></p:pic>')
 
 
 def title(el: TextBox, shape_id: int, math: str = "auto") -> str:
@@ -264,7 +188,7 @@ def arrow(el: Arrow, shape_id: int) -> str:
     flip = (' flipH="1"' if x2 < x1 else "") + (' flipV="1"' if y2 < y1 else "")
     geom = (min(x1, x2), min(y1, y2), abs(x2 - x1), abs(y2 - y1))
     return (f'<p:cxnSp><p:nvCxnSpPr>{c_nv_pr(shape_id, el.name, el.alt)}<p:cNvCxnSpPr/><p:nvPr/></p:nvCxnSpPr>'
-            f'<p:spPr>{xfrm(*geom, extra=flip)}{_prst("line")}{ln}</p:spPr>{CONNECTOR_STYLE}</p:cxnSp>')
+            f'<p:spPr>{xfrm(*geom, extra=flip)}{prst("line")}{ln}</p:spPr>{CONNECTOR_STYLE}</p:cxnSp>')
 
 
 def _freeform(shape_id: int, el: Arrow, pts, ln: str) -> str:
@@ -325,7 +249,7 @@ def _label(lab: Label, ox: float, oy: float, name: str, shape_id: int) -> str:
             f'<a:p><a:pPr algn="{ALIGN[lab.align]}"/>'
             f'{run(lab.text, lab.size, lab.color, bold=lab.bold, italic=None)}</a:p></p:txBody>')
     return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
-            f'<p:spPr>{xfrm(ox + lab.x, oy + lab.y, lab.w, lab.h)}{_prst("rect")}<a:noFill/></p:spPr>{body}</p:sp>')
+            f'<p:spPr>{xfrm(ox + lab.x, oy + lab.y, lab.w, lab.h)}{prst("rect")}<a:noFill/></p:spPr>{body}</p:sp>')
 
 
 def _cell(cell: Cell, ox: float, oy: float, name: str, descr: str, shape_id: int) -> str:
@@ -336,7 +260,7 @@ def _cell(cell: Cell, ox: float, oy: float, name: str, descr: str, shape_id: int
         body = EMPTY_SHAPE_TEXT
     ln = f'<a:ln w="{emu(cell.line_w)}">{solid(cell.line)}</a:ln>' if cell.line else "<a:ln><a:noFill/></a:ln>"
     return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name, descr)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
-            f'<p:spPr>{xfrm(ox + cell.x, oy + cell.y, cell.w, cell.h)}{_prst("rect")}{solid(cell.fill)}{ln}'
+            f'<p:spPr>{xfrm(ox + cell.x, oy + cell.y, cell.w, cell.h)}{prst("rect")}{solid(cell.fill)}{ln}'
             f'</p:spPr>{body}</p:sp>')
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 
-from . import BuildContext, Output
+from .base import BuildContext, Output
 
 COURSE = "course"
 # nbgrader's folders of student work; a rebuild of the assignment must never lose them.

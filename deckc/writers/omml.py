@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from .drawingml import attr, centipoints, solid, text
+from .ooxml import alternate, attr, c_nv_pr, centipoints, prst, solid, text, xfrm
 
 M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 _MML = "{http://www.w3.org/1998/Math/MathML}"
@@ -221,17 +221,15 @@ def math_box(el, shape_id: int, picture_rid: str) -> str:
     """A display formula as PowerPoint saves an equation: a text box holding the m:oMathPara
     (mc:Choice), and for viewers without Office Math the same box filled with deckc's picture of
     the formula (mc:Fallback, a blipFill as PowerPoint writes it)."""
-    from .drawingml import _prst, alternate, c_nv_pr, xfrm
-
     geom = xfrm(el.x, el.y, el.w, el.h)
     nv = f'<p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
     para = (f'<a:p><a:pPr algn="ctr"/><a14:m><m:oMathPara><m:oMathParaPr><m:jc m:val="centerGroup"/>'
             f'</m:oMathParaPr>{omml(el.art.mathml, el.size, el.color)}</m:oMathPara></a14:m></a:p>')
     body = ('<a:bodyPr wrap="none" lIns="0" tIns="0" rIns="0" bIns="0" anchor="ctr"><a:noAutofit/></a:bodyPr>'
             '<a:lstStyle/>')
-    choice = (f'<p:sp>{nv}<p:spPr>{geom}{_prst("rect")}<a:noFill/></p:spPr>'
+    choice = (f'<p:sp>{nv}<p:spPr>{geom}{prst("rect")}<a:noFill/></p:spPr>'
               f'<p:txBody>{body}{para}</p:txBody></p:sp>')
-    fallback = (f'<p:sp>{nv}<p:spPr>{geom}{_prst("rect")}<a:blipFill><a:blip r:embed="{picture_rid}"/>'
+    fallback = (f'<p:sp>{nv}<p:spPr>{geom}{prst("rect")}<a:blipFill><a:blip r:embed="{picture_rid}"/>'
                 f'<a:stretch><a:fillRect/></a:stretch></a:blipFill></p:spPr>'
                 f'<p:txBody>{body}<a:p><a:endParaRPr lang="en-US"/></a:p></p:txBody></p:sp>')
     return alternate(choice, fallback)

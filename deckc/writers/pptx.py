@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from ..layout.plan import Arrow, ChartBox, CodeBox, DeckPlan, ImageBox, MathBox, Shape, SlidePlan, TableBox, TextBox
 from . import drawingml, pptx_anim, pptx_xml
-from .drawingml import emu
+from .ooxml import NSDECLS, emu
 
 TITLE_ONLY_LAYOUT = 5      # in python-pptx's default template
 
@@ -45,7 +45,7 @@ def _fill_slide(slide, sp: SlidePlan) -> list[tuple[int, int, int | None]]:
 
     def flush():
         if pending:
-            frag = parse_xml(f"<p:spTree {drawingml.NSDECLS}>{''.join(pending)}</p:spTree>")
+            frag = parse_xml(f"<p:spTree {NSDECLS}>{''.join(pending)}</p:spTree>")
             for child in list(frag):
                 tree.append(child)
             pending.clear()
@@ -63,7 +63,7 @@ def _fill_slide(slide, sp: SlidePlan) -> list[tuple[int, int, int | None]]:
         if isinstance(el, TextBox) and el.role == "title" and placeholder is not None and not titled:
             flush()
             shape_id = int(placeholder.xpath("./p:nvSpPr/p:cNvPr/@id")[0])
-            placeholder.addprevious(parse_xml(f"<p:spTree {drawingml.NSDECLS}>"
+            placeholder.addprevious(parse_xml(f"<p:spTree {NSDECLS}>"
                                               f"{drawingml.title(el, shape_id)}</p:spTree>")[0])
             tree.remove(placeholder)
             titled = True

@@ -64,7 +64,7 @@ def add_sections(prs, sections: list[tuple[str, list[int]]]) -> None:
     from the names and positions, so the file stays reproducible."""
     from pptx.oxml import parse_xml
 
-    from .drawingml import attr
+    from .ooxml import attr
 
     ids = prs.slides._sldIdLst
     slide_ids = [s.get("id") for s in ids]

@@ -23,7 +23,8 @@ from pptx.oxml import parse_xml
 from pptx.util import Pt
 
 from ..layout.chart_parts import AXIS, GAP_WIDTH, GRID, LINE_WIDTH, MARKER_SIZE
-from .drawingml import CHART_TYPEFACE as TYPEFACE, NSDECLS, heatmap
+from .drawingml import CHART_TYPEFACE as TYPEFACE, heatmap
+from .ooxml import NSDECLS
 from .pptx_xml import (set_alt_text, set_chart_area_plain, set_cross_between, set_font_faces, set_log_scale,
                        set_plot_area_layout, set_tick_label_rotation, set_tick_label_skip)
 

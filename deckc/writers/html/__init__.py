@@ -13,7 +13,7 @@ __all__ = ["write_html", "write_index"]
 
 
 def write_html(ctx) -> list:
-    from .. import Output
+    from ..base import Output
     from .page import lesson_html
 
     meta = ctx.lesson.meta

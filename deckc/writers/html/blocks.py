@@ -12,7 +12,7 @@ from dataclasses import fields, is_dataclass
 from typing import Callable
 
 from ... import model as m
-from ...layout.blocks import step_colors
+from ...layout.diagram_blocks import step_colors
 from ...layout.theme import DEFAULT_THEME
 from ...markup import MarkupError, parse_markup, plain_text
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -78,28 +76,20 @@ def write_index(out_root: Path) -> Path | None:
     lessons = _lessons(out_root)
     if not lessons:
         return None
-    path = out_root / INDEX
     # The page's inputs, recorded in it: an unchanged folder costs no font subsetting (no-op builds).
-    from ...incremental import code_fingerprint
+    from ...code_fingerprint import code_fingerprint
+    from ...staging import write_shared
 
     key = hashlib.sha256(json.dumps([code_fingerprint(), lessons], sort_keys=True).encode()).hexdigest()
     stamp = f'<meta name="deckc-index" content="{key}">'
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            if stamp in f.read(4096):
-                return path
-    except OSError:
-        pass
-    text = index_html(lessons).replace("<title>", stamp + "\n<title>", 1)
-    fd, tmp = tempfile.mkstemp(prefix=".deckc-index-", dir=out_root)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    def fresh(path: Path) -> bool:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                return stamp in f.read(4096)
+        except OSError:
+            return False
+
+    # Under OUT's index lock, through a temporary file the next run removes if this one is killed.
+    return write_shared(out_root, INDEX, lambda: index_html(lessons).replace("<title>", stamp + "\n<title>", 1),
+                        fresh)

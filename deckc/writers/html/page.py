@@ -17,7 +17,6 @@ from string import Template
 
 from ... import model as m
 from ...layout.plan import ChartBox
-from ...layout.theme import DEFAULT_THEME
 from ...markup import plain_text
 from .blocks import Blocks, esc, inline
 from .charts import chart_figure
@@ -62,24 +61,14 @@ class LessonPage:
         self._current = None         # the SlidePlan whose blocks are being drawn (for its chart boxes)
         self._charts = 0
 
-    # ---- charts: the plan's chart box (size, font, palette), drawn as SVG ----
+    # ---- charts: the plan's chart box (its slide's, else the plan's spare one), drawn as SVG ----
     def chart(self, b: m.Chart) -> str:
-        box = None
+        name = b.data.name if b.data is not None else b.kind     # the resolved chart's own name, not its kind's
         pools = ([self._current] if self._current else []) + list(self.deck.slides)
-        for sp in pools:
-            box = next((e for e in sp.elements if isinstance(e, ChartBox) and e.data.name == b.kind), None)
-            if box:
-                break
+        boxes = [e for sp in pools for e in sp.elements if isinstance(e, ChartBox)] + list(self.deck.spare_charts)
+        box = next((e for e in boxes if e.data.name == name), None)
         if box is None:
-            data = next((c for c in self.deck.charts if c.name == b.kind), None)
-            if data is None:
-                return f'<p class="chart-missing" dir="auto">{inline(b.caption) or esc(b.kind)}</p>'
-            # the layout left the chart off its slide (no room): the page has room, at a default size
-            from ...layout.chart_plan import with_geometry
-
-            t = DEFAULT_THEME
-            box = with_geometry(ChartBox(name=b.kind, x=0, y=0, w=420.0, h=300.0, data=data, palette=t.palette,
-                                         text_color=t.text, font_size=11.0, alt=data.description))
+            return f'<p class="chart-missing" dir="auto">{inline(b.caption) or esc(b.kind)}</p>'
         self._charts += 1
         return chart_figure(box, f"chart-{self._charts}", b.caption)
 

@@ -1,0 +1,164 @@
+"""Block layouts for the chip diagrams: a sentence (words as chips, one in focus, arrows to it),
+steps (a row of chips with states beneath, revealed one per click) and tokens (chips that
+attend to a target, coloured by strength). Registered with @block like every block layout.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .. import model as m
+from ..markup import plain_text
+from .blocks import Measured, _text_box, block
+from .plan import Arrow, Element, Shape
+from .reveal import step_of
+from .text import line_width, make_para, paras_height, runs_from_markup, widest_word
+from .theme import Theme, mix
+
+
+@block(m.Sentence)
+def _sentence(b: m.Sentence, w, s, ctx):
+    t = ctx.theme
+    pad = (16 * s, 8 * s, 8 * s, 8 * s)
+    inner = w - pad[0] - pad[2]
+    paras = [make_para(b.text, t.body_size * 1.15 * s, inner, t.text, italic=True, highlight=t.highlight)]
+    if b.note:
+        paras.append(make_para(b.note, t.small_size * s, inner, t.muted, space_before=4 * s))
+    h = paras_height(paras) + pad[1] + pad[3]
+
+    def place(x, y, hh):
+        bar = Shape(name=f"{ctx.name}.sentence-bar", x=x, y=y, w=4 * s, h=h, kind="rect", fill=t.accent,
+                    alt="Decorative bar marking an example sentence")
+        return [bar, _text_box(ctx, "sentence", x, y, w, paras, pad=pad)]
+
+    return Measured(h, place)
+
+
+def _chip_rows(labels, w, s, ctx, size, texts):
+    """Chips sized to their text. The font shrinks (to the theme's minimum) to keep one row;
+    past that, chips wrap onto more rows. Returns (rows of (index, width), chip height, gap, paras, pad)."""
+    t = ctx.theme
+    pad_x, pad_y, gap = 10 * s, 5 * s, 8 * s
+    while True:
+        paras = [make_para(lab, size, 10_000, tc, align="center") for lab, tc in zip(labels, texts)]
+        widths = [line_width(p.lines[0], size) + 2 * pad_x + 2 for p in paras]   # +2: renderer rounding
+        if sum(widths) + gap * (len(widths) - 1) <= w or size <= t.min_size:
+            break
+        size = max(size - 1, t.min_size)
+    rows: list[list[tuple[int, float]]] = [[]]
+    used = 0.0
+    for i, cw in enumerate(widths):
+        cw = min(cw, w)
+        if rows[-1] and used + gap + cw > w:
+            rows.append([])
+            used = 0.0
+        used += (gap if rows[-1] else 0.0) + cw
+        rows[-1].append((i, cw))
+    paras = [make_para(lab, size, min(widths[i], w) - 2 * pad_x, tc, align="center")
+             for i, (lab, tc) in enumerate(zip(labels, texts))]
+    chip_h = max(p.height for p in paras) + 2 * pad_y
+    return rows, chip_h, gap, paras, (pad_x, pad_y, pad_x, pad_y)
+
+
+def step_colors(b: m.Steps, t: Theme) -> tuple[list[str], list[str]]:
+    """Each step's chip fill and border: full colour at one end, fading towards the background at the
+    other (`fade`). The HTML writer colours its steps with these too."""
+    n = len(b.items)
+
+    def strength(i):  # 1 = full colour; fading end goes towards the background
+        if b.fade == "none" or n == 1:
+            return 1.0
+        k = i / (n - 1)
+        return 1.0 - 0.75 * (k if b.fade == "forward" else 1 - k)
+
+    return ([mix(t.accent, t.background, 1 - 0.25 * strength(i)) for i in range(n)],
+            [mix(t.accent, t.background, 1 - strength(i)) for i in range(n)])
+
+
+@block(m.Steps)
+def _steps(b: m.Steps, w, s, ctx):
+    t = ctx.theme
+    n = len(b.items)
+    size = t.body_size * s
+    arrow_w = 26 * s
+    chip_w = min((w - arrow_w * (n - 1)) / n, 170 * s)
+
+    fills, borders = step_colors(b, t)
+    # Tokens shrink (to the theme's minimum) rather than break inside a word.
+    words = max(widest_word(runs_from_markup(it.token, t.text, bold=True), 1.0) for it in b.items)
+    size = max(min(size, (chip_w - 16 * s) / words if words else size), min(size, t.min_size))
+    chip_paras = [make_para(it.token, size, chip_w - 16 * s, t.text, align="center", bold=True) for it in b.items]
+    chip_h = max(p.height for p in chip_paras) + 12 * s
+    state_paras = [make_para(it.state, t.small_size * s, chip_w + arrow_w * 0.8, t.muted, align="center",
+                             italic=True) if it.state else None for it in b.items]
+    state_h = max((p.height for p in state_paras if p), default=0.0)
+    cap = make_para(b.caption, t.small_size * s, w, t.muted, italic=True) if b.caption else None
+    h = chip_h + (6 * s + state_h if state_h else 0) + (8 * s + cap.height if cap else 0)
+
+    def place(x, y, hh):
+        out: list[Element] = []
+        row_w = chip_w * n + arrow_w * (n - 1)
+        x0 = x + (w - row_w) / 2 if b.fade == "backward" else x
+        for i, it in enumerate(b.items):
+            cx = x0 + i * (chip_w + arrow_w)
+            out.append(_text_box(ctx, f"step{i + 1}", cx, y, chip_w, [chip_paras[i]], h=chip_h,
+                                 pad=(8 * s, 6 * s, 8 * s, 6 * s), valign="middle", fill=fills[i],
+                                 border=borders[i], radius=8 * s, alt=f"Step {i + 1}: {plain_text(it.token)}"))
+            if i < n - 1:
+                ax = cx + chip_w + 4 * s
+                out.append(Arrow(name=f"{ctx.name}.step-arrow{i + 1}", x=ax, y=y + chip_h / 2, w=arrow_w - 8 * s,
+                                 h=0.0, color=borders[i + 1] if b.fade == "forward" else borders[i], width=2 * s,
+                                 alt="Arrow to the next step"))
+            if state_paras[i]:
+                sw = chip_w + arrow_w * 0.8
+                out.append(_text_box(ctx, f"state{i + 1}", cx + chip_w / 2 - sw / 2, y + chip_h + 6 * s, sw,
+                                     [state_paras[i]]))
+        if cap:
+            out.append(_text_box(ctx, "caption", x, y + h - cap.height, w, [cap], role="caption"))
+        if b.reveal:        # step k's chip and state on click k, the arrow into it with it
+            out = [replace(el, step=step_of(el.name)) for el in out]
+        return out
+
+    return Measured(h, place)
+
+
+@block(m.Tokens)
+def _tokens(b: m.Tokens, w, s, ctx):
+    t = ctx.theme
+    texts = [("FFFFFF" if tok == b.focus else t.text) for tok in b.tokens]
+    rows, chip_h, gap, paras, pad = _chip_rows(b.tokens, w, s, ctx, t.body_size * 0.9 * s, texts)
+    row_of = {i: r for r, row in enumerate(rows) for i, _ in row}
+    ids = {tok: i for i, tok in reversed(list(enumerate(b.tokens)))}   # first occurrence
+    has_arrow = (b.focus in ids and b.target in ids and row_of[ids[b.focus]] == row_of[ids[b.target]])
+    bow = 26 * s if has_arrow else 0.0
+    row_gap = 8 * s
+    chips_h = len(rows) * chip_h + (len(rows) - 1) * row_gap
+    cap = make_para(b.caption, t.body_size * 0.9 * s, w, t.text) if b.caption else None
+    h = bow + chips_h + (10 * s + cap.height if cap else 0)
+
+    def place(x, y, hh):
+        out: list[Element] = []
+        centres, tops = {}, {}
+        for r, row in enumerate(rows):
+            cx, cy = x, y + bow + r * (chip_h + row_gap)
+            for i, cw in row:
+                tok = b.tokens[i]
+                fill, border = t.chip_fill, t.chip_border
+                if tok == b.focus:
+                    fill, border = t.accent, t.accent
+                elif tok == b.target:
+                    fill, border = t.highlight, "B08900"
+                out.append(_text_box(ctx, f"token{i + 1}", cx, cy, cw, [paras[i]], h=chip_h, pad=pad,
+                                     valign="middle", fill=fill, border=border, radius=6 * s,
+                                     alt=f"Token {i + 1}: {tok}"))
+                centres.setdefault(tok, cx + cw / 2)
+                tops.setdefault(tok, cy)
+                cx += cw + gap
+        if has_arrow:
+            x1, x2 = centres[b.focus], centres[b.target]
+            out.append(Arrow(name=f"{ctx.name}.attends", x=x1, y=tops[b.focus], w=x2 - x1, h=0.0, color=t.accent,
+                             width=2.5 * s, bow=bow - 4 * s, alt=f'Arrow: "{b.focus}" attends to "{b.target}"'))
+        if cap:
+            out.append(_text_box(ctx, "caption", x, y + bow + chips_h + 10 * s, w, [cap], role="caption"))
+        return out
+
+    return Measured(h, place)
