@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import ROOT, require_tool
+from conftest import ROOT, libreoffice_pdf, require_tool
 
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
@@ -135,3 +135,18 @@ def test_bad_listings_are_located_errors(tmp_path):
     assert proc.returncode == 2
     assert re.search(r"code\.yaml:15:\d+: slides\[0\]\.body\[0\]\.code\.highlight\[1\]: line 40 is past the end "
                      r"of the listing \(7 lines\)", proc.stderr), proc.stderr
+
+
+def test_libreoffice_keeps_a_long_listing_line_on_one_line(tmp_path):
+    """A line the plan fitted by shrinking the listing ends exactly at the box's edge: the PPTX
+    must tell renderers not to wrap again (LibreOffice did, running the listing out of its box)."""
+    require_tool("pdftotext")
+    long = "    return 'a very long line that goes" + " on and" * 12 + " on'\n"
+    proc = build(tmp_path, spec(source="def f(x):\n" + long + "    return 0\n", highlight="[]"))
+    assert proc.returncode == 0, proc.stderr
+    code = _code_shape(tmp_path / "build" / "code" / "code.pptx")["slide1.body.0.code"]
+    assert code.find(f"{P}txBody/{A}bodyPr").get("wrap") == "none"
+    pdf = libreoffice_pdf(tmp_path / "build" / "code" / "code.pptx", tmp_path / "lo")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    line = next(ln for ln in text.splitlines() if "very long line" in ln)
+    assert line.rstrip().endswith("on and on'"), text

@@ -16,7 +16,7 @@ from typing import Iterator
 
 from ..fonts import Style, font_book
 from ..layout.chart_parts import Cell, Label
-from ..layout.plan import Arrow, ChartBox, Para, Shape, TableBox, TextBox
+from ..layout.plan import Arrow, ChartBox, CodeBox, Para, Shape, TableBox, TextBox
 from .ooxml import alternate, attr, c_nv_pr, centipoints, emu, line, prst, solid, text, xfrm
 
 TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"     # python-pptx's default: Medium Style 2, Accent 1
@@ -93,9 +93,10 @@ def body_pr(pad, valign: str, *, shape: bool = False, wrap: str = "square", vert
             f'<a:noAutofit/></a:bodyPr>')
 
 
-def text_body(paras, pad, valign: str, *, tag: str = "p:txBody", shape: bool = False, math: str = "omml") -> str:
+def text_body(paras, pad, valign: str, *, tag: str = "p:txBody", shape: bool = False, math: str = "omml",
+              wrap: str = "square") -> str:
     ps = "".join(paragraph(p, math) for p in paras) or "<a:p/>"
-    return f"<{tag}>{body_pr(pad, valign, shape=shape)}<a:lstStyle/>{ps}</{tag}>"
+    return f"<{tag}>{body_pr(pad, valign, shape=shape, wrap=wrap)}<a:lstStyle/>{ps}</{tag}>"
 
 
 def _autoshape(shape_id: int, name: str, descr: str | None, geom, kind: str, adj, fill, border,
@@ -123,6 +124,10 @@ def text_box(el: TextBox, shape_id: int, math: str = "auto") -> str:
         return alternate(text_box(el, shape_id, "omml"), text_box(el, shape_id, "text"))
     geom = (el.x, el.y, el.w, el.h)
     descr = el.alt or el.text
+    # A listing's lines are the plan's (long ones already continued with a mark, the size chosen
+    # so the longest fits exactly): a renderer must not wrap them again. LibreOffice did, one
+    # rounding over the box width, breaking a line and running the listing out of its background.
+    wrap = "none" if isinstance(el, CodeBox) else "square"
     if el.fill or el.border:
         pad = el.pad
         if el.radius:
@@ -132,10 +137,10 @@ def text_box(el: TextBox, shape_id: int, math: str = "auto") -> str:
             pad = tuple(max(v - inset, 0.0) for v in pad)
         kind, adj = ("roundRect", _corner(el.radius, el.w, el.h)) if el.radius else ("rect", None)
         return _autoshape(shape_id, el.name, descr, geom, kind, adj, el.fill, el.border, 1.0,
-                          text_body(el.paras, pad, el.valign, shape=True, math=math))
+                          text_body(el.paras, pad, el.valign, shape=True, math=math, wrap=wrap))
     return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, descr)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
             f'<p:spPr>{xfrm(*geom)}{prst("rect")}<a:noFill/></p:spPr>'
-            f'{text_body(el.paras, el.pad, el.valign, math=math)}</p:sp>')
+            f'{text_body(el.paras, el.pad, el.valign, math=math, wrap=wrap)}</p:sp>')
 
 
 SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
