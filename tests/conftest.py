@@ -7,6 +7,8 @@ test is skipped with a visible reason -- except on CI (environment variable
 """
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 from hypothesis import settings
@@ -101,3 +103,14 @@ def seed_quiz() -> dict:
 
     quiz = load_lesson(Path(ROOT) / "lesson" / "the-sequence-problem.yaml").lesson.quiz
     return {"question": quiz.question, "options": [o.text for o in quiz.options], "answer": quiz.answer}
+
+
+def build_spec(course, name: str, text: str, *args: str, out: str = "build") -> subprocess.CompletedProcess:
+    """Write `text` as course/lesson/<name>.yaml and run `deckc build` on it from the course folder,
+    as a user would (a fresh process, only this checkout on PYTHONPATH)."""
+    from pathlib import Path
+    course = Path(course)
+    (course / "lesson").mkdir(parents=True, exist_ok=True)
+    (course / "lesson" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "deckc", "build", f"lesson/{name}.yaml", "-o", out, *args],
+                          cwd=course, capture_output=True, text=True, env={"PYTHONPATH": ROOT, "PATH": "/usr/bin:/bin"})

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import textwrap
 import zipfile
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import ROOT, libreoffice_pdf, require_tool
+from conftest import build_spec, libreoffice_pdf, require_tool
 
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
@@ -52,11 +51,7 @@ slides:
 
 
 def build(tmp: Path, text: str) -> subprocess.CompletedProcess:
-    (tmp / "lesson").mkdir(exist_ok=True)
-    (tmp / "lesson" / "code.yaml").write_text(text, encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "deckc", "build", "lesson/code.yaml", "-o", "build",
-                           "--format", "pptx,pdf"], cwd=tmp, capture_output=True, text=True,
-                          env={"PYTHONPATH": ROOT, "PATH": "/usr/bin:/bin"})
+    return build_spec(tmp, "code", text, "--format", "pptx,pdf")
 
 
 @pytest.fixture(scope="module")

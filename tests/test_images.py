@@ -10,7 +10,6 @@ import os
 import re
 import struct
 import subprocess
-import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from conftest import ROOT, require_tool
+from conftest import build_spec, require_tool
 
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
@@ -65,10 +64,7 @@ def course(tmp: Path) -> Path:
 
 
 def build(tmp: Path, text: str) -> subprocess.CompletedProcess:
-    (tmp / "lesson" / "img.yaml").write_text(text, encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "deckc", "build", "lesson/img.yaml", "-o", "build",
-                           "--format", "pptx,pdf"], cwd=tmp, capture_output=True, text=True,
-                          env={"PYTHONPATH": ROOT, "PATH": "/usr/bin:/bin"})
+    return build_spec(tmp, "img", text, "--format", "pptx,pdf")
 
 
 @pytest.fixture(scope="module")

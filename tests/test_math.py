@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import re
 import subprocess
-import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import ROOT, libreoffice_pdf, require_tool
+from conftest import build_spec, libreoffice_pdf, require_tool
 from deckc.texmath.subset import TexError, check_tex
 
 NS = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main",
@@ -47,10 +46,7 @@ slides:
 
 
 def _build(tmp_path: Path, spec: str, out: str = "build") -> subprocess.CompletedProcess:
-    (tmp_path / "lesson").mkdir(exist_ok=True)
-    (tmp_path / "lesson" / "qkv.yaml").write_text(spec, encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "deckc", "build", "lesson/qkv.yaml", "-o", out],
-                          cwd=tmp_path, capture_output=True, text=True, env={"PYTHONPATH": ROOT, "PATH": "/usr/bin:/bin"})
+    return build_spec(tmp_path, "qkv", spec, out=out)
 
 
 @pytest.fixture(scope="module")

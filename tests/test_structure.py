@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from conftest import ROOT, require_tool
+from conftest import build_spec, require_tool
 
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
@@ -59,11 +58,7 @@ slides:
 
 
 def build(tmp: Path, text: str, *extra: str) -> subprocess.CompletedProcess:
-    (tmp / "lesson").mkdir(exist_ok=True)
-    (tmp / "lesson" / "rev.yaml").write_text(text, encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "deckc", "build", "lesson/rev.yaml", "-o", "build",
-                           "--format", "pptx,pdf", *extra], cwd=tmp, capture_output=True, text=True,
-                          env={"PYTHONPATH": ROOT, "PATH": "/usr/bin:/bin"})
+    return build_spec(tmp, "rev", text, "--format", "pptx,pdf", *extra)
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from conftest import ROOT
+from conftest import build_spec
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 SPEC = """lesson:
@@ -48,10 +47,7 @@ CSV = "epoch,train,test\n1,0.9,1.0\n2,0.5,0.7\n3,0.3,0.6\n"
 
 def build(tmp: Path, spec: str) -> subprocess.CompletedProcess:
     (tmp / "lesson" / "data").mkdir(parents=True, exist_ok=True)
-    (tmp / "lesson" / "ch.yaml").write_text(spec, encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "deckc", "build", "lesson/ch.yaml", "-o", "build",
-                           "--format", "pptx,pdf,charts"], cwd=tmp, capture_output=True, text=True,
-                          env={"PYTHONPATH": ROOT, "PATH": "/usr/bin:/bin"})
+    return build_spec(tmp, "ch", spec, "--format", "pptx,pdf,charts")
 
 
 @pytest.fixture(scope="module")
