@@ -25,8 +25,10 @@ grade --roster`` or ``nbgrader db student import``), then ``--roster`` (SIS ids,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from .roster import Student
 
 FORMATS = ("canvas", "moodle", "moodle-grades", "csv")
 CANVAS_IDS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -40,19 +42,18 @@ PLAIN = ["student", "first_name", "last_name", "email", "lms_user_id", "sis_user
 
 @dataclass
 class Row:
-    student: str
-    first_name: str = ""
-    last_name: str = ""
-    email: str = ""
-    lms_user_id: str = ""
-    sis_user_id: str = ""
-    sis_login_id: str = ""
-    section: str = ""
+    """One student's line of an export: who they are (the roster's Student, merged with what the
+    gradebook and the LMS download know) and their grade."""
+    who: Student
     moodle_id: str = ""
     score: float | None = None
     timestamp: object = None           # datetime of the submission (nbgrader's), or None
     late_seconds: float = 0.0
     lms_late: bool = False
+
+    @property
+    def student(self) -> str:
+        return self.who.id
 
 
 def _points(x: float | None) -> str:
@@ -66,17 +67,17 @@ def collect(gb, assignment: str, roster=None, lms_ids: dict | None = None) -> tu
     a = gb.find_assignment(assignment)
     rows = []
     for st in gb.students:
-        r = Row(st.id, st.first_name or "", st.last_name or "", st.email or "", st.lms_user_id or "")
+        who = Student(st.id, st.first_name or "", st.last_name or "", st.email or "", st.lms_user_id or "")
         extra = roster.by_id.get(st.id) if roster is not None else None
-        if extra is not None:
-            for name in ("first_name", "last_name", "email", "lms_user_id", "sis_user_id", "sis_login_id",
-                         "section"):
-                if not getattr(r, name):
-                    setattr(r, name, getattr(extra, name))
+        if extra is not None:       # the gradebook's own values first, the roster fills the gaps
+            who = replace(who, **{k: getattr(extra, k) for k in ("first_name", "last_name", "email", "lms_user_id",
+                                                                  "sis_user_id", "sis_login_id", "section")
+                                  if not getattr(who, k)})
+        r = Row(who)
         seen = (lms_ids or {}).get(st.id)
         if seen:
-            if seen.get("lms") == "canvas" and not r.lms_user_id:
-                r.lms_user_id = seen.get("lms_id", "")
+            if seen.get("lms") == "canvas" and not who.lms_user_id:
+                r.who = replace(who, lms_user_id=seen.get("lms_id", ""))
             if seen.get("lms") == "moodle":
                 r.moodle_id = seen.get("lms_id", "")
             r.lms_late = seen.get("late") == "yes"
@@ -103,11 +104,11 @@ def table(fmt: str, rows: list[Row], max_score: float, title: str, lms_assignmen
         column = f"{title} ({lms_assignment_id})" if lms_assignment_id else title
         out = [["    Points Possible", "", "", "", "", _points(max_score)]]
         for r in rows:
-            if not (r.lms_user_id or r.sis_user_id or r.sis_login_id):
+            if not (r.who.lms_user_id or r.who.sis_user_id or r.who.sis_login_id):
                 problems.append(f"{r.student}: no Canvas ID, SIS User ID or SIS Login ID; Canvas can match "
                                 "the row by name only (give --roster with lms_user_id)")
-            name = ", ".join(p for p in (r.last_name, r.first_name) if p) or r.student
-            out.append([name, r.lms_user_id, r.sis_user_id, r.sis_login_id, r.section, _points(r.score)])
+            name = ", ".join(p for p in (r.who.last_name, r.who.first_name) if p) or r.student
+            out.append([name, r.who.lms_user_id, r.who.sis_user_id, r.who.sis_login_id, r.who.section, _points(r.score)])
         return CANVAS_IDS + [column], out, problems
     if fmt == "moodle":
         out = []
@@ -116,19 +117,19 @@ def table(fmt: str, rows: list[Row], max_score: float, title: str, lms_assignmen
                 problems.append(f"{r.student}: no Moodle participant id (take the Moodle download in with "
                                 "--from-zip first); left out")
                 continue
-            full = " ".join(p for p in (r.first_name, r.last_name) if p) or r.student
+            full = " ".join(p for p in (r.who.first_name, r.who.last_name) if p) or r.student
             status = "Submitted for grading" if r.score is not None else "No submission"
-            out.append([f"Participant {r.moodle_id}", full, r.email, status, _points(r.score), _points(max_score),
+            out.append([f"Participant {r.moodle_id}", full, r.who.email, status, _points(r.score), _points(max_score),
                         "Yes", _moodle_time(r.timestamp), "-", ""])
         return MOODLE_WORKSHEET, out, problems
     if fmt == "moodle-grades":
         out = []
         for r in rows:
-            if not (r.email or r.sis_user_id):
+            if not (r.who.email or r.who.sis_user_id):
                 problems.append(f"{r.student}: no email or ID number; Moodle cannot map the row")
-            out.append([r.first_name, r.last_name, r.sis_user_id, r.email, _points(r.score)])
+            out.append([r.who.first_name, r.who.last_name, r.who.sis_user_id, r.who.email, _points(r.score)])
         return MOODLE_GRADES + [title], out, problems
-    out = [[r.student, r.first_name, r.last_name, r.email, r.lms_user_id, r.sis_user_id, r.section,
+    out = [[r.student, r.who.first_name, r.who.last_name, r.who.email, r.who.lms_user_id, r.who.sis_user_id, r.who.section,
             _points(r.score), _points(max_score), "yes" if r.score is not None else "no",
             r.timestamp.isoformat() if r.timestamp is not None else "", _points(r.late_seconds),
             "yes" if r.lms_late else ""] for r in rows]
