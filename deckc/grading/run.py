@@ -180,8 +180,8 @@ def _definitions_source(course, assignment, db_url, course_id, scratch) -> str:
     url = "sqlite:///" + str(copy / "gradebook.db")
     if (course / "nbgrader_config.py").is_file():
         shutil.copy2(course / "nbgrader_config.py", copy / "nbgrader_config.py")
-    if is_own_config(copy, assignment):
-        make_release(copy, assignment)     # deckc's config: root and gradebook are the copy's own
+    if is_own_config(copy, course_id):
+        make_release(copy, assignment, course_id)   # deckc's config: root and gradebook are the copy's own
     else:
         nbgrader(copy, "generate_assignment", assignment, "--force", f"--CourseDirectory.root={copy}",
                  f"--CourseDirectory.db_url={url}")
