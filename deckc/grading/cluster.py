@@ -6,13 +6,14 @@ worker`` by hand; deckc must be installed on the workers, same version); `--clus
 starts a LocalCluster of N worker processes on this machine (one thread each) and stops it
 after the run.
 
-The course goes to every worker once (cluster_worker.CoursePlugin); then one task per
-submission (cluster_worker.grade_submission) carries that submission's files, as bytes, and the
-job the local pool would send. A bounded window of tasks is in flight, so neither the scheduler
-nor this process holds every submission at once. Results are merged here, through the same
-code as local grading (run._take), in the order they arrive, each student once: a task Dask
-re-ran after losing a worker still has one result, and a second one (there should be none) is
-logged and dropped. If the scheduler goes away, the run stops with GradeFailure (exit 1): the
+The assignment's records.AssignmentDef goes to every worker once (cluster_worker.CoursePlugin);
+then one task per submission (cluster_worker.grade_submission) carries a records.GradeJob with
+that submission's files as bytes, and returns the records.StudentResult of the same
+per-submission unit local grading runs (grader.Grader, in the same jail). A bounded window of
+tasks is in flight, so neither the scheduler nor this process holds every submission at once.
+Results are merged here by the local path's own code (dispatch.Grading, merge.take), in the
+order they arrive, each student once: a task Dask re-ran after losing a worker still has one
+result, and a second one (there should be none) is logged and dropped. If the scheduler goes away, the run stops with GradeFailure (exit 1): the
 gradebook holds the students merged so far, each whole (one transaction each), and `--resume`
 grades the rest.
 """
@@ -22,13 +23,11 @@ import contextlib
 import importlib.util
 import os
 import re
-import shutil
 import sys
 import time
 from pathlib import Path
 
 from . import preflight
-from .guard import signals_deferred
 
 LOCAL = re.compile(r"^local:(\d+)$")
 CONNECT_SECONDS = 30
@@ -56,7 +55,7 @@ def missing_extra() -> str | None:
 
 
 @contextlib.contextmanager
-def connect(spec: str, scratch: Path, quiet: bool, say):
+def connect(spec: str, scratch: Path, quiet: bool):
     """A distributed.Client for `spec`; a LocalCluster started for local:N is closed after."""
     from distributed import Client, LocalCluster
 
@@ -97,7 +96,7 @@ def connect(spec: str, scratch: Path, quiet: bool, say):
         raise
     try:
         if not quiet and _has_dashboard(client):
-            say(f"Dask dashboard: {client.dashboard_link}")
+            print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr, flush=True)
         yield client
     finally:
         with contextlib.suppress(Exception):
@@ -152,20 +151,25 @@ def worker_count(client, wait_seconds: float = CONNECT_SECONDS) -> int:
         time.sleep(0.2)
 
 
-def grade_on_cluster(client, init: dict, students: list[str], gb, course: Path, assignment: str, opts,
-                     summary, template: Path, scratch: Path, log, rows: dict, next_uid) -> None:
-    """Grade `students` (and first the preflight) on the cluster; merge each result here."""
+def grade_on_cluster(client, grading, definition, students: list[str], log) -> None:
+    """Grade `students` (and first the preflight) on the cluster; merge each result here.
+
+    `grading` is the local path's dispatch.Grading: its gradebook, summary, progress, uids and
+    merge (`_take`) are used as they are; only the transport differs. `definition`: the
+    records.AssignmentDef, sent to each worker once."""
     from distributed import as_completed
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 
     from . import gradebook as gbmod
-    from .cluster_worker import CoursePlugin, Graded, WorkerStartFailed, pack, pack_course, unpack
-    from .run import GradeError, GradeFailure, Progress, _mark, _take
+    from .cluster_worker import CoursePlugin, Graded, WorkerStartFailed, grade_submission
+    from .records import GradeJob, StudentResult, submission_files
+    from .run import GradeError, GradeFailure
 
+    opts, summary, course, assignment = grading.opts, grading.summary, grading.course, grading.assignment
+    mark = grading.mark
     name = plugin_name(course, assignment)
-    plugin = CoursePlugin(name, assignment, pack_course(course, assignment, template), init,
-                          opts.isolation, int(opts.memory_mb or 2048))
+    plugin = CoursePlugin(name, definition, opts.isolation, int(opts.memory_mb or 2048))
     threads = worker_count(client)
     summary.jobs = threads
     try:
@@ -176,59 +180,42 @@ def grade_on_cluster(client, init: dict, students: list[str], gb, course: Path, 
         raise GradeFailure(str(e)) from None
     except Exception as e:  # noqa: BLE001 - a worker's setup failed: say which and why
         raise GradeFailure(f"the course could not be set up on the Dask workers: {type(e).__name__}: {e}") from None
-    _mark(f"course sent to {threads} worker threads")
-    results = scratch / "results"
+    mark(f"course sent to {threads} worker threads")
     queue = ([preflight.STUDENT] if opts.preflight else []) + list(students)
     window = max(8, 3 * threads)
-    progress = Progress(len(students), opts.quiet)
     futures: dict = {}                  # future -> student
     merged: set = set()
-    held: list[Graded] = []
+    held: list = []                    # (result, worker, seconds) waiting for the preflight
     modes: set = set()
-    pending = [opts.preflight]
     ac = as_completed()
+
+    def job_of(student: str) -> GradeJob:
+        if student == preflight.STUDENT:
+            return GradeJob(student, uid=grading.next_uid(), preflight=True)     # the definition's source/
+        accepted, skipped = submission_files(course / "submitted" / student / assignment)
+        return GradeJob(student, files={rel: path.read_bytes() for rel, path in accepted}, skipped=tuple(skipped),
+                        state=gbmod.student_state(grading.gb, assignment, student), uid=grading.next_uid())
 
     def submit():
         while queue and len(futures) < window:
             student = queue.pop(0)
-            job = {"op": "grade", "student": student, "uid": next_uid()}
-            if student == preflight.STUDENT:
-                job.update(preflight=True, state={})
-                data, skipped = b"", []
-            else:
-                job["state"] = gbmod.student_state(gb, assignment, student)
-                data, skipped = pack(course / "submitted" / student / assignment)
-            from .cluster_worker import grade_submission
-            future = client.submit(grade_submission, name, job, data, skipped, pure=False,
+            future = client.submit(grade_submission, name, job_of(student), pure=False,
                                    priority=10 if student == preflight.STUDENT else 0)
             futures[future] = student
             ac.add(future)
 
-    def take(graded: Graded):
-        student = graded.student
+    def take(result: StudentResult, worker: str, seconds: float):
+        student = result.student
         if student in merged:
-            log.write(f"deckc: a second result for {student} (from {graded.worker}) ignored\n".encode())
+            log.write(f"deckc: a second result for {student} (from {worker}) ignored\n".encode())
             return
-        msg = dict(graded.reply)
-        if graded.skipped:
-            msg["skipped_files"] = sorted(set(msg.get("skipped_files") or []) | set(graded.skipped))
-        for kind in ("autograded", "feedback"):
-            data = getattr(graded, kind)
-            msg[f"{kind}_dir"] = None
-            if data is not None:
-                folder = results / student / kind
-                shutil.rmtree(folder, ignore_errors=True)
-                unpack(data, folder)
-                msg[f"{kind}_dir"] = str(folder)
         t0 = time.monotonic()
-        with signals_deferred():       # a student's merge is whole or not at all
-            _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress)
-            merged.add(student)
-            if os.environ.get("DECKC_GRADE_TIMINGS"):
-                print(f"merge {student}: {time.monotonic() - t0:.4f} s", file=sys.stderr)
-            log.write(f"deckc: merged {student} (graded on {graded.worker} in {graded.seconds:.1f} s)\n".encode())
-            log.flush()
-        shutil.rmtree(results / student, ignore_errors=True)
+        grading._take(result)          # merge.take under deferred signals: whole or not at all
+        merged.add(student)
+        log.write(f"deckc: merged {student} (graded on {worker} in {seconds:.1f} s)\n".encode())
+        log.flush()
+        if os.environ.get("DECKC_GRADE_TIMINGS"):
+            print(f"merge {student}: {time.monotonic() - t0:.4f} s", file=sys.stderr)
 
     try:
         submit()
@@ -243,39 +230,42 @@ def grade_on_cluster(client, init: dict, students: list[str], gb, course: Path, 
             except WorkerStartFailed as e:
                 raise GradeFailure(str(e)) from None
             except KilledWorker:
-                graded = Graded(student, {"ok": False, "student": student,
-                                          "error": "every Dask worker that took it died (distributed's "
-                                                   "allowed-failures)"})
+                graded = Graded(StudentResult(student, ok=False, error="every Dask worker that took it died "
+                                                                       "(Dask's allowed-failures)"))
             except Exception as e:  # noqa: BLE001 - this student's task failed, not the run
-                graded = Graded(student, {"ok": False, "student": student, "error": f"{type(e).__name__}: {e}"})
+                graded = Graded(StudentResult(student, ok=False, error=f"{type(e).__name__}: {e}"))
             finally:
                 future.release()
+            result = graded.result
+            if result.student != student:
+                result = StudentResult(student, ok=False, error=f"the worker answered for {result.student!r}")
             if graded.log:
                 log.write(f"--- {student} on {graded.worker} ---\n".encode() + graded.log)
-            modes.add(graded.isolation)
+            if graded.worker:
+                modes.add(graded.isolation)
             if student == preflight.STUDENT:
-                score, maximum, full = preflight.marks(graded.reply)
+                score, maximum, full = preflight.marks(result)
                 if not full:
-                    raise GradeFailure(preflight.failure(course, assignment, graded.reply))
+                    raise GradeFailure(preflight.failure(course, assignment, result))
                 summary.preflight = (score, maximum, graded.seconds)
-                _mark("preflight passed")
-                pending[0] = False
-                for g in held:
-                    take(g)
+                mark("preflight passed")
+                grading.pending = False
+                for r, worker, seconds in held:
+                    take(r, worker, seconds)
                 held.clear()
-            elif pending[0]:
-                held.append(graded)
+            elif grading.pending:
+                held.append((result, graded.worker, graded.seconds))
             else:
-                take(graded)
+                take(result, graded.worker, graded.seconds)
             submit()
-        _mark("all graded")
     finally:
         for future in list(futures):
             future.cancel()
         with contextlib.suppress(Exception):
             if client.status == "running":
                 client.unregister_worker_plugin(name)   # teardown: grading workers, scratch
-        summary.isolation = "/".join(sorted(modes)) if modes else summary.isolation
+        if modes:
+            summary.isolation = "/".join(sorted(modes))
 
 
 def plugin_name(course: Path, assignment: str) -> str:

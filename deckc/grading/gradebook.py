@@ -20,6 +20,7 @@ import nbgrader.api as _api
 from nbgrader.api import Gradebook, MissingEntry  # noqa: F401 - re-exported
 
 from ..exercises import nbgrader_info
+from .records import ManualState, NotebookResult, Stored, StoredGrade, StoredNotebook, StudentResult
 
 
 @functools.lru_cache(maxsize=1)
@@ -103,39 +104,39 @@ def definitions(gb: Gradebook, assignment: str) -> dict:
     return out
 
 
-def student_state(gb: Gradebook, assignment: str, student: str) -> dict:
+def student_state(gb: Gradebook, assignment: str, student: str) -> ManualState:
     """Manual scores, extra credit, manual comments and extension already in the gradebook."""
     try:
         sub = gb.find_submission(assignment, student)
     except MissingEntry:
-        return {}
-    state = {"extension": sub.extension.total_seconds() if sub.extension else None, "grades": {}, "comments": {}}
+        return ManualState()
+    grades, comments = {}, {}
     for nb in sub.notebooks:
         for g in nb.grades:
             if g.manual_score is not None or g.extra_credit is not None:
-                state["grades"].setdefault(nb.name, {})[g.name] = [g.manual_score, g.extra_credit]
+                grades.setdefault(nb.name, {})[g.name] = (g.manual_score, g.extra_credit)
         for c in nb.comments:
             if c.manual_comment is not None:
-                state["comments"].setdefault(nb.name, {})[c.name] = c.manual_comment
-    return state
+                comments.setdefault(nb.name, {})[c.name] = c.manual_comment
+    return ManualState(sub.extension.total_seconds() if sub.extension else None, grades, comments, known=True)
 
 
-def apply_student_state(gb: Gradebook, assignment: str, student: str, state: dict) -> None:
+def apply_student_state(gb: Gradebook, assignment: str, student: str, state: ManualState) -> None:
     """Put a student's manual grades and extension into a (worker's private) gradebook."""
-    if not state:
+    if not state.known:
         return
     gb.update_or_create_student(student)
     sub = gb.update_or_create_submission(assignment, student)
-    if state.get("extension") is not None:
-        sub.extension = _dt.timedelta(seconds=state["extension"])
-    for nb_name, grades in state.get("grades", {}).items():
+    if state.extension is not None:
+        sub.extension = _dt.timedelta(seconds=state.extension)
+    for nb_name, grades in state.grades.items():
         for name, (manual, extra) in grades.items():
             try:
                 g = gb.find_grade(name, nb_name, assignment, student)
             except MissingEntry:
                 continue
             g.manual_score, g.extra_credit = manual, extra
-    for nb_name, comments in state.get("comments", {}).items():
+    for nb_name, comments in state.comments.items():
         for name, text in comments.items():
             try:
                 gb.find_comment(name, nb_name, assignment, student).manual_comment = text
@@ -144,43 +145,37 @@ def apply_student_state(gb: Gradebook, assignment: str, student: str, state: dic
     gb.db.commit()
 
 
-def read_submission(gb: Gradebook, assignment: str, student: str) -> dict:
+def read_submission(gb: Gradebook, assignment: str, student: str) -> Stored:
     """What nbgrader's autograde stored for one student (in a worker's private gradebook)."""
     sub = gb.find_submission(assignment, student)
-    out = {"timestamp": sub.timestamp.isoformat() if sub.timestamp else None, "notebooks": {}}
-    for nb in sub.notebooks:
-        out["notebooks"][nb.name] = {
-            "late_penalty": nb.late_submission_penalty,
-            "grades": {g.name: {"auto_score": g.auto_score, "needs_manual_grade": bool(g.needs_manual_grade),
-                                "max_score": float(g.max_score)} for g in nb.grades},
-            "comments": {c.name: c.auto_comment for c in nb.comments},
-        }
-    return out
+    return Stored(sub.timestamp.isoformat() if sub.timestamp else None, {
+        nb.name: StoredNotebook(
+            {g.name: StoredGrade(g.auto_score, float(g.max_score), bool(g.needs_manual_grade)) for g in nb.grades},
+            {c.name: c.auto_comment for c in nb.comments}, nb.late_submission_penalty)
+        for nb in sub.notebooks})
 
 
-def set_scores(gb: Gradebook, assignment: str, student: str, notebooks: dict) -> None:
-    """Store final auto scores and auto comments: notebooks = {nb: {"grades": {name: {"final": x}},
-    "comments": {name: text}, "late_penalty": p}} (the shape of a worker's result)."""
+def set_scores(gb: Gradebook, assignment: str, student: str, notebooks: dict[str, NotebookResult]) -> None:
+    """Store each grade's final auto score, the auto comments and the late penalties."""
     for nb_name, nb in notebooks.items():
         snb = gb.find_submission_notebook(nb_name, assignment, student)
-        if "late_penalty" in nb:
-            snb.late_submission_penalty = nb["late_penalty"]
+        snb.late_submission_penalty = nb.late_penalty
         grades = {g.name: g for g in snb.grades}
-        for name, g in nb.get("grades", {}).items():
+        for name, g in nb.grades.items():
             grade = grades.get(name)
             if grade is None:
                 continue
-            grade.auto_score = g["final"]
+            grade.auto_score = g.final
             # nbgrader's rule (SaveAutoGrades): a manual score or no auto score needs a grader.
             grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
         comments = {c.name: c for c in snb.comments}
-        for name, text in nb.get("comments", {}).items():
+        for name, text in nb.comments.items():
             if name in comments:
                 comments[name].auto_comment = text
     gb.db.commit()
 
 
-def merge_student(gb: Gradebook, assignment: str, student: str, result: dict) -> None:
+def merge_student(gb: Gradebook, assignment: str, student: str, result: StudentResult) -> None:
     """Store one student's results in the real gradebook (the main process is the only writer).
 
     Mirrors what nbgrader's autograde does to the gradebook: the student and the submission
@@ -190,9 +185,9 @@ def merge_student(gb: Gradebook, assignment: str, student: str, result: dict) ->
     """
     try:
         gb.update_or_create_student(student)
-        kwargs = {"timestamp": result["timestamp"]} if result.get("timestamp") else {}
+        kwargs = {"timestamp": result.timestamp} if result.timestamp else {}
         gb.update_or_create_submission(assignment, student, **kwargs)
-        set_scores(gb, assignment, student, result["notebooks"])
+        set_scores(gb, assignment, student, result.notebooks)
     except Exception:
         gb.db.rollback()
         raise
