@@ -186,10 +186,11 @@ def test_local_cluster_grades_as_local_workers(tmp_path):
     course, handed_in = _course(tmp_path / "a", few)
     local = tmp_path / "b" / "course"
     shutil.copytree(course, local)
-    on_cluster = grade(course, "--cluster", "local:2", "--timeout", TIMEOUT)
+    # (the preflight on a cluster is run by the fault tests below; skipped here to stay lean)
+    on_cluster = grade(course, "--cluster", "local:2", "--timeout", TIMEOUT, "--no-preflight")
     assert on_cluster.exit_code == 0, on_cluster.output
     assert "graded 4 of 4" in on_cluster.output and "(2 worker(s)" in on_cluster.output
-    assert grade(local, "--jobs", "2", "--timeout", TIMEOUT).exit_code == 0
+    assert grade(local, "--jobs", "2", "--timeout", TIMEOUT, "--no-preflight").exit_code == 0
     assert scores(course) == scores(local)
     _check_scores(course, handed_in, few)
     rows = lambda c: (c / "reports" / ASSIGNMENT / "tests.csv").read_text()  # noqa: E731
@@ -322,3 +323,25 @@ def test_bad_cluster_spec_is_a_usage_error(tmp_path):
     result = grade(course, "--cluster", f"tcp://127.0.0.1:{port}", "--no-preflight")
     assert result.exit_code == 1 and "cannot reach the Dask scheduler" in result.output, result.output
     assert scores(course) == {}
+
+
+def test_resume_without_a_cluster(tmp_path):
+    """--resume on local workers: a student graded already (gradebook + tests.csv) is skipped;
+    one whose tests.csv rows are missing (a SIGKILLed run) is graded again."""
+    few = {"ann": "reference", "ben": "no_tanh", "eve": "quiz_wrong"}
+    course, handed_in = _course(tmp_path, few)
+    first = grade(course, "-s", "ann", "-s", "ben", "--jobs", "2", "--no-feedback", "--no-preflight",
+                  "--timeout", TIMEOUT)
+    assert first.exit_code == 0, first.output
+    tests_csv = course / "reports" / ASSIGNMENT / "tests.csv"
+    kept = [line for line in tests_csv.read_text().splitlines(keepends=True) if not line.startswith("ben,")]
+    tests_csv.write_text("".join(kept))                 # as if the run died before writing ben's rows
+    again = grade(course, "--resume", "--jobs", "2", "--no-feedback", "--no-preflight", "--timeout", TIMEOUT)
+    assert again.exit_code == 0, again.output
+    assert "resume: 1 student(s) already graded, skipped" in again.output
+    assert "graded 2 of 2" in again.output                 # ben (rows missing) and eve
+    got = scores(course)
+    for s in few:
+        assert observed(got[s]) == expected_parts(handed_in[s], LOST[s]), s
+    done = grade(course, "--resume", "--no-preflight")
+    assert done.exit_code == 0 and "every student is already graded" in done.output, done.output
