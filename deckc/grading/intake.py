@@ -49,6 +49,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
+from ..nbgrader import layout
+
 STUDENT = re.compile(r"^[A-Za-z0-9@_-][A-Za-z0-9._@-]{0,127}$")
 MAX_ENTRY = 50 * 1024 * 1024
 CANVAS = re.compile(r"^(?P<name>[a-z0-9]+)(?P<late>_(?:late|LATE))?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
@@ -227,9 +229,9 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
                 report.rejected.append((name, f"a second {notebook}.ipynb for {student}"))
                 continue
             seen.add((student, notebook))
-            dest_dir = course / "submitted" / student / assignment
+            dest_dir = layout.submitted_dir(course, student, assignment)
             dest = dest_dir / f"{notebook}.ipynb"
-            if not dest.resolve().is_relative_to((course / "submitted").resolve()):
+            if not dest.resolve().is_relative_to(layout.submitted_root(course).resolve()):
                 report.rejected.append((name, "path traversal"))
                 continue
             data = zf.read(info)
@@ -257,7 +259,7 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
             e.timestamp = ""
     for student, entry in report.lms.items():
         if entry.timestamp:
-            (course / "submitted" / student / assignment / "timestamp.txt").write_text(
+            (layout.submitted_dir(course, student, assignment) / "timestamp.txt").write_text(
                 entry.timestamp + "\n", encoding="utf-8")
     if report.lms:
         save_lms_ids(course, assignment, report.lms)

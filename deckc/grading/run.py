@@ -143,7 +143,7 @@ def normalize_db_url(url: str) -> str:
 
 def prepare_gradebook(course: Path, assignment: str, db_url: str, course_id: str, scratch: Path) -> Path:
     """Make sure the real gradebook knows the assignment; write the workers' template SQLite."""
-    from . import gradebook as gbmod
+    from ..nbgrader import gradebook as gbmod
 
     with gbmod.open_gradebook(db_url, course_id) as gb:
         if not gbmod.has_assignment(gb, assignment):
@@ -160,7 +160,7 @@ def _definitions_source(course, assignment, db_url, course_id, scratch) -> str:
     """A gradebook that defines the assignment: the course's own SQLite one if it does, else
     one made as nbgrader's generate_assignment makes it (deckc.exercises.release: natively when
     it can be sure of the same result) in a scratch copy of the course."""
-    from . import gradebook as gbmod
+    from ..nbgrader import gradebook as gbmod
 
     local = course / "gradebook.db"
     local_url = "sqlite:///" + str(local)
@@ -168,8 +168,9 @@ def _definitions_source(course, assignment, db_url, course_id, scratch) -> str:
         with gbmod.open_gradebook(local_url, course_id) as gb:
             if gbmod.has_assignment(gb, assignment):
                 return local_url
-    from ..exercises.course import is_own_config, nbgrader
-    from ..exercises.release import make_release
+    from ..nbgrader.command import nbgrader
+    from ..nbgrader.config import is_own_config
+    from ..nbgrader.release import make_release
 
     copy = scratch / "generate"
     shutil.copytree(course / "source" / assignment, copy / "source" / assignment)
@@ -331,7 +332,7 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
         cfg = read_config(course)
         db_url = normalize_db_url(opts.db or cfg["db_url"])
         summary.db_url = _safe_url(db_url)
-        from . import gradebook as gbmod
+        from ..nbgrader import gradebook as gbmod
         _mark("config read, nbgrader imported")
         try:
             template = prepare_gradebook(course, assignment, db_url, cfg["course_id"], scratch)
@@ -404,7 +405,7 @@ def _run_pool(workers, init, students, gb, course, assignment, opts, summary, pr
     """Grade everyone with the pool. With the preflight on, the first job is the reference
     solution; until it has full marks no result is merged (a worker whose result waits takes
     no new job, its scratch holds the result's folders); if it has not, GradeFailure."""
-    from . import gradebook as gbmod
+    from ..nbgrader import gradebook as gbmod
 
     queue = ([preflight.STUDENT] if opts.preflight else []) + list(students)
     progress = Progress(len(students), opts.quiet)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import shutil
 
+from ..nbgrader import layout
 from .base import BuildContext, Output
 
 COURSE = "course"
 # nbgrader's folders of student work; a rebuild of the assignment must never lose them.
-GRADER_STATE = ("submitted", "autograded", "feedback", "downloaded", "gradebook.db")
+GRADER_STATE = layout.GRADER_STATE
 
 
 def write_course(ctx: BuildContext) -> list[Output]:
@@ -25,13 +26,10 @@ def write_course(ctx: BuildContext) -> list[Output]:
         return []
     stage = ctx.stage / COURSE
     stage.mkdir()
-    previous = ctx.out_dir / COURSE / "gradebook.db"
+    previous = layout.gradebook_path(ctx.out_dir / COURSE)
     if previous.is_file():
-        shutil.copy2(previous, stage / "gradebook.db")
-    quiz_data = None
-    if quiz is not None:
-        quiz_data = {"question": quiz.question, "options": [o.text for o in quiz.options], "answer": quiz.answer}
-    info = build_course(lesson.meta.id, list(lesson.meta.exercises), lesson.root / "exercises", stage, quiz_data)
+        shutil.copy2(previous, layout.gradebook_path(stage))
+    info = build_course(lesson.meta.id, list(lesson.meta.exercises), lesson.root / "exercises", stage, quiz)
     return [Output("exercises", COURSE, is_dir=True, keep=GRADER_STATE, extra={
         "course": COURSE, "assignment": info["assignment"], "notebooks": list(info["notebooks"]),
         "points": info.get("points"), "release": info.get("release")})]
