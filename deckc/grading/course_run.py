@@ -53,9 +53,10 @@ def plan(course: Path, opts: Options) -> tuple[list[str], list[str]]:
 
 
 def grade_course(opts: Options) -> CourseResult:
+    from . import run
     from .guard import Busy, course_lock, scratch_dir
-    from .run import _grade_locked
 
+    run._T0[0] = time.monotonic()          # the start-up marks of DECKC_GRADE_TIMINGS
     course = Path(opts.course).resolve()
     if not course.is_dir():
         raise GradeError(f"{course}: no such course folder")
@@ -70,7 +71,7 @@ def grade_course(opts: Options) -> CourseResult:
                     students = tuple(s for s in opts.students if s in present)
                 one = dataclasses.replace(opts, assignment=assignment, students=students)
                 with scratch_dir() as scratch:
-                    summaries.append(_grade_locked(one, course, assignment, scratch, time.monotonic()))
+                    summaries.append(run._grade_locked(one, course, assignment, scratch, time.monotonic()))
     except Busy as e:
         raise GradeFailure(str(e)) from None
     return CourseResult(summaries, idle)

@@ -188,6 +188,10 @@ def load_lesson(path: Path) -> Loaded:
     lesson = m.Lesson(meta=value["lesson"], slides=tuple(value["slides"]), source=path.resolve(),
                       root=course_root(path))
     _cross_checks(lesson, root, ctx)
+    from dataclasses import replace
+
+    from .theme_file import resolve_look
+    lesson = replace(lesson, theme=resolve_look(lesson, lambda *keys: _at(root, *keys), ctx, display_path))
     lesson = _resolve_charts(lesson, root, ctx)
     return Loaded(path, lesson if not diags.errors else None, diags.items)
 

@@ -44,7 +44,7 @@ def _pdf(ctx: BuildContext) -> list[Output]:
     from .pdf import write_pdf
 
     rel = f"{ctx.lesson.meta.id}.pdf"
-    ctx.write(rel, write_pdf(ctx.deck, ctx.version))
+    ctx.write(rel, write_pdf(ctx.deck, ctx.version, date=ctx.date))
     return [Output("pdf", rel)]
 
 
@@ -52,7 +52,7 @@ def _pdf_steps(ctx: BuildContext) -> list[Output]:
     from .pdf import write_pdf
 
     rel = f"{ctx.lesson.meta.id}-steps.pdf"
-    (ctx.stage / rel).write_bytes(write_pdf(ctx.deck, ctx.version, steps=True))
+    (ctx.stage / rel).write_bytes(write_pdf(ctx.deck, ctx.version, steps=True, date=ctx.date))
     return [Output("pdf-steps", rel)]
 
 
@@ -79,7 +79,7 @@ def _handout(ctx: BuildContext) -> list[Output]:
     from .handout import write_handout
 
     rel = f"{ctx.lesson.meta.id}-handout.pdf"
-    (ctx.stage / rel).write_bytes(write_handout(ctx.deck, ctx.version))
+    (ctx.stage / rel).write_bytes(write_handout(ctx.deck, ctx.version, date=ctx.date))
     return [Output("handout", rel)]
 
 
