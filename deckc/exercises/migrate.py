@@ -91,6 +91,7 @@ def _merge_gradebook(old: Path, new: Path, course_id: str) -> int:
     _check(old, head)
     if new.is_file():
         _check(new, head)
+    new.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(str(new), isolation_level=None)
     try:
         con.execute("BEGIN IMMEDIATE")
