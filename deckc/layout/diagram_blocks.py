@@ -27,7 +27,7 @@ def _sentence(b: m.Sentence, w, s, ctx):
 
     def place(x, y, hh):
         bar = Shape(name=f"{ctx.name}.sentence-bar", x=x, y=y, w=4 * s, h=h, kind="rect", fill=t.accent,
-                    alt="Decorative bar marking an example sentence")
+                    decorative=True)
         return [bar, _text_box(ctx, "sentence", x, y, w, paras, pad=pad)]
 
     return Measured(h, place)
@@ -107,7 +107,7 @@ def _steps(b: m.Steps, w, s, ctx):
                 ax = cx + chip_w + 4 * s
                 out.append(Arrow(name=f"{ctx.name}.step-arrow{i + 1}", x=ax, y=y + chip_h / 2, w=arrow_w - 8 * s,
                                  h=0.0, color=borders[i + 1] if b.fade == "forward" else borders[i], width=2 * s,
-                                 alt="Arrow to the next step"))
+                                 decorative=True))   # the chips are read in order
             if state_paras[i]:
                 sw = chip_w + arrow_w * 0.8
                 out.append(_text_box(ctx, f"state{i + 1}", cx + chip_w / 2 - sw / 2, y + chip_h + 6 * s, sw,

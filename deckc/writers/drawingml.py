@@ -100,9 +100,9 @@ def text_body(paras, pad, valign: str, *, tag: str = "p:txBody", shape: bool = F
 
 
 def _autoshape(shape_id: int, name: str, descr: str | None, geom, kind: str, adj, fill, border,
-               border_w: float, txbody: str) -> str:
+               border_w: float, txbody: str, decorative: bool = False) -> str:
     fill_xml = solid(fill) if fill else "<a:noFill/>"
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name, descr)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name, descr, decorative)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
             f'<p:spPr>{xfrm(*geom)}{prst(kind, adj)}{fill_xml}{line(border, border_w)}<a:effectLst/></p:spPr>'
             f'{txbody}</p:sp>')
 
@@ -123,7 +123,7 @@ def text_box(el: TextBox, shape_id: int, math: str = "auto") -> str:
     if math == "auto" and has_math(el.paras):
         return alternate(text_box(el, shape_id, "omml"), text_box(el, shape_id, "text"))
     geom = (el.x, el.y, el.w, el.h)
-    descr = el.alt or el.text
+    descr = None        # a text box is read by its text: an alt text repeating it would be read twice
     # A listing's lines are the plan's (long ones already continued with a mark, the size chosen
     # so the longest fits exactly): a renderer must not wrap them again. LibreOffice did, one
     # rounding over the box width, breaking a line and running the listing out of its background.
@@ -144,18 +144,12 @@ def text_box(el: TextBox, shape_id: int, math: str = "auto") -> str:
 
 
 SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
-DECORATIVE_URI = "{C183D7F6-B498-43B3-948B-1728B52AA6E4}"
 
 
 def picture(el, shape_id: int, rid: str, svg_rid: str | None = None) -> str:
     """A p:pic as PowerPoint writes one: the alt text in descr, a decorative image marked as such
     (adec:decorative, so screen readers skip it), an SVG as asvg:svgBlip with `rid` its PNG fallback."""
-    if el.decorative:
-        nv = (f'<p:cNvPr id="{shape_id}" name="{attr(el.name)}" descr=""><a:extLst><a:ext uri="{DECORATIVE_URI}">'
-              f'<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/>'
-              f'</a:ext></a:extLst></p:cNvPr>')
-    else:
-        nv = c_nv_pr(shape_id, el.name, el.alt)
+    nv = c_nv_pr(shape_id, el.name, el.alt, decorative=el.decorative)
     ext = (f'<a:extLst><a:ext uri="{SVG_BLIP_URI}"><asvg:svgBlip '
            f'xmlns:asvg="http://schemas.microsoft.com/office/drawing/2016/SVG/main" r:embed="{svg_rid}"/>'
            f'</a:ext></a:extLst>') if svg_rid else ""
@@ -168,7 +162,7 @@ def title(el: TextBox, shape_id: int, math: str = "auto") -> str:
     """The slide's title placeholder (PowerPoint's outline and screen readers read it as the title)."""
     if math == "auto" and has_math(el.paras):
         return alternate(title(el, shape_id, "omml"), title(el, shape_id, "text"))
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt or el.text)}'
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name)}'
             f'<p:cNvSpPr><a:spLocks noGrp="1"/></p:cNvSpPr><p:nvPr><p:ph type="title"/></p:nvPr></p:nvSpPr>'
             f'<p:spPr>{xfrm(el.x, el.y, el.w, el.h)}</p:spPr>{text_body(el.paras, el.pad, el.valign, math=math)}</p:sp>')
 
@@ -176,8 +170,8 @@ def title(el: TextBox, shape_id: int, math: str = "auto") -> str:
 def shape(el: Shape, shape_id: int) -> str:
     kind = {"rect": "rect", "roundrect": "roundRect", "ellipse": "ellipse"}[el.kind]
     adj = _corner(el.radius, el.w, el.h) if el.kind == "roundrect" else None
-    return _autoshape(shape_id, el.name, el.alt, (el.x, el.y, el.w, el.h), kind, adj, el.fill, el.border, 1.0,
-                      EMPTY_SHAPE_TEXT)
+    return _autoshape(shape_id, el.name, el.alt or None, (el.x, el.y, el.w, el.h), kind, adj, el.fill, el.border,
+                      1.0, EMPTY_SHAPE_TEXT, decorative=el.decorative)
 
 
 def arrow(el: Arrow, shape_id: int) -> str:
@@ -187,7 +181,7 @@ def arrow(el: Arrow, shape_id: int) -> str:
         return _freeform(shape_id, el, _cubic(x1, y1, x2, y2, el.bow), ln)
     flip = (' flipH="1"' if x2 < x1 else "") + (' flipV="1"' if y2 < y1 else "")
     geom = (min(x1, x2), min(y1, y2), abs(x2 - x1), abs(y2 - y1))
-    return (f'<p:cxnSp><p:nvCxnSpPr>{c_nv_pr(shape_id, el.name, el.alt)}<p:cNvCxnSpPr/><p:nvPr/></p:nvCxnSpPr>'
+    return (f'<p:cxnSp><p:nvCxnSpPr>{c_nv_pr(shape_id, el.name, el.alt, el.decorative)}<p:cNvCxnSpPr/><p:nvPr/></p:nvCxnSpPr>'
             f'<p:spPr>{xfrm(*geom, extra=flip)}{prst("line")}{ln}</p:spPr>{CONNECTOR_STYLE}</p:cxnSp>')
 
 
@@ -198,7 +192,7 @@ def _freeform(shape_id: int, el: Arrow, pts, ln: str) -> str:
     w, h = max(p[0] for p in e) - x0, max(p[1] for p in e) - y0
     path = [f'<a:moveTo><a:pt x="{e[0][0] - x0}" y="{e[0][1] - y0}"/></a:moveTo>']
     path += [f'<a:lnTo><a:pt x="{x - x0}" y="{y - y0}"/></a:lnTo>' for x, y in e[1:]]
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt, el.decorative)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
             f'<p:spPr><a:xfrm><a:off x="{x0}" y="{y0}"/><a:ext cx="{w}" cy="{h}"/></a:xfrm>'
             f'<a:custGeom><a:avLst/><a:gdLst/><a:ahLst/><a:cxnLst/><a:rect l="l" t="t" r="r" b="b"/>'
             f'<a:pathLst><a:path w="{w}" h="{h}">{"".join(path)}</a:path></a:pathLst></a:custGeom>'
@@ -265,9 +259,9 @@ def _cell(cell: Cell, ox: float, oy: float, name: str, descr: str, shape_id: int
 
 
 def heatmap(el: ChartBox, ids: Iterator[int]) -> str:
-    """PowerPoint has no heatmap chart: one rectangle per cell (named "cell r,c", its value in
-    words as alt text, since a cell may be too small to print it), text boxes for labels and a
-    colour-scale legend, grouped under the chart's name. The layout's geometry, as the PDF draws it."""
+    """PowerPoint has no heatmap chart: one rectangle per cell (named "cell r,c"), text boxes for
+    labels and a colour-scale legend, grouped under the chart's name, whose alt text says what the
+    heatmap shows (one alt text per cell made a screen reader read 144 of them). The layout's geometry, as the PDF draws it."""
     p = el.geometry
     ox, oy = el.x, el.y
     group_id = next(ids)
@@ -279,9 +273,10 @@ def heatmap(el: ChartBox, ids: Iterator[int]) -> str:
 
     for i, row in enumerate(p.cells):
         for j, cell in enumerate(row):
-            add(_cell(cell, ox, oy, f"cell {i + 1},{j + 1}", cell.alt, next(ids)), cell.x, cell.y, cell.w, cell.h)
+            # no alt text per cell: the group's says what the heatmap shows, a cell's text its number
+            add(_cell(cell, ox, oy, f"cell {i + 1},{j + 1}", None, next(ids)), cell.x, cell.y, cell.w, cell.h)
     for k, sw in enumerate(p.scale_swatches):
-        add(_cell(sw, ox, oy, f"scale {k + 1}", sw.alt, next(ids)), sw.x, sw.y, sw.w, sw.h)
+        add(_cell(sw, ox, oy, f"scale {k + 1}", None, next(ids)), sw.x, sw.y, sw.w, sw.h)
     f = p.scale_frame
     add(_autoshape(next(ids), "scale frame", f.alt, (ox + f.x, oy + f.y, f.w, f.h), "rect", None, None, f.line,
                    f.line_w, EMPTY_SHAPE_TEXT), f.x, f.y, f.w, f.h)
