@@ -84,7 +84,7 @@ def cli(debug: bool) -> None:
       deckc build                 build every lesson in lesson/ into build/
       deckc check                 validate lesson/ and report every problem
       deckc watch                 rebuild on every save
-      deckc grade build/<lesson>/course   autograde submissions in parallel
+      deckc grade build/course            autograde submissions in parallel
       deckc grades export COURSE --to canvas   grades as the LMS imports them
       deckc schema > lesson.schema.json
     """
@@ -120,11 +120,18 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, 
       <lesson-id>.pdf    the same layout; fonts embedded; outline of slide titles
       <lesson-id>-steps.pdf  with --pdf-steps: one page per reveal step
       charts/*.csv       the data behind every chart
-      course/            nbgrader course: source/, release/, gradebook.db
       manifest.json      what was built, with sha256 checksums and input fingerprints
+    and one nbgrader course for all of them, OUT/course/ (course id: the lessons'
+    `course:`, slugged; every lesson of a build must name the same one): one
+    assignment per lesson with exercises (named after the lesson) in source/<id>/
+    and release/<id>/, one gradebook.db, one nbgrader_config.py. Rebuilding an
+    assignment never touches graders' data (submitted/, autograded/, feedback/,
+    students and grades); a lesson's course/ of the older per-lesson layout is
+    moved into OUT/course/ (backup of the rest in OUT/course/migrated/<id>/).
 
     Builds are incremental: an output whose inputs (spec, exercises/, deckc itself)
-    did not change is skipped; --force rebuilds everything. A folder of lessons builds
+    did not change is skipped (an assignment depends on its own exercise folders
+    only); --force rebuilds everything. A folder of lessons builds
     in parallel; one failing lesson does not stop the others (exit code at the end).
     Each lesson's writers run side by side in their own processes.
 
@@ -138,7 +145,7 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, 
     1 a lesson failed to build (the cause and path are printed) or warnings
     under --strict, 130 Ctrl-C, 143 SIGTERM.
 
-    course/release/ and the gradebook rows are made exactly as nbgrader's
+    OUT/course/release/ and the gradebook rows are made exactly as nbgrader's
     generate_assignment makes them, without running nbgrader; where deckc cannot be
     sure of the same result (another nbgrader version, a changed config, submissions
     in the gradebook) it runs nbgrader itself.
@@ -168,6 +175,11 @@ def _echo_result(r, took: float) -> None:
     if r.built:
         fresh = f"; up to date: {', '.join(r.skipped)}" if r.skipped else ""
         click.echo(f"built {r.lesson_id}: {', '.join(r.built)}{fresh} -> {r.out_dir} ({took:.2f}s)")
+        moved = r.outputs.get("migrated") if "exercises" in r.built else None
+        if moved:
+            click.echo(f"  moved {moved['from']} (the per-lesson course layout) into the module's course: "
+                       f"{moved['folders']} graders' folders, {moved['submissions']} submissions in the gradebook; "
+                       f"the rest kept in {moved['backup']}")
     elif r.skipped:
         click.echo(f"up to date {r.lesson_id}: {', '.join(r.skipped)} ({took:.2f}s)")
 

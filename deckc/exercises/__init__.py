@@ -36,10 +36,11 @@ __all__ = ["build_course", "generate_release", "load_exercise", "ExerciseError",
 
 
 def build_course(lesson_id: str, exercise_ids: list[str], exercises_dir: Path, course_dir: Path,
-                 quiz: dict | None = None, *, release: bool = True, timeout: int = DEFAULT_TIMEOUT) -> dict:
-    """Build the nbgrader course folder of one lesson.
+                 quiz: dict | None = None, *, release: bool = True, timeout: int = DEFAULT_TIMEOUT,
+                 course_id: str | None = None) -> dict:
+    """Build one lesson's assignment in an nbgrader course folder (other assignments stay).
 
-    lesson_id: the assignment name (a slug). exercise_ids: folders of exercises_dir, in notebook
+    lesson_id: the assignment name (a slug). course_id: nbgrader's course id (default: lesson_id). exercise_ids: folders of exercises_dir, in notebook
     order. quiz: {"question": str, "options": [str, ...], "answer": "A", "points": 1 (optional)},
     emitted as quick_check.ipynb. release=False skips the release (source notebooks only).
 
@@ -62,7 +63,8 @@ def build_course(lesson_id: str, exercise_ids: list[str], exercises_dir: Path, c
     source = course_dir / "source" / lesson_id
     names = [f"{e}.ipynb" for e in exercise_ids] + ([f"{QUIZ_NOTEBOOK}.ipynb"] if quiz else [])
     _remove_stale(source, keep=set(names))
-    write_config(course_dir, lesson_id, timeout)
+    course_id = course_id or lesson_id
+    write_config(course_dir, course_id, timeout)
 
     points = 0
     for exercise_id in exercise_ids:
@@ -78,8 +80,8 @@ def build_course(lesson_id: str, exercise_ids: list[str], exercises_dir: Path, c
     if release:
         from .release import make_release
 
-        made = make_release(course_dir, lesson_id)
-    return {"course": course_dir, "assignment": lesson_id, "notebooks": names,
+        made = make_release(course_dir, lesson_id, course_id)
+    return {"course": course_dir, "course_id": course_id, "assignment": lesson_id, "notebooks": names,
             "points": int(points) if float(points).is_integer() else points,
             "release": made["release"], "release_reason": made["reason"]}
 

@@ -17,14 +17,18 @@ from pathlib import Path
 DEFAULT_TIMEOUT = 30  # seconds per cell when autograding
 
 CONFIG_TEMPLATE = '''\
-# nbgrader configuration of the course folder of lesson {lesson_id!r}.
-# Written by deckc: `deckc build` rewrites this file (and source/, release/).
+# nbgrader configuration of the course {course_id!r}.
+# Written by deckc: `deckc build` rewrites this file, and source/<a>/ and release/<a>/ of each
+# assignment it builds (one per lesson with exercises, named after the lesson); it never touches
+# submitted/, autograded/, feedback/ or the students and grades in gradebook.db.
 #
-# Assignment: {lesson_id!r} (the only one; nbgrader refuses it both here as config and as an argument).
-#   source/{lesson_id}/   the instructor's notebooks (solutions, hidden tests)
-#   release/{lesson_id}/  what students get: `nbgrader generate_assignment {lesson_id} --force`
-# Grading: put submissions in submitted/<student>/{lesson_id}/ and run
-#   `nbgrader autograde {lesson_id}` then `nbgrader generate_feedback {lesson_id}` in this folder.
+#   source/<a>/    the instructor's notebooks (solutions, hidden tests)
+#   release/<a>/   what students get: `nbgrader generate_assignment <a> --force`
+# Grading: put submissions in submitted/<student>/<a>/ (or `nbgrader collect <a>`) and run
+#   `nbgrader autograde <a>` then `nbgrader generate_feedback <a>` in this folder, or
+#   `deckc grade .` for every assignment (`-a <a>` for one).
+# JupyterHub's exchange: set c.Exchange.root (default /srv/nbgrader/exchange) in a config of
+# your own, e.g. ~/.jupyter/nbgrader_config.py, not here: deckc build rewrites this file.
 import os
 
 from nbconvert.preprocessors import Preprocessor
@@ -34,7 +38,7 @@ c = get_config()  # noqa: F821 - nbgrader provides get_config when it loads this
 _here = os.path.dirname(os.path.abspath(__file__))
 
 c.CourseDirectory.root = _here
-c.CourseDirectory.course_id = {lesson_id!r}
+c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_here, "gradebook.db")
 
 # Autograding gives every cell this many seconds. A cell that runs out (an endless loop) fails on
@@ -70,24 +74,24 @@ c.GenerateFeedback.preprocessors = [
 '''
 
 
-def write_config(course_dir: Path, lesson_id: str, timeout: int = DEFAULT_TIMEOUT) -> Path:
+def write_config(course_dir: Path, course_id: str, timeout: int = DEFAULT_TIMEOUT) -> Path:
     """Write course_dir/nbgrader_config.py (only if its text changed)."""
     path = Path(course_dir) / "nbgrader_config.py"
-    text = CONFIG_TEMPLATE.format(lesson_id=lesson_id, timeout=int(timeout))
+    text = CONFIG_TEMPLATE.format(course_id=course_id, timeout=int(timeout))
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
     return path
 
 
-def is_own_config(course_dir: Path, lesson_id: str) -> bool:
-    """Whether course_dir/nbgrader_config.py is exactly what write_config writes for lesson_id."""
+def is_own_config(course_dir: Path, course_id: str) -> bool:
+    """Whether course_dir/nbgrader_config.py is exactly what write_config writes for course_id."""
     path = Path(course_dir) / "nbgrader_config.py"
     if not path.is_file():
         return False
     text = path.read_text(encoding="utf-8")
     timeout = re.search(r"^c\.Execute\.timeout = (\d+)$", text, re.M)
-    return bool(timeout) and text == CONFIG_TEMPLATE.format(lesson_id=lesson_id, timeout=int(timeout.group(1)))
+    return bool(timeout) and text == CONFIG_TEMPLATE.format(course_id=course_id, timeout=int(timeout.group(1)))
 
 
 # `python -m nbgrader`, minus 1.7 s of start-up: jsonschema builds an RFC 3987 grammar at import

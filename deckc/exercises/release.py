@@ -338,17 +338,19 @@ def release_dir(root: str, assignment: str) -> str:
     return os.path.join(root, "release", ".", assignment)
 
 
-def make_release(course_dir: Path, assignment: str) -> dict:
+def make_release(course_dir: Path, assignment: str, course_id: str | None = None) -> dict:
     """release/<assignment>/ and the gradebook, natively when sure to match nbgrader, else by nbgrader.
 
-    The course id is the assignment's (deckc's nbgrader_config.py says so; why_not_native checks).
+    course_id (default: the assignment's name) is the one deckc's nbgrader_config.py names;
+    why_not_native checks that the config is exactly that.
     Returns {"release": "native" | "nbgrader", "reason": why nbgrader ran (None if native), "path": release folder}.
     """
     course_dir = Path(course_dir)
-    reason = why_not_native(course_dir, assignment)
+    course_id = course_id or assignment
+    reason = why_not_native(course_dir, assignment, course_id)
     if reason is None:
         try:
-            return native_release(course_dir, assignment)
+            return native_release(course_dir, assignment, course_id)
         except Unexpected as e:          # a notebook the steps did not expect: say so, nbgrader decides
             reason = str(e)
             log.warning("release of %s: the native steps failed (%s); running nbgrader's generate_assignment",
@@ -368,7 +370,7 @@ def make_release(course_dir: Path, assignment: str) -> dict:
     return {"release": "nbgrader", "reason": reason, "path": path}
 
 
-def why_not_native(course_dir: Path, assignment: str) -> str | None:
+def why_not_native(course_dir: Path, assignment: str, course_id: str | None = None) -> str | None:
     """Why the native release could differ from nbgrader's here; None if it cannot."""
     if os.environ.get(FORCE_NBGRADER, "") not in ("", "0"):
         return f"{FORCE_NBGRADER}={os.environ[FORCE_NBGRADER]}"
@@ -380,20 +382,20 @@ def why_not_native(course_dir: Path, assignment: str) -> str | None:
     extra = nbgrader_info.extra_config_files(course_dir)
     if extra:
         return "nbgrader would load config deckc did not write: " + ", ".join(map(str, extra))
-    if not is_own_config(course_dir, assignment):
+    if not is_own_config(course_dir, course_id or assignment):
         return "the course's nbgrader_config.py is not the one deckc writes"
     return None
 
 
-def native_release(course_dir: Path, assignment: str) -> dict:
+def native_release(course_dir: Path, assignment: str, course_id: str | None = None) -> dict:
     """Notebooks first (pure), then the gradebook (one transaction), then the files."""
     root = os.path.abspath(course_dir)
     paths = sorted(glob.glob(os.path.join(source_dir(root, assignment), "*.ipynb")))
     if not paths:
         raise NotNative(f"no notebooks in source/{assignment}")
     released = [(_notebook_id(p), *release_notebook(p, assignment)) for p in paths]
-    # The course id is the assignment's: CourseDirectory.course_id in deckc's config.
-    gradebook_db.save(Path(root) / "gradebook.db", assignment, assignment, [r for _, _, r in released],
+    # The course id is CourseDirectory.course_id of deckc's config.
+    gradebook_db.save(Path(root) / "gradebook.db", course_id or assignment, assignment, [r for _, _, r in released],
                       nbgrader_info.alembic_head())
     path = write_release(root, assignment, [(name, text) for name, text, _ in released])
     log.info("release of %s: native", assignment)

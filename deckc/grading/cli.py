@@ -60,9 +60,16 @@ def require_grade_extra(command: str) -> None:
               help="First grade the reference solution (COURSE/source/) in the same jail and workers; "
                    "anything but full marks stops the run (exit 1) before any student is graded, "
                    "with the cause (e.g. a Python the jail cannot see).")
+@click.option("--cluster", metavar="local:N|ADDRESS",
+              help="Grade on a Dask cluster instead of local workers: local:N starts N worker processes "
+                   "here; tcp://scheduler:8786 uses a running cluster (deckc installed on its workers). "
+                   "Same jail and scores; this process alone writes the gradebook. Needs deckc[cluster].")
+@click.option("--resume", is_flag=True,
+              help="Grade only the students not graded yet (no grade in the gradebook or no rows in "
+                   "tests.csv): after a run that stopped early.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, students, from_zip, roster,
-          lms_timezone, feedback, verify, isolation, preflight, quiet):
+          lms_timezone, feedback, verify, isolation, preflight, cluster, resume, quiet):
     """Autograde every submission in COURSE/submitted/ (default COURSE: the current folder).
 
     \b
@@ -108,8 +115,15 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
       deckc grade course --jobs 4 --timeout 20 --memory 1024
       deckc grade course --from-zip moodle-export.zip --roster students.csv --lms-timezone Europe/Berlin
       deckc grade course --db postgresql://grader:secret@127.0.0.1/course -s alice
+      deckc grade course --cluster local:4
+      deckc grade course --cluster tcp://scheduler:8786 --db postgresql://grader@db/course --resume
     """
     require_grade_extra("deckc grade")
+    if cluster:
+        from .cluster import check_spec, missing_extra
+        if missing_extra():
+            click.echo(f"Error: {missing_extra()}", err=True)
+            raise click.exceptions.Exit(2)
     from .run import GradeError, GradeFailure, Options, format_summary
     from .run import grade as run_grade
 
@@ -117,8 +131,10 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
                    notebook_timeout=notebook_timeout, memory_mb=memory_mb, db=db, students=tuple(students),
                    from_zip=from_zip, roster=roster, lms_timezone=lms_timezone, feedback=feedback, verify=verify,
                    isolation=isolation, quiet=quiet,
-                   preflight=preflight)
+                   preflight=preflight, cluster=cluster, resume=resume)
     try:
+        if cluster:
+            check_spec(cluster)
         summary = run_grade(opts)
     except GradeError as e:
         raise click.UsageError(str(e)) from None

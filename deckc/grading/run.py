@@ -8,6 +8,7 @@ autograded/S/A and feedback/S/A into the course. Re-grading a student replaces t
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -54,6 +55,8 @@ class Options:
     isolation: str = "auto"               # auto | namespace | none
     quiet: bool = False
     preflight: bool = True                # grade the reference solution first, in the same jail
+    cluster: str | None = None            # local:N or a Dask scheduler address (cluster.py)
+    resume: bool = False                  # grade only students the gradebook has no grade of
 
 
 @dataclass
@@ -76,6 +79,7 @@ class Summary:
     intake: object = None
     reports: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)           # student -> [matching outcome]: what each file became
+    resumed: list = field(default_factory=list)         # --resume: students already graded, skipped
 
     @property
     def ok(self) -> bool:
@@ -176,8 +180,8 @@ def _definitions_source(course, assignment, db_url, course_id, scratch) -> str:
     url = "sqlite:///" + str(copy / "gradebook.db")
     if (course / "nbgrader_config.py").is_file():
         shutil.copy2(course / "nbgrader_config.py", copy / "nbgrader_config.py")
-    if is_own_config(copy, assignment):
-        make_release(copy, assignment)     # deckc's config: root and gradebook are the copy's own
+    if is_own_config(copy, course_id):
+        make_release(copy, assignment, course_id)   # deckc's config: root and gradebook are the copy's own
     else:
         nbgrader(copy, "generate_assignment", assignment, "--force", f"--CourseDirectory.root={copy}",
                  f"--CourseDirectory.db_url={url}")
@@ -315,7 +319,8 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
     jobs = max(1, min(opts.jobs or cores, len(students)))
     # one unprivileged uid per submission (the preflight's and retries' included)
     uids = iter(range(uid_base(2 * len(students) + jobs + 8), 1 << 31))
-    mode = isolation_mode(opts.isolation, uid_base(1))
+    # on a cluster each worker machine decides (cluster_worker.CoursePlugin.setup)
+    mode = opts.isolation if opts.cluster else isolation_mode(opts.isolation, uid_base(1))
     prefix = UNSHARE if mode == "namespace" else []
     summary.jobs, summary.isolation = jobs, mode
     log_path = course / "reports" / assignment / "grading.log"
@@ -324,9 +329,15 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
     workers: list[_Worker] = []
     _Worker.memory_mb = int(opts.memory_mb or 2048)
     finished = False
+    stack = contextlib.ExitStack()
     try:
         # The workers import nbgrader while this process reads the config and prepares the gradebook.
-        workers = [_Worker(i, prefix, scratch, log) for i in range(jobs)]
+        client = None
+        if opts.cluster:
+            from . import cluster
+            client = stack.enter_context(cluster.connect(opts.cluster, scratch, opts.quiet, _say))
+        else:
+            workers = [_Worker(i, prefix, scratch, log) for i in range(jobs)]
         _mark("workers started")
         cfg = read_config(course)
         db_url = normalize_db_url(opts.db or cfg["db_url"])
@@ -351,8 +362,18 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
             if roster is not None:
                 from .roster import import_students
                 import_students(gb, roster)
-            _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log,
-                      lambda: next(uids))
+            if opts.resume:
+                from .resume import already_graded
+                summary.resumed = already_graded(gb, assignment, students, course / "reports" / assignment)
+                students = [s for s in students if s not in set(summary.resumed)]
+            if not students:
+                pass
+            elif client is not None:
+                _run_cluster(client, init, students, gb, course, assignment, opts, summary, template, scratch,
+                             log, lambda: next(uids))
+            else:
+                _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log,
+                          lambda: next(uids))
             reports = course / "reports" / assignment
             from .csv_reports import neutralise_file, write_submissions
             from .report import write_pass_rates
@@ -371,6 +392,7 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
     finally:
         for w in workers:
             w.close() if finished else w.kill()     # interrupted or failed: no waiting
+        stack.close()                               # a local Dask cluster is stopped
         log.close()
     summary.seconds = time.monotonic() - started
     return summary
@@ -398,6 +420,24 @@ def _export(gb, path: Path, assignment: str):
 def _safe_url(url: str) -> str:
     import re
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _run_cluster(client, init, students, gb, course, assignment, opts, summary, template, scratch, log, next_uid):
+    """The Dask backend (cluster.py); tests.csv gets the merged students' rows as with the pool."""
+    from .cluster import grade_on_cluster
+
+    rows: dict[str, list] = {}
+    try:
+        grade_on_cluster(client, init, students, gb, course, assignment, opts, summary, template, scratch, log,
+                         rows, next_uid)
+    finally:
+        if rows:
+            with signals_deferred():
+                _write_tests_csv(course / "reports" / assignment / "tests.csv", rows)
 
 
 def _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log, next_uid):

@@ -18,7 +18,7 @@ def section_elements(title: str, subtitle: str | None, label: str, prefix: str, 
         head = truncate_para(head, 3, w)
     parts = [("label", make_para(label, 18.0, w, t.accent, bold=True), "body", 0.0), ("title", head, "title", 8.0)]
     if subtitle:
-        parts.append(("subtitle", make_para(subtitle, 22.0, w, t.muted), "body", 14.0))
+        parts.append(("subtitle", make_para(subtitle, 22.0, w, t.muted), "subtitle", 14.0))
     total = sum(p.height + gap for _, p, _, gap in parts)
     y = max((SLIDE_H - total) / 2 - 20, 24.0)
     out: list[Element] = []

@@ -18,6 +18,7 @@ from .chart_plan import with_geometry
 from .plan import ChartBox, CodeBox, DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
 from .text import make_para, paras_height, truncate_para
 from .theme import DEFAULT_THEME, SLIDE_H, SLIDE_W, Theme
+from .theme_look import look
 
 # A chart left off its slide still gets a box, at the size a page with room (HTML) shows it.
 SPARE_CHART_W, SPARE_CHART_H, SPARE_CHART_FONT = 420.0, 300.0, 11.0
@@ -80,7 +81,7 @@ class Planner:
         return DeckPlan(lesson_id=meta.id, title=meta.title, subject=f"{meta.module} · {meta.position}",
                         author=meta.author or meta.course, keywords=f"{meta.course}; {meta.module}",
                         language=meta.language, width=SLIDE_W, height=SLIDE_H, slides=tuple(slides), charts=charts,
-                        spare_charts=spare)
+                        spare_charts=spare, theme=t)
 
     def _slide(self, n, total, index, sl: m.Slide, variant: str) -> SlidePlan:
         t = self.theme
@@ -107,8 +108,10 @@ class Planner:
             elements = [heading, *body, *self._footer(sl, index, prefix, n, total)]
             notes = self._notes(sl, variant)
         elements = [with_geometry(el) for el in elements]      # boxes are final: charts get their drawing
-        return SlidePlan(number=n, title=plain_text(title) if title else meta.title, elements=tuple(elements),
-                         notes=notes, background=t.background)
+        layout = variant if variant in ("title", "section") else "content"
+        background, decor = look(t, layout, prefix)
+        return SlidePlan(number=n, title=plain_text(title) if title else meta.title,
+                         elements=tuple(decor + elements), notes=notes, background=background, layout=layout)
 
     def _notes(self, sl: m.Slide, variant: str) -> str:
         parts = [sl.notes]
@@ -160,7 +163,7 @@ class Planner:
                                      f"footer line; it is cut with an ellipsis on every slide")
         right = make_para(f"{n} / {total}", t.footer_size, w, t.muted, align="right")
         rule = Shape(name=f"{prefix}.footer-rule", x=t.margin_x, y=t.footer_y - 6, w=SLIDE_W - 2 * t.margin_x,
-                     h=0.75, kind="rect", fill="D5DBE3", decorative=True)
+                     h=0.75, kind="rect", fill=t.rule, decorative=True)
         return [rule,
                 TextBox(name=f"{prefix}.footer", x=t.margin_x, y=t.footer_y, w=w, h=left.height, paras=(left,),
                         role="footer"),
@@ -179,7 +182,7 @@ class Planner:
             parts = [("module", make_para(meta.module, size(20), w, t.accent, bold=True), "body"),
                      ("title", make_para(meta.title, size(50), w, t.text, bold=True), "title")]
             if meta.subtitle:
-                parts.append(("subtitle", make_para(meta.subtitle, size(22), w, t.muted), "body"))
+                parts.append(("subtitle", make_para(meta.subtitle, size(22), w, t.muted), "subtitle"))
             parts += [("info", make_para(f"⏱️ {meta.duration}     🎯 {meta.position}", size(20), w, t.text), "body"),
                       ("course", make_para(meta.course, size(14), w, t.muted), "body")]
             gaps = {"title": 10.0 * s, "subtitle": 14.0 * s, "info": 26.0 * s, "course": 8.0 * s}
@@ -292,8 +295,8 @@ def _quiz_blocks(sl: m.QuizSlide, reveal: bool) -> list:
     return blocks
 
 
-def plan_deck(lesson: m.Lesson, file: str = "", theme: Theme = DEFAULT_THEME) -> tuple[DeckPlan, list[Diagnostic]]:
-    planner = Planner(lesson, theme, file)
+def plan_deck(lesson: m.Lesson, file: str = "", theme: Theme | None = None) -> tuple[DeckPlan, list[Diagnostic]]:
+    planner = Planner(lesson, theme or lesson.theme or DEFAULT_THEME, file)
     deck = planner.plan()
     missing, apart = _missing_glyphs(deck)
     for ch, where in sorted(missing.items()):

@@ -258,6 +258,12 @@ META = Obj(name="the lesson header", build=lambda exercises, **kw: m.Meta(exerci
                            noun="exercises",
                            doc="Exercises (by id) that make up this lesson's nbgrader assignment."),
                        default=list),
+    "theme": Field(Text(markup=False, max_len=500, doc="default, dark, high-contrast, or a theme file (YAML) "
+                                                       "relative to the course folder. Default: the course's "
+                                                       "theme.yaml if it has one, else default.")),
+    "template": Field(Text(markup=False, max_len=500, doc="The institution's PowerPoint template (.pptx), "
+                                                          "relative to the course folder: its masters, layouts, "
+                                                          "colours, fonts and logo.")),
 })
 
 SPEC = Obj(name="a lesson spec", doc="A deckc lesson spec.", fields={

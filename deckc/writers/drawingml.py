@@ -56,8 +56,8 @@ def paragraph(para: Para, math: str = "omml") -> str:
     spaces at line breaks survive editing. Exact line spacing: the plan's line heights.
     Inline formulas: Office Math (math="omml"), or their linear text (math="text", the fallback)."""
     book = font_book()
-    bullet = ""
-    indent = ""
+    indent = ' marL="0" indent="0"'       # a body placeholder would otherwise indent for its bullets
+    bullet = "<a:buNone/>"
     if para.bullet:
         indent = f' marL="{emu(para.margin + para.indent)}" indent="{-emu(para.indent)}"'
         bullet = f'<a:buChar char="{attr(para.bullet)}"/>'
@@ -84,13 +84,18 @@ def paragraph(para: Para, math: str = "omml") -> str:
     return "".join(out)
 
 
-def body_pr(pad, valign: str, *, shape: bool = False, wrap: str = "square", vert: str | None = None) -> str:
+def body_pr(pad, valign: str, *, shape: bool = False, wrap: str = "square", vert: str | None = None,
+            autofit: bool = True) -> str:
+    """normAutofit is the safety net where a viewer's font is wider than the layout measured
+    (LibreOffice without Liberation fonts): it shrinks the text rather than spill it out of its
+    box; with the measured fonts everything fits, and nothing shrinks."""
     l, t, r, b = (emu(v) for v in pad)
     rtl = ' rtlCol="0"' if shape else ""
     v = f' vert="{vert}"' if vert else ""
     anchor = "ctr" if valign == "middle" else "t"
+    fit = "<a:normAutofit/>" if autofit else "<a:noAutofit/>"
     return (f'<a:bodyPr{rtl}{v} wrap="{wrap}" lIns="{l}" tIns="{t}" rIns="{r}" bIns="{b}" anchor="{anchor}">'
-            f'<a:noAutofit/></a:bodyPr>')
+            f'{fit}</a:bodyPr>')
 
 
 def text_body(paras, pad, valign: str, *, tag: str = "p:txBody", shape: bool = False, math: str = "omml",
@@ -138,9 +143,32 @@ def text_box(el: TextBox, shape_id: int, math: str = "auto") -> str:
         kind, adj = ("roundRect", _corner(el.radius, el.w, el.h)) if el.radius else ("rect", None)
         return _autoshape(shape_id, el.name, descr, geom, kind, adj, el.fill, el.border, 1.0,
                           text_body(el.paras, pad, el.valign, shape=True, math=math, wrap=wrap))
+    geom, pad = _inset(el)
     return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, descr)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
             f'<p:spPr>{xfrm(*geom)}{prst("rect")}<a:noFill/></p:spPr>'
-            f'{text_body(el.paras, el.pad, el.valign, math=math, wrap=wrap)}</p:sp>')
+            f'{text_body(el.paras, pad, el.valign, math=math, wrap=wrap)}</p:sp>')
+
+
+INSET = 3.6          # pt (0.05 in): a frameless text box's inset, added around the measured text area
+
+
+def _inset(el: TextBox):
+    """A frameless box grows by INSET on every side and gets it back as inset: the text stays where
+    the layout measured it, and an editor's selection frame does not touch the letters."""
+    x, y, w, h = el.x - INSET, el.y - INSET, el.w + 2 * INSET, el.h + 2 * INSET
+    return (x, y, w, h), tuple(v + INSET for v in el.pad)
+
+
+def placeholder(el: TextBox, shape_id: int, ph: dict, math: str = "auto") -> str:
+    """A title, subtitle or body as the layout's placeholder (`ph`: its p:ph attributes), at the
+    plan's frame and with the plan's text formatting, so it looks as the text box would."""
+    if math == "auto" and has_math(el.paras):
+        return alternate(placeholder(el, shape_id, ph, "omml"), placeholder(el, shape_id, ph, "text"))
+    attrs = "".join(f' {k}="{attr(v)}"' for k, v in ph.items() if k in ("type", "idx", "orient", "sz"))
+    geom, pad = _inset(el)
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name)}'
+            f'<p:cNvSpPr><a:spLocks noGrp="1"/></p:cNvSpPr><p:nvPr><p:ph{attrs}/></p:nvPr></p:nvSpPr>'
+            f'<p:spPr>{xfrm(*geom)}</p:spPr>{text_body(el.paras, pad, el.valign, math=math)}</p:sp>')
 
 
 SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
@@ -156,15 +184,6 @@ def picture(el, shape_id: int, rid: str, svg_rid: str | None = None) -> str:
     return (f'<p:pic><p:nvPicPr>{nv}<p:cNvPicPr><a:picLocks noChangeAspect="1"/></p:cNvPicPr><p:nvPr/></p:nvPicPr>'
             f'<p:blipFill><a:blip r:embed="{rid}">{ext}</a:blip><a:stretch><a:fillRect/></a:stretch></p:blipFill>'
             f'<p:spPr>{xfrm(el.x, el.y, el.w, el.h)}{prst("rect")}</p:spPr></p:pic>')
-
-
-def title(el: TextBox, shape_id: int, math: str = "auto") -> str:
-    """The slide's title placeholder (PowerPoint's outline and screen readers read it as the title)."""
-    if math == "auto" and has_math(el.paras):
-        return alternate(title(el, shape_id, "omml"), title(el, shape_id, "text"))
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name)}'
-            f'<p:cNvSpPr><a:spLocks noGrp="1"/></p:cNvSpPr><p:nvPr><p:ph type="title"/></p:nvPr></p:nvSpPr>'
-            f'<p:spPr>{xfrm(el.x, el.y, el.w, el.h)}</p:spPr>{text_body(el.paras, el.pad, el.valign, math=math)}</p:sp>')
 
 
 def shape(el: Shape, shape_id: int) -> str:
@@ -239,7 +258,7 @@ def table(el: TableBox, shape_id: int, math: str = "auto") -> str:
 
 def _label(lab: Label, ox: float, oy: float, name: str, shape_id: int) -> str:
     vert = "vert270" if lab.rotation == -90 else None
-    body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", wrap="none", vert=vert)}<a:lstStyle/>'
+    body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", wrap="none", vert=vert, autofit=False)}<a:lstStyle/>'
             f'<a:p><a:pPr algn="{ALIGN[lab.align]}"/>'
             f'{run(lab.text, lab.size, lab.color, bold=lab.bold, italic=None)}</a:p></p:txBody>')
     return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
@@ -248,7 +267,7 @@ def _label(lab: Label, ox: float, oy: float, name: str, shape_id: int) -> str:
 
 def _cell(cell: Cell, ox: float, oy: float, name: str, descr: str, shape_id: int) -> str:
     if cell.text:
-        body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", shape=True, wrap="none")}<a:lstStyle/>'
+        body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", shape=True, wrap="none", autofit=False)}<a:lstStyle/>'
                 f'<a:p><a:pPr algn="ctr"/>{run(cell.text, cell.size, cell.text_color, italic=None)}</a:p></p:txBody>')
     else:
         body = EMPTY_SHAPE_TEXT

@@ -214,7 +214,16 @@ def _nothing():
     yield
 
 
-def write_pdf(deck: DeckPlan, version: str, steps: bool = False) -> bytes:
+def set_pdf_date(c, date) -> None:
+    """CreationDate and ModDate: the build's one document date (the PPTX's core.xml has the same),
+    instead of reportlab's invariant 2000-01-01."""
+    if date is not None:
+        from datetime import timezone
+        stamp = date.astimezone(timezone.utc).strftime("D:%Y%m%d%H%M%S+00'00'")
+        c.setDateFormatter(lambda *_: stamp)
+
+
+def write_pdf(deck: DeckPlan, version: str, steps: bool = False, date=None) -> bytes:
     """The deck, one page a slide in its final state; with `steps`, a slide with reveals gets one
     page per click (like Beamer overlays), the outline pointing at its first."""
     from ..fonts.canvas import new_canvas
@@ -227,6 +236,7 @@ def write_pdf(deck: DeckPlan, version: str, steps: bool = False) -> bytes:
     c.setSubject(deck.subject)
     c.setKeywords(deck.keywords)
     c.setCreator(f"deckc {version}")
+    set_pdf_date(c, date)
     for slide in deck.slides:
         states = range(1, slide.steps + 1) if steps and slide.steps else [None]
         for k in states:

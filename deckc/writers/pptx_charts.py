@@ -25,7 +25,7 @@ from pptx.util import Pt
 from ..layout.chart_parts import AXIS, GAP_WIDTH, GRID, LINE_WIDTH, MARKER_SIZE
 from .drawingml import CHART_TYPEFACE as TYPEFACE, heatmap
 from .ooxml import NSDECLS
-from .pptx_xml import (set_alt_text, set_chart_area_plain, set_cross_between, set_font_faces, set_log_scale,
+from .pptx_xml import (positive_axis_ids, set_alt_text, set_chart_area_plain, set_cross_between, set_font_faces, set_log_scale,
                        set_plot_area_layout, set_tick_label_rotation, set_tick_label_skip)
 
 __all__ = ["add_chart"]
@@ -90,6 +90,7 @@ def _add_native(shapes, el):
     frame.name = el.name
     set_alt_text(frame, el.alt)
     chart = frame.chart
+    positive_axis_ids(chart)
     _style_font(chart.font, fs, el.text_color)
 
     # title
