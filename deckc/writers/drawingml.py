@@ -12,9 +12,12 @@ Every function returns a string for one shape (or a text body); ``ids`` hands ou
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Iterator
 
 from ..fonts import Style, font_book
+from ..fonts.office import run_faces
 from ..layout.chart_parts import Cell, Label
 from ..layout.plan import Arrow, ChartBox, CodeBox, Para, Shape, TableBox, TextBox
 from .ooxml import alternate, attr, c_nv_pr, centipoints, emu, line, prst, solid, text, xfrm
@@ -37,18 +40,32 @@ EMPTY_SHAPE_TEXT = '<p:txBody><a:bodyPr rtlCol="0" anchor="ctr"/><a:lstStyle/><a
 
 # -- pieces -------------------------------------------------------------------------------------
 
+# The deck's language (BCP 47), set by the PPTX writer for the deck it writes (see language()):
+# every run names it, or its own where its script differs.
+_LANGUAGE: ContextVar[str] = ContextVar("deck_language", default="en")
+
+
+@contextmanager
+def language(tag: str):
+    """Write the runs made inside as parts of a deck in language `tag`."""
+    token = _LANGUAGE.set(tag or "en")
+    try:
+        yield
+    finally:
+        _LANGUAGE.reset(token)
+
+
 def run(s: str, size: float, color: str, *, bold: bool = False, italic: bool | None = False,
-        faces: tuple[str, str | None] = (CHART_TYPEFACE, None), highlight: str | None = None) -> str:
-    """One a:r. faces = (typeface, symbol face or None): latin/ea/cs name the symbol face when
-    there is one (an emoji run), and a:sym names it too."""
-    face, symbol = faces
+        face: str = CHART_TYPEFACE, font_name: str | None = None, highlight: str | None = None) -> str:
+    """One a:r: `lang` and the latin/ea/cs (and sym, for emoji) faces of its script, chosen for the
+    shipped font `font_name` that draws it in the PDF (deckc.fonts.office); `face` the Latin face."""
+    f = run_faces(face, font_name, s, _LANGUAGE.get())
     i = "" if italic is None else f' i="{int(bool(italic))}"'
     hl = f'<a:highlight><a:srgbClr val="{highlight}"/></a:highlight>' if highlight else ""
-    f = symbol or face
-    sym = f'<a:sym typeface="{attr(symbol)}"/>' if symbol else ""
-    return (f'<a:r><a:rPr sz="{centipoints(size)}" b="{int(bool(bold))}"{i}>{solid(color)}{hl}'
-            f'<a:latin typeface="{attr(f)}"/><a:ea typeface="{attr(f)}"/><a:cs typeface="{attr(f)}"/>{sym}'
-            f'</a:rPr><a:t>{text(s)}</a:t></a:r>')
+    sym = f'<a:sym typeface="{attr(f.sym)}"/>' if f.sym else ""
+    return (f'<a:r><a:rPr lang="{attr(f.lang)}" sz="{centipoints(size)}" b="{int(bool(bold))}"{i}>{solid(color)}{hl}'
+            f'<a:latin typeface="{attr(f.latin)}"/><a:ea typeface="{attr(f.ea)}"/><a:cs typeface="{attr(f.cs)}"/>'
+            f'{sym}</a:rPr><a:t>{text(s)}</a:t></a:r>')
 
 
 def paragraph(para: Para, math: str = "omml") -> str:
@@ -77,9 +94,8 @@ def paragraph(para: Para, math: str = "omml") -> str:
         style = Style(bold=r.bold, italic=r.italic, mono=r.mono)
         face = book.pptx_typeface(style)
         for font_name, s in book.segments(r.text, style):
-            special = book.pptx_typeface(style, font_name)
-            out.append(run(s, para.size, r.color, bold=r.bold, italic=r.italic,
-                           faces=(face, special if special != face else None), highlight=r.highlight))
+            out.append(run(s, para.size, r.color, bold=r.bold, italic=r.italic, face=face, font_name=font_name,
+                           highlight=r.highlight))
     out.append("</a:p>")
     return "".join(out)
 

@@ -148,22 +148,27 @@ def write_pptx(deck: DeckPlan, version: str, date: datetime) -> bytes:
     pptx_package.clean_package(prs)
     master_bg = {role: (tpl.background.get(role) if tpl else theme.background) for role in roles}
     trees = []
-    for sp in deck.slides:
-        slide = prs.slides.add_slide(prs.slide_layouts[roles[sp.layout]])
-        if sp.background != master_bg.get(sp.layout):
-            slide.background.fill.solid()
-            slide.background.fill.fore_color.rgb = _rgb(sp.background)
-        reveals = _fill_slide(slide, sp, placeholders[sp.layout])
-        if reveals:
-            pptx_anim.add_reveals(slide, reveals)
-        slide.notes_slide.notes_text_frame.text = sp.notes
-        trees.append(slide._element)
+    with drawingml.language(deck.language):
+        for sp in deck.slides:
+            _add_slide(prs, sp, roles, placeholders, master_bg, trees)
     sections = _sections(deck)
     if sections:
         pptx_anim.add_sections(prs, sections)
     _set_properties(prs, deck, version, date)
     pptx_package.set_app_xml(prs, pptx_package.app_xml(deck, theme.name, pptx_package.fonts_used(trees), version))
     return pptx_xml.save_reproducible(prs, date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _add_slide(prs, sp: SlidePlan, roles, placeholders, master_bg, trees) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[roles[sp.layout]])
+    if sp.background != master_bg.get(sp.layout):
+        slide.background.fill.solid()
+        slide.background.fill.fore_color.rgb = _rgb(sp.background)
+    reveals = _fill_slide(slide, sp, placeholders[sp.layout])
+    if reveals:
+        pptx_anim.add_reveals(slide, reveals)
+    slide.notes_slide.notes_text_frame.text = sp.notes
+    trees.append(slide._element)
 
 
 def _sections(deck: DeckPlan) -> list[tuple[str, list[int]]]:
