@@ -18,9 +18,10 @@ from .scripts import COMPLEX, EAST_ASIAN, office_language, primary, run_language
 # The East Asian face for each language: Yu Gothic (Windows 8.1+, macOS with Office) for Japanese,
 # Malgun Gothic (Windows Vista+) for Korean, Microsoft YaHei for Simplified Chinese.
 EA_FACE = {"ja": "Yu Gothic", "ko": "Malgun Gothic", "zh": "Microsoft YaHei"}
-# The complex-script face: Arial has Arabic and Hebrew on Windows and macOS (Segoe UI Symbol, named
-# before, has no Arabic letter); Leelawadee UI (Thai) and Nirmala UI (Devanagari) ship with Windows.
-CS_FACE = {"ar": "Arial", "he": "Arial", "th": "Leelawadee UI", "hi": "Nirmala UI"}
+# The complex-script face: Tahoma has Arabic and Hebrew on Windows and macOS alike (Segoe UI Symbol,
+# named before, has no Arabic letter); Leelawadee UI (Thai) and Nirmala UI (Devanagari) ship with
+# Windows. Not Arial: the PPTX writer renames the measured Latin face (Arial) to a theme's own.
+CS_FACE = {"ar": "Tahoma", "he": "Tahoma", "th": "Leelawadee UI", "hi": "Nirmala UI"}
 
 
 @dataclass(frozen=True)

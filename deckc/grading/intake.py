@@ -49,11 +49,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
+from ..nbgrader import layout
+
 STUDENT = re.compile(r"^[A-Za-z0-9@_-][A-Za-z0-9._@-]{0,127}$")
 MAX_ENTRY = 50 * 1024 * 1024
-CANVAS = re.compile(r"^(?P<name>[a-z0-9]+)(?P<late>_(?:late|LATE))?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
+# Canvas (lib/content_zipper.rb, ContentZipper#get_filename and #add_upload_submission):
+# "<sortable name>[_LATE]_<user id>_<attachment id>_<file>", where the name is the lowercased
+# "Last, First" with every non-word character removed (Unicode letters kept: "müllerjosé") and no
+# "_<digits>_" left in it; under anonymous grading there is no name and the id is
+# "anon_<anonymous id>". Online text and URL entries end in _text.html / _link.html (ignored).
+CANVAS = re.compile(r"^(?:(?P<name>\w+?)_)??(?:(?P<late>LATE|late)_)?(?P<user>\d+|anon_[A-Za-z0-9]+)_"
+                    r"(?P<sub>\d+)_(?P<file>.+)$")
+# Moodle (mod/assign/classes/downloader.php, get_student_prefix and load_submissionplugin_filelist):
+# "<Full Name>_<participant id>_assignsubmission_file_<file>" flat, or the folder
+# "<Full Name>_<participant id>_assignsubmission_file/<file>" ("..._file_/" before Moodle 4.1),
+# underscores of the name turned into spaces; blind marking writes "Participant" for the name;
+# team submissions "<group name>_<group id>" (one per group: not a student, rejected with a roster).
+# Online text is "..._assignsubmission_onlinetext_onlinetext.html" (ignored).
 MOODLE_FILE = re.compile(r"^(?P<name>.+?)_(?P<user>\d+)_assignsubmission_file_(?P<file>.+)$")
 MOODLE_FOLDER = re.compile(r"^(?P<name>.+?)_(?P<user>\d+)_assignsubmission_file_?$")
+BLIND_NAME = "Participant"   # Moodle's get_string('participant', 'mod_assign') in English
 SAME_TIME = 120   # seconds: file times closer than this across students are the zip's own
 LMS_FIELDS = ["student", "lms", "lms_id", "submission_id", "lms_name", "late", "timestamp"]
 
@@ -125,7 +140,7 @@ def lms_entry(parts: list[str]) -> LmsEntry | None:
     filename = parts[-1]
     m = CANVAS.match(filename)
     if m:
-        return LmsEntry("canvas", m["name"], m["user"], m["file"], m["sub"], bool(m["late"]))
+        return LmsEntry("canvas", m["name"] or "", m["user"], m["file"], m["sub"], bool(m["late"]))
     m = MOODLE_FILE.match(filename)
     if m:
         return LmsEntry("moodle", m["name"].strip(), m["user"], m["file"])
@@ -155,8 +170,10 @@ def _lms_student(entry: LmsEntry, roster, owners: dict):
         if found is None:
             return None, f"{what} is not in the roster (no lms_user_id {entry.lms_id}, no one student of that name)"
         student = found.id
+    elif entry.lms_id.startswith("anon_") or (entry.lms == "moodle" and entry.name == BLIND_NAME):
+        student = slug(entry.lms_id if entry.lms == "canvas" else f"participant_{entry.lms_id}")   # anonymous
     else:
-        student = entry.name if entry.lms == "canvas" else slug(entry.name)
+        student = slug(entry.name)
         if not student:
             return None, f"{what}: no usable student id in the name; give --roster"
     other = owners.setdefault(student, (entry.lms, entry.lms_id))
@@ -227,9 +244,9 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
                 report.rejected.append((name, f"a second {notebook}.ipynb for {student}"))
                 continue
             seen.add((student, notebook))
-            dest_dir = course / "submitted" / student / assignment
+            dest_dir = layout.submitted_dir(course, student, assignment)
             dest = dest_dir / f"{notebook}.ipynb"
-            if not dest.resolve().is_relative_to((course / "submitted").resolve()):
+            if not dest.resolve().is_relative_to(layout.submitted_root(course).resolve()):
                 report.rejected.append((name, "path traversal"))
                 continue
             data = zf.read(info)
@@ -257,7 +274,7 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
             e.timestamp = ""
     for student, entry in report.lms.items():
         if entry.timestamp:
-            (course / "submitted" / student / assignment / "timestamp.txt").write_text(
+            (layout.submitted_dir(course, student, assignment) / "timestamp.txt").write_text(
                 entry.timestamp + "\n", encoding="utf-8")
     if report.lms:
         save_lms_ids(course, assignment, report.lms)

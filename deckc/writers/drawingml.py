@@ -12,7 +12,6 @@ Every function returns a string for one shape (or a text body); ``ids`` hands ou
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator
 
@@ -45,14 +44,10 @@ EMPTY_SHAPE_TEXT = '<p:txBody><a:bodyPr rtlCol="0" anchor="ctr"/><a:lstStyle/><a
 _LANGUAGE: ContextVar[str] = ContextVar("deck_language", default="en")
 
 
-@contextmanager
-def language(tag: str):
-    """Write the runs made inside as parts of a deck in language `tag`."""
-    token = _LANGUAGE.set(tag or "en")
-    try:
-        yield
-    finally:
-        _LANGUAGE.reset(token)
+def use_language(tag: str) -> None:
+    """The runs made from now on (in this thread or process) are parts of a deck in language `tag`:
+    the PPTX writer says so before it writes a deck's slides."""
+    _LANGUAGE.set(tag or "en")
 
 
 def run(s: str, size: float, color: str, *, bold: bool = False, italic: bool | None = False,
