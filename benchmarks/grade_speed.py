@@ -55,7 +55,7 @@ def main() -> None:
     from test_exercises_zoo import ASSIGNMENT, EXERCISES, QUIZ, ZOO, make_submission, parse_zoo
 
     from deckc.exercises import build_course
-    from deckc.exercises.course import nbgrader
+    from deckc.nbgrader.command import nbgrader
 
     where = Path(args.keep or tempfile.mkdtemp(prefix="deckc-grade-bench-"))
     if where.exists() and args.keep:
@@ -122,7 +122,7 @@ def main() -> None:
 
 
 def scores(course: Path) -> dict:
-    from deckc.grading.gradebook import Gradebook
+    from deckc.nbgrader.gradebook import Gradebook
 
     out = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:

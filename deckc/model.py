@@ -175,6 +175,7 @@ class Quiz:
     options: tuple[QuizOption, ...]
     answer: str                  # the letter of the right option
     explanation: str | None = None
+    points: float = 1            # what the quick check is worth in the nbgrader assignment
 
     @property
     def answer_text(self) -> str:

@@ -209,8 +209,11 @@ def _pictures(part_el, part) -> list:
 
 
 def read_template(path: Path, prs) -> Template:
-    roles, phmap, notes = find_layouts(prs)
-    colors, fonts = _scheme(prs)
+    try:
+        roles, phmap, notes = find_layouts(prs)
+        colors, fonts = _scheme(prs)
+    except TemplateError as e:
+        raise TemplateError(f"{path.name} {e}") from None
     master = prs.slide_master
     master_bg = _background(master._element, master.part, colors) or colors.get("bg1")
     master_pics = _pictures(master._element, master.part)

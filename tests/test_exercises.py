@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -18,9 +19,11 @@ import numpy as np
 import pytest
 
 from deckc.exercises import ExerciseError, build_course, load_exercise
+from deckc.model import QuizOption
 from deckc.exercises import checks
 from deckc.exercises.sources import load_tests, seed_for
-from deckc.exercises.steps import EXERCISE_STEPS, literal, run
+from deckc.exercises.literals import literal
+from deckc.exercises.steps import EXERCISE_STEPS, run
 
 from conftest import seed_quiz
 
@@ -162,9 +165,9 @@ def test_an_inconsistent_exercise_folder_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("quiz, message", [
-    ({**QUIZ, "answer": "E"}, "answer must be one of A, B, C, D"),
-    ({**QUIZ, "options": ["only one"]}, "options"),
-    ({**QUIZ, "question": ""}, "question"),
+    (replace(QUIZ, answer="E"), "answer must be one of A, B, C, D"),
+    (replace(QUIZ, options=(QuizOption("A", "only one"),)), "options"),
+    (replace(QUIZ, question=""), "question"),
 ])
 def test_a_bad_quiz_is_refused(tmp_path, quiz, message):
     with pytest.raises(ValueError, match=message):

@@ -11,10 +11,9 @@ import click
 
 def require_grade_extra(command: str) -> None:
     """Exit 2 with the install command if nbgrader (the `grade` extra) is missing."""
-    import importlib.util
+    from ..nbgrader.installed import missing_grade_modules
 
-    missing = [m for m in ("nbgrader", "nbconvert", "jupyter_client", "ipykernel", "sqlalchemy")
-               if importlib.util.find_spec(m) is None]
+    missing = missing_grade_modules()
     if missing:
         click.echo(f"Error: {command} needs nbgrader and its stack ({', '.join(missing)} not installed): "
                    "pip install 'deckc[grade]'", err=True)

@@ -26,6 +26,7 @@ import time
 import uuid
 from pathlib import Path
 
+from ..nbgrader import layout
 from . import preflight
 from .guard import signals_deferred
 
@@ -61,16 +62,30 @@ def connect(spec: str, scratch: Path, quiet: bool, say):
 
     from .run import GradeFailure
 
+    import logging
+
+    import dask
+
     cluster = None
     m = LOCAL.match(spec)
+    settings = contextlib.ExitStack()
+    # the client's own log lines (reconnect tracebacks, ...) would bury deckc's one clear message
+    for name in ["distributed", "tornado"] + [n for n in logging.root.manager.loggerDict
+                                              if n.startswith(("distributed.", "tornado."))]:
+        logger = logging.getLogger(name)
+        settings.callback(logger.setLevel, logger.level)
+        logger.setLevel(logging.CRITICAL + 1)
+    # Dask's lock files and worker spill folders go into the run's scratch, removed with it
+    settings.enter_context(dask.config.set({"temporary-directory": str(scratch / "dask")}))
     try:
         if m:
             dashboard = "127.0.0.1:0" if importlib.util.find_spec("bokeh") else None
             cluster = LocalCluster(n_workers=int(m.group(1)), threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=dashboard,
+                                   host="127.0.0.1", dashboard_address=dashboard, silence_logs=logging.CRITICAL,
                                    local_directory=str(scratch / "dask"))
             client = Client(cluster, timeout=CONNECT_SECONDS)
         else:
+            _reachable(spec)
             try:
                 client = Client(spec, timeout=CONNECT_SECONDS)
             except (OSError, TimeoutError) as e:
@@ -78,6 +93,7 @@ def connect(spec: str, scratch: Path, quiet: bool, say):
     except BaseException:
         if cluster is not None:
             cluster.close()
+        settings.close()
         raise
     try:
         if not quiet and _has_dashboard(client):
@@ -89,12 +105,35 @@ def connect(spec: str, scratch: Path, quiet: bool, say):
         if cluster is not None:
             with contextlib.suppress(Exception):
                 cluster.close(timeout=30)
+        settings.close()
+
+
+def _reachable(spec: str) -> None:
+    """Fail at once, not after the client's 30 s of retries, when nothing listens at a tcp:// address."""
+    import socket
+
+    from .run import GradeFailure
+
+    m = re.match(r"^tcp://\[?([^\]/]+?)\]?:(\d+)/?$", spec)
+    if not m:
+        return
+    try:
+        socket.create_connection((m.group(1), int(m.group(2))), timeout=10).close()
+    except OSError as e:
+        raise GradeFailure(f"cannot reach the Dask scheduler {spec}: {e.strerror or e}") from None
 
 
 def _has_dashboard(client) -> bool:
+    """The scheduler's dashboard answers (it needs bokeh there; the scheduler may list its port
+    even when it did not start it)."""
+    import urllib.request
+
     try:
-        return bool(client.scheduler_info().get("services", {}).get("dashboard"))
-    except Exception:  # noqa: BLE001
+        if not client.scheduler_info().get("services", {}).get("dashboard"):
+            return False
+        with urllib.request.urlopen(client.dashboard_link, timeout=3) as r:
+            return r.status == 200
+    except Exception:  # noqa: BLE001 - no dashboard: nothing to show
         return False
 
 
@@ -120,7 +159,7 @@ def grade_on_cluster(client, init: dict, students: list[str], gb, course: Path, 
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 
-    from . import gradebook as gbmod
+    from ..nbgrader import gradebook as gbmod
     from .cluster_worker import CoursePlugin, Graded, WorkerStartFailed, pack, pack_course, unpack
     from .run import GradeFailure, Progress, _mark, _take
 
@@ -151,7 +190,7 @@ def grade_on_cluster(client, init: dict, students: list[str], gb, course: Path, 
                 data, skipped = b"", []
             else:
                 job["state"] = gbmod.student_state(gb, assignment, student)
-                data, skipped = pack(course / "submitted" / student / assignment)
+                data, skipped = pack(layout.submitted_dir(course, student, assignment))
             from .cluster_worker import grade_submission
             future = client.submit(grade_submission, name, job, data, skipped, pure=False,
                                    priority=10 if student == preflight.STUDENT else 0)

@@ -35,6 +35,8 @@ from pathlib import Path
 
 from distributed import WorkerPlugin
 
+from ..nbgrader import layout
+
 MAX_SUBMISSION_BYTES = 200 * 1024 * 1024     # as worker.MAX_SUBMISSION_BYTES: more is skipped
 MAX_LOG_BYTES = 1 << 20                      # of a grading worker's log, sent back per task
 INIT_SECONDS = 600
@@ -88,9 +90,9 @@ def pack_course(course: Path, assignment: str, template_db: Path) -> bytes:
             if top.is_dir():
                 data, _ = pack(top, limit=1 << 40)
                 _add(tar, f"{sub}.tar", data)
-        config = course / "nbgrader_config.py"
+        config = layout.config_path(course)
         if config.is_file():
-            _add(tar, "nbgrader_config.py", config.read_bytes())
+            _add(tar, layout.CONFIG_FILE, config.read_bytes())
         _add(tar, "template.db", template_db.read_bytes())
     return buf.getvalue()
 
@@ -108,8 +110,8 @@ def _unpack_course(data: bytes, course: Path, assignment: str) -> Path:
     for sub in ("source", "release"):
         if f"{sub}.tar" in members:
             unpack(members[f"{sub}.tar"], course / sub / assignment)
-    if "nbgrader_config.py" in members:
-        (course / "nbgrader_config.py").write_bytes(members["nbgrader_config.py"])
+    if layout.CONFIG_FILE in members:
+        layout.config_path(course).write_bytes(members[layout.CONFIG_FILE])
     template = course.parent / "template.db"
     template.write_bytes(members["template.db"])
     return template
@@ -265,8 +267,8 @@ class _Slot:
         started = time.monotonic()
         student = job["student"]
         log_at = self.log.tell()
-        handed_in = self.course / "submitted" / student / self.plugin.assignment
-        shutil.rmtree(self.course / "submitted", ignore_errors=True)
+        handed_in = layout.submitted_dir(self.course, student, self.plugin.assignment)
+        shutil.rmtree(layout.submitted_root(self.course), ignore_errors=True)
         if not job.get("preflight"):
             unpack(submission, handed_in)
         self.proc.send(job)
@@ -283,7 +285,7 @@ class _Slot:
                 if folder and Path(folder).is_dir():
                     setattr(out, kind, pack(Path(folder), limit=1 << 40)[0])
                     shutil.rmtree(folder, ignore_errors=True)
-        shutil.rmtree(self.course / "submitted", ignore_errors=True)
+        shutil.rmtree(layout.submitted_root(self.course), ignore_errors=True)
         self.log.flush()
         with open(self.log_path, "rb") as f:
             f.seek(log_at)

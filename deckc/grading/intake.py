@@ -50,6 +50,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
+from ..nbgrader import layout
+
 STUDENT = re.compile(r"^[A-Za-z0-9@_-][A-Za-z0-9._@-]{0,127}$")
 MAX_ENTRY = 50 * 1024 * 1024
 # Canvas (lib/content_zipper.rb, ContentZipper#get_filename and #add_upload_submission):
@@ -267,7 +269,7 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
             e.timestamp = ""
     for student, entry in report.lms.items():
         if entry.timestamp:
-            (course / "submitted" / student / assignment / "timestamp.txt").write_text(
+            (layout.submitted_dir(course, student, assignment) / "timestamp.txt").write_text(
                 entry.timestamp + "\n", encoding="utf-8")
     if report.lms:
         save_lms_ids(course, assignment, report.lms)
@@ -281,9 +283,9 @@ def _put(zf, info, course: Path, assignment: str, student: str, notebook: str, s
     if (student, notebook) in seen:
         return f"a second {notebook}.ipynb for {student}"
     seen.add((student, notebook))
-    dest_dir = course / "submitted" / student / assignment
+    dest_dir = layout.submitted_dir(course, student, assignment)
     dest = dest_dir / f"{notebook}.ipynb"
-    if not dest.resolve().is_relative_to((course / "submitted").resolve()):
+    if not dest.resolve().is_relative_to(layout.submitted_root(course).resolve()):
         return "path traversal"
     data = zf.read(info)
     if len(data) > MAX_ENTRY:

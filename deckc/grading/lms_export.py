@@ -163,7 +163,7 @@ def write_table(path: Path, header: list[str], data: list[list]) -> None:
 def export(course: Path, assignment: str, fmt: str, out: Path, *, db_url: str, course_id: str, roster=None,
            title: str | None = None, lms_assignment_id: str = "") -> tuple[Path, int, list[str]]:
     """Write the export; returns (path, rows written, problems)."""
-    from .gradebook import open_gradebook
+    from ..nbgrader.gradebook import open_gradebook
     from .intake import load_lms_ids
 
     with open_gradebook(db_url, course_id) as gb:

@@ -170,7 +170,8 @@ class Worker:
         self.course_id = str(config.CourseDirectory.get("course_id", "") or "default_course")
 
         from nbgrader.converters import Autograde, GenerateFeedback  # noqa: F401 - import once, here
-        from . import gradebook as gbmod, verify
+        from . import verify
+        from ..nbgrader import gradebook as gbmod
 
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             self.defs = gbmod.definitions(gb, self.assignment)
@@ -294,7 +295,8 @@ class Worker:
                         f" ({'; '.join(f'{o.file}: {o.action}' for o in outcomes)})" if outcomes else "")}
         self.runner_silent = False
 
-        from . import diagnose, gradebook as gbmod
+        from . import diagnose
+        from ..nbgrader import gradebook as gbmod
 
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             gbmod.apply_student_state(gb, self.assignment, student, job.get("state") or {})
@@ -385,7 +387,7 @@ class Worker:
         from nbgrader.converters import Autograde
         from nbgrader.coursedir import CourseDirectory
 
-        from .edits import quiet_checksum_warnings
+        from ..nbgrader.converters import quiet_checksum_warnings
         quiet_checksum_warnings()    # edits.py: the summary names the cells really edited instead
 
         worker = self

@@ -78,15 +78,9 @@ def outside_clash(head, course_id: str | None, display) -> list:
                        "course; use the same course, or build into another folder (-o)")]
 
 
-_COURSE_ID_LINE = re.compile(r"^c\.CourseDirectory\.course_id = '([^'\n]*)'$", re.M)
-
-
 def existing_course_id(out_root) -> str | None:
-    """The course id of OUT/course/ as deckc's nbgrader_config.py names it (exercises/course.py
-    writes that line), or None (no course yet, or a config deckc did not write)."""
-    try:
-        text = (out_root / COURSE_FOLDER / "nbgrader_config.py").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    m = _COURSE_ID_LINE.search(text)
-    return m.group(1) if m and "Written by deckc" in text else None
+    """The course id of OUT/course/ as deckc's nbgrader_config.py names it, or None (no course
+    yet, or a config deckc did not write)."""
+    from ..nbgrader.config import written_course_id
+
+    return written_course_id(out_root / COURSE_FOLDER)

@@ -181,7 +181,13 @@ def resolve_look(lesson, at, ctx: Ctx, display_path):
         from ..template import TemplateError, load_template
         try:
             path = resolve(meta.template, course, course, what="templates")
-            return load_template(path).theme()
+            if path.suffix.lower() != ".pptx":
+                raise TemplateError(f"'{meta.template}' is not a .pptx file; save the template as a PowerPoint "
+                                    f"presentation (.pptx)")
+            tpl = load_template(path)
+            for note in tpl.notes:
+                ctx.warning(at("lesson", "template"), "lesson.template", f"{path.name} {note}")
+            return tpl.theme()
         except (ImageError, TemplateError) as e:
             ctx.error(at("lesson", "template"), "lesson.template", str(e))
             return None
