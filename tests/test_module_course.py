@@ -122,7 +122,7 @@ def test_course_ids_are_slugs():
 
 def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
     pytest.importorskip("nbgrader")
-    from deckc.exercises.course import nbgrader as run
+    from deckc.nbgrader.command import nbgrader as run
 
     return run(course, *args)
 
@@ -134,6 +134,7 @@ def submit_solution(course: Path, student: str, assignment: str, notebook: str) 
     return folder
 
 
+@pytest.mark.slow
 def test_rebuilds_keep_graders_data_and_plain_nbgrader_works_on_the_course(tmp_path):
     """Autograde with the real nbgrader CLI, give a manual grade, rebuild with a changed exercise:
     submissions, autograded and feedback files, gradebook rows and the manual grade all stay."""
@@ -173,6 +174,7 @@ def old_layout(root: Path, lesson_id: str = "lesson-1", exercises=("rnn_step",))
     return old
 
 
+@pytest.mark.slow
 def test_a_per_lesson_course_is_migrated_into_the_module_course(tmp_path):
     root = module(tmp_path)
     old = old_layout(root)
