@@ -64,6 +64,7 @@ def input_fingerprints(head, course: Path, formats) -> dict[str, str]:
         if part is None:
             h.update(head.data or b"")
             h.update(_referenced_files_hash(head.path, head.data or b""))
+            h.update(_look_hash(head, course))
             # Charts compute from every exercise's reference solution (charts/reference.py).
             _tree_hash(h, course / "exercises", "solution.py")
         else:
@@ -72,7 +73,7 @@ def input_fingerprints(head, course: Path, formats) -> dict[str, str]:
     return out
 
 
-_REFERENCE = re.compile(rb"""(?:^|[\s{,])(?:src|csv)\s*:\s*["']?([^"'\n,}#]+?)["']?\s*(?:[,}\n#]|$)""", re.M)
+_REFERENCE = re.compile(rb"""(?:^|[\s{,])(?:src|csv|logo)\s*:\s*["']?([^"'\n,}#]+?)["']?\s*(?:[,}\n#]|$)""", re.M)
 
 
 def referenced_files(spec: Path, data: bytes) -> list[tuple[str, Path]]:
@@ -98,6 +99,28 @@ def _referenced_files_hash(spec: Path, data: bytes) -> bytes:
         try:
             if f.is_file() and f.stat().st_size <= 64 * 1024 * 1024:
                 h.update(f.read_bytes())
+        except (OSError, ValueError):
+            pass
+    return h.digest()
+
+
+def _look_hash(head, course: Path) -> bytes:
+    """A changed theme file (or its logo), course theme.yaml or template rebuilds the decks."""
+    h = hashlib.sha256()
+    meta = head.meta
+    files = [course / "theme.yaml"]
+    for rel in (meta.theme, meta.template):
+        if rel and rel.endswith((".yaml", ".yml", ".pptx")):
+            files.append(course / rel)
+    for f in files:
+        try:
+            if f.is_file() and f.stat().st_size <= 128 * 1024 * 1024:
+                data = f.read_bytes()
+                h.update(str(f).encode() + b"\0" + data)
+                if f.suffix in (".yaml", ".yml"):
+                    for _, logo in referenced_files(f, data):
+                        if logo.is_file():
+                            h.update(logo.read_bytes())
         except (OSError, ValueError):
             pass
     return h.digest()

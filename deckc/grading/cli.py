@@ -22,7 +22,8 @@ def require_grade_extra(command: str) -> None:
 
 @click.command("grade")
 @click.argument("course", type=click.Path(path_type=Path, file_okay=False), default=Path("."), required=False)
-@click.option("-a", "--assignment", help="Assignment to grade (default: the only one in COURSE/source/).")
+@click.option("-a", "--assignment", help="Grade only this assignment (default: every assignment of "
+              "COURSE/source/ that has submissions, one after another in this run).")
 @click.option("-j", "--jobs", type=click.IntRange(0, 256), default=0,
               help="Parallel grading workers (default 0: one per core).")
 @click.option("-t", "--timeout", type=click.FloatRange(1, 3600), default=None,
@@ -72,6 +73,11 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
     """Autograde every submission in COURSE/submitted/ (default COURSE: the current folder).
 
     \b
+    COURSE is the module's course, OUT/course/ of `deckc build` (or any nbgrader course
+    folder); every assignment with submissions is graded in this one run (one lock, one
+    summary per assignment), or only the one of -a.
+
+    \b
     Each of N workers grades one student at a time with nbgrader's own autograde, in a
     private scratch copy of the course; the main process merges every result into the
     gradebook (SQLite or PostgreSQL), so parallel grading gives the same grades as serial
@@ -110,7 +116,8 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
 
     \b
     Examples:
-      deckc grade build/the-sequence-problem/course
+      deckc grade build/course                    # every assignment of the module
+      deckc grade build/course -a the-sequence-problem
       deckc grade course --jobs 4 --timeout 20 --memory 1024
       deckc grade course --from-zip moodle-export.zip --roster students.csv --lms-timezone Europe/Berlin
       deckc grade course --db postgresql://grader:secret@127.0.0.1/course -s alice
@@ -123,8 +130,8 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
         if missing_extra():
             click.echo(f"Error: {missing_extra()}", err=True)
             raise click.exceptions.Exit(2)
-    from .run import GradeError, GradeFailure, Options, format_summary
-    from .run import grade as run_grade
+    from .course_run import format_course, grade_course
+    from .run import GradeError, GradeFailure, Options
 
     opts = Options(course=course, assignment=assignment, jobs=jobs, timeout=timeout,
                    notebook_timeout=notebook_timeout, memory_mb=memory_mb, db=db, students=tuple(students),
@@ -134,11 +141,11 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
     try:
         if cluster:
             check_spec(cluster)
-        summary = run_grade(opts)
+        summary = grade_course(opts)
     except GradeError as e:
         raise click.UsageError(str(e)) from None
     except GradeFailure as e:
         raise click.ClickException(str(e)) from None
-    click.echo(format_summary(summary))
+    click.echo(format_course(summary))
     if not summary.ok:
         raise click.exceptions.Exit(1)

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import re
 import shutil
+import sys
 import time
-import uuid
 from pathlib import Path
 
 from ..nbgrader import layout
@@ -62,16 +63,30 @@ def connect(spec: str, scratch: Path, quiet: bool, say):
 
     from .run import GradeFailure
 
+    import logging
+
+    import dask
+
     cluster = None
     m = LOCAL.match(spec)
+    settings = contextlib.ExitStack()
+    # the client's own log lines (reconnect tracebacks, ...) would bury deckc's one clear message
+    for name in ["distributed", "tornado"] + [n for n in logging.root.manager.loggerDict
+                                              if n.startswith(("distributed.", "tornado."))]:
+        logger = logging.getLogger(name)
+        settings.callback(logger.setLevel, logger.level)
+        logger.setLevel(logging.CRITICAL + 1)
+    # Dask's lock files and worker spill folders go into the run's scratch, removed with it
+    settings.enter_context(dask.config.set({"temporary-directory": str(scratch / "dask")}))
     try:
         if m:
             dashboard = "127.0.0.1:0" if importlib.util.find_spec("bokeh") else None
             cluster = LocalCluster(n_workers=int(m.group(1)), threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=dashboard,
+                                   host="127.0.0.1", dashboard_address=dashboard, silence_logs=logging.CRITICAL,
                                    local_directory=str(scratch / "dask"))
             client = Client(cluster, timeout=CONNECT_SECONDS)
         else:
+            _reachable(spec)
             try:
                 client = Client(spec, timeout=CONNECT_SECONDS)
             except (OSError, TimeoutError) as e:
@@ -79,6 +94,7 @@ def connect(spec: str, scratch: Path, quiet: bool, say):
     except BaseException:
         if cluster is not None:
             cluster.close()
+        settings.close()
         raise
     try:
         if not quiet and _has_dashboard(client):
@@ -90,12 +106,35 @@ def connect(spec: str, scratch: Path, quiet: bool, say):
         if cluster is not None:
             with contextlib.suppress(Exception):
                 cluster.close(timeout=30)
+        settings.close()
+
+
+def _reachable(spec: str) -> None:
+    """Fail at once, not after the client's 30 s of retries, when nothing listens at a tcp:// address."""
+    import socket
+
+    from .run import GradeFailure
+
+    m = re.match(r"^tcp://\[?([^\]/]+?)\]?:(\d+)/?$", spec)
+    if not m:
+        return
+    try:
+        socket.create_connection((m.group(1), int(m.group(2))), timeout=10).close()
+    except OSError as e:
+        raise GradeFailure(f"cannot reach the Dask scheduler {spec}: {e.strerror or e}") from None
 
 
 def _has_dashboard(client) -> bool:
+    """The scheduler's dashboard answers (it needs bokeh there; the scheduler may list its port
+    even when it did not start it)."""
+    import urllib.request
+
     try:
-        return bool(client.scheduler_info().get("services", {}).get("dashboard"))
-    except Exception:  # noqa: BLE001
+        if not client.scheduler_info().get("services", {}).get("dashboard"):
+            return False
+        with urllib.request.urlopen(client.dashboard_link, timeout=3) as r:
+            return r.status == 200
+    except Exception:  # noqa: BLE001 - no dashboard: nothing to show
         return False
 
 
@@ -123,14 +162,21 @@ def grade_on_cluster(client, init: dict, students: list[str], gb, course: Path, 
 
     from ..nbgrader import gradebook as gbmod
     from .cluster_worker import CoursePlugin, Graded, WorkerStartFailed, pack, pack_course, unpack
-    from .run import GradeFailure, Progress, _mark, _take
+    from .run import GradeError, GradeFailure, Progress, _mark, _take
 
-    name = f"deckc-course-{uuid.uuid4().hex[:12]}"
+    name = plugin_name(course, assignment)
     plugin = CoursePlugin(name, assignment, pack_course(course, assignment, template), init,
                           opts.isolation, int(opts.memory_mb or 2048))
     threads = worker_count(client)
     summary.jobs = threads
-    client.register_plugin(plugin, name=name)
+    try:
+        client.register_plugin(plugin, name=name)
+    except (GradeError, GradeFailure):
+        raise
+    except WorkerStartFailed as e:
+        raise GradeFailure(str(e)) from None
+    except Exception as e:  # noqa: BLE001 - a worker's setup failed: say which and why
+        raise GradeFailure(f"the course could not be set up on the Dask workers: {type(e).__name__}: {e}") from None
     _mark(f"course sent to {threads} worker threads")
     results = scratch / "results"
     queue = ([preflight.STUDENT] if opts.preflight else []) + list(students)
@@ -175,9 +221,12 @@ def grade_on_cluster(client, init: dict, students: list[str], gb, course: Path, 
                 shutil.rmtree(folder, ignore_errors=True)
                 unpack(data, folder)
                 msg[f"{kind}_dir"] = str(folder)
+        t0 = time.monotonic()
         with signals_deferred():       # a student's merge is whole or not at all
             _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress)
             merged.add(student)
+            if os.environ.get("DECKC_GRADE_TIMINGS"):
+                print(f"merge {student}: {time.monotonic() - t0:.4f} s", file=sys.stderr)
             log.write(f"deckc: merged {student} (graded on {graded.worker} in {graded.seconds:.1f} s)\n".encode())
             log.flush()
         shutil.rmtree(results / student, ignore_errors=True)
@@ -228,6 +277,17 @@ def grade_on_cluster(client, init: dict, students: list[str], gb, course: Path, 
             if client.status == "running":
                 client.unregister_worker_plugin(name)   # teardown: grading workers, scratch
         summary.isolation = "/".join(sorted(modes)) if modes else summary.isolation
+
+
+def plugin_name(course: Path, assignment: str) -> str:
+    """One name per course and assignment: a run killed before it could unregister its plugin
+    leaves it on the cluster until the next run of the same course replaces it (Dask tears the
+    old one down: its grading workers and scratch)."""
+    import hashlib
+    import socket
+
+    key = f"{socket.gethostname()}:{course}:{assignment}".encode()
+    return f"deckc-course-{hashlib.sha256(key).hexdigest()[:16]}"
 
 
 def _lost_scheduler(spec: str, merged: set, students: list[str]) -> str:

@@ -105,6 +105,7 @@ class Shape(Frame):
     border: str | None = None
     radius: float = 0.0
     alt: str = ""
+    decorative: bool = False          # ornament only (accent band, rule, backdrop): screen readers skip it
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class Arrow(Frame):
     width: float = 2.0
     bow: float = 0.0
     alt: str = ""
+    decorative: bool = False          # says nothing the text beside it does not
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class TableBox(Frame):
     pad: tuple[float, float, float, float] = (6.0, 4.0, 6.0, 4.0)
     border: str = "C9CFD9"
     alt: str = ""
+    header_rows: int = 1              # the first rows are column headers
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ def section_elements(title: str, subtitle: str | None, label: str, prefix: str, 
         y += para.height
     out.sort(key=lambda e: e.role != "title")       # the title first: the outline and screen readers read it
     out.append(Shape(name=f"{prefix}.band", x=0, y=0, w=14, h=SLIDE_H, kind="rect", fill=t.accent,
-                     alt="Decorative accent band"))
+                     decorative=True))
     out.append(Shape(name=f"{prefix}.rule", x=x, y=y + 16, w=120, h=3, kind="rect", fill=t.accent,
-                     alt="Decorative rule"))
+                     decorative=True))
     return out

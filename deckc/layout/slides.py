@@ -163,7 +163,7 @@ class Planner:
                                      f"footer line; it is cut with an ellipsis on every slide")
         right = make_para(f"{n} / {total}", t.footer_size, w, t.muted, align="right")
         rule = Shape(name=f"{prefix}.footer-rule", x=t.margin_x, y=t.footer_y - 6, w=SLIDE_W - 2 * t.margin_x,
-                     h=0.75, kind="rect", fill=t.rule, alt="Decorative footer rule")
+                     h=0.75, kind="rect", fill=t.rule, decorative=True)
         return [rule,
                 TextBox(name=f"{prefix}.footer", x=t.margin_x, y=t.footer_y, w=w, h=left.height, paras=(left,),
                         role="footer"),
@@ -202,7 +202,7 @@ class Planner:
         # The title first: it is what screen readers and the PPTX outline read first.
         out.sort(key=lambda e: e.role != "title")
         out.append(Shape(name=f"{prefix}.band", x=0, y=0, w=14, h=SLIDE_H, kind="rect", fill=t.accent,
-                         alt="Decorative accent band"))
+                         decorative=True))
         return out
 
     # ---- the body: shrink to fit, then cut and warn ----

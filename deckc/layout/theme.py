@@ -60,7 +60,7 @@ class Theme:
     # Identity, typefaces and logo (deckc.layout.themes: built-ins; deckc.spec.theme_file: theme files).
     # Typefaces are the names the PPTX runs and theme1.xml carry; the PDF and HTML draw with the
     # shipped faces the layout measures with (Liberation Sans is metric-compatible with Arial).
-    name: str = "default"
+    name: str = "deckc default"      # theme1.xml's name
     font_heading: str = "Arial"
     font_body: str = "Arial"
     font_mono: str = "Courier New"

@@ -91,6 +91,8 @@ def load_theme_file(path: Path, course: Path, display: str):
     except OSError as e:
         diags.error(0, 0, "", f"cannot read: {e.strerror or e}")
         return None, diags.items
+    if all(not ln.strip() or ln.lstrip().startswith(b"#") for ln in data.splitlines()):
+        return replace(BUILTIN["default"], name=path.stem), []       # nothing changed: the default theme
     root = load_yaml(data, diags)
     if root is None:
         return None, diags.items
@@ -181,7 +183,13 @@ def resolve_look(lesson, at, ctx: Ctx, display_path):
         from ..template import TemplateError, load_template
         try:
             path = resolve(meta.template, course, course, what="templates")
-            return load_template(path).theme()
+            if path.suffix.lower() != ".pptx":
+                raise TemplateError(f"'{meta.template}' is not a .pptx file; save the template as a PowerPoint "
+                                    f"presentation (.pptx)")
+            tpl = load_template(path)
+            for note in tpl.notes:
+                ctx.warning(at("lesson", "template"), "lesson.template", f"{path.name} {note}")
+            return tpl.theme()
         except (ImageError, TemplateError) as e:
             ctx.error(at("lesson", "template"), "lesson.template", str(e))
             return None

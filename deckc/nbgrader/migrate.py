@@ -28,7 +28,7 @@ import sqlite3
 from pathlib import Path
 
 from ..errors import BuildError
-from ..nbgrader import installed as nbgrader_info, layout, native_gradebook as gradebook_db
+from . import installed as nbgrader_info, layout, native_gradebook as gradebook_db
 
 STUDENT_FOLDERS = (layout.SUBMITTED, layout.AUTOGRADED, layout.FEEDBACK)   # <folder>/<student>/<assignment>/
 ASSIGNMENT_FOLDERS = (layout.DOWNLOADED, "reports")                        # <folder>/<assignment>/
@@ -91,6 +91,7 @@ def _merge_gradebook(old: Path, new: Path, course_id: str) -> int:
     _check(old, head)
     if new.is_file():
         _check(new, head)
+    new.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(str(new), isolation_level=None)
     try:
         con.execute("BEGIN IMMEDIATE")
