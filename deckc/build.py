@@ -68,6 +68,10 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
             else list(head.problems)
         return result
     clash = (clashes if clashes is not None else lesson_id_clashes([spec])).get(spec, [])
+    if "exercises" in formats and (head.meta.exercises or head.quiz is not None):
+        from .spec.course_id import existing_course_id, outside_clash
+
+        clash = clash + outside_clash(head, existing_course_id(out_root), display_path)
     if clash:
         result.problems = clash
         return result

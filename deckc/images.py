@@ -99,6 +99,11 @@ def _load(path: Path, mtime: int, size: int) -> ImageFile:
     return ImageFile(path=path, format=fmt, width=float(w), height=float(h), data=data)
 
 
+def sniff_size(data: bytes, fmt: str) -> tuple[int, int]:
+    """Pixel size of PNG or JPEG bytes from their header (ImageError when it has none)."""
+    return _png_size(data) if fmt == "png" else _jpeg_size(data)
+
+
 def _png_size(data: bytes) -> tuple[int, int]:
     if len(data) < 24 or data[12:16] != b"IHDR":
         raise ImageError("is a damaged PNG (no IHDR header)")

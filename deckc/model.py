@@ -176,6 +176,7 @@ class Quiz:
     options: tuple[QuizOption, ...]
     answer: str                  # the letter of the right option
     explanation: str | None = None
+    points: float = 1            # what the quick check is worth in the nbgrader assignment
 
     @property
     def answer_text(self) -> str:
@@ -201,6 +202,8 @@ class Meta:
     author: str | None = None
     language: str = "en"
     exercises: tuple[str, ...] = ()
+    theme: str | None = None         # a built-in theme's name or a theme file (relative to the course folder)
+    template: str | None = None      # the institution's .pptx template (relative to the course folder)
 
     @property
     def position(self) -> str:
@@ -217,6 +220,7 @@ class Lesson:
     slides: tuple[Slide, ...]
     source: Path                 # the spec file
     root: Path                   # the course folder that holds lesson/ and exercises/
+    theme: object = None         # the resolved layout.theme.Theme (the loader sets it; None: the default)
 
     @property
     def quiz(self) -> Quiz | None:

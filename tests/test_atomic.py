@@ -79,16 +79,16 @@ def test_the_course_folder_keeps_submissions_across_rebuilds(tmp_path):
     spec = course / "lesson" / f"{LESSON}.yaml"
     out = course / "build"
     build_lesson(spec, out, ["exercises"])
-    work = out / LESSON / "course" / "submitted" / "alice" / LESSON
+    work = out / "course" / "submitted" / "alice" / LESSON
     work.mkdir(parents=True)
     (work / "rnn_step.ipynb").write_text("{}", encoding="utf-8")
-    gradebook = out / LESSON / "course" / "gradebook.db"
+    gradebook = out / "course" / "gradebook.db"
     assert gradebook.is_file()
     build_lesson(spec, out, ["exercises"], force=True)
     assert (work / "rnn_step.ipynb").read_text(encoding="utf-8") == "{}"
     assert gradebook.is_file()
     manifest = json.loads((out / LESSON / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["course"] == "course" and manifest["assignment"] == LESSON
+    assert manifest["course"] == "../course" and manifest["assignment"] == LESSON
     assert manifest["notebooks"] == ["rnn_step.ipynb", "attention.ipynb", "quick_check.ipynb"]
     assert manifest["release"] == "native"      # deckc's own config, a gradebook without submissions
 

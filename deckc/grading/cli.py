@@ -11,10 +11,9 @@ import click
 
 def require_grade_extra(command: str) -> None:
     """Exit 2 with the install command if nbgrader (the `grade` extra) is missing."""
-    import importlib.util
+    from ..nbgrader.installed import missing_grade_modules
 
-    missing = [m for m in ("nbgrader", "nbconvert", "jupyter_client", "ipykernel", "sqlalchemy")
-               if importlib.util.find_spec(m) is None]
+    missing = missing_grade_modules()
     if missing:
         click.echo(f"Error: {command} needs nbgrader and its stack ({', '.join(missing)} not installed): "
                    "pip install 'deckc[grade]'", err=True)
@@ -23,7 +22,8 @@ def require_grade_extra(command: str) -> None:
 
 @click.command("grade")
 @click.argument("course", type=click.Path(path_type=Path, file_okay=False), default=Path("."), required=False)
-@click.option("-a", "--assignment", help="Assignment to grade (default: the only one in COURSE/source/).")
+@click.option("-a", "--assignment", help="Grade only this assignment (default: every assignment of "
+              "COURSE/source/ that has submissions, one after another in this run).")
 @click.option("-j", "--jobs", type=click.IntRange(0, 256), default=0,
               help="Parallel grading workers (default 0: one per core).")
 @click.option("-t", "--timeout", type=click.FloatRange(1, 3600), default=None,
@@ -37,9 +37,10 @@ def require_grade_extra(command: str) -> None:
                            "(default: the course's nbgrader db_url, else COURSE/gradebook.db).")
 @click.option("-s", "--student", "students", multiple=True, help="Grade only this student (repeatable).")
 @click.option("--from-zip", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="First take an LMS export into COURSE/submitted/: Canvas's submission download "
-                   "(smithjohn_late_12345_67890_rnn_step.ipynb), Moodle's (John Smith_4242_assignsubmission"
-                   "_file_rnn_step.ipynb, flat or a folder per student), or entries named like "
+              help="First take an LMS export of one assignment into COURSE/submitted/: Canvas's submission "
+                   "download (smithjohn_LATE_12345_67890_rnn_step.ipynb, anon_Xk3p9_... when anonymous), "
+                   "Moodle's (John Smith_4242_assignsubmission_file/rnn_step.ipynb, flat or a folder per "
+                   "student; team submissions go to the roster's group), or entries named like "
                    "alice_rnn_step.ipynb, alice/rnn_step.ipynb, alice/<assignment>/rnn_step.ipynb; "
                    "unsafe paths are rejected.")
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -60,10 +61,22 @@ def require_grade_extra(command: str) -> None:
               help="First grade the reference solution (COURSE/source/) in the same jail and workers; "
                    "anything but full marks stops the run (exit 1) before any student is graded, "
                    "with the cause (e.g. a Python the jail cannot see).")
+@click.option("--cluster", metavar="local:N|ADDRESS",
+              help="Grade on a Dask cluster instead of local workers: local:N starts N worker processes "
+                   "here; tcp://scheduler:8786 uses a running cluster (deckc installed on its workers). "
+                   "Same jail and scores; this process alone writes the gradebook. Needs deckc[cluster].")
+@click.option("--resume", is_flag=True,
+              help="Grade only the students not graded yet (no grade in the gradebook or no rows in "
+                   "tests.csv): after a run that stopped early.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, students, from_zip, roster,
-          lms_timezone, feedback, verify, isolation, preflight, quiet):
+          lms_timezone, feedback, verify, isolation, preflight, cluster, resume, quiet):
     """Autograde every submission in COURSE/submitted/ (default COURSE: the current folder).
+
+    \b
+    COURSE is the module's course, OUT/course/ of `deckc build` (or any nbgrader course
+    folder); every assignment with submissions is graded in this one run (one lock, one
+    summary per assignment), or only the one of -a.
 
     \b
     Each of N workers grades one student at a time with nbgrader's own autograde, in a
@@ -104,26 +117,36 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
 
     \b
     Examples:
-      deckc grade build/the-sequence-problem/course
+      deckc grade build/course                    # every assignment of the module
+      deckc grade build/course -a the-sequence-problem
       deckc grade course --jobs 4 --timeout 20 --memory 1024
       deckc grade course --from-zip moodle-export.zip --roster students.csv --lms-timezone Europe/Berlin
       deckc grade course --db postgresql://grader:secret@127.0.0.1/course -s alice
+      deckc grade course --cluster local:4
+      deckc grade course --cluster tcp://scheduler:8786 --db postgresql://grader@db/course --resume
     """
     require_grade_extra("deckc grade")
-    from .run import GradeError, GradeFailure, Options, format_summary
-    from .run import grade as run_grade
+    if cluster:
+        from .cluster import check_spec, missing_extra
+        if missing_extra():
+            click.echo(f"Error: {missing_extra()}", err=True)
+            raise click.exceptions.Exit(2)
+    from .course_run import format_course, grade_course
+    from .run import GradeError, GradeFailure, Options
 
     opts = Options(course=course, assignment=assignment, jobs=jobs, timeout=timeout,
                    notebook_timeout=notebook_timeout, memory_mb=memory_mb, db=db, students=tuple(students),
                    from_zip=from_zip, roster=roster, lms_timezone=lms_timezone, feedback=feedback, verify=verify,
                    isolation=isolation, quiet=quiet,
-                   preflight=preflight)
+                   preflight=preflight, cluster=cluster, resume=resume)
     try:
-        summary = run_grade(opts)
+        if cluster:
+            check_spec(cluster)
+        summary = grade_course(opts)
     except GradeError as e:
         raise click.UsageError(str(e)) from None
     except GradeFailure as e:
         raise click.ClickException(str(e)) from None
-    click.echo(format_summary(summary))
+    click.echo(format_course(summary))
     if not summary.ok:
         raise click.exceptions.Exit(1)

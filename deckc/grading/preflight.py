@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..nbgrader import layout
 from .report import _num
 
 STUDENT = "deckc-preflight-reference"     # the pseudo-student (never merged into the gradebook)
@@ -29,7 +30,7 @@ def marks(msg: dict) -> tuple[float, float, bool]:
 def failure(course: Path, assignment: str, msg: dict) -> str:
     """Why the reference solution did not get full marks, in words a grader can act on."""
     score, maximum, _ = marks(msg)
-    where = course / "source" / assignment
+    where = layout.source_dir(course, assignment)
     head = (f"preflight failed: the reference solution ({where}) "
             + (f"scored {_num(score)}/{_num(maximum)}" if msg.get("ok") else "could not be graded")
             + " in the grading jail, so no student was graded (nothing was written).")

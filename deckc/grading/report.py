@@ -74,9 +74,13 @@ def format_summary(s) -> str:
         late = getattr(s.intake, "late", [])
         if late:
             lines.append(f"late (marked by the LMS): {', '.join(late)}")
+    resumed = getattr(s, "resumed", [])
+    if resumed:
+        lines.append(f"resume: {len(resumed)} student(s) already graded, skipped")
     n = len(s.graded) + len(s.failed)
     if not n:
-        lines.append(f"nothing to grade: no submissions for {s.assignment!r}")
+        lines.append(f"nothing to grade: {'every student is already graded' if resumed else 'no submissions'} "
+                     f"for {s.assignment!r}")
         return "\n".join(lines)
     lines.append(f"graded {len(s.graded)} of {n} submission(s) of {s.assignment!r} in {s.seconds:.1f} s "
                  f"({s.jobs} worker(s), isolation: {s.isolation}); gradebook {s.db_url}")

@@ -8,6 +8,7 @@ autograded/S/A and feedback/S/A into the course. Re-grading a student replaces t
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -20,6 +21,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..nbgrader import layout
 from . import preflight
 from .guard import signals_deferred
 from .report import CSV_FIELDS, _num, format_summary  # noqa: F401 - format_summary: this module's API
@@ -54,6 +56,8 @@ class Options:
     isolation: str = "auto"               # auto | namespace | none
     quiet: bool = False
     preflight: bool = True                # grade the reference solution first, in the same jail
+    cluster: str | None = None            # local:N or a Dask scheduler address (cluster.py)
+    resume: bool = False                  # grade only students the gradebook has no grade of
 
 
 @dataclass
@@ -76,6 +80,7 @@ class Summary:
     intake: object = None
     reports: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)           # student -> [matching outcome]: what each file became
+    resumed: list = field(default_factory=list)         # --resume: students already graded, skipped
 
     @property
     def ok(self) -> bool:
@@ -86,7 +91,7 @@ class Summary:
 
 
 def find_assignment(course: Path, assignment: str | None) -> str:
-    source = course / "source"
+    source = layout.source_root(course)
     if assignment:
         if not (source / assignment).is_dir():
             raise GradeError(f"{course}: no assignment {assignment!r} in source/")
@@ -99,7 +104,7 @@ def find_assignment(course: Path, assignment: str | None) -> str:
 
 
 def find_students(course: Path, assignment: str, only=()) -> list[str]:
-    sub = course / "submitted"
+    sub = layout.submitted_root(course)
     found = sorted(p.name for p in sub.iterdir()
                    if (p / assignment).is_dir() and not p.name.startswith(".")) if sub.is_dir() else []
     if only:
@@ -112,15 +117,9 @@ def find_students(course: Path, assignment: str, only=()) -> list[str]:
 
 def read_config(course: Path) -> dict:
     """db_url and course_id from the course's nbgrader_config.py (nbgrader's own loader)."""
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
+    from ..nbgrader.config import course_settings
 
-    config = Config()
-    if (course / "nbgrader_config.py").is_file():
-        config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config())
-    cd = config.get("CourseDirectory", {})
-    return {"db_url": cd.get("db_url") or "sqlite:///" + str(course / "gradebook.db"),
-            "course_id": cd.get("course_id") or "default_course"}
+    return course_settings(course)
 
 
 def normalize_db_url(url: str) -> str:
@@ -143,7 +142,7 @@ def normalize_db_url(url: str) -> str:
 
 def prepare_gradebook(course: Path, assignment: str, db_url: str, course_id: str, scratch: Path) -> Path:
     """Make sure the real gradebook knows the assignment; write the workers' template SQLite."""
-    from . import gradebook as gbmod
+    from ..nbgrader import gradebook as gbmod
 
     with gbmod.open_gradebook(db_url, course_id) as gb:
         if not gbmod.has_assignment(gb, assignment):
@@ -158,26 +157,27 @@ def prepare_gradebook(course: Path, assignment: str, db_url: str, course_id: str
 
 def _definitions_source(course, assignment, db_url, course_id, scratch) -> str:
     """A gradebook that defines the assignment: the course's own SQLite one if it does, else
-    one made as nbgrader's generate_assignment makes it (deckc.exercises.release: natively when
+    one made as nbgrader's generate_assignment makes it (deckc.nbgrader.release: natively when
     it can be sure of the same result) in a scratch copy of the course."""
-    from . import gradebook as gbmod
+    from ..nbgrader import gradebook as gbmod
 
-    local = course / "gradebook.db"
-    local_url = "sqlite:///" + str(local)
+    local = layout.gradebook_path(course)
+    local_url = layout.sqlite_url(local)
     if local.is_file() and local_url != db_url:
         with gbmod.open_gradebook(local_url, course_id) as gb:
             if gbmod.has_assignment(gb, assignment):
                 return local_url
-    from ..exercises.course import is_own_config, nbgrader
-    from ..exercises.release import make_release
+    from ..nbgrader.command import nbgrader
+    from ..nbgrader.config import is_own_config
+    from ..nbgrader.release import make_release
 
     copy = scratch / "generate"
-    shutil.copytree(course / "source" / assignment, copy / "source" / assignment)
-    url = "sqlite:///" + str(copy / "gradebook.db")
-    if (course / "nbgrader_config.py").is_file():
-        shutil.copy2(course / "nbgrader_config.py", copy / "nbgrader_config.py")
-    if is_own_config(copy, assignment):
-        make_release(copy, assignment)     # deckc's config: root and gradebook are the copy's own
+    shutil.copytree(layout.source_dir(course, assignment), layout.source_dir(copy, assignment))
+    url = layout.default_db_url(copy)
+    if layout.config_path(course).is_file():
+        shutil.copy2(layout.config_path(course), layout.config_path(copy))
+    if is_own_config(copy, course_id):
+        make_release(copy, assignment, course_id)   # deckc's config: root and gradebook are the copy's own
     else:
         nbgrader(copy, "generate_assignment", assignment, "--force", f"--CourseDirectory.root={copy}",
                  f"--CourseDirectory.db_url={url}")
@@ -289,7 +289,7 @@ def grade(opts: Options) -> Summary:
 
 
 def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, started: float) -> Summary:
-    notebooks = {p.stem for p in (course / "source" / assignment).glob("*.ipynb")}
+    notebooks = {p.stem for p in layout.source_dir(course, assignment).glob("*.ipynb")}
     intake = roster = None
     if opts.roster is not None:
         from .roster import RosterError, load
@@ -315,7 +315,8 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
     jobs = max(1, min(opts.jobs or cores, len(students)))
     # one unprivileged uid per submission (the preflight's and retries' included)
     uids = iter(range(uid_base(2 * len(students) + jobs + 8), 1 << 31))
-    mode = isolation_mode(opts.isolation, uid_base(1))
+    # on a cluster each worker machine decides (cluster_worker.CoursePlugin.setup)
+    mode = opts.isolation if opts.cluster else isolation_mode(opts.isolation, uid_base(1))
     prefix = UNSHARE if mode == "namespace" else []
     summary.jobs, summary.isolation = jobs, mode
     log_path = course / "reports" / assignment / "grading.log"
@@ -324,14 +325,20 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
     workers: list[_Worker] = []
     _Worker.memory_mb = int(opts.memory_mb or 2048)
     finished = False
+    stack = contextlib.ExitStack()
     try:
         # The workers import nbgrader while this process reads the config and prepares the gradebook.
-        workers = [_Worker(i, prefix, scratch, log) for i in range(jobs)]
+        client = None
+        if opts.cluster:
+            from . import cluster
+            client = stack.enter_context(cluster.connect(opts.cluster, scratch, opts.quiet, _say))
+        else:
+            workers = [_Worker(i, prefix, scratch, log) for i in range(jobs)]
         _mark("workers started")
         cfg = read_config(course)
         db_url = normalize_db_url(opts.db or cfg["db_url"])
         summary.db_url = _safe_url(db_url)
-        from . import gradebook as gbmod
+        from ..nbgrader import gradebook as gbmod
         _mark("config read, nbgrader imported")
         try:
             template = prepare_gradebook(course, assignment, db_url, cfg["course_id"], scratch)
@@ -351,8 +358,18 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
             if roster is not None:
                 from .roster import import_students
                 import_students(gb, roster)
-            _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log,
-                      lambda: next(uids))
+            if opts.resume:
+                from .resume import already_graded
+                summary.resumed = already_graded(gb, assignment, students, course / "reports" / assignment)
+                students = [s for s in students if s not in set(summary.resumed)]
+            if not students:
+                pass
+            elif client is not None:
+                _run_cluster(client, init, students, gb, course, assignment, opts, summary, template, scratch,
+                             log, lambda: next(uids))
+            else:
+                _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log,
+                          lambda: next(uids))
             reports = course / "reports" / assignment
             from .csv_reports import neutralise_file, write_submissions
             from .report import write_pass_rates
@@ -371,6 +388,7 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
     finally:
         for w in workers:
             w.close() if finished else w.kill()     # interrupted or failed: no waiting
+        stack.close()                               # a local Dask cluster is stopped
         log.close()
     summary.seconds = time.monotonic() - started
     return summary
@@ -400,11 +418,29 @@ def _safe_url(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _run_cluster(client, init, students, gb, course, assignment, opts, summary, template, scratch, log, next_uid):
+    """The Dask backend (cluster.py); tests.csv gets the merged students' rows as with the pool."""
+    from .cluster import grade_on_cluster
+
+    rows: dict[str, list] = {}
+    try:
+        grade_on_cluster(client, init, students, gb, course, assignment, opts, summary, template, scratch, log,
+                         rows, next_uid)
+    finally:
+        if rows:
+            with signals_deferred():
+                _write_tests_csv(course / "reports" / assignment / "tests.csv", rows)
+
+
 def _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log, next_uid):
     """Grade everyone with the pool. With the preflight on, the first job is the reference
     solution; until it has full marks no result is merged (a worker whose result waits takes
     no new job, its scratch holds the result's folders); if it has not, GradeFailure."""
-    from . import gradebook as gbmod
+    from ..nbgrader import gradebook as gbmod
 
     queue = ([preflight.STUDENT] if opts.preflight else []) + list(students)
     progress = Progress(len(students), opts.quiet)
@@ -535,15 +571,15 @@ def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
     if os.environ.get("DECKC_GRADE_TIMINGS"):
         print(f"timings {student}: {msg.get('seconds', 0):.1f} s {msg.get('timings')} cpu {msg.get('cpu')}",
               file=sys.stderr)
-    for kind in ("autograded", "feedback"):
+    for kind in (layout.AUTOGRADED, layout.FEEDBACK):
         src = msg.get(f"{kind}_dir")
-        dest = course / kind / student / assignment
+        dest = layout.student_dir(course, kind, student) / assignment
         if src and Path(src).is_dir():
             if dest.exists():
                 shutil.rmtree(dest)
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(src, dest)
-        elif kind == "feedback" and dest.exists():
+        elif kind == layout.FEEDBACK and dest.exists():
             shutil.rmtree(dest)     # stale feedback of an earlier grading
     score = maximum = 0.0
     overridden, rescued, student_rows = [], [], []

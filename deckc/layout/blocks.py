@@ -156,7 +156,7 @@ def _columns_at(b: m.Columns, w, s, ctx, weights):
                 tone = t.tones[col.tone]
                 out.append(Shape(name=f"{ctx.name}.col{i + 1}.panel", x=cx, y=y, w=cw, h=hh, kind="roundrect",
                                  fill=tone.fill, border=tone.border, radius=10 * s,
-                                 alt=f"Panel: {plain_text(col.title)}"))
+                                 decorative=True))     # its title is the text box below
                 out.append(_text_box(ctx.sub(f"{ctx.name}.col{i + 1}"), "title", cx + pad, y + pad,
                                      cw - 2 * pad, [title]))
             out.extend(inner.place(cx + pad, y + pad + head, hh - head - 2 * pad))

@@ -113,13 +113,13 @@ def _code(b: m.Code, w, s, ctx):
 
     def place(x, y, hh):
         out: list[Element] = [Shape(name=f"{ctx.name}.code-background", x=x, y=y, w=w, h=box_h, kind="rect",
-                                    fill=BACKGROUND, border=BORDER, alt="Decorative code background")]
+                                    fill=BACKGROUND, border=BORDER, decorative=True)]
         for i, n in enumerate(owners):
             if n in marked and (i == 0 or owners[i - 1] != n):
                 span = owners.count(n)
                 out.append(Shape(name=f"{ctx.name}.code-highlight{n}", x=x + 1, y=y + pad[1] + i * line_h,
                                  w=w - 2, h=span * line_h, kind="rect", fill=HIGHLIGHT,
-                                 alt=f"Highlighted line {n}"))
+                                 decorative=True))   # the listing's own text says which lines
         out.append(CodeBox(name=f"{ctx.name}.code", x=x, y=y, w=w, h=box_h, paras=tuple(paras), pad=pad,
                            alt=f"Code listing ({b.lang}): {source}", role="code", lang=b.lang, source=source,
                            highlight=tuple(sorted(marked)), wrapped=wrapped))

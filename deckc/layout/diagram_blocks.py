@@ -12,7 +12,7 @@ from .blocks import Measured, _text_box, block
 from .plan import Arrow, Element, Shape
 from .reveal import step_of
 from .text import line_width, make_para, paras_height, runs_from_markup, widest_word
-from .theme import Theme, mix
+from .theme import Theme, contrast, mix
 
 
 @block(m.Sentence)
@@ -27,7 +27,7 @@ def _sentence(b: m.Sentence, w, s, ctx):
 
     def place(x, y, hh):
         bar = Shape(name=f"{ctx.name}.sentence-bar", x=x, y=y, w=4 * s, h=h, kind="rect", fill=t.accent,
-                    alt="Decorative bar marking an example sentence")
+                    decorative=True)
         return [bar, _text_box(ctx, "sentence", x, y, w, paras, pad=pad)]
 
     return Measured(h, place)
@@ -58,12 +58,16 @@ def step_colors(b: m.Steps, t: Theme) -> tuple[list[str], list[str]]:
     """Each step's chip fill and border: full colour at one end, fading towards the background at the
     other (`fade`). The HTML writer colours its steps with these too."""
     n = len(b.items)
+    # The faded end is as pale as a graphic may be: its borders and arrows keep 3:1 against the
+    # background (WCAG 1.4.11 non-text contrast); at 0.25 of the accent they were 1.4:1.
+    floor = next((f / 100 for f in range(25, 101) if contrast(mix(t.accent, t.background, 1 - f / 100),
+                                                              t.background) >= 3.0), 1.0)
 
     def strength(i):  # 1 = full colour; fading end goes towards the background
         if b.fade == "none" or n == 1:
             return 1.0
         k = i / (n - 1)
-        return 1.0 - 0.75 * (k if b.fade == "forward" else 1 - k)
+        return 1.0 - (1.0 - floor) * (k if b.fade == "forward" else 1 - k)
 
     return ([mix(t.accent, t.background, 1 - 0.25 * strength(i)) for i in range(n)],
             [mix(t.accent, t.background, 1 - strength(i)) for i in range(n)])
@@ -108,7 +112,7 @@ def _steps(b: m.Steps, w, s, ctx):
                 ax = cx + chip_w + 4 * s
                 out.append(Arrow(name=f"{ctx.name}.step-arrow{i + 1}", x=ax, y=cy + chip_h / 2, w=arrow_w - 8 * s,
                                  h=0.0, color=borders[i + 1] if b.fade == "forward" else borders[i], width=2 * s,
-                                 alt="Arrow to the next step"))
+                                 decorative=True))   # the chips are read in order
             if state_paras[i]:
                 sw = chip_w + arrow_w * 0.8
                 out.append(_text_box(ctx, f"state{i + 1}", cx + chip_w / 2 - sw / 2, cy + chip_h + 6 * s, sw,

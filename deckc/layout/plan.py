@@ -89,7 +89,7 @@ class TextBox(Frame):
     border: str | None = None
     radius: float = 0.0               # corner radius; 0 = square
     alt: str = ""                     # alt text (for filled boxes, read by screen readers)
-    role: str = "body"                # title | body | footer | caption
+    role: str = "body"                # title | subtitle | body | footer | caption (the PPTX fills placeholders by role)
 
     @property
     def text(self) -> str:
@@ -105,6 +105,7 @@ class Shape(Frame):
     border: str | None = None
     radius: float = 0.0
     alt: str = ""
+    decorative: bool = False          # ornament only (accent band, rule, backdrop): screen readers skip it
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class Arrow(Frame):
     width: float = 2.0
     bow: float = 0.0
     alt: str = ""
+    decorative: bool = False          # says nothing the text beside it does not
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class TableBox(Frame):
     pad: tuple[float, float, float, float] = (6.0, 4.0, 6.0, 4.0)
     border: str = "C9CFD9"
     alt: str = ""
+    header_rows: int = 1              # the first rows are column headers
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,7 @@ class ImageBox(Frame):
     pixel_h: float = 0.0
     alt: str = ""
     decorative: bool = False
+    master: bool = False              # drawn by the PPTX template's master or layout (a logo): the PPTX skips it
 
 
 Element = Union[TextBox, Shape, Arrow, TableBox, ChartBox, MathBox, CodeBox, ImageBox]
@@ -198,6 +202,7 @@ class SlidePlan:
     section: str | None = None        # the section it belongs to (plain text), for outlines
     level: int = 0                    # outline depth: 0 for sections (and slides before the first), 1 inside one
     steps: int = 0                    # clicks its reveals take (the highest element or paragraph step)
+    layout: str = "content"           # title | section | content: the PPTX slide layout it uses
     source: int = -1                  # the spec slide it comes from (lesson.slides index)
     part: int = 0                     # 0; 1, 2, ... for its "(cont.)" slides (a quiz's answer slide is part 1)
 
@@ -217,3 +222,6 @@ class DeckPlan:
     # Charts the layout had to leave off their slide (no room), placed at a page's size for the formats
     # that have room for them (the HTML page): each with its geometry, so no writer lays one out.
     spare_charts: tuple[ChartBox, ...] = field(default=())
+    # The theme the deck was laid out in: the PPTX writes its colours and fonts into theme1.xml
+    # (and takes its template, if any); the HTML page its colours.
+    theme: object = None

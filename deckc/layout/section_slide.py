@@ -15,7 +15,7 @@ def section_elements(title: str, subtitle: str | None, label: str, prefix: str, 
     parts = [("label", make_para(label, t.type.secondary, w, t.accent, bold=True), "body", 0.0),
              ("title", head, "title", 8.0)]
     if subtitle:
-        parts.append(("subtitle", make_para(subtitle, t.type.heading, w, t.muted), "body", 14.0))
+        parts.append(("subtitle", make_para(subtitle, t.type.heading, w, t.muted), "subtitle", 14.0))
     total = sum(p.height + gap for _, p, _, gap in parts)
     y = max((SLIDE_H - total) / 2 - 20, 24.0)
     out: list[Element] = []
@@ -25,7 +25,7 @@ def section_elements(title: str, subtitle: str | None, label: str, prefix: str, 
         y += para.height
     out.sort(key=lambda e: e.role != "title")       # the title first: the outline and screen readers read it
     out.append(Shape(name=f"{prefix}.band", x=0, y=0, w=14, h=SLIDE_H, kind="rect", fill=t.accent,
-                     alt="Decorative accent band"))
+                     decorative=True))
     out.append(Shape(name=f"{prefix}.rule", x=x, y=y + 16, w=120, h=3, kind="rect", fill=t.accent,
-                     alt="Decorative rule"))
+                     decorative=True))
     return out

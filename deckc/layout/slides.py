@@ -20,6 +20,7 @@ from .fit import fit_body
 from .plan import ChartBox, CodeBox, DeckPlan, Element, Para, Shape, SlidePlan, TableBox, TextBox
 from .text import make_para, paras_height, truncate_para
 from .theme import DEFAULT_THEME, SLIDE_H, SLIDE_W, Theme
+from .theme_look import look
 
 # A chart left off its slide still gets a box, at the size a page with room (HTML) shows it.
 SPARE_CHART_W, SPARE_CHART_H = 420.0, 300.0
@@ -79,8 +80,10 @@ class Planner:
                 self._section = section
                 elements = [*elements, *self._footer(sl, i, prefix, n, total)]
             elements = [with_geometry(_renamed(el, prefix)) for el in elements]   # boxes are final: charts get their drawing
-            plan = SlidePlan(number=n, title=title, elements=tuple(elements), notes=notes,
-                             background=self.theme.background)
+            layout = variant if variant in ("title", "section") else "content"
+            background, decor = look(self.theme, layout, prefix)
+            plan = SlidePlan(number=n, title=title, elements=tuple(decor + elements), notes=notes,
+                             background=background, layout=layout)
             steps = max([e.step for e in plan.elements] +
                         [p.step for e in plan.elements for p in getattr(e, "paras", ())], default=0)
             slides.append(replace(plan, section=section, steps=steps, source=i, part=part,
@@ -97,7 +100,7 @@ class Planner:
         return DeckPlan(lesson_id=meta.id, title=meta.title, subject=f"{meta.module} · {meta.position}",
                         author=meta.author or meta.course, keywords=f"{meta.course}; {meta.module}",
                         language=meta.language, width=SLIDE_W, height=SLIDE_H, slides=tuple(slides), charts=charts,
-                        spare_charts=spare)
+                        spare_charts=spare, theme=t)
 
     def _slides(self, index, sl: m.Slide, variant: str, prefix: str):
         """(title, elements without the footer, notes) of each slide this page of the spec becomes."""
@@ -169,7 +172,7 @@ class Planner:
                                      f"footer line; it is cut with an ellipsis on every slide")
         right = make_para(f"{n} / {total}", t.type.footer, w, t.muted, align="right")
         rule = Shape(name=f"{prefix}.footer-rule", x=t.margin_x, y=t.footer_y - 6, w=SLIDE_W - 2 * t.margin_x,
-                     h=0.75, kind="rect", fill="D5DBE3", alt="Decorative footer rule")
+                     h=0.75, kind="rect", fill=t.rule, decorative=True)
         return [rule,
                 TextBox(name=f"{prefix}.footer", x=t.margin_x, y=t.footer_y, w=w, h=left.height, paras=(left,),
                         role="footer"),
@@ -187,7 +190,7 @@ class Planner:
             parts = [("module", make_para(meta.module, size("body"), w, t.accent, bold=True), "body"),
                      ("title", make_para(meta.title, size("display"), w, t.text, bold=True), "title")]
             if meta.subtitle:
-                parts.append(("subtitle", make_para(meta.subtitle, size("heading"), w, t.muted), "body"))
+                parts.append(("subtitle", make_para(meta.subtitle, size("heading"), w, t.muted), "subtitle"))
             parts += [("info", make_para(f"⏱️ {meta.duration}     🎯 {meta.position}", size("body"), w, t.text),
                        "body"),
                       ("course", make_para(meta.course, size("caption"), w, t.muted), "body")]
@@ -208,7 +211,7 @@ class Planner:
         # The title first: it is what screen readers and the PPTX outline read first.
         out.sort(key=lambda e: e.role != "title")
         out.append(Shape(name=f"{prefix}.band", x=0, y=0, w=14, h=SLIDE_H, kind="rect", fill=t.accent,
-                         alt="Decorative accent band"))
+                         decorative=True))
         return out
 
     # ---- the body: at the type scale; rebalanced, continued on "(cont.)" slides, or shrunk one step ----
@@ -320,8 +323,8 @@ def _quiz_blocks(sl: m.QuizSlide, reveal: bool) -> list:
     return blocks
 
 
-def plan_deck(lesson: m.Lesson, file: str = "", theme: Theme = DEFAULT_THEME) -> tuple[DeckPlan, list[Diagnostic]]:
-    planner = Planner(lesson, theme, file)
+def plan_deck(lesson: m.Lesson, file: str = "", theme: Theme | None = None) -> tuple[DeckPlan, list[Diagnostic]]:
+    planner = Planner(lesson, theme or lesson.theme or DEFAULT_THEME, file)
     deck = planner.plan()
     missing, apart = _missing_glyphs(deck)
     for ch, where in sorted(missing.items()):

@@ -75,7 +75,22 @@ class Theme:
         "note": Tone(fill="EAF3FA", border="0072B2", text="12395C"),      # blue
     })
     # Charts: Okabe-Ito order, most distinguishable first.
-    palette: tuple[str, ...] = ("0072B2", "D55E00", "009E73", "CC79A7", "E69F00", "56B4E9", "000000")
+    # E69F00 and 56B4E9 of the original eight are below 3:1 on white: a darker orange and a purple instead.
+    palette: tuple[str, ...] = ("0072B2", "D55E00", "009E73", "CC79A7", "A66A00", "7A5195", "000000")
+    rule: str = "D5DBE3"              # the footer's hairline (decoration)
+
+    # Identity, typefaces and logo (deckc.layout.themes: built-ins; deckc.spec.theme_file: theme files).
+    # Typefaces are the names the PPTX runs and theme1.xml carry; the PDF and HTML draw with the
+    # shipped faces the layout measures with (Liberation Sans is metric-compatible with Arial).
+    name: str = "deckc default"      # theme1.xml's name
+    font_heading: str = "Arial"
+    font_body: str = "Arial"
+    font_mono: str = "Courier New"
+    font_ea: str | None = None        # East Asian typeface in theme1.xml (a:ea), where set
+    font_cs: str | None = None        # complex-script typeface (a:cs), where set
+    logo: object = None               # an images.ImageFile drawn in the bottom-right corner, or None
+    # The institution's template (deckc.template.Template) the PPTX is made from, or None
+    template: object = None
 
 
 DEFAULT_THEME = Theme()

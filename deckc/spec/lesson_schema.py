@@ -203,10 +203,11 @@ def _title_slide(notes, title=None, line=0):
 LETTERS = "ABCDEF"
 
 
-def _quiz(title, notes, question, options, answer, explanation=None, answer_notes=None, line=0):
+def _quiz(title, notes, question, options, answer, explanation=None, answer_notes=None, points=1, line=0):
     opts = tuple(m.QuizOption(LETTERS[i], t) for i, t in enumerate(options))
     return m.QuizSlide(kind="quiz", title=title, notes=notes, line=line,
-                       quiz=m.Quiz(question=question, options=opts, answer=answer, explanation=explanation),
+                       quiz=m.Quiz(question=question, options=opts, answer=answer, explanation=explanation,
+                                   points=points),
                        answer_notes=answer_notes)
 
 
@@ -243,6 +244,8 @@ SLIDE = Tagged(name="a slide", default="content", doc="A slide; `kind` picks its
         "explanation": Field(Text(doc="Why the answer is right; shown on the reveal slide.")),
         "answer_notes": Field(Text(doc="Speaker notes for the reveal slide (plain text).", markup=False,
                                    max_len=8000)),
+        "points": Field(Number(doc="What the quick-check notebook's test is worth in the nbgrader assignment.",
+                               min=0, exclusive_min=True, max=1000), default=1),
     }, build=_quiz, name="a quiz slide", doc="A question slide, followed by a slide that reveals the answer."),
 })
 for _variant in SLIDE.variants.values():
@@ -264,6 +267,12 @@ META = Obj(name="the lesson header", build=lambda exercises, **kw: m.Meta(exerci
                            noun="exercises",
                            doc="Exercises (by id) that make up this lesson's nbgrader assignment."),
                        default=list),
+    "theme": Field(Text(markup=False, max_len=500, doc="default, dark, high-contrast, or a theme file (YAML) "
+                                                       "relative to the course folder. Default: the course's "
+                                                       "theme.yaml if it has one, else default.")),
+    "template": Field(Text(markup=False, max_len=500, doc="The institution's PowerPoint template (.pptx), "
+                                                          "relative to the course folder: its masters, layouts, "
+                                                          "colours, fonts and logo.")),
 })
 
 SPEC = Obj(name="a lesson spec", doc="A deckc lesson spec.", fields={

@@ -108,6 +108,7 @@ class SpecHead:
     meta: m.Meta | None = None
     quiz: m.Quiz | None = None
     id_node: Node | None = None           # where lesson.id is written, to locate a clash
+    course_node: Node | None = None       # where lesson.course is written (one course per build)
     problems: list[Diagnostic] = field(default_factory=list)
 
 
@@ -127,6 +128,8 @@ def read_head(path: Path) -> SpecHead:
         head.meta = None if meta is INVALID else meta
         if lesson[1].kind == "map" and "id" in lesson[1].value:
             head.id_node = lesson[1].value["id"][1]
+        if lesson[1].kind == "map" and "course" in lesson[1].value:
+            head.course_node = lesson[1].value["course"][1]
     slides = root.value.get("slides")
     if slides is not None and slides[1].kind == "seq":
         for i, node in enumerate(slides[1].value):
@@ -138,19 +141,27 @@ def read_head(path: Path) -> SpecHead:
 
 
 def lesson_id_clashes(specs) -> dict[Path, list[Diagnostic]]:
-    """Specs that would build into one folder: the same lesson id (case-folded, since a folder
-    name is case-insensitive on some disks) as another spec of the same folder. Each gets a
-    located error naming the other."""
+    """Specs that cannot build together: the same lesson id (case-folded, since a folder name is
+    case-insensitive on some disks) as another spec of the same folder, the id of the course
+    folder, or another course than the other lessons of the build (one build, one course:
+    spec/course_id.py). Each gets a located error naming the other."""
     from collections import defaultdict
+
+    from .course_id import course_clashes, reserved_id
 
     folders = sorted({s.parent for s in specs})
     out: dict[Path, list[Diagnostic]] = defaultdict(list)
+    wanted = {s.resolve() for s in specs}
+    built = []
     for folder in folders:
         by_id = defaultdict(list)
         for spec in find_specs(folder):
             head = read_head(spec)
             if head.meta is not None:
                 by_id[head.meta.id.casefold()].append(head)
+                if spec.resolve() in wanted:
+                    built.append(head)
+                    out[head.path] += reserved_id(head, display_path)
         for heads in by_id.values():
             for h in heads if len(heads) > 1 else ():
                 others = ", ".join(f"{display_path(o.path)}:{o.id_node.line}" for o in heads if o is not h)
@@ -158,8 +169,9 @@ def lesson_id_clashes(specs) -> dict[Path, list[Diagnostic]]:
                 out[h.path].append(Diagnostic(display_path(h.path), node.line, node.col, "lesson.id",
                                               f"lesson id '{h.meta.id}' is also the id of {others}; two lessons "
                                               "would build into one folder: give each its own id"))
-    wanted = {s.resolve() for s in specs}
-    return {p: d for p, d in out.items() if p.resolve() in wanted}
+    for path, diags in course_clashes(built, display_path).items():
+        out[path] += diags
+    return {p: d for p, d in out.items() if d and p.resolve() in wanted}
 
 
 def load_lesson(path: Path) -> Loaded:
@@ -176,6 +188,10 @@ def load_lesson(path: Path) -> Loaded:
     lesson = m.Lesson(meta=value["lesson"], slides=tuple(value["slides"]), source=path.resolve(),
                       root=course_root(path))
     _cross_checks(lesson, root, ctx)
+    from dataclasses import replace
+
+    from .theme_file import resolve_look
+    lesson = replace(lesson, theme=resolve_look(lesson, lambda *keys: _at(root, *keys), ctx, display_path))
     lesson = _resolve_charts(lesson, root, ctx)
     return Loaded(path, lesson if not diags.errors else None, diags.items)
 

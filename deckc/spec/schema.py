@@ -130,6 +130,7 @@ class Number(Schema):
     integer: bool = False
     min: float | None = None
     max: float | None = None
+    exclusive_min: bool = False          # min itself is not allowed (a positive number: min=0)
 
     def check(self, node, path, ctx):
         v = node.value if node.kind == "scalar" else None
@@ -137,6 +138,8 @@ class Number(Schema):
         if isinstance(v, bool) or not ok or (isinstance(v, float) and not math.isfinite(v)):
             return ctx.error(node, path, f"expected {'a whole number' if self.integer else 'a number'}, "
                                          f"got {_type_name(node)}")
+        if self.min is not None and self.exclusive_min and v <= self.min:
+            return ctx.error(node, path, f"must be more than {self.min:g}, got {v!r}")
         if self.min is not None and v < self.min:
             return ctx.error(node, path, f"must be at least {self.min:g}, got {v!r}")
         if self.max is not None and v > self.max:
@@ -146,7 +149,7 @@ class Number(Schema):
     def json(self):
         out: dict = {"type": "integer" if self.integer else "number"}
         if self.min is not None:
-            out["minimum"] = self.min
+            out["exclusiveMinimum" if self.exclusive_min else "minimum"] = self.min
         if self.max is not None:
             out["maximum"] = self.max
         if self.doc:

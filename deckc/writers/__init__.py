@@ -13,6 +13,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..nbgrader.layout import GRADEBOOK_FILE
 from .base import BuildContext, Output, Writer
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def _pdf(ctx: BuildContext) -> list[Output]:
     from .pdf import write_pdf
 
     rel = f"{ctx.lesson.meta.id}.pdf"
-    ctx.write(rel, write_pdf(ctx.deck, ctx.version))
+    ctx.write(rel, write_pdf(ctx.deck, ctx.version, date=ctx.date))
     return [Output("pdf", rel)]
 
 
@@ -52,7 +53,7 @@ def _pdf_steps(ctx: BuildContext) -> list[Output]:
     from .pdf import write_pdf
 
     rel = f"{ctx.lesson.meta.id}-steps.pdf"
-    (ctx.stage / rel).write_bytes(write_pdf(ctx.deck, ctx.version, steps=True))
+    (ctx.stage / rel).write_bytes(write_pdf(ctx.deck, ctx.version, steps=True, date=ctx.date))
     return [Output("pdf-steps", rel)]
 
 
@@ -72,14 +73,14 @@ def _exercises(ctx: BuildContext) -> list[Output]:
 
 
 def _prepare_exercises() -> None:
-    import_module("deckc.exercises.release")        # nbformat and jsonschema
+    import_module("deckc.nbgrader.release")         # nbformat and jsonschema
 
 
 def _handout(ctx: BuildContext) -> list[Output]:
     from .handout import write_handout
 
     rel = f"{ctx.lesson.meta.id}-handout.pdf"
-    (ctx.stage / rel).write_bytes(write_handout(ctx.deck, ctx.version))
+    (ctx.stage / rel).write_bytes(write_handout(ctx.deck, ctx.version, date=ctx.date))
     return [Output("handout", rel)]
 
 
@@ -94,9 +95,15 @@ def _html_index(out_root: Path) -> None:
 
 
 def _course_inputs(head: SpecHead):
-    """The course is made from the lesson id, its exercise ids and its quiz (and exercises/), so
-    editing a slide does not rebuild it."""
-    return {"id": head.meta.id, "exercises": head.meta.exercises, "quiz": head.quiz}
+    """The assignment is made from the lesson id, the course, its exercise ids, its quiz and its
+    own exercise folders: editing a slide, or another lesson's exercise, does not rebuild it."""
+    from ..incremental import tree_digest
+    from ..spec.course_id import course_slug
+    from ..spec.loader import course_root
+
+    exercises = course_root(head.path) / "exercises"
+    return {"id": head.meta.id, "course": course_slug(head.meta.course), "exercises": head.meta.exercises,
+            "quiz": head.quiz, "folders": {e: tree_digest(exercises / e) for e in head.meta.exercises}}
 
 
 WRITERS: dict[str, Writer] = {w.name: w for w in (
@@ -110,9 +117,9 @@ WRITERS: dict[str, Writer] = {w.name: w for w in (
            after=_html_index),
     Writer("handout", "handout PDF (A4): each slide with its speaker notes beneath", _handout,
            prepare=_prepare_pdf, default=False),
-    Writer("exercises", "nbgrader course folder (source/, release/, gradebook) in course/", _exercises,
+    Writer("exercises", "the lesson's assignment in the module's nbgrader course, OUT/course/", _exercises,
            needs_plan=False, prepare=_prepare_exercises, early=True, inputs=_course_inputs,
-           state=("gradebook.db",)),
+           state=(GRADEBOOK_FILE,)),
 )}
 
 def default_formats() -> list[str]:

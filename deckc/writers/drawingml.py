@@ -12,7 +12,10 @@ Every function returns a string for one shape (or a text body); ``ids`` hands ou
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from ..fonts import Style, font_book
+from ..fonts.office import run_faces
 from ..layout.plan import Arrow, CodeBox, Para, Shape, TableBox, TextBox
 from .ooxml import alternate, attr, c_nv_pr, centipoints, emu, line, prst, solid, text, xfrm
 
@@ -34,18 +37,28 @@ EMPTY_SHAPE_TEXT = '<p:txBody><a:bodyPr rtlCol="0" anchor="ctr"/><a:lstStyle/><a
 
 # -- pieces -------------------------------------------------------------------------------------
 
+# The deck's language (BCP 47), set by the PPTX writer for the deck it writes (see language()):
+# every run names it, or its own where its script differs.
+_LANGUAGE: ContextVar[str] = ContextVar("deck_language", default="en")
+
+
+def use_language(tag: str) -> None:
+    """The runs made from now on (in this thread or process) are parts of a deck in language `tag`:
+    the PPTX writer says so before it writes a deck's slides."""
+    _LANGUAGE.set(tag or "en")
+
+
 def run(s: str, size: float, color: str, *, bold: bool = False, italic: bool | None = False,
-        faces: tuple[str, str | None] = (CHART_TYPEFACE, None), highlight: str | None = None) -> str:
-    """One a:r. faces = (typeface, symbol face or None): latin/ea/cs name the symbol face when
-    there is one (an emoji run), and a:sym names it too."""
-    face, symbol = faces
+        face: str = CHART_TYPEFACE, font_name: str | None = None, highlight: str | None = None) -> str:
+    """One a:r: `lang` and the latin/ea/cs (and sym, for emoji) faces of its script, chosen for the
+    shipped font `font_name` that draws it in the PDF (deckc.fonts.office); `face` the Latin face."""
+    f = run_faces(face, font_name, s, _LANGUAGE.get())
     i = "" if italic is None else f' i="{int(bool(italic))}"'
     hl = f'<a:highlight><a:srgbClr val="{highlight}"/></a:highlight>' if highlight else ""
-    f = symbol or face
-    sym = f'<a:sym typeface="{attr(symbol)}"/>' if symbol else ""
-    return (f'<a:r><a:rPr sz="{centipoints(size)}" b="{int(bool(bold))}"{i}>{solid(color)}{hl}'
-            f'<a:latin typeface="{attr(f)}"/><a:ea typeface="{attr(f)}"/><a:cs typeface="{attr(f)}"/>{sym}'
-            f'</a:rPr><a:t>{text(s)}</a:t></a:r>')
+    sym = f'<a:sym typeface="{attr(f.sym)}"/>' if f.sym else ""
+    return (f'<a:r><a:rPr lang="{attr(f.lang)}" sz="{centipoints(size)}" b="{int(bool(bold))}"{i}>{solid(color)}{hl}'
+            f'<a:latin typeface="{attr(f.latin)}"/><a:ea typeface="{attr(f.ea)}"/><a:cs typeface="{attr(f.cs)}"/>'
+            f'{sym}</a:rPr><a:t>{text(s)}</a:t></a:r>')
 
 
 def paragraph(para: Para, math: str = "omml") -> str:
@@ -53,8 +66,8 @@ def paragraph(para: Para, math: str = "omml") -> str:
     spaces at line breaks survive editing. Exact line spacing: the plan's line heights.
     Inline formulas: Office Math (math="omml"), or their linear text (math="text", the fallback)."""
     book = font_book()
-    bullet = ""
-    indent = ""
+    indent = ' marL="0" indent="0"'       # a body placeholder would otherwise indent for its bullets
+    bullet = "<a:buNone/>"
     if para.bullet:
         indent = f' marL="{emu(para.margin + para.indent)}" indent="{-emu(para.indent)}"'
         bullet = f'<a:buChar char="{attr(para.bullet)}"/>'
@@ -74,20 +87,24 @@ def paragraph(para: Para, math: str = "omml") -> str:
         style = Style(bold=r.bold, italic=r.italic, mono=r.mono)
         face = book.pptx_typeface(style)
         for font_name, s in book.segments(r.text, style):
-            special = book.pptx_typeface(style, font_name)
-            out.append(run(s, para.size, r.color, bold=r.bold, italic=r.italic,
-                           faces=(face, special if special != face else None), highlight=r.highlight))
+            out.append(run(s, para.size, r.color, bold=r.bold, italic=r.italic, face=face, font_name=font_name,
+                           highlight=r.highlight))
     out.append("</a:p>")
     return "".join(out)
 
 
-def body_pr(pad, valign: str, *, shape: bool = False, wrap: str = "square", vert: str | None = None) -> str:
+def body_pr(pad, valign: str, *, shape: bool = False, wrap: str = "square", vert: str | None = None,
+            autofit: bool = True) -> str:
+    """normAutofit is the safety net where a viewer's font is wider than the layout measured
+    (LibreOffice without Liberation fonts): it shrinks the text rather than spill it out of its
+    box; with the measured fonts everything fits, and nothing shrinks."""
     l, t, r, b = (emu(v) for v in pad)
     rtl = ' rtlCol="0"' if shape else ""
     v = f' vert="{vert}"' if vert else ""
     anchor = "ctr" if valign == "middle" else "t"
+    fit = "<a:normAutofit/>" if autofit else "<a:noAutofit/>"
     return (f'<a:bodyPr{rtl}{v} wrap="{wrap}" lIns="{l}" tIns="{t}" rIns="{r}" bIns="{b}" anchor="{anchor}">'
-            f'<a:noAutofit/></a:bodyPr>')
+            f'{fit}</a:bodyPr>')
 
 
 def text_body(paras, pad, valign: str, *, tag: str = "p:txBody", shape: bool = False, math: str = "omml",
@@ -97,9 +114,9 @@ def text_body(paras, pad, valign: str, *, tag: str = "p:txBody", shape: bool = F
 
 
 def _autoshape(shape_id: int, name: str, descr: str | None, geom, kind: str, adj, fill, border,
-               border_w: float, txbody: str) -> str:
+               border_w: float, txbody: str, decorative: bool = False) -> str:
     fill_xml = solid(fill) if fill else "<a:noFill/>"
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name, descr)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name, descr, decorative)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
             f'<p:spPr>{xfrm(*geom)}{prst(kind, adj)}{fill_xml}{line(border, border_w)}<a:effectLst/></p:spPr>'
             f'{txbody}</p:sp>')
 
@@ -120,7 +137,7 @@ def text_box(el: TextBox, shape_id: int, math: str = "auto") -> str:
     if math == "auto" and has_math(el.paras):
         return alternate(text_box(el, shape_id, "omml"), text_box(el, shape_id, "text"))
     geom = (el.x, el.y, el.w, el.h)
-    descr = el.alt or el.text
+    descr = None        # a text box is read by its text: an alt text repeating it would be read twice
     # A listing's lines are the plan's (long ones already continued with a mark, the size chosen
     # so the longest fits exactly): a renderer must not wrap them again. LibreOffice did, one
     # rounding over the box width, breaking a line and running the listing out of its background.
@@ -135,24 +152,41 @@ def text_box(el: TextBox, shape_id: int, math: str = "auto") -> str:
         kind, adj = ("roundRect", _corner(el.radius, el.w, el.h)) if el.radius else ("rect", None)
         return _autoshape(shape_id, el.name, descr, geom, kind, adj, el.fill, el.border, 1.0,
                           text_body(el.paras, pad, el.valign, shape=True, math=math, wrap=wrap))
+    geom, pad = _inset(el)
     return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, descr)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
             f'<p:spPr>{xfrm(*geom)}{prst("rect")}<a:noFill/></p:spPr>'
-            f'{text_body(el.paras, el.pad, el.valign, math=math, wrap=wrap)}</p:sp>')
+            f'{text_body(el.paras, pad, el.valign, math=math, wrap=wrap)}</p:sp>')
+
+
+INSET = 3.6          # pt (0.05 in): a frameless text box's inset, added around the measured text area
+
+
+def _inset(el: TextBox):
+    """A frameless box grows by INSET on every side and gets it back as inset: the text stays where
+    the layout measured it, and an editor's selection frame does not touch the letters."""
+    x, y, w, h = el.x - INSET, el.y - INSET, el.w + 2 * INSET, el.h + 2 * INSET
+    return (x, y, w, h), tuple(v + INSET for v in el.pad)
+
+
+def placeholder(el: TextBox, shape_id: int, ph: dict, math: str = "auto") -> str:
+    """A title, subtitle or body as the layout's placeholder (`ph`: its p:ph attributes), at the
+    plan's frame and with the plan's text formatting, so it looks as the text box would."""
+    if math == "auto" and has_math(el.paras):
+        return alternate(placeholder(el, shape_id, ph, "omml"), placeholder(el, shape_id, ph, "text"))
+    attrs = "".join(f' {k}="{attr(v)}"' for k, v in ph.items() if k in ("type", "idx", "orient", "sz"))
+    geom, pad = _inset(el)
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name)}'
+            f'<p:cNvSpPr><a:spLocks noGrp="1"/></p:cNvSpPr><p:nvPr><p:ph{attrs}/></p:nvPr></p:nvSpPr>'
+            f'<p:spPr>{xfrm(*geom)}</p:spPr>{text_body(el.paras, pad, el.valign, math=math)}</p:sp>')
 
 
 SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
-DECORATIVE_URI = "{C183D7F6-B498-43B3-948B-1728B52AA6E4}"
 
 
 def picture(el, shape_id: int, rid: str, svg_rid: str | None = None) -> str:
     """A p:pic as PowerPoint writes one: the alt text in descr, a decorative image marked as such
     (adec:decorative, so screen readers skip it), an SVG as asvg:svgBlip with `rid` its PNG fallback."""
-    if el.decorative:
-        nv = (f'<p:cNvPr id="{shape_id}" name="{attr(el.name)}" descr=""><a:extLst><a:ext uri="{DECORATIVE_URI}">'
-              f'<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/>'
-              f'</a:ext></a:extLst></p:cNvPr>')
-    else:
-        nv = c_nv_pr(shape_id, el.name, el.alt)
+    nv = c_nv_pr(shape_id, el.name, el.alt, decorative=el.decorative)
     ext = (f'<a:extLst><a:ext uri="{SVG_BLIP_URI}"><asvg:svgBlip '
            f'xmlns:asvg="http://schemas.microsoft.com/office/drawing/2016/SVG/main" r:embed="{svg_rid}"/>'
            f'</a:ext></a:extLst>') if svg_rid else ""
@@ -161,20 +195,11 @@ def picture(el, shape_id: int, rid: str, svg_rid: str | None = None) -> str:
             f'<p:spPr>{xfrm(el.x, el.y, el.w, el.h)}{prst("rect")}</p:spPr></p:pic>')
 
 
-def title(el: TextBox, shape_id: int, math: str = "auto") -> str:
-    """The slide's title placeholder (PowerPoint's outline and screen readers read it as the title)."""
-    if math == "auto" and has_math(el.paras):
-        return alternate(title(el, shape_id, "omml"), title(el, shape_id, "text"))
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt or el.text)}'
-            f'<p:cNvSpPr><a:spLocks noGrp="1"/></p:cNvSpPr><p:nvPr><p:ph type="title"/></p:nvPr></p:nvSpPr>'
-            f'<p:spPr>{xfrm(el.x, el.y, el.w, el.h)}</p:spPr>{text_body(el.paras, el.pad, el.valign, math=math)}</p:sp>')
-
-
 def shape(el: Shape, shape_id: int) -> str:
     kind = {"rect": "rect", "roundrect": "roundRect", "ellipse": "ellipse"}[el.kind]
     adj = _corner(el.radius, el.w, el.h) if el.kind == "roundrect" else None
-    return _autoshape(shape_id, el.name, el.alt, (el.x, el.y, el.w, el.h), kind, adj, el.fill, el.border, 1.0,
-                      EMPTY_SHAPE_TEXT)
+    return _autoshape(shape_id, el.name, el.alt or None, (el.x, el.y, el.w, el.h), kind, adj, el.fill, el.border,
+                      1.0, EMPTY_SHAPE_TEXT, decorative=el.decorative)
 
 
 def arrow(el: Arrow, shape_id: int) -> str:
@@ -184,7 +209,7 @@ def arrow(el: Arrow, shape_id: int) -> str:
         return _freeform(shape_id, el, _cubic(x1, y1, x2, y2, el.bow), ln)
     flip = (' flipH="1"' if x2 < x1 else "") + (' flipV="1"' if y2 < y1 else "")
     geom = (min(x1, x2), min(y1, y2), abs(x2 - x1), abs(y2 - y1))
-    return (f'<p:cxnSp><p:nvCxnSpPr>{c_nv_pr(shape_id, el.name, el.alt)}<p:cNvCxnSpPr/><p:nvPr/></p:nvCxnSpPr>'
+    return (f'<p:cxnSp><p:nvCxnSpPr>{c_nv_pr(shape_id, el.name, el.alt, el.decorative)}<p:cNvCxnSpPr/><p:nvPr/></p:nvCxnSpPr>'
             f'<p:spPr>{xfrm(*geom, extra=flip)}{prst("line")}{ln}</p:spPr>{CONNECTOR_STYLE}</p:cxnSp>')
 
 
@@ -195,7 +220,7 @@ def _freeform(shape_id: int, el: Arrow, pts, ln: str) -> str:
     w, h = max(p[0] for p in e) - x0, max(p[1] for p in e) - y0
     path = [f'<a:moveTo><a:pt x="{e[0][0] - x0}" y="{e[0][1] - y0}"/></a:moveTo>']
     path += [f'<a:lnTo><a:pt x="{x - x0}" y="{y - y0}"/></a:lnTo>' for x, y in e[1:]]
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt, el.decorative)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
             f'<p:spPr><a:xfrm><a:off x="{x0}" y="{y0}"/><a:ext cx="{w}" cy="{h}"/></a:xfrm>'
             f'<a:custGeom><a:avLst/><a:gdLst/><a:ahLst/><a:cxnLst/><a:rect l="l" t="t" r="r" b="b"/>'
             f'<a:pathLst><a:path w="{w}" h="{h}">{"".join(path)}</a:path></a:pathLst></a:custGeom>'

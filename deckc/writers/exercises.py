@@ -1,37 +1,28 @@
-"""The nbgrader course writer: the lesson's exercises and quiz as an nbgrader course folder.
+"""The nbgrader course writer: the lesson's exercises and quiz as one assignment of the module's course.
 
-The course folder is also where graders work (submitted/, autograded/, feedback/ and the
-gradebook), so a rebuild carries those over: the gradebook is copied in before the release
-updates it (as nbgrader's generate_assignment would), and the graders' folders move into the
-new course folder when it is swapped in.
+The course is OUT/course/, shared by every lesson of the output folder (exercises/module_course.py
+publishes into it under its own lock); graders work there (submitted/, autograded/, feedback/
+and the gradebook), and publishing an assignment never touches their data. The lesson folder
+itself gets no file from this writer: its manifest lists the assignment's notebooks in the
+course (../course/...), so incremental builds see them.
 """
 from __future__ import annotations
 
-import shutil
-
 from .base import BuildContext, Output
-
-COURSE = "course"
-# nbgrader's folders of student work; a rebuild of the assignment must never lose them.
-GRADER_STATE = ("submitted", "autograded", "feedback", "downloaded", "gradebook.db")
 
 
 def write_course(ctx: BuildContext) -> list[Output]:
-    from ..exercises import build_course
+    from ..exercises.module_course import publish
+    from ..spec.course_id import COURSE_FOLDER
 
     lesson = ctx.lesson
     quiz = lesson.quiz
     if not lesson.meta.exercises and quiz is None:
         return []
-    stage = ctx.stage / COURSE
-    stage.mkdir()
-    previous = ctx.out_dir / COURSE / "gradebook.db"
-    if previous.is_file():
-        shutil.copy2(previous, stage / "gradebook.db")
-    quiz_data = None
-    if quiz is not None:
-        quiz_data = {"question": quiz.question, "options": [o.text for o in quiz.options], "answer": quiz.answer}
-    info = build_course(lesson.meta.id, list(lesson.meta.exercises), lesson.root / "exercises", stage, quiz_data)
-    return [Output("exercises", COURSE, is_dir=True, keep=GRADER_STATE, extra={
-        "course": COURSE, "assignment": info["assignment"], "notebooks": list(info["notebooks"]),
-        "points": info.get("points"), "release": info.get("release")})]
+    info = publish(ctx.out_dir.parent, lesson.meta.id, lesson.meta.course, lesson.meta.exercises,
+                   lesson.root / "exercises", quiz)
+    return [Output("exercises", f"../{COURSE_FOLDER}/source/{lesson.meta.id}", is_dir=True, extra={
+        "files": info["files"], "course": f"../{COURSE_FOLDER}", "course_id": info["course_id"],
+        "assignment": info["assignment"], "notebooks": list(info["notebooks"]),
+        "points": info.get("points"), "release": info.get("release"),
+        **({"migrated": info["migrated"]} if info["migrated"] else {})})]

@@ -9,12 +9,12 @@ import io
 
 from ..layout.handout import A4, MARGIN, plan_handout
 from ..layout.plan import DeckPlan
-from .pdf import PdfPage, draw_slide
+from .pdf import PdfPage, draw_slide, set_pdf_date
 
 FRAME = "C9CFD9"
 
 
-def write_handout(deck: DeckPlan, version: str) -> bytes:
+def write_handout(deck: DeckPlan, version: str, date=None) -> bytes:
     from ..fonts.canvas import new_canvas
 
     buf = io.BytesIO()
@@ -24,6 +24,7 @@ def write_handout(deck: DeckPlan, version: str) -> bytes:
     c.setSubject(deck.subject)
     c.setKeywords(deck.keywords)
     c.setCreator(f"deckc {version}")
+    set_pdf_date(c, date)
     ph = A4[1]
     for hp in plan_handout(deck):
         page = PdfPage(c, ph)

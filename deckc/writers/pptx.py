@@ -1,7 +1,9 @@
 """PPTX writer: draws the layout plan as native, editable shapes.
 
-Titles go into the layout's title placeholder (so PowerPoint's outline and screen readers
-see them), text into text boxes or shapes with text, tables as native tables, charts as
+Slides use the layouts their role needs (title slide, title and content, section header) of
+python-pptx's template or the institution's (deckc.template); the title, and the subtitle or
+first body text, go into the layout's placeholders (so PowerPoint's outline and screen readers
+see them), other text into text boxes or shapes with text, tables as native tables, charts as
 native charts, notes into the notes pane. python-pptx makes the package (slides, notes,
 charts and their workbooks, properties); the shapes themselves are written as DrawingML by
 drawingml.py, which is ten times faster than python-pptx's per-property API. Package-level
@@ -13,10 +15,7 @@ from datetime import datetime, timezone
 
 from ..layout.plan import Arrow, ChartBox, CodeBox, DeckPlan, ImageBox, MathBox, Shape, SlidePlan, TableBox, TextBox
 from . import drawingml, pptx_anim, pptx_xml
-from .ooxml import NSDECLS, emu
-
-TITLE_ONLY_LAYOUT = 5      # in python-pptx's default template
-
+from .ooxml import NSDECLS, attr, emu
 
 def _rgb(hex6: str):
     from pptx.dml.color import RGBColor
@@ -28,10 +27,13 @@ _DRAW = {TextBox: drawingml.text_box, Shape: drawingml.shape, Arrow: drawingml.a
          CodeBox: drawingml.text_box}
 
 
-def _fill_slide(slide, sp: SlidePlan) -> list[tuple[int, int, int | None]]:
-    """Add the plan's elements in order (draw order = reading order). Runs of shapes are parsed
-    as one XML fragment; a chart is added by pptx_charts where it falls in the order.
-    Returns what reveals on which click: (step, shape id, paragraph index or None)."""
+def _fill_slide(slide, sp: SlidePlan, phs: dict, fonts=("Arial", "Arial", "Courier New")) -> list[tuple[int, int, int | None]]:
+    """Add the plan's elements in order (draw order = reading order). The title goes into the
+    layout's title placeholder, the subtitle (title and section slides) or the first plain body
+    text (content slides) into its body placeholder, so outline view, layout switching and the
+    accessibility checker see them; an unused placeholder is removed (no "Click to add text").
+    Runs of shapes are parsed as one XML fragment; a chart is added by pptx_charts where it falls
+    in the order. Returns what reveals on which click: (step, shape id, paragraph index or None)."""
     import itertools
 
     from pptx.oxml import parse_xml
@@ -39,7 +41,8 @@ def _fill_slide(slide, sp: SlidePlan) -> list[tuple[int, int, int | None]]:
     from .pptx_charts import add_chart
 
     tree = slide.shapes._spTree
-    placeholder = next((e for e in tree.iterchildren() if e.xpath("./p:nvSpPr/p:nvPr/p:ph[@type='title']")), None)
+    for el in [e for e in tree.iterchildren() if e.xpath("./p:nvSpPr/p:nvPr/p:ph")]:
+        tree.remove(el)              # the layout's placeholders are written below, filled, or not at all
     ids = itertools.count(_max_id(tree) + 1)
     pending: list[str] = []
 
@@ -50,7 +53,7 @@ def _fill_slide(slide, sp: SlidePlan) -> list[tuple[int, int, int | None]]:
                 tree.append(child)
             pending.clear()
 
-    titled = False
+    free = dict(phs)                 # "title" / "body" -> the layout's p:ph attributes, until used
     reveals: list[tuple[int, int, int | None]] = []
 
     def revealed(el, shape_id: int) -> int:
@@ -60,14 +63,13 @@ def _fill_slide(slide, sp: SlidePlan) -> list[tuple[int, int, int | None]]:
         return shape_id
 
     for el in sp.elements:
-        if isinstance(el, TextBox) and el.role == "title" and placeholder is not None and not titled:
-            flush()
-            shape_id = int(placeholder.xpath("./p:nvSpPr/p:cNvPr/@id")[0])
-            placeholder.addprevious(parse_xml(f"<p:spTree {NSDECLS}>"
-                                              f"{drawingml.title(el, shape_id)}</p:spTree>")[0])
-            tree.remove(placeholder)
-            titled = True
+        slot = _slot(el, sp, free)
+        if slot is not None:
+            xml = drawingml.placeholder(el, revealed(el, next(ids)), free.pop(slot))
+            pending.append(_faces(xml, fonts[0] if el.role == "title" else fonts[1], fonts[2]))
         elif isinstance(el, ImageBox):
+            if el.master:
+                continue             # the template's master or layout draws it
             pending.append(drawingml.picture(el, revealed(el, next(ids)), *_image_parts(slide, el)))
         elif isinstance(el, MathBox):
             import io
@@ -82,11 +84,35 @@ def _fill_slide(slide, sp: SlidePlan) -> list[tuple[int, int, int | None]]:
             add_chart(slide, el)                      # numbers its shapes after the tree's highest id
             ids = itertools.count(_max_id(tree) + 1)
         else:
-            pending.append(_DRAW[type(el)](el, revealed(el, next(ids))))
+            pending.append(_faces(_DRAW[type(el)](el, revealed(el, next(ids))), fonts[1], fonts[2]))
     flush()
-    if not titled and placeholder is not None:
-        tree.remove(placeholder)          # no empty "Click to add title"
     return reveals
+
+
+MEASURED_FACE = 'typeface="Arial"'      # what drawingml names for the face the layout measured with
+
+
+def _faces(xml: str, face: str, mono: str = "Courier New") -> str:
+    """The theme's typefaces (a template's, a theme file's) where the runs name the measured ones:
+    the deck is in the institution's fonts; where they are wider than Arial, normAutofit shrinks."""
+    if face != "Arial":
+        xml = xml.replace(MEASURED_FACE, f'typeface="{attr(face)}"')
+    if mono != "Courier New":
+        xml = xml.replace('typeface="Courier New"', f'typeface="{attr(mono)}"')
+    return xml
+
+
+def _slot(el, sp: SlidePlan, free: dict) -> str | None:
+    """Which of the layout's placeholders this element fills, if any."""
+    if type(el) is not TextBox:
+        return None
+    if el.role == "title" and free.get("title") is not None:
+        return "title"
+    if free.get("body") is None or el.fill or el.border:
+        return None
+    if sp.layout in ("title", "section"):
+        return "body" if el.role == "subtitle" else None
+    return "body" if el.role == "body" else None
 
 
 def _image_parts(slide, el: ImageBox) -> tuple[str, str | None]:
@@ -113,27 +139,47 @@ def _max_id(tree) -> int:
 
 
 def write_pptx(deck: DeckPlan, version: str, date: datetime) -> bytes:
-    from pptx import Presentation
+    from ..layout.theme import DEFAULT_THEME
+    from . import pptx_package
+    from ..template_read import find_layouts
 
-    prs = Presentation()
-    old_w = prs.slide_width
-    prs.slide_width, prs.slide_height = emu(deck.width), emu(deck.height)
-    pptx_xml.widen_master_to_16x9(prs, old_w, prs.slide_width)
-    layout = prs.slide_layouts[TITLE_ONLY_LAYOUT]
+    theme = deck.theme or DEFAULT_THEME
+    tpl = theme.template
+    if tpl is not None:
+        from ..template import presentation
+
+        prs = presentation(tpl)
+        roles, placeholders = tpl.layouts, tpl.placeholders
+    else:
+        from pptx import Presentation
+
+        prs = Presentation()
+        old_w = prs.slide_width
+        prs.slide_width, prs.slide_height = emu(deck.width), emu(deck.height)
+        pptx_xml.widen_master_to_16x9(prs, old_w, prs.slide_width)
+        pptx_package.apply_theme(prs, theme)
+        roles, placeholders, _ = find_layouts(prs)
+    pptx_package.clean_package(prs)
+    master_bg = {role: (tpl.background.get(role) if tpl else theme.background) for role in roles}
+    trees = []
+    drawingml.use_language(deck.language)
     for sp in deck.slides:
-        slide = prs.slides.add_slide(layout)
-        if sp.background != "FFFFFF":
+        slide = prs.slides.add_slide(prs.slide_layouts[roles[sp.layout]])
+        if sp.background != master_bg.get(sp.layout):
             slide.background.fill.solid()
             slide.background.fill.fore_color.rgb = _rgb(sp.background)
-        reveals = _fill_slide(slide, sp)
+        reveals = _fill_slide(slide, sp, placeholders[sp.layout], (theme.font_heading, theme.font_body, theme.font_mono))
         if reveals:
             pptx_anim.add_reveals(slide, reveals)
         slide.notes_slide.notes_text_frame.text = sp.notes
+        trees.append(slide._element)
     sections = _sections(deck)
     if sections:
         pptx_anim.add_sections(prs, sections)
     _set_properties(prs, deck, version, date)
+    pptx_package.set_app_xml(prs, pptx_package.app_xml(deck, theme.name, pptx_package.fonts_used(trees), version))
     return pptx_xml.save_reproducible(prs, date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
 
 
 def _sections(deck: DeckPlan) -> list[tuple[str, list[int]]]:

@@ -26,7 +26,8 @@ from ..layout.chart_parts import AXIS, GAP_WIDTH, GRID, LINE_WIDTH, MARKER_SIZE
 from .drawingml import ALIGN, CHART_TYPEFACE as TYPEFACE, body_pr, run
 from .ooxml import NSDECLS, c_nv_pr, emu, xfrm
 from .pptx_heatmap import heatmap_labels, heatmap_table
-from .pptx_xml import (set_alt_text, set_chart_area_plain, set_cross_between, set_font_faces, set_log_scale,
+from .pptx_xml import (positive_axis_ids, set_alt_text, set_chart_area_plain, set_cross_between, set_font_faces,
+                       set_log_scale,
                        set_plot_area_layout, set_tick_label_rotation, set_tick_label_skip)
 
 __all__ = ["add_chart"]
@@ -91,6 +92,7 @@ def _add_native(shapes, el):
     frame.name = el.name
     set_alt_text(frame, el.alt)
     chart = frame.chart
+    positive_axis_ids(chart)
     _style_font(chart.font, fs, el.text_color)
 
     # title
@@ -209,7 +211,7 @@ def _with_power_labels(shapes, frame, el):
         sup = run(lab.sup, lab.size, lab.color, italic=None).replace("<a:rPr ", '<a:rPr baseline="30000" ', 1) \
             if lab.sup else ""
         vert = "vert270" if lab.rotation == -90 else None
-        body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", wrap="none", vert=vert)}<a:lstStyle/>'
+        body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", wrap="none", vert=vert, autofit=False)}<a:lstStyle/>'
                 f'<a:p><a:pPr algn="{ALIGN[lab.align]}"/>{run(lab.text, lab.size, lab.color, italic=None)}{sup}'
                 f'</a:p></p:txBody>')
         geom = (el.x + lab.x, el.y + lab.y, lab.w, lab.h)

@@ -60,7 +60,7 @@ def heatmap_table(el: ChartBox, shape_id: int) -> str:
 
 def _label(lab: Label, ox: float, oy: float, name: str, shape_id: int) -> str:
     vert = "vert270" if lab.rotation == -90 else None
-    body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", wrap="none", vert=vert)}<a:lstStyle/>'
+    body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", wrap="none", vert=vert, autofit=False)}<a:lstStyle/>'
             f'<a:p><a:pPr algn="{ALIGN[lab.align]}"/>'
             f'{run(lab.text, lab.size, lab.color, bold=lab.bold, italic=None)}</a:p></p:txBody>')
     return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
@@ -70,7 +70,7 @@ def _label(lab: Label, ox: float, oy: float, name: str, shape_id: int) -> str:
 
 def _swatch(cell: Cell, ox: float, oy: float, name: str, shape_id: int) -> str:
     ln = f'<a:ln w="{emu(cell.line_w)}">{solid(cell.line)}</a:ln>' if cell.line else "<a:ln><a:noFill/></a:ln>"
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name, cell.alt)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
             f'<p:spPr>{xfrm(ox + cell.x, oy + cell.y, cell.w, cell.h)}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom>'
             f'{solid(cell.fill)}{ln}</p:spPr>{EMPTY_SHAPE_TEXT}</p:sp>')
 

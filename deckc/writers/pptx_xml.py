@@ -215,3 +215,19 @@ def set_chart_area_plain(chart) -> None:
     for old in plot_area.findall(qn("c:spPr")):
         plot_area.remove(old)
     _insert_before(plot_area, _no_fill_sppr(), ("c:extLst",))
+
+
+def positive_axis_ids(chart) -> None:
+    """python-pptx's bar template numbers its axes with negative ids (-2068027336); c:axId is an
+    unsignedInt (ECMA-376 CT_UnsignedInt), so a validator reports each. Renumbered 1, 2, ... in
+    order of appearance, every reference (c:axId, c:crossAx) alike."""
+    cs = chart._chartSpace
+    ids: dict[str, str] = {}
+    for el in cs.iter(qn("c:axId"), qn("c:crossAx")):
+        old = el.get("val")
+        if old not in ids:
+            ids[old] = str(len(ids) + 1)
+    if not any(k.startswith("-") for k in ids):
+        return
+    for el in cs.iter(qn("c:axId"), qn("c:crossAx")):
+        el.set("val", ids[el.get("val")])

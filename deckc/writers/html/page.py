@@ -20,7 +20,9 @@ from ...layout.plan import ChartBox
 from ...markup import plain_text
 from .blocks import Blocks, esc, inline
 from .charts import chart_figure
+from ...layout.theme import DEFAULT_THEME
 from .fonts import FAMILY_MONO, FAMILY_SANS, font_face_css
+from .theme_css import logo_html, theme_css
 
 SECTION_BLOCKS = (m.Analogy, m.Concepts)
 # what player.js writes into the page (quiz verdicts, the timer): the fonts must cover it too
@@ -52,7 +54,7 @@ class LessonPage:
     def __init__(self, lesson: m.Lesson, deck, version: str):
         self.lesson, self.deck, self.version = lesson, deck, version
         self.meta = lesson.meta
-        self.blocks = Blocks(self.chart, image=self.image)
+        self.blocks = Blocks(self.chart, theme=deck.theme or DEFAULT_THEME, image=self.image)
         self.plan_of: list = []      # model slide index -> its first SlidePlan (a slide may take several)
         first = {sp.source: sp for sp in reversed(deck.slides)}
         for i, _ in enumerate(lesson.slides):
@@ -87,7 +89,7 @@ class LessonPage:
     def header(self) -> str:
         mt = self.meta
         sub = f'<p class="subtitle" dir="auto">{inline(mt.subtitle)}</p>' if mt.subtitle else ""
-        return (f'<header class="lesson-head" id="intro" data-stop>'
+        return (f'<header class="lesson-head" id="intro" data-stop>{logo_html(self.deck.theme)}'
                 f'<p class="course" dir="auto">{esc(mt.course)}</p>'
                 f'<p class="module" dir="auto">{esc(mt.module)}</p>'
                 f'<h1 dir="auto">{esc(mt.title)}</h1>{sub}'
@@ -162,7 +164,8 @@ class LessonPage:
         body = Template(asset("page.html")).substitute(header=self.header(), player=player, skip=skip,
                                                        sections="\n".join(sections), minutes=mt.minutes)
         data = {"lesson": mt.id, "minutes": mt.minutes, "slides": n, "stops": stops}
-        css = asset("player.css").replace("$FAMILY_SANS", FAMILY_SANS).replace("$FAMILY_MONO", FAMILY_MONO)
+        css = asset("player.css").replace("$FAMILY_SANS", FAMILY_SANS).replace("$FAMILY_MONO", FAMILY_MONO) \
+            + theme_css(self.deck.theme)
         maths = "".join(visible_text(f) for f in re.findall(r"<math\b.*?</math>", body, re.S))
         fonts = font_face_css(visible_text(body) + PLAYER_TEXT, maths)
         return ("<!DOCTYPE html>\n"

@@ -1,5 +1,9 @@
-"""Gradebook work for deckc grade, through nbgrader's own API (nbgrader.api.Gradebook).
+"""The gradebook through nbgrader's own API (nbgrader.api.Gradebook), for deckc grade.
 
+- open_gradebook: a Gradebook; a new database is created as nbgrader creates it, with its
+  alembic revision read from nbgrader's files (installed.alembic_head) instead of nbgrader's
+  `alembic heads` subprocess (3.4 s for each new database; deckc makes one per run, the
+  workers' template). nbgrader.api is not patched: the tables exist before it opens them.
 - copy_assignment: an assignment's definition (notebooks, grade/solution/task/source cells) from
   one gradebook to another: the real gradebook -> each worker's private SQLite copy, and, when
   the real gradebook (a fresh PostgreSQL database) does not know the assignment yet, the other
@@ -9,35 +13,43 @@
 - merge_student: the main process (the only writer) stores one student's results.
 - scores: {student: {notebook: {grade: (score, max, needs_manual)}}} for tests and summaries.
 
-Imports nbgrader: only grading processes load this module.
+Imports nbgrader (~3.5 s): only grading processes load this module. The gradebook rows of a
+release, written without nbgrader, are native_gradebook.py's.
 """
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 
-import nbgrader.api as _api
 from nbgrader.api import Gradebook, MissingEntry  # noqa: F401 - re-exported
 
-from ..exercises import nbgrader_info
+from . import installed
+from .layout import DEFAULT_COURSE_ID
 
 
-@functools.lru_cache(maxsize=1)
-def _alembic_head() -> str:
-    """nbgrader's schema revision, read from its alembic scripts (exercises.nbgrader_info).
+def _create_new(db_url: str) -> None:
+    """What Gradebook() does to an empty database (create_all, then the alembic_version table
+    stamped with nbgrader's head), with the head read from nbgrader's files. A database with
+    tables, or a head that cannot be read, is left to nbgrader."""
+    from nbgrader.api import Base
+    from sqlalchemy import create_engine, inspect, text
 
-    nbgrader stamps every new gradebook with it, and finds it by running the `alembic heads`
-    command in a subprocess: 3.4 s here, for each new database (deckc makes one per run, the
-    workers' template). Only if the scripts are ambiguous does nbgrader's own way run.
-    """
-    return nbgrader_info.alembic_head() or _slow_alembic_head()
+    head = installed.alembic_head()
+    if head is None:
+        return
+    engine = create_engine(db_url, future=True)
+    try:
+        if inspect(engine).get_table_names():
+            return
+        with engine.begin() as con:
+            Base.metadata.create_all(bind=con)
+            con.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL);"))
+            con.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head);"), {"head": head})
+    finally:
+        engine.dispose()
 
 
-_slow_alembic_head = _api.get_alembic_version
-_api.get_alembic_version = _alembic_head
-
-
-def open_gradebook(db_url: str, course_id: str) -> Gradebook:
+def open_gradebook(db_url: str, course_id: str = DEFAULT_COURSE_ID) -> Gradebook:
+    _create_new(db_url)
     return Gradebook(db_url, course_id=course_id)
 
 
@@ -201,7 +213,7 @@ def merge_student(gb: Gradebook, assignment: str, student: str, result: dict) ->
 def scores(db_url: str, course_id: str, assignment: str) -> dict:
     """{student: {notebook: {grade: (score, max_score, needs_manual_grade)}}}"""
     out = {}
-    with Gradebook(db_url, course_id=course_id) as gb:
+    with open_gradebook(db_url, course_id) as gb:
         for sub in gb.assignment_submissions(assignment):
             out[sub.student.id] = {nb.name: {g.name: (g.score, g.max_score, g.needs_manual_grade) for g in nb.grades}
                                    for nb in sub.notebooks}
