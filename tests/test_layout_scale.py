@@ -264,3 +264,32 @@ def test_seed_and_dense_slides_are_balanced(dense):
     short = next(s for s in deck.slides if s.title == "Short")
     line = next(e for e in short.elements if ".body." in e.name)
     assert line.y > DEFAULT_THEME.content_top + 100
+
+
+# ---- the heatmap's native table, as LibreOffice draws it ----------------------------------------
+
+def test_libreoffice_draws_the_heatmap_table_where_the_plan_put_its_cells(seed_build, tmp_path):
+    """The seed's heatmap is a native table; LibreOffice (with the shipped fonts) must draw each
+    number inside the cell the plan (and the PDF) put it in."""
+    import subprocess
+    from pathlib import Path
+    from xml.etree import ElementTree
+
+    from conftest import ROOT, libreoffice_pdf, require_tool
+    from deckc.layout.plan import ChartBox
+    from deckc.layout.slides import plan_deck
+    from deckc.spec.loader import load_lesson
+
+    deck, _ = plan_deck(load_lesson(Path(ROOT) / "lesson" / "the-sequence-problem.yaml").lesson)
+    sp, el = next((sp, e) for sp in deck.slides for e in sp.elements
+                  if isinstance(e, ChartBox) and e.data.plot == "heatmap")
+    pdf = libreoffice_pdf(seed_build / "the-sequence-problem.pptx", tmp_path)
+    page = subprocess.run([require_tool("pdftotext"), "-bbox", "-f", str(sp.number), "-l", str(sp.number), str(pdf),
+                           "-"], capture_output=True, text=True, check=True).stdout
+    words = [(w.text, (float(w.get("xMin")) + float(w.get("xMax"))) / 2, (float(w.get("yMin")) + float(w.get("yMax"))) / 2)
+             for w in ElementTree.fromstring(page).iter("{http://www.w3.org/1999/xhtml}word")]   # points, y down
+    for row in el.geometry.cells:
+        for cell in row:
+            x0, y0 = el.x + cell.x, el.y + cell.y
+            inside = [t for t, cx, cy in words if x0 <= cx <= x0 + cell.w and y0 <= cy <= y0 + cell.h]
+            assert inside == [cell.text], (cell.alt, inside)
