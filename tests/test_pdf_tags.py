@@ -204,3 +204,14 @@ def test_step_pages_before_the_last_are_artifacts(blocks):
                  if op == b"BDC" and hasattr(args[1], "get") and "/MCID" in args[1]) for p in reader.pages]
     assert len(mcids) == 3 + 1 and mcids[:2] == [0, 0] and all(mcids[2:])    # two clicks, then the final state
     check_marked_content(blocks / "tags-steps.pdf")
+
+
+@pytest.mark.parametrize("which", ["seed", "blocks"])
+def test_a_pdf_ua_checker_finds_nothing(which, seed_build, blocks):
+    """pdfua (PyPI): the PDF/UA-1 rules it implements (see `pdfua rules`), run on the seed deck and
+    on the lesson with every block; an untagged PDF fails four of them."""
+    import sys
+
+    pdf = seed_build / SEED_PDF if which == "seed" else blocks / "tags.pdf"
+    proc = subprocess.run([sys.executable, "-m", "pdfua", "check", str(pdf)], capture_output=True, text=True)
+    assert proc.returncode == 0 and "PASS" in proc.stdout, proc.stdout + proc.stderr
