@@ -221,85 +221,100 @@ def _stops(color_line):
 
 
 # -- replaying on a reportlab canvas ---------------------------------------------------------------
+# A recording is compiled once per glyph into PDF operators (paths, colours, clips: literal text)
+# and the few steps that need reportlab's bookkeeping (q/Q, transparency, shadings, which are
+# document resources): a glyph is then painted with a handful of calls, not one per path segment.
 
-def _path(c, ops, bounds):
-    p = c.beginPath()
+def _num(v: float) -> str:
+    text = f"{v:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _path_ops(ops, bounds) -> str:
     if ops is None:                     # an unbounded paint: the glyph's box (the clip bounds it)
         x0, y0, x1, y1 = bounds
-        p.rect(x0, y0, x1 - x0, y1 - y0)
-        return p
-    cur = (0.0, 0.0)
+        return f"{_num(x0)} {_num(y0)} {_num(x1 - x0)} {_num(y1 - y0)} re"
+    out, cur = [], (0.0, 0.0)
     for op in ops:
         k = op[0]
         if k == "M":
             cur = op[1:3]
-            p.moveTo(*cur)
+            out.append(f"{_num(op[1])} {_num(op[2])} m")
         elif k == "L":
             cur = op[1:3]
-            p.lineTo(*cur)
+            out.append(f"{_num(op[1])} {_num(op[2])} l")
         elif k == "C":
-            p.curveTo(*op[1:7])
+            out.append(" ".join(_num(v) for v in op[1:7]) + " c")
             cur = op[5:7]
         elif k == "Q":                  # quadratic -> the equivalent cubic
             (x0, y0), (qx, qy), (x1, y1) = cur, op[1:3], op[3:5]
-            p.curveTo(x0 + 2 / 3 * (qx - x0), y0 + 2 / 3 * (qy - y0), x1 + 2 / 3 * (qx - x1),
-                      y1 + 2 / 3 * (qy - y1), x1, y1)
+            pts = (x0 + 2 / 3 * (qx - x0), y0 + 2 / 3 * (qy - y0), x1 + 2 / 3 * (qx - x1), y1 + 2 / 3 * (qy - y1),
+                   x1, y1)
+            out.append(" ".join(_num(v) for v in pts) + " c")
             cur = (x1, y1)
         elif k == "Z":
-            p.close()
-    return p
+            out.append("h")
+    return " ".join(out)
 
 
-def _gradient(c, stops, make):
-    from reportlab.lib.colors import Color
-    from reportlab.pdfgen.canvas import _buildColorFunction, _normalizeColors
-
-    colors = [Color(*rgba[:3]) for _, rgba in stops]
-    positions = [s for s, _ in stops]
-    alpha = sum(rgba[3] for _, rgba in stops) / len(stops)
-    if alpha < 0.999:
-        c.setFillAlpha(alpha)
-    space, ncolors = _normalizeColors(colors)
-    c.shade(make(_buildColorFunction(ncolors, positions), space))
-
-
-def paint(c, rec: dict) -> None:
-    """Replay a recording (font units, y up) on reportlab canvas `c`."""
-    from reportlab.pdfbase.pdfdoc import PDFAxialShading, PDFRadialShading
-
+@lru_cache(maxsize=512)
+def _compiled(gid: int) -> tuple:
+    """The glyph's drawing as steps: str (PDF operators), "q", "Q", ("alpha", a), ("lin" | "rad", stops,
+    coordinates)."""
+    rec = recording(gid)
     bounds = rec["bounds"]
+    out: list = []
     for op in rec["ops"]:
         k = op[0]
-        if k == "q":
-            c.saveState()
-        elif k == "Q":
-            c.restoreState()
+        if k in ("q", "Q"):
+            out.append(k)
         elif k == "cm":
-            c.transform(*op[1:7])
+            out.append(" ".join(_num(v) for v in op[1:7]) + " cm")
         elif k == "clip":
-            c.clipPath(_path(c, op[1], bounds), stroke=0, fill=0, fillMode=1)
+            out.append(_path_ops(op[1], bounds) + " W n")
         elif k == "fill":
             r, g, b, a = op[2]
-            c.saveState()
-            c.setFillColorRGB(r, g, b)
+            out.append("q")
             if a < 0.999:
-                c.setFillAlpha(a)
-            c.drawPath(_path(c, op[1], bounds), stroke=0, fill=1, fillMode=1)
-            c.restoreState()
+                out.append(("alpha", a))
+            out.append(f"{_num(r)} {_num(g)} {_num(b)} rg {_path_ops(op[1], bounds)} f")
+            out.append("Q")
         elif k in ("lin", "rad"):
-            c.saveState()
+            out.append("q")
             if op[1] is not None:
-                c.clipPath(_path(c, op[1], bounds), stroke=0, fill=0, fillMode=1)
-            c.transform(*op[-1])
-            if k == "lin":
-                (x0, y0), (x1, y1) = op[3], op[4]
-                _gradient(c, op[2], lambda fn, cs: PDFAxialShading(x0, y0, x1, y1, Function=fn, ColorSpace=cs,
-                                                                   Extend="[true true]"))
-            else:
-                (x0, y0), r0, (x1, y1), r1 = op[3], op[4], op[5], op[6]
-                _gradient(c, op[2], lambda fn, cs: PDFRadialShading(x0, y0, r0, x1, y1, r1, Function=fn,
-                                                                    ColorSpace=cs, Extend="[true true]"))
+                out.append(_path_ops(op[1], bounds) + " W n")
+            out.append(" ".join(_num(v) for v in op[-1]) + " cm")
+            alpha = sum(rgba[3] for _, rgba in op[2]) / len(op[2])
+            if alpha < 0.999:
+                out.append(("alpha", alpha))
+            coords = (*op[3], *op[4]) if k == "lin" else (*op[3], op[4], *op[5], op[6])
+            out.append((k, tuple((s, tuple(c[:3])) for s, c in op[2]), coords))
+            out.append("Q")
+    return tuple(out)
+
+
+def paint(c, gid: int) -> None:
+    """Draw glyph `gid` (font units, y up) on reportlab canvas `c`."""
+    from reportlab.lib.colors import Color
+    from reportlab.pdfbase.pdfdoc import PDFAxialShading, PDFRadialShading
+    from reportlab.pdfgen.canvas import _buildColorFunction, _normalizeColors
+
+    for step in _compiled(gid):
+        if step == "q":
+            c.saveState()
+        elif step == "Q":
             c.restoreState()
+        elif isinstance(step, str):
+            c.addLiteral(step)
+        elif step[0] == "alpha":
+            c.setFillAlpha(step[1])
+        else:
+            kind, stops, coords = step
+            space, ncolors = _normalizeColors([Color(*rgb) for _, rgb in stops])
+            fn = _buildColorFunction(ncolors, [s for s, _ in stops])
+            shading = (PDFAxialShading(*coords, Function=fn, ColorSpace=space, Extend="[true true]") if kind == "lin"
+                       else PDFRadialShading(*coords, Function=fn, ColorSpace=space, Extend="[true true]"))
+            c.shade(shading)
 
 
 def form_name(gid: int) -> str:
@@ -319,7 +334,7 @@ def ensure_form(c, gid: int) -> tuple[float, float, float, float]:
 
         x0, y0, x1, y1 = rec["bounds"]
         c.beginForm(name, x0, y0, x1, y1)
-        paint(c, rec)
+        paint(c, gid)
         res = PDFResourceDictionary()
         res.basicProcs()
         res.setShading(dict(c._shadingUsed))
