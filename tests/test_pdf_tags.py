@@ -215,3 +215,10 @@ def test_a_pdf_ua_checker_finds_nothing(which, seed_build, blocks):
     pdf = seed_build / SEED_PDF if which == "seed" else blocks / "tags.pdf"
     proc = subprocess.run([sys.executable, "-m", "pdfua", "check", str(pdf)], capture_output=True, text=True)
     assert proc.returncode == 0 and "PASS" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_a_language_that_is_no_language_tag_is_a_located_error(tmp_path):
+    bad = LESSON.replace("  language: en-GB", "  language: british english")
+    proc = build_spec(tmp_path, "tags", bad, "--format", "pdf")
+    assert proc.returncode == 2
+    assert "lesson/tags.yaml:9:13: lesson.language: expected a BCP 47 language tag" in proc.stderr, proc.stderr
