@@ -588,3 +588,18 @@ def test_mutated_seed_loads_or_gives_only_located_diagnostics(module_course, dat
         assert loaded.errors, "no lesson and no error"
     else:
         assert loaded.errors == []
+
+
+def test_quiz_points_come_from_the_spec_and_must_be_positive(course):
+    """The quick check's worth is the quiz slide's `points` (default 1); 0 is a located error."""
+    def seed_slides(course):
+        return load(course, SEED_TEXT).lesson.slides
+
+    assert load(course, SEED_TEXT).lesson.quiz.points == 1
+    text = replace_once(SEED_TEXT, "  - kind: quiz\n", "  - kind: quiz\n    points: 2.5\n")
+    assert load(course, text).lesson.quiz.points == 2.5
+    text = replace_once(SEED_TEXT, "  - kind: quiz\n", "  - kind: quiz\n    points: 0\n")
+    loaded = load(course, text)
+    line, col = where(text, "points: 0")
+    assert [(d.line, d.col, d.path, d.message) for d in loaded.errors] == [
+        (line, col + len("points: "), f"slides[{len(seed_slides(course)) - 1}].points", "must be more than 0, got 0")]

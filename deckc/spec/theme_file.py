@@ -91,6 +91,8 @@ def load_theme_file(path: Path, course: Path, display: str):
     except OSError as e:
         diags.error(0, 0, "", f"cannot read: {e.strerror or e}")
         return None, diags.items
+    if all(not ln.strip() or ln.lstrip().startswith(b"#") for ln in data.splitlines()):
+        return replace(BUILTIN["default"], name=path.stem), []       # nothing changed: the default theme
     root = load_yaml(data, diags)
     if root is None:
         return None, diags.items

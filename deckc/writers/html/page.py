@@ -22,7 +22,7 @@ from .blocks import Blocks, esc, inline
 from .charts import chart_figure
 from ...layout.theme import DEFAULT_THEME
 from .fonts import FAMILY_MONO, FAMILY_SANS, font_face_css
-from .theme_css import theme_css
+from .theme_css import logo_html, theme_css
 
 SECTION_BLOCKS = (m.Analogy, m.Concepts)
 # what player.js writes into the page (quiz verdicts, the timer): the fonts must cover it too
@@ -90,7 +90,7 @@ class LessonPage:
     def header(self) -> str:
         mt = self.meta
         sub = f'<p class="subtitle" dir="auto">{inline(mt.subtitle)}</p>' if mt.subtitle else ""
-        return (f'<header class="lesson-head" id="intro" data-stop>'
+        return (f'<header class="lesson-head" id="intro" data-stop>{logo_html(self.deck.theme)}'
                 f'<p class="course" dir="auto">{esc(mt.course)}</p>'
                 f'<p class="module" dir="auto">{esc(mt.module)}</p>'
                 f'<h1 dir="auto">{esc(mt.title)}</h1>{sub}'
