@@ -148,7 +148,7 @@ def blocks(tmp_path_factory):
     figures.mkdir(parents=True)
     Image.new("RGB", (200, 200), "#2b6cb0").save(figures / "blue.png")
     Image.new("RGB", (400, 20), "#dde6f5").save(figures / "band.png")
-    proc = build_spec(tmp, "tags", LESSON, "--format", "pdf,pdf-steps")
+    proc = build_spec(tmp, "tags", LESSON, "--format", "pdf,pdf-steps,handout")
     assert proc.returncode == 0, proc.stderr
     return tmp / "build" / "tags"
 
@@ -215,6 +215,18 @@ def test_a_pdf_ua_checker_finds_nothing(which, seed_build, blocks):
     pdf = seed_build / SEED_PDF if which == "seed" else blocks / "tags.pdf"
     proc = subprocess.run([sys.executable, "-m", "pdfua", "check", str(pdf)], capture_output=True, text=True)
     assert proc.returncode == 0 and "PASS" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_the_handout_is_tagged_too(blocks):
+    """Each slide a Sect as in the deck, its speaker notes after it as paragraphs."""
+    tree, facts = read_structure(blocks / "tags-handout.pdf")
+    final, _ = read_structure(blocks / "tags.pdf")
+    assert facts["Lang"] == "en-GB" and facts["Marked"] is True
+    sects = [k for k in tree.kids if k.role == "Sect"]
+    assert [s.skeleton() for s in sects] == [s.skeleton() for s in final.kids]
+    notes = [k for k in tree.kids if k.role == "P"]
+    assert notes and all(k.role in ("Sect", "P") for k in tree.kids)
+    check_marked_content(blocks / "tags-handout.pdf")
 
 
 def test_a_language_that_is_no_language_tag_is_a_located_error(tmp_path):
