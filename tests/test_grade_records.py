@@ -133,6 +133,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow      # two submissions with kernels: ~20 s on an idle machine
 def test_one_submission_is_graded_by_the_unit_alone_from_its_bytes(tmp_path):
     """What a cluster worker does: no pool, no course folder, the submission's bytes in, a typed
     result out with the same scores as `deckc grade` gives (grade_support's expectations)."""

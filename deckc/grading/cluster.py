@@ -23,7 +23,6 @@ import contextlib
 import importlib.util
 import re
 import time
-import uuid
 from pathlib import Path
 
 from . import preflight
@@ -159,14 +158,21 @@ def grade_on_cluster(client, grading, students: list[str], scratch: Path) -> Non
 
     from .cluster_worker import CoursePlugin, Graded, WorkerStartFailed, grade_submission
     from .records import StudentResult, to_json
-    from .run import GradeFailure, _mark
+    from .run import GradeError, GradeFailure, _mark
 
     opts, summary, log = grading.opts, grading.summary, grading.log
-    name = f"deckc-course-{uuid.uuid4().hex[:12]}"
+    name = plugin_name(grading.course, grading.assignment)
     plugin = CoursePlugin(name, grading.init, opts.isolation, int(opts.memory_mb or 2048))
     threads = worker_count(client)
     summary.jobs = threads
-    client.register_plugin(plugin, name=name)
+    try:
+        client.register_plugin(plugin, name=name)
+    except (GradeError, GradeFailure):
+        raise
+    except WorkerStartFailed as e:
+        raise GradeFailure(str(e)) from None
+    except Exception as e:  # noqa: BLE001 - a worker's setup failed: say which and why
+        raise GradeFailure(f"the course could not be set up on the Dask workers: {type(e).__name__}: {e}") from None
     _mark(f"course sent to {threads} worker threads")
     queue = grading.queue(students)
     window = max(8, 3 * threads)
@@ -218,6 +224,17 @@ def grade_on_cluster(client, grading, students: list[str], scratch: Path) -> Non
             if client.status == "running":
                 client.unregister_worker_plugin(name)   # teardown: grading workers, scratch
         summary.isolation = "/".join(sorted(modes)) if modes else summary.isolation
+
+
+def plugin_name(course: Path, assignment: str) -> str:
+    """One name per course and assignment: a run killed before it could unregister its plugin
+    leaves it on the cluster until the next run of the same course replaces it (Dask tears the
+    old one down: its grading workers and scratch)."""
+    import hashlib
+    import socket
+
+    key = f"{socket.gethostname()}:{course}:{assignment}".encode()
+    return f"deckc-course-{hashlib.sha256(key).hexdigest()[:16]}"
 
 
 def _lost_scheduler(spec: str, merged: set, students: list[str]) -> str:

@@ -10,6 +10,9 @@ reference loses anything, GradeFailure stops the run.
 """
 from __future__ import annotations
 
+import os
+import sys
+import time
 from pathlib import Path
 
 from ..nbgrader import layout
@@ -74,9 +77,12 @@ class Grading:
         if result.student in self.merged:
             self.log.write(f"deckc: a second result for {result.student} ({note or 'again'}) ignored\n".encode())
             return
+        t0 = time.monotonic()
         with signals_deferred():       # a student's merge is whole or not at all
             take(result, self.gb, self.course, self.assignment, self.summary, self.rows, self.progress)
             self.merged.add(result.student)
+            if os.environ.get("DECKC_GRADE_TIMINGS"):
+                print(f"merge {result.student}: {time.monotonic() - t0:.4f} s", file=sys.stderr)
             if note:
                 self.log.write(f"deckc: merged {result.student} ({note})\n".encode())
                 self.log.flush()
@@ -99,7 +105,6 @@ class Grading:
         return {"op": "grade", "job": to_json(self.job(student))}
 
     def answer(self, proc, student: str, reply: dict) -> bool:
-        import time
         return self.arrived(result_of(student, reply), time.monotonic() - proc.task.started, proc)
 
     def lost(self, proc, student, why: str) -> None:
