@@ -184,9 +184,9 @@ def stage_split(stderr: str, kernel_starts: float) -> str:
 
 
 def merge_rate(course: Path, url: str, count: int) -> float:
-    """Students per second through gradebook.merge_student (what the main process does per
-    student), with full results of the assignment's real definition."""
-    from deckc.grading import gradebook as gbmod
+    """Students per second through gradebook.merge_student (deckc/nbgrader/gradebook.py: what the
+    main process does per student), with full results of the assignment's real definition."""
+    from deckc.nbgrader import gradebook as gbmod
 
     with gbmod.open_gradebook("sqlite:///" + str(course / "gradebook.db"), "default_course") as src:
         defs = gbmod.definitions(src, ASSIGNMENT_NAME)
