@@ -283,6 +283,21 @@ def test_pdf_log_axis_ticks_are_powers_of_ten(data, tmp_path):
         assert lab.sup in text
 
 
+def test_html_log_axis_labels_are_superscripts(data):
+    """The HTML page draws the plan with its SVG pen: "10", then the exponent smaller and higher."""
+    from deckc.writers.html.charts import chart_svg
+
+    el = box(data["vanishing_gradient"])
+    svg = chart_svg(el, "c1")
+    texts = re.findall(r'<text x="([\d.]+)" y="([\d.]+)" font-size="([\d.]+)"[^>]*>([^<]*)</text>', svg)
+    for lab in el.geometry.value_labels:
+        i = next(k for k, t in enumerate(texts) if t[3] == lab.sup)
+        base, sup = texts[i - 1], texts[i]
+        assert base[3] == "10" and float(sup[2]) < float(base[2])          # smaller
+        assert float(sup[1]) < float(base[1]) and float(sup[0]) > float(base[0])   # higher, after it
+    assert not re.search(r">1E[-+]", svg)
+
+
 def test_pptx_log_axis_labels_are_superscripts(data):
     """No number format writes 10⁻²⁴: the native chart's tick labels are hidden and the plan's
     labels are text boxes, grouped with the chart, whose exponent run is a superscript."""

@@ -14,6 +14,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from conftest import build_spec
 from deckc.layout.balance import BALANCE_TOLERANCE
+from deckc.layout.plan import ChartBox
 from deckc.layout.theme import DEFAULT_THEME
 
 T = DEFAULT_THEME.type
@@ -126,6 +127,7 @@ slides:
           reveal: true
           items:
 {items}
+      - chart: {{kind: bar, title: Votes, data: {{x: [for, against], series: {{votes: [12, 5]}}}}}}
   - title: A long table
     notes: The rows.
     body:
@@ -201,8 +203,16 @@ def test_cont_slides_number_their_reveals_and_notes(dense):
         steps = [p.step for el in sp.elements if el.name.endswith(".bullets") for p in el.paras]
         assert steps == list(range(1, len(steps) + 1)), steps       # each slide's clicks start at 1
         assert sp.steps == len(steps) and sp.part == k and sp.source == parts[0].source
-        assert sp.notes.endswith("Say every point.")
+        assert sp.notes.split("\n\n")[0].endswith("Say every point.")
     assert parts[1].notes.startswith("Continued from the previous slide.")
+    # the chart's notes go with the slide it lands on; the web page (one section) has both, once
+    with_chart = [sp for sp in parts if any(isinstance(e, ChartBox) for e in sp.elements)]
+    assert with_chart == parts[-1:] and "Chart (Votes)" in parts[-1].notes and "Chart (Votes)" not in parts[0].notes
+    from deckc.writers.html.page import LessonPage
+
+    lesson = load_lesson(dense.parents[1] / "lesson" / "dense.yaml").lesson
+    notes = LessonPage(lesson, deck, "test")._notes(1)
+    assert notes.count("Say every point.") == 1 and notes.count("Chart (Votes)") == 1
 
 
 def test_split_false_shrinks_one_step_with_a_warning_and_strict_fails(tmp_path):
