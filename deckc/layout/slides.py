@@ -327,7 +327,7 @@ def _quiz_blocks(sl: m.QuizSlide, reveal: bool) -> list:
 def plan_deck(lesson: m.Lesson, file: str = "", theme: Theme | None = None) -> tuple[DeckPlan, list[Diagnostic]]:
     planner = Planner(lesson, theme or lesson.theme or DEFAULT_THEME, file)
     deck = planner.plan()
-    missing, apart = _missing_glyphs(deck)
+    missing, apart, mono = _missing_glyphs(deck)
     for ch, where in sorted(missing.items()):
         planner.warnings.append(Diagnostic(file, 0, 0, where, f"no shipped font has the character "
                                            f"U+{ord(ch):04X} {ch!r}; it will render as a blank box", "warning"))
@@ -336,17 +336,22 @@ def plan_deck(lesson: m.Lesson, file: str = "", theme: Theme | None = None) -> t
         planner.warnings.append(Diagnostic(file, 0, 0, where, f"the shipped emoji font has no single glyph for the "
                                            f"emoji sequence {seq!r} ({codes}); the PDF draws its parts side by side",
                                            "warning"))
+    for seq, where in sorted(mono.items()):
+        codes = " ".join(f"U+{ord(c):04X}" for c in seq)
+        planner.warnings.append(Diagnostic(file, 0, 0, where, f"the colour emoji font has no glyph for {seq!r} "
+                                           f"({codes}); the PDF draws it in the monochrome emoji font", "warning"))
     return deck, planner.warnings
 
 
-def _missing_glyphs(deck: DeckPlan) -> tuple[dict[str, str], dict[str, str]]:
-    """Characters no shipped font has, and emoji sequences the PDF cannot draw as one glyph, each
-    with the first place it is used."""
+def _missing_glyphs(deck: DeckPlan) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Characters no shipped font has, emoji sequences the PDF cannot draw as one glyph, and emoji it
+    draws in monochrome (no colour glyph), each with the first place it is used."""
     from ..fonts import font_book
 
     book = font_book()
     found: dict[str, str] = {}
     apart: dict[str, str] = {}
+    mono: dict[str, str] = {}
     for sp in deck.slides:
         for el in sp.elements:
             paras = list(getattr(el, "paras", ()))
@@ -361,7 +366,9 @@ def _missing_glyphs(deck: DeckPlan) -> tuple[dict[str, str], dict[str, str]]:
                 for r in p.runs:
                     for seq in book.sequences_drawn_apart(r.text):
                         apart.setdefault(seq, f"slide {sp.number} ({el.name})")
-    return found, apart
+                    for seq in book.monochrome_emoji(r.text):
+                        mono.setdefault(seq, f"slide {sp.number} ({el.name})")
+    return found, apart, mono
 
 
 __all__ = ["plan_deck", "Planner"]

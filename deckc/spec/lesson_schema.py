@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import model as m
 from .block_specs import BulletsSpec, LexerName, MathSpec, _code
-from .schema import INVALID, Bool, Enum, Field, Number, Obj, OneKey, Schema, Seq, Slug, Tagged, Text, \
+from .schema import INVALID, Bool, Enum, Field, LanguageTag, Number, Obj, OneKey, Schema, Seq, Slug, Tagged, Text, \
     _type_name
 
 TONES = ("problem", "insight", "note")
@@ -261,7 +261,8 @@ META = Obj(name="the lesson header", build=lambda exercises, **kw: m.Meta(exerci
     "of": Field(Number(integer=True, min=1, max=999, doc="How many lessons the module has."), required=True),
     "minutes": Field(Number(integer=True, min=1, max=600, doc="Teaching time."), required=True),
     "author": Field(Text(markup=False)),
-    "language": Field(Text(markup=False, max_len=20), default="en"),
+    "language": Field(LanguageTag(doc="The lesson's language (BCP 47): /Lang of the PDF, lang of PPTX runs and "
+                                      "of the web page."), default="en"),
     "exercises": Field(Seq(item=Slug(doc="An exercise folder under exercises/ (an id, not a path: a spec cannot "
                                               "point outside the course)."), max_items=20, unique=True,
                            noun="exercises",
