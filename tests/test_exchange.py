@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 def nbgrader(cwd: Path, exchange: Path, *args: str) -> str:
     pytest.importorskip("nbgrader")
-    from deckc.exercises.course import nbgrader as run
+    from deckc.nbgrader.command import nbgrader as run
 
     proc = run(cwd, *args, f"--Exchange.root={exchange}")
     return proc.stdout + proc.stderr

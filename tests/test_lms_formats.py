@@ -13,9 +13,10 @@ from test_grade_lms import _zip
 
 ASSIGNMENT = "lesson-1"
 NOTEBOOKS = {"rnn_step", "attention"}
-ROSTER = """id,first_name,last_name,email,lms_user_id
-jmuller,José,Müller,jose.muller@uni.example,4711
-nchen,Ning,Chen,ning.chen@uni.example,4712
+ROSTER = """id,first_name,last_name,email,lms_user_id,group
+jmuller,José,Müller,jose.muller@uni.example,4711,Group A
+nchen,Ning,Chen,ning.chen@uni.example,4712,Group A
+okeefe,Siobhán,O'Keefe,s.okeefe@uni.example,4713,Group B
 """
 
 
@@ -43,6 +44,32 @@ def test_canvas_names_as_content_zipper_writes_them(tmp_path):
     # Without a roster the accented name becomes an ASCII student id.
     got = from_zip(export, tmp_path / "plain", ASSIGNMENT, NOTEBOOKS)
     assert sorted(s for s, _ in got.added) == ["chenning", "chenning", "mullerjose"]
+
+
+def _without_utf8_flag(path: Path) -> Path:
+    """The zip with bit 11 (names are UTF-8) cleared in every header, as rubyzip writes it by
+    default: the names stay UTF-8 bytes, which the zip spec would read as cp437."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    for sig, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        i = data.find(sig)
+        while i >= 0:
+            flags = struct.unpack_from("<H", data, i + at)[0]
+            struct.pack_into("<H", data, i + at, flags & ~0x800)
+            i = data.find(sig, i + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_canvas_zip_with_utf8_names_but_no_utf8_flag(tmp_path):
+    import zipfile
+
+    export = _without_utf8_flag(_zip(tmp_path / "rubyzip.zip", {"müllerjosé_4711_90001_rnn_step.ipynb": b"{}"}))
+    assert zipfile.ZipFile(export).namelist() == ["m├╝llerjos├⌐_4711_90001_rnn_step.ipynb"]   # as cp437
+    got = from_zip(export, tmp_path / "course", ASSIGNMENT, NOTEBOOKS, roster=load_roster(tmp_path))
+    assert got.added == [("jmuller", "rnn_step")] and not got.rejected
+    assert load_lms_ids(tmp_path / "course", ASSIGNMENT)["jmuller"]["lms_name"] == "müllerjosé"
 
 
 def test_canvas_anonymous_grading(tmp_path):
@@ -79,7 +106,15 @@ def test_moodle_blind_marking_and_team_submissions(tmp_path):
     }, step=3)
     got = from_zip(blind, tmp_path / "course", ASSIGNMENT, NOTEBOOKS)
     assert sorted(got.added) == [("participant_301", "rnn_step"), ("participant_302", "rnn_step")]
-    team = _zip(tmp_path / "team.zip", {"Group A_17_assignsubmission_file/rnn_step.ipynb": b"{}"})
+    # Team submission: one per group, named after the group and its id; each member gets it.
+    team = _zip(tmp_path / "team.zip", {"Group A_17_assignsubmission_file/rnn_step.ipynb": b'{"team": 1}',
+                                        "Group C_19_assignsubmission_file/rnn_step.ipynb": b"{}"})
     got = from_zip(team, tmp_path / "course2", ASSIGNMENT, NOTEBOOKS, roster=load_roster(tmp_path))
-    assert not got.added
-    assert "Moodle participant 17 (Group A) is not in the roster" in got.rejected[0][1]
+    assert sorted(got.added) == [("jmuller", "rnn_step"), ("nchen", "rnn_step")]
+    assert (tmp_path / "course2" / "submitted" / "nchen" / ASSIGNMENT / "rnn_step.ipynb").read_bytes() == b'{"team": 1}'
+    assert "Moodle participant 19 (Group C) is not in the roster" in got.rejected[0][1]
+    ids = load_lms_ids(tmp_path / "course2", ASSIGNMENT)
+    assert (ids["jmuller"]["lms"], ids["jmuller"]["lms_id"]) == ("moodle-group", "17")   # no participant id
+    # Without a roster a group cannot be told from a student: it is graded as one, by its slug.
+    got = from_zip(team, tmp_path / "course3", ASSIGNMENT, NOTEBOOKS)
+    assert sorted(s for s, _ in got.added) == ["group_a", "group_c"]

@@ -122,7 +122,7 @@ def test_course_ids_are_slugs():
 
 def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
     pytest.importorskip("nbgrader")
-    from deckc.exercises.course import nbgrader as run
+    from deckc.nbgrader.command import nbgrader as run
 
     return run(course, *args)
 
@@ -134,6 +134,7 @@ def submit_solution(course: Path, student: str, assignment: str, notebook: str) 
     return folder
 
 
+@pytest.mark.slow
 def test_rebuilds_keep_graders_data_and_plain_nbgrader_works_on_the_course(tmp_path):
     """Autograde with the real nbgrader CLI, give a manual grade, rebuild with a changed exercise:
     submissions, autograded and feedback files, gradebook rows and the manual grade all stay."""
@@ -173,6 +174,7 @@ def old_layout(root: Path, lesson_id: str = "lesson-1", exercises=("rnn_step",))
     return old
 
 
+@pytest.mark.slow
 def test_a_per_lesson_course_is_migrated_into_the_module_course(tmp_path):
     root = module(tmp_path)
     old = old_layout(root)
@@ -218,3 +220,37 @@ def test_a_migration_that_would_overwrite_moves_nothing(tmp_path):
     assert (old / "submitted" / "alice" / "lesson-1" / "mine.txt").is_file()
     assert not (course / "submitted" / "alice" / "lesson-1" / "mine.txt").exists()
     assert (old / "gradebook.db").is_file() and not (course / "migrated").exists()
+
+
+def _hand_in_rows(db: Path, student: str, assignment: str) -> None:
+    """A student and a submission in an nbgrader 0.9 gradebook, as autograde records them."""
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO student (id, first_name) VALUES (?, 'Al')", (student,))
+    (aid,) = con.execute("SELECT id FROM assignment WHERE name = ?", (assignment,)).fetchone()
+    con.execute("INSERT INTO submitted_assignment (id, assignment_id, student_id, timestamp) "
+                "VALUES ('s1', ?, ?, '2024-02-05 10:00:00')", (aid, student))
+    con.commit()
+    con.close()
+
+
+def test_migration_merges_the_gradebook_once_even_after_a_crash(tmp_path):
+    """Fast (no kernel): rows and folders move; a run killed after the gradebook merge but before
+    the backup moved is finished by the next build without copying the rows twice."""
+    from deckc.nbgrader.migrate import _merge_gradebook
+
+    root = module(tmp_path)
+    old = old_layout(root)
+    _hand_in_rows(old / "gradebook.db", "alice", "lesson-1")
+    (old / "submitted" / "alice" / "lesson-1").mkdir(parents=True)
+    (old / "submitted" / "alice" / "lesson-1" / "rnn_step.ipynb").write_text("{}", encoding="utf-8")
+    course = root / "build" / "course"
+    assert _merge_gradebook(old / "gradebook.db", course / "gradebook.db", COURSE_ID) == 1   # then "killed"
+    proc = deckc(root, "build", "lesson", "--format", "exercises")
+    assert proc.returncode == 0, proc.stderr
+    db = course / "gradebook.db"
+    assert rows(db, "SELECT student_id FROM submitted_assignment") == [("alice",)]
+    assert rows(db, "SELECT id FROM course ORDER BY id") == [("default_course",), (COURSE_ID,)]
+    assert rows(db, "SELECT name, course_id FROM assignment ORDER BY name") == [
+        ("lesson-1", COURSE_ID), ("lesson-2", COURSE_ID)]
+    assert (course / "submitted" / "alice" / "lesson-1" / "rnn_step.ipynb").read_text() == "{}"
+    assert (course / "migrated" / "lesson-1" / "gradebook.db").is_file() and not old.exists()

@@ -22,7 +22,7 @@ from ..nbgrader import layout
 from ..spec.course_id import COURSE_FOLDER, course_slug, existing_course_id
 from ..staging import LessonLock
 from . import build_course
-from .migrate import migrate_lesson
+from ..nbgrader.migrate import migrate_lesson
 
 
 def publish(out_root: Path, lesson_id: str, course_name: str, exercise_ids, exercises_dir: Path,

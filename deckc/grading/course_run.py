@@ -13,6 +13,7 @@ import dataclasses
 import time
 from pathlib import Path
 
+from ..nbgrader import layout
 from .run import GradeError, GradeFailure, Options, Summary, find_assignment, find_students
 
 
@@ -20,14 +21,15 @@ from .run import GradeError, GradeFailure, Options, Summary, find_assignment, fi
 class CourseResult:
     summaries: list[Summary]
     without_submissions: list[str]
+    stopped: dict = dataclasses.field(default_factory=dict)   # assignment -> why its run stopped
 
     @property
     def ok(self) -> bool:
-        return all(s.ok for s in self.summaries)
+        return not self.stopped and all(s.ok for s in self.summaries)
 
 
 def assignments(course: Path) -> list[str]:
-    source = course / "source"
+    source = layout.source_root(course)
     return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")) \
         if source.is_dir() else []
 
@@ -48,7 +50,7 @@ def plan(course: Path, opts: Options) -> tuple[list[str], list[str]]:
     wanted = set(opts.students)
     with_work = [a for a in names if (set(find_students(course, a)) & wanted if wanted else find_students(course, a))]
     if wanted and not with_work:
-        raise GradeError(f"no submission of {', '.join(sorted(wanted))} in {course / 'submitted'}")
+        raise GradeError(f"no submission of {', '.join(sorted(wanted))} in {layout.submitted_root(course)}")
     return with_work, [a for a in names if a not in with_work]
 
 
@@ -61,32 +63,41 @@ def grade_course(opts: Options) -> CourseResult:
     if not course.is_dir():
         raise GradeError(f"{course}: no such course folder")
     todo, idle = plan(course, opts)
-    summaries = []
+    result = CourseResult([], idle)
+    several = len(todo) + len(idle) > 1
     try:
         with course_lock(course):
             for assignment in todo:
                 students = opts.students
-                if len(todo) + len(idle) > 1:      # -s names students of any assignment: theirs here
+                if several:      # -s names students of any assignment: theirs here
                     present = set(find_students(course, assignment))
                     students = tuple(s for s in opts.students if s in present)
                 one = dataclasses.replace(opts, assignment=assignment, students=students)
-                with scratch_dir() as scratch:
-                    summaries.append(run._grade_locked(one, course, assignment, scratch, time.monotonic()))
+                try:
+                    with scratch_dir() as scratch:
+                        result.summaries.append(run._grade_locked(one, course, assignment, scratch,
+                                                                  time.monotonic()))
+                except GradeFailure as e:     # e.g. its preflight failed: the other assignments still run
+                    if not several:
+                        raise
+                    result.stopped[assignment] = str(e)
     except Busy as e:
         raise GradeFailure(str(e)) from None
-    return CourseResult(summaries, idle)
+    return result
 
 
 def format_course(result: CourseResult) -> str:
     from .report import format_summary
 
-    if len(result.summaries) == 1 and not result.without_submissions:
+    if len(result.summaries) == 1 and not result.without_submissions and not result.stopped:
         return format_summary(result.summaries[0])
     parts = [f"== {s.assignment} ==\n{format_summary(s)}" for s in result.summaries]
+    parts += [f"== {a} ==\nNOT GRADED: this assignment's run stopped: {why}" for a, why in result.stopped.items()]
     if result.without_submissions:
         parts.append(f"no submissions (not graded): {', '.join(result.without_submissions)}")
     graded = sum(len(s.graded) for s in result.summaries)
     failed = sum(len(s.failed) for s in result.summaries)
     parts.append(f"course: {len(result.summaries)} assignment(s) graded, {graded} submission(s) graded"
-                 + (f", {failed} NOT GRADED" if failed else ""))
+                 + (f", {failed} NOT GRADED" if failed else "")
+                 + (f"; stopped: {', '.join(result.stopped)}" if result.stopped else ""))
     return "\n\n".join(parts)

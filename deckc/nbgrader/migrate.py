@@ -28,7 +28,7 @@ import sqlite3
 from pathlib import Path
 
 from ..errors import BuildError
-from ..nbgrader import installed as nbgrader_info, layout, native_gradebook as gradebook_db
+from . import installed as nbgrader_info, layout, native_gradebook as gradebook_db
 
 STUDENT_FOLDERS = (layout.SUBMITTED, layout.AUTOGRADED, layout.FEEDBACK)   # <folder>/<student>/<assignment>/
 ASSIGNMENT_FOLDERS = (layout.DOWNLOADED, "reports")                        # <folder>/<assignment>/
