@@ -46,6 +46,7 @@ class Template:
     fonts: dict[str, str] = field(default_factory=dict)
     background: dict[str, object] = field(default_factory=dict)  # role -> RRGGBB or Decor (a picture)
     decor: dict[str, tuple] = field(default_factory=dict)        # role -> (Decor, ...)
+    frames: dict[str, tuple | None] = field(default_factory=dict)  # content layout: title / body frame, points
 
     def theme(self):
         from .layout.template_theme import theme_from_template
@@ -208,6 +209,26 @@ def _pictures(part_el, part) -> list:
     return out
 
 
+def _frame(layout, master, ph_attrs) -> tuple[float, float, float, float] | None:
+    """Where a layout's placeholder sits (its own frame, else the master's of that type), in points."""
+    want_type, want_idx = ph_attrs.get("type"), ph_attrs.get("idx", "0")
+    for part in (layout, master):
+        for sp in part._element.iter(qn("p:sp")):
+            ph = sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
+            if ph is None:
+                continue
+            same = ph.get("type") == want_type and (part is master or ph.get("idx", "0") == want_idx)
+            if part is master and want_type in (None, "obj"):
+                same = ph.get("type") == "body"
+            if part is master and want_type == "ctrTitle":
+                same = ph.get("type") == "title"
+            off = sp.find(f"{qn('p:spPr')}/{qn('a:xfrm')}/{qn('a:off')}")
+            ext = sp.find(f"{qn('p:spPr')}/{qn('a:xfrm')}/{qn('a:ext')}")
+            if same and off is not None and ext is not None:
+                return tuple(int(v) / EMU_PER_PT for v in (off.get("x"), off.get("y"), ext.get("cx"), ext.get("cy")))
+    return None
+
+
 def read_template(path: Path, prs) -> Template:
     try:
         roles, phmap, notes = find_layouts(prs)
@@ -224,5 +245,7 @@ def read_template(path: Path, prs) -> Template:
         background[role] = _background(lay._element, lay.part, colors) or master_bg or "FFFFFF"
         shows_master = lay._element.get("showMasterSp", "1") not in ("0", "false")
         decor[role] = tuple((master_pics if shows_master else []) + _pictures(lay._element, lay.part))
+    content = layouts[roles["content"]]
+    frames = {k: _frame(content, master, phmap["content"][k]) for k in ("title", "body")}
     return Template(path=path, layouts=roles, placeholders=phmap, notes=notes, colors=colors, fonts=fonts,
-                    background=background, decor=decor)
+                    background=background, decor=decor, frames=frames)

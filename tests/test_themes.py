@@ -91,8 +91,10 @@ def test_course_theme_file_with_fonts_and_logo(tmp_path):
         'base: high-contrast\nname: Faculty of Science\n'
         'colors: {accent: "#5B2C83", palette: ["#5B2C83", "#A30000", "#005A32"]}\n'
         'fonts: {heading: Georgia, body: Verdana, east_asian: Yu Gothic}\nlogo: brand/logo.png\n')
-    result = build_lesson(spec, course / "build", ["pptx", "pdf"])
+    result = build_lesson(spec, course / "build", ["pptx", "pdf", "html"])
     assert not result.errors, [str(e) for e in result.errors]
+    html = (result.out_dir / "the-sequence-problem.html").read_text()
+    assert '<img class="lesson-logo" alt="" src="data:image/png;base64,' in html and "--accent: #5B2C83" in html
     pptx = result.out_dir / "the-sequence-problem.pptx"
     with zipfile.ZipFile(pptx) as z:
         theme = z.read("ppt/theme/theme1.xml").decode()

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import re
 import shutil
+import sys
 import time
-import uuid
 from pathlib import Path
 
 from ..nbgrader import layout
@@ -161,14 +162,21 @@ def grade_on_cluster(client, init: dict, students: list[str], gb, course: Path, 
 
     from ..nbgrader import gradebook as gbmod
     from .cluster_worker import CoursePlugin, Graded, WorkerStartFailed, pack, pack_course, unpack
-    from .run import GradeFailure, Progress, _mark, _take
+    from .run import GradeError, GradeFailure, Progress, _mark, _take
 
-    name = f"deckc-course-{uuid.uuid4().hex[:12]}"
+    name = plugin_name(course, assignment)
     plugin = CoursePlugin(name, assignment, pack_course(course, assignment, template), init,
                           opts.isolation, int(opts.memory_mb or 2048))
     threads = worker_count(client)
     summary.jobs = threads
-    client.register_plugin(plugin, name=name)
+    try:
+        client.register_plugin(plugin, name=name)
+    except (GradeError, GradeFailure):
+        raise
+    except WorkerStartFailed as e:
+        raise GradeFailure(str(e)) from None
+    except Exception as e:  # noqa: BLE001 - a worker's setup failed: say which and why
+        raise GradeFailure(f"the course could not be set up on the Dask workers: {type(e).__name__}: {e}") from None
     _mark(f"course sent to {threads} worker threads")
     results = scratch / "results"
     queue = ([preflight.STUDENT] if opts.preflight else []) + list(students)
@@ -213,9 +221,12 @@ def grade_on_cluster(client, init: dict, students: list[str], gb, course: Path, 
                 shutil.rmtree(folder, ignore_errors=True)
                 unpack(data, folder)
                 msg[f"{kind}_dir"] = str(folder)
+        t0 = time.monotonic()
         with signals_deferred():       # a student's merge is whole or not at all
             _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress)
             merged.add(student)
+            if os.environ.get("DECKC_GRADE_TIMINGS"):
+                print(f"merge {student}: {time.monotonic() - t0:.4f} s", file=sys.stderr)
             log.write(f"deckc: merged {student} (graded on {graded.worker} in {graded.seconds:.1f} s)\n".encode())
             log.flush()
         shutil.rmtree(results / student, ignore_errors=True)
@@ -266,6 +277,17 @@ def grade_on_cluster(client, init: dict, students: list[str], gb, course: Path, 
             if client.status == "running":
                 client.unregister_worker_plugin(name)   # teardown: grading workers, scratch
         summary.isolation = "/".join(sorted(modes)) if modes else summary.isolation
+
+
+def plugin_name(course: Path, assignment: str) -> str:
+    """One name per course and assignment: a run killed before it could unregister its plugin
+    leaves it on the cluster until the next run of the same course replaces it (Dask tears the
+    old one down: its grading workers and scratch)."""
+    import hashlib
+    import socket
+
+    key = f"{socket.gethostname()}:{course}:{assignment}".encode()
+    return f"deckc-course-{hashlib.sha256(key).hexdigest()[:16]}"
 
 
 def _lost_scheduler(spec: str, merged: set, students: list[str]) -> str:

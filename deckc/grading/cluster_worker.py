@@ -135,6 +135,17 @@ class Graded:
     seconds: float = 0.0
 
 
+def grader_fingerprint() -> str:
+    """sha256 of this installation's grader (deckc/grading/*.py): main process and workers must
+    run the same code, or the same submission could get another score."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 class WorkerStartFailed(RuntimeError):
     """The grading worker of a Dask worker could not start (the main process stops the run)."""
 
@@ -148,6 +159,7 @@ class CoursePlugin(WorkerPlugin):
     def __init__(self, name: str, assignment: str, bundle: bytes, init: dict, isolation: str, memory_mb: int):
         self.name, self.assignment, self.bundle = name, assignment, bundle
         self.init, self.isolation, self.memory_mb = init, isolation, memory_mb
+        self.fingerprint = grader_fingerprint()
 
     # Dask calls setup() in the worker's event loop thread: only fast work here (no waiting for
     # nbgrader's import). A dedicated thread starts every grading worker process: each asks for
@@ -158,6 +170,12 @@ class CoursePlugin(WorkerPlugin):
         from .sandbox import UNSHARE, isolation_mode, jail_view, uid_base
 
         self.address = getattr(worker, "address", "")
+        self._all: list = []
+        self._spawner = None
+        if grader_fingerprint() != self.fingerprint:
+            import deckc
+            raise WorkerStartFailed(f"the Dask worker {self.address} runs another version of deckc's grader "
+                                    f"({Path(deckc.__file__).parent}): install the same deckc on the workers")
         self._stack = contextlib.ExitStack()
         self.scratch = self._stack.enter_context(scratch_dir())
         self.mode = isolation_mode(self.isolation, uid_base(1))
@@ -166,7 +184,6 @@ class CoursePlugin(WorkerPlugin):
         self.init = dict(self.init, ro=ro, links=links, isolate=self.mode == "namespace")
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deckc-spawn")
         self._free: queue.Queue = queue.Queue()
-        self._all: list = []
         self._lock = threading.Lock()
         nthreads = max(1, int(getattr(getattr(worker, "state", None), "nthreads", 0) or
                               getattr(worker, "nthreads", 1) or 1))
@@ -174,6 +191,8 @@ class CoursePlugin(WorkerPlugin):
             self._free.put(self._spawn(i))
 
     def teardown(self, worker):
+        if self._spawner is None:
+            return
         with self._lock:
             for slot in self._all:
                 slot.stop()
@@ -301,7 +320,11 @@ def grade_submission(plugin_name: str, job: dict, submission: bytes, skipped: li
     """The Dask task: grade one submission on this worker (see the module's docstring)."""
     from distributed import get_worker
 
-    plugin = get_worker().plugins[plugin_name]
+    worker = get_worker()
+    plugin = worker.plugins.get(plugin_name)
+    if plugin is None:
+        raise WorkerStartFailed(f"deckc's course is not set up on the Dask worker {worker.address} "
+                                "(its log says why)")
     with plugin.lease() as slot:
         graded = slot.grade(job, submission)
     graded.skipped = list(skipped)

@@ -13,6 +13,7 @@ import dataclasses
 import time
 from pathlib import Path
 
+from ..nbgrader import layout
 from .run import GradeError, GradeFailure, Options, Summary, find_assignment, find_students
 
 
@@ -28,7 +29,7 @@ class CourseResult:
 
 
 def assignments(course: Path) -> list[str]:
-    source = course / "source"
+    source = layout.source_root(course)
     return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")) \
         if source.is_dir() else []
 
@@ -49,7 +50,7 @@ def plan(course: Path, opts: Options) -> tuple[list[str], list[str]]:
     wanted = set(opts.students)
     with_work = [a for a in names if (set(find_students(course, a)) & wanted if wanted else find_students(course, a))]
     if wanted and not with_work:
-        raise GradeError(f"no submission of {', '.join(sorted(wanted))} in {course / 'submitted'}")
+        raise GradeError(f"no submission of {', '.join(sorted(wanted))} in {layout.submitted_root(course)}")
     return with_work, [a for a in names if a not in with_work]
 
 

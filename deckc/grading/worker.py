@@ -36,7 +36,9 @@ import time
 import traceback
 from pathlib import Path
 
-sys.modules.setdefault("rfc3987_syntax", None)   # see deckc/exercises/course.py: NBGRADER_MAIN
+from ..nbgrader import cells as nb_cells, layout
+
+sys.modules.setdefault("rfc3987_syntax", None)   # see deckc/nbgrader/command.py: NBGRADER_MAIN
 
 HERE = Path(__file__).resolve().parent
 RUNNER_IN_JAIL = "/opt/deckc/_runner.py"
@@ -113,16 +115,16 @@ class Worker:
         for sub in ("course", "jails", "runtime", "jupyter/kernels/python3"):
             (self.scratch / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(self.scratch, 0o700)
-        src = self.course / "source" / self.assignment
-        dst = self.root / "source" / self.assignment
+        src = layout.source_dir(self.course, self.assignment)
+        dst = layout.source_dir(self.root, self.assignment)
         dst.mkdir(parents=True, exist_ok=True)
         for path in sorted(src.rglob("*")):     # nbgrader copies source/'s other files to autograded/
             if path.is_file() and not path.is_symlink() and path.suffix != ".ipynb":
                 target = dst / path.relative_to(src)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, target)
-        shutil.copy2(self.cfg["template_db"], self.root / "gradebook.db")
-        self.db_url = "sqlite:///" + str(self.root / "gradebook.db")
+        shutil.copy2(self.cfg["template_db"], layout.gradebook_path(self.root))
+        self.db_url = layout.default_db_url(self.root)
 
         self.jail_cfg = {
             "isolate": self.isolate, "uid": self.cfg.get("uid"), "jails": str(self.scratch / "jails"),
@@ -145,12 +147,9 @@ class Worker:
             "JUPYTER_PLATFORM_DIRS": "1", "DECKC_JAIL": json.dumps(self.jail_cfg),
         })
 
-        from traitlets.config import Config
-        from traitlets.config.loader import PyFileConfigLoader
+        from ..nbgrader.config import load_config
 
-        config = Config()
-        if (self.course / "nbgrader_config.py").is_file():
-            config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(self.course)).load_config())
+        config = load_config(self.course)
         config.CourseDirectory.root = str(self.root)
         config.CourseDirectory.db_url = self.db_url
         config.BaseConverter.force = True
@@ -167,7 +166,7 @@ class Worker:
             config.ExecutePreprocessor.timeout = int(self.cell_timeout)
         self.cell_timeout = float(config.Execute.get("timeout", 30) or 30)
         self.config = config
-        self.course_id = str(config.CourseDirectory.get("course_id", "") or "default_course")
+        self.course_id = str(config.CourseDirectory.get("course_id", "") or layout.DEFAULT_COURSE_ID)
 
         from nbgrader.converters import Autograde, GenerateFeedback  # noqa: F401 - import once, here
         from . import verify
@@ -191,14 +190,14 @@ class Worker:
             for _, _, text in d["source"].values():
                 visible.update(NUMBER.findall(strip_hidden(text)))
         for name, d in self.defs.items():
-            source_path = self.course / "source" / self.assignment / f"{name}.ipynb"
+            source_path = layout.source_dir(self.course, self.assignment) / f"{name}.ipynb"
             cells = []
             if source_path.is_file():
                 nb = nbformat.read(source_path, as_version=4)
                 cells = [c for c in nb.cells]
             code_cells = [c for c in cells if c.cell_type == "code"]
             reference = verify.reference_namespace(
-                [c.source for c in code_cells if not c.metadata.get("nbgrader", {}).get("grade")])
+                [c.source for c in code_cells if not nb_cells.is_grade(c)])
             specs = {}
             for gid, (max_score, cell_type) in d["grades"].items():
                 src = d["source"].get(gid, (True, cell_type, ""))[2]
@@ -212,16 +211,8 @@ class Worker:
             self.secrets[name] = set().union(*[secrets_of(s[2]) for s in d["source"].values()] or [set()]) - visible
             # grade cells in notebook order (for the report); the solution cell before each grade
             # cell (where a correction note goes)
-            self.grade_order[name] = {c.metadata["nbgrader"]["grade_id"]: i for i, c in enumerate(cells)
-                                      if c.metadata.get("nbgrader", {}).get("grade")}
-            last, before = None, {}
-            for c in cells:
-                meta = c.metadata.get("nbgrader", {})
-                if meta.get("solution"):
-                    last = meta.get("grade_id")
-                elif meta.get("grade") and last:
-                    before[meta.get("grade_id")] = last
-            self.order[name] = before
+            self.grade_order[name] = nb_cells.grade_positions(cells)
+            self.order[name] = nb_cells.solution_before(cells)
             n_code = len(code_cells) or len(d["source"])
             limit = self.cfg.get("notebook_timeout")
             self.nb_timeout[name] = float(limit) if limit else self.cell_timeout * (n_code + 2) + 30
@@ -280,9 +271,10 @@ class Worker:
             os.environ["DECKC_JAIL"] = json.dumps(self.jail_cfg)
         self.errors.messages.clear()
         self._clean()
-        sub_dir = self.root / "submitted" / student / self.assignment
-        handed_in = (self.course / "source" if job.get("preflight") else self.course / "submitted" / student)
-        skipped = self._copy_submission(handed_in / self.assignment, sub_dir)
+        sub_dir = layout.submitted_dir(self.root, student, self.assignment)
+        handed_in = (layout.source_dir(self.course, self.assignment) if job.get("preflight")
+                     else layout.submitted_dir(self.course, student, self.assignment))
+        skipped = self._copy_submission(handed_in, sub_dir)
         from . import matching
 
         outcomes = matching.match_folder(sub_dir, set(self.defs))     # renamed files, size caps
@@ -321,9 +313,9 @@ class Worker:
             if name in result["notebooks"]:
                 result["notebooks"][name]["refused"] = why
         result["diagnosis"] = diagnosis
-        result["unchanged"] = diagnose.unchanged(self.course / "release" / self.assignment, sub_dir, submitted)
+        result["unchanged"] = diagnose.unchanged(layout.release_dir(self.course, self.assignment), sub_dir, submitted)
         from .edits import edited_cells
-        release = self.course / "release" / self.assignment
+        release = layout.release_dir(self.course, self.assignment)
         result["edited"] = {name: cells for name in submitted
                             if (cells := edited_cells(release / f"{name}.ipynb", sub_dir / f"{name}.ipynb"))}
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
@@ -333,7 +325,7 @@ class Worker:
         if self.cfg.get("feedback", True):
             feedback_dir, problems = self._feedback(student, result)
         feedback_seconds = time.monotonic() - t0
-        autograded = self.root / "autograded" / student / self.assignment
+        autograded = layout.autograded_dir(self.root, student, self.assignment)
         result.update({
             "ok": True, "student": student, "seconds": time.monotonic() - started,
             "timings": {"verify": round(verify_seconds, 3), "autograde": round(autograde_seconds, 3),
@@ -347,7 +339,7 @@ class Worker:
         return result
 
     def _clean(self):
-        for sub in ("submitted", "autograded", "feedback"):
+        for sub in (layout.SUBMITTED, layout.AUTOGRADED, layout.FEEDBACK):
             shutil.rmtree(self.root / sub, ignore_errors=True)
         shutil.rmtree(self.scratch / "jails", ignore_errors=True)
         (self.scratch / "jails").mkdir()
@@ -392,7 +384,7 @@ class Worker:
 
         worker = self
         outcomes: dict = {}
-        dest = self.root / "autograded" / student / self.assignment
+        dest = layout.autograded_dir(self.root, student, self.assignment)
 
         class OneNotebookAtATime(Autograde):
             def convert_single_notebook(self, notebook_filename):
@@ -450,8 +442,7 @@ class Worker:
         out = {}
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade") and cell.cell_type == "code":
+            if nb_cells.is_grade(cell) and cell.cell_type == "code":
                 etype = ""
                 for o in cell.get("outputs", []):
                     if o.get("output_type") == "error":
@@ -460,7 +451,7 @@ class Worker:
                     if o.get("output_type") == "stream" and o.get("name") == "stderr":
                         etype = "Stderr"
                         break
-                out[meta.get("grade_id")] = etype
+                out[nb_cells.grade_id(cell)] = etype
         return out
 
     # -- out-of-kernel check ------------------------------------------------------
@@ -482,8 +473,7 @@ class Worker:
         for cell in cells:
             if cell.get("cell_type") != "code":
                 continue
-            meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
-            gid = meta.get("grade_id") if isinstance(meta, dict) else None
+            gid = nb_cells.grade_id(cell)
             if gid in d["grades"] and gid not in seen:
                 seen.add(gid)
                 spec = specs.get(gid)
@@ -688,7 +678,7 @@ class Worker:
         from .feedback import DeckcFeedback, check_html, sanitise_html
         from .feedback_view import NameTheTests, WrapMessages, configure
 
-        if not any((self.root / "autograded" / student / self.assignment).glob("*.ipynb")):
+        if not any(layout.autograded_dir(self.root, student, self.assignment).glob("*.ipynb")):
             return None, []          # nothing nbgrader could autograde: no feedback to show
         DeckcFeedback.verdicts = {nb: {gid: tuple(v) for gid, v in vs.items()}
                                   for nb, vs in result["verdicts"].items()}
@@ -705,7 +695,7 @@ class Worker:
             GenerateFeedback(coursedir=coursedir, config=config).start()
         except BaseException as e:  # noqa: BLE001
             return None, [f"generate_feedback failed: {type(e).__name__}: {e}"]
-        out = self.root / "feedback" / student / self.assignment
+        out = layout.feedback_dir(self.root, student, self.assignment)
         if not out.is_dir():
             return None, ["generate_feedback wrote nothing"]
         for path in sorted(out.rglob("*")):

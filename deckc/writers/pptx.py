@@ -162,6 +162,7 @@ def write_pptx(deck: DeckPlan, version: str, date: datetime) -> bytes:
     pptx_package.clean_package(prs)
     master_bg = {role: (tpl.background.get(role) if tpl else theme.background) for role in roles}
     trees = []
+    drawingml.use_language(deck.language)
     for sp in deck.slides:
         slide = prs.slides.add_slide(prs.slide_layouts[roles[sp.layout]])
         if sp.background != master_bg.get(sp.layout):
@@ -178,6 +179,7 @@ def write_pptx(deck: DeckPlan, version: str, date: datetime) -> bytes:
     _set_properties(prs, deck, version, date)
     pptx_package.set_app_xml(prs, pptx_package.app_xml(deck, theme.name, pptx_package.fonts_used(trees), version))
     return pptx_xml.save_reproducible(prs, date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
 
 
 def _sections(deck: DeckPlan) -> list[tuple[str, list[int]]]:

@@ -22,7 +22,7 @@ from .blocks import Blocks, esc, inline
 from .charts import chart_figure
 from ...layout.theme import DEFAULT_THEME
 from .fonts import FAMILY_MONO, FAMILY_SANS, font_face_css
-from .theme_css import theme_css
+from .theme_css import logo_html, theme_css
 
 SECTION_BLOCKS = (m.Analogy, m.Concepts)
 # what player.js writes into the page (quiz verdicts, the timer): the fonts must cover it too
@@ -55,11 +55,10 @@ class LessonPage:
         self.lesson, self.deck, self.version = lesson, deck, version
         self.meta = lesson.meta
         self.blocks = Blocks(self.chart, theme=deck.theme or DEFAULT_THEME, image=self.image)
-        self.plan_of: list = []      # model slide index -> its first SlidePlan
-        n = 0
-        for sl in lesson.slides:
-            self.plan_of.append(deck.slides[n] if n < len(deck.slides) else None)
-            n += 2 if sl.kind == "quiz" else 1
+        self.plan_of: list = []      # model slide index -> its first SlidePlan (a slide may take several)
+        first = {sp.source: sp for sp in reversed(deck.slides)}
+        for i, _ in enumerate(lesson.slides):
+            self.plan_of.append(first.get(i))
         self._current = None         # the SlidePlan whose blocks are being drawn (for its chart boxes)
         self._charts = 0
 
@@ -72,7 +71,7 @@ class LessonPage:
         if box is None:
             return f'<p class="chart-missing" dir="auto">{inline(b.caption) or esc(b.kind)}</p>'
         self._charts += 1
-        return chart_figure(box, f"chart-{self._charts}", b.caption)
+        return chart_figure(box, f"chart-{self._charts}", None)    # the caption is the chart's heading, in it
 
     def image(self, b) -> tuple[str, bytes] | None:
         """An image block's file, found and checked as the decks find it (deckc.images)."""
@@ -90,7 +89,7 @@ class LessonPage:
     def header(self) -> str:
         mt = self.meta
         sub = f'<p class="subtitle" dir="auto">{inline(mt.subtitle)}</p>' if mt.subtitle else ""
-        return (f'<header class="lesson-head" id="intro" data-stop>'
+        return (f'<header class="lesson-head" id="intro" data-stop>{logo_html(self.deck.theme)}'
                 f'<p class="course" dir="auto">{esc(mt.course)}</p>'
                 f'<p class="module" dir="auto">{esc(mt.module)}</p>'
                 f'<h1 dir="auto">{esc(mt.title)}</h1>{sub}'

@@ -18,3 +18,24 @@ def theme_css(theme) -> str:
         props.update({f"{name}-bg": tone.fill, f"{name}-edge": tone.border, f"{name}-ink": tone.text})
     body = "; ".join(f"--{k}: #{v}" for k, v in props.items())
     return f":root {{ {body}; color-scheme: {'dark' if dark else 'light'}; }}\n"
+
+
+_MIME = {"png": "image/png", "jpeg": "image/jpeg", "svg": "image/svg+xml"}
+
+
+def logo_html(theme) -> str:
+    """The theme file's logo, or the template's first master picture, in the page's header
+    (decorative, like on the slides: alt="")."""
+    import base64
+
+    t = theme or DEFAULT_THEME
+    if t.logo is not None:
+        data, fmt = t.logo.data, t.logo.format
+    elif t.template is not None and t.template.decor.get("title"):
+        d = t.template.decor["title"][0]
+        data, fmt = d.data, d.format
+    else:
+        return ""
+    src = f"data:{_MIME[fmt]};base64,{base64.b64encode(data).decode()}"
+    return (f'<img class="lesson-logo" alt="" src="{src}" '
+            f'style="float: right; max-height: 3.5rem; max-width: 12rem; margin: 0 0 .5rem 1rem">')
