@@ -161,6 +161,7 @@ class Slide:
     body: tuple[Block, ...] = ()
     line: int = 0                # where the slide starts in the spec, for warnings
     subtitle: str | None = None  # section slides
+    split: bool = True           # may continue on "(cont.)" slides when it does not fit (else: one size step smaller)
 
 
 @dataclass(frozen=True)

@@ -157,8 +157,12 @@ def page_entries(canvas, entries) -> None:
     original = canvas._setAnnotations
     count = [0]
 
+    from reportlab.pdfbase.pdfdoc import PDFPage
+
     def set_annotations(page):
         original(page)
+        if not isinstance(page, PDFPage):       # Canvas.endForm calls it for a Form XObject too
+            return
         extra = entries(count[0])
         count[0] += 1
         page.__NoDefault__ = list(type(page).__NoDefault__) + [k for k in extra if k not in type(page).__NoDefault__]

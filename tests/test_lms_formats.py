@@ -46,6 +46,32 @@ def test_canvas_names_as_content_zipper_writes_them(tmp_path):
     assert sorted(s for s, _ in got.added) == ["chenning", "chenning", "mullerjose"]
 
 
+def _without_utf8_flag(path: Path) -> Path:
+    """The zip with bit 11 (names are UTF-8) cleared in every header, as rubyzip writes it by
+    default: the names stay UTF-8 bytes, which the zip spec would read as cp437."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    for sig, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        i = data.find(sig)
+        while i >= 0:
+            flags = struct.unpack_from("<H", data, i + at)[0]
+            struct.pack_into("<H", data, i + at, flags & ~0x800)
+            i = data.find(sig, i + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_canvas_zip_with_utf8_names_but_no_utf8_flag(tmp_path):
+    import zipfile
+
+    export = _without_utf8_flag(_zip(tmp_path / "rubyzip.zip", {"müllerjosé_4711_90001_rnn_step.ipynb": b"{}"}))
+    assert zipfile.ZipFile(export).namelist() == ["m├╝llerjos├⌐_4711_90001_rnn_step.ipynb"]   # as cp437
+    got = from_zip(export, tmp_path / "course", ASSIGNMENT, NOTEBOOKS, roster=load_roster(tmp_path))
+    assert got.added == [("jmuller", "rnn_step")] and not got.rejected
+    assert load_lms_ids(tmp_path / "course", ASSIGNMENT)["jmuller"]["lms_name"] == "müllerjosé"
+
+
 def test_canvas_anonymous_grading(tmp_path):
     export = _zip(tmp_path / "anon.zip", {
         "anon_Xk3p9_90001_rnn_step.ipynb": b"{}",

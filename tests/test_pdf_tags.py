@@ -148,7 +148,7 @@ def blocks(tmp_path_factory):
     figures.mkdir(parents=True)
     Image.new("RGB", (200, 200), "#2b6cb0").save(figures / "blue.png")
     Image.new("RGB", (400, 20), "#dde6f5").save(figures / "band.png")
-    proc = build_spec(tmp, "tags", LESSON, "--format", "pdf,pdf-steps")
+    proc = build_spec(tmp, "tags", LESSON, "--format", "pdf,pdf-steps,handout")
     assert proc.returncode == 0, proc.stderr
     return tmp / "build" / "tags"
 
@@ -204,3 +204,33 @@ def test_step_pages_before_the_last_are_artifacts(blocks):
                  if op == b"BDC" and hasattr(args[1], "get") and "/MCID" in args[1]) for p in reader.pages]
     assert len(mcids) == 3 + 1 and mcids[:2] == [0, 0] and all(mcids[2:])    # two clicks, then the final state
     check_marked_content(blocks / "tags-steps.pdf")
+
+
+@pytest.mark.parametrize("which", ["seed", "blocks"])
+def test_a_pdf_ua_checker_finds_nothing(which, seed_build, blocks):
+    """pdfua (PyPI): the PDF/UA-1 rules it implements (see `pdfua rules`), run on the seed deck and
+    on the lesson with every block; an untagged PDF fails four of them."""
+    import sys
+
+    pdf = seed_build / SEED_PDF if which == "seed" else blocks / "tags.pdf"
+    proc = subprocess.run([sys.executable, "-m", "pdfua", "check", str(pdf)], capture_output=True, text=True)
+    assert proc.returncode == 0 and "PASS" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_the_handout_is_tagged_too(blocks):
+    """Each slide a Sect as in the deck, its speaker notes after it as paragraphs."""
+    tree, facts = read_structure(blocks / "tags-handout.pdf")
+    final, _ = read_structure(blocks / "tags.pdf")
+    assert facts["Lang"] == "en-GB" and facts["Marked"] is True
+    sects = [k for k in tree.kids if k.role == "Sect"]
+    assert [s.skeleton() for s in sects] == [s.skeleton() for s in final.kids]
+    notes = [k for k in tree.kids if k.role == "P"]
+    assert notes and all(k.role in ("Sect", "P") for k in tree.kids)
+    check_marked_content(blocks / "tags-handout.pdf")
+
+
+def test_a_language_that_is_no_language_tag_is_a_located_error(tmp_path):
+    bad = LESSON.replace("  language: en-GB", "  language: british english")
+    proc = build_spec(tmp_path, "tags", bad, "--format", "pdf")
+    assert proc.returncode == 2
+    assert "lesson/tags.yaml:9:13: lesson.language: expected a BCP 47 language tag" in proc.stderr, proc.stderr

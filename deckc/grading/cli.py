@@ -37,9 +37,10 @@ def require_grade_extra(command: str) -> None:
                            "(default: the course's nbgrader db_url, else COURSE/gradebook.db).")
 @click.option("-s", "--student", "students", multiple=True, help="Grade only this student (repeatable).")
 @click.option("--from-zip", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="First take an LMS export into COURSE/submitted/: Canvas's submission download "
-                   "(smithjohn_late_12345_67890_rnn_step.ipynb), Moodle's (John Smith_4242_assignsubmission"
-                   "_file_rnn_step.ipynb, flat or a folder per student), or entries named like "
+              help="First take an LMS export of one assignment into COURSE/submitted/: Canvas's submission "
+                   "download (smithjohn_LATE_12345_67890_rnn_step.ipynb, anon_Xk3p9_... when anonymous), "
+                   "Moodle's (John Smith_4242_assignsubmission_file/rnn_step.ipynb, flat or a folder per "
+                   "student; team submissions go to the roster's group), or entries named like "
                    "alice_rnn_step.ipynb, alice/rnn_step.ipynb, alice/<assignment>/rnn_step.ipynb; "
                    "unsafe paths are rejected.")
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True),

@@ -154,6 +154,20 @@ def lms_entry(parts: list[str]) -> LmsEntry | None:
     return None
 
 
+def entry_name(info: zipfile.ZipInfo) -> str:
+    """The entry's name as its writer meant it. A zip entry without the UTF-8 flag (bit 11) is
+    cp437 by the zip spec, and Python reads it so; but Canvas's rubyzip (unicode_names off) and
+    other tools write UTF-8 bytes without the flag: "müllerjosé" would read "m├╝llerjos├⌐".
+    Such a name is read as UTF-8 when its bytes are valid UTF-8 (cp437 text rarely is)."""
+    name = info.filename
+    if info.flag_bits & 0x800 or name.isascii():
+        return name
+    try:
+        return name.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return name
+
+
 def _lms_notebook(filename: str, notebooks: set[str]) -> str | None:
     """The assignment's notebook an LMS file is (matching.py: Canvas's rnn_step-1.ipynb, a
     student's "RNN_Step (1).ipynb" ...), or None."""
@@ -207,7 +221,7 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
     owners: dict = {}
     with zipfile.ZipFile(zip_path) as zf:
         for info in zf.infolist():
-            name = info.filename
+            name = entry_name(info)
             if info.is_dir():
                 continue
             parts = _split(name)

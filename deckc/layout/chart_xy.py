@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from .chart_parts import (GAP_WIDTH, MARKERS_UP_TO, PAD, TICK, W_MAX, Label, SIN45, fit_size, series_colors,
-                          text_width, title_labels)
+from .chart_parts import (GAP_WIDTH, MARKERS_UP_TO, PAD, SUP_SCALE, TICK, W_MAX, Label, SIN45, fit_size,
+                          series_colors, text_width, title_labels)
 from .chart_scale import Scale, linear_scale, log_scale
 
 
@@ -227,7 +227,7 @@ def _plan_xy(el, legend_pos: str) -> XYPlan:
         else:
             scale = linear_scale(min(values, default=0.0), max(values, default=1.0), max_ticks,
                                  d.value_format)
-        tw = max(text_width(t, fs) for t in scale.labels)
+        tw = max(text_width(t, fs) + (text_width(sup, fs * SUP_SCALE) if sup else 0.0) for t, sup in scale.parts)
         plot_x = left + tw + tick_gap + 1.0
         right = right_edge
         if not bar and rotation == 0 and n and (n - 1) % skip == 0:
@@ -277,7 +277,7 @@ def _marks(p: XYPlan, el) -> XYPlan:
     n = len(d.categories)
     grid = tuple(p.val_y(t) for t in p.scale.ticks)
     value_labels = tuple(Label(px - p.tick_gap - 60.0, yy - fs * 0.6, 60.0, fs * 1.2, txt, fs, el.text_color,
-                               align="right") for yy, txt in zip(grid, p.scale.labels))
+                               align="right", sup=sup) for yy, (txt, sup) in zip(grid, p.scale.parts))
     cross = 0.0 if (not p.scale.log and p.scale.lo <= 0.0 <= p.scale.hi) else p.scale.lo
     ay = p.val_y(cross)
     if p.mid_cat:

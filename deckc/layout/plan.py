@@ -141,8 +141,10 @@ class ChartBox(Frame):
     data: ChartData = None
     palette: tuple[str, ...] = ()
     text_color: str = "1F2A44"
-    font_size: float = 11.0
+    font_size: float = 14.0
     alt: str = ""
+    heading: str | None = None        # the chart's one heading: the spec's caption, else the data's title
+    heading_size: float = 0.0         # its size (the type scale's caption size); 0: 1.25 x font_size
     # What to draw, computed by the layout from the fields above (chart_plan.with_geometry):
     # XYPlan for line/bar charts, HeatmapPlan for heatmaps. Writers draw it and compute nothing.
     geometry: XYPlan | HeatmapPlan | None = None
@@ -201,6 +203,8 @@ class SlidePlan:
     level: int = 0                    # outline depth: 0 for sections (and slides before the first), 1 inside one
     steps: int = 0                    # clicks its reveals take (the highest element or paragraph step)
     layout: str = "content"           # title | section | content: the PPTX slide layout it uses
+    source: int = -1                  # the spec slide it comes from (lesson.slides index)
+    part: int = 0                     # 0; 1, 2, ... for its "(cont.)" slides (a quiz's answer slide is part 1)
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,27 @@ class Slug(Schema):
 
 
 @dataclass
+class LanguageTag(Schema):
+    """A BCP 47 language tag (en, en-GB, pt-BR, zh-Hant): the decks' /Lang, the PPTX runs' lang and
+    the web page's <html lang> (screen readers pick their voice from it)."""
+
+    doc: str = ""
+    PATTERN = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+    def check(self, node, path, ctx):
+        import re
+
+        v = node.value if node.kind == "scalar" else None
+        if not isinstance(v, str) or len(v) > 35 or not re.match(self.PATTERN, v):
+            return ctx.error(node, path, f"expected a BCP 47 language tag (like en, en-GB, de, ar, ja), "
+                                         f"got {_type_name(node)}")
+        return v
+
+    def json(self):
+        return {"type": "string", "pattern": self.PATTERN, "description": self.doc}
+
+
+@dataclass
 class Number(Schema):
     doc: str = ""
     integer: bool = False

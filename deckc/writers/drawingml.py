@@ -13,12 +13,10 @@ Every function returns a string for one shape (or a text body); ``ids`` hands ou
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import Iterator
 
 from ..fonts import Style, font_book
 from ..fonts.office import run_faces
-from ..layout.chart_parts import Cell, Label
-from ..layout.plan import Arrow, ChartBox, CodeBox, Para, Shape, TableBox, TextBox
+from ..layout.plan import Arrow, CodeBox, Para, Shape, TableBox, TextBox
 from .ooxml import alternate, attr, c_nv_pr, centipoints, emu, line, prst, solid, text, xfrm
 
 TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"     # python-pptx's default: Medium Style 2, Accent 1
@@ -263,64 +261,3 @@ def table(el: TableBox, shape_id: int, math: str = "auto") -> str:
             f'{xfrm(el.x, el.y, el.w, el.h, tag="p:xfrm")}<a:graphic><a:graphicData uri="{TABLE_URI}">'
             f'<a:tbl><a:tblPr firstRow="1"><a:tableStyleId>{TABLE_STYLE}</a:tableStyleId></a:tblPr>'
             f'<a:tblGrid>{grid}</a:tblGrid>{"".join(rows)}</a:tbl></a:graphicData></a:graphic></p:graphicFrame>')
-
-
-# -- heatmaps: a group of cells, labels and a colour-scale legend --------------------------------
-
-def _label(lab: Label, ox: float, oy: float, name: str, shape_id: int) -> str:
-    vert = "vert270" if lab.rotation == -90 else None
-    body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", wrap="none", vert=vert, autofit=False)}<a:lstStyle/>'
-            f'<a:p><a:pPr algn="{ALIGN[lab.align]}"/>'
-            f'{run(lab.text, lab.size, lab.color, bold=lab.bold, italic=None)}</a:p></p:txBody>')
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
-            f'<p:spPr>{xfrm(ox + lab.x, oy + lab.y, lab.w, lab.h)}{prst("rect")}<a:noFill/></p:spPr>{body}</p:sp>')
-
-
-def _cell(cell: Cell, ox: float, oy: float, name: str, descr: str, shape_id: int) -> str:
-    if cell.text:
-        body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", shape=True, wrap="none", autofit=False)}<a:lstStyle/>'
-                f'<a:p><a:pPr algn="ctr"/>{run(cell.text, cell.size, cell.text_color, italic=None)}</a:p></p:txBody>')
-    else:
-        body = EMPTY_SHAPE_TEXT
-    ln = f'<a:ln w="{emu(cell.line_w)}">{solid(cell.line)}</a:ln>' if cell.line else "<a:ln><a:noFill/></a:ln>"
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name, descr)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
-            f'<p:spPr>{xfrm(ox + cell.x, oy + cell.y, cell.w, cell.h)}{prst("rect")}{solid(cell.fill)}{ln}'
-            f'</p:spPr>{body}</p:sp>')
-
-
-def heatmap(el: ChartBox, ids: Iterator[int]) -> str:
-    """PowerPoint has no heatmap chart: one rectangle per cell (named "cell r,c"), text boxes for
-    labels and a colour-scale legend, grouped under the chart's name, whose alt text says what the
-    heatmap shows (one alt text per cell made a screen reader read 144 of them). The layout's geometry, as the PDF draws it."""
-    p = el.geometry
-    ox, oy = el.x, el.y
-    group_id = next(ids)
-    parts, boxes = [], []
-
-    def add(xml: str, x: float, y: float, w: float, h: float) -> None:
-        parts.append(xml)
-        boxes.append((emu(ox + x), emu(oy + y), emu(w), emu(h)))
-
-    for i, row in enumerate(p.cells):
-        for j, cell in enumerate(row):
-            # no alt text per cell: the group's says what the heatmap shows, a cell's text its number
-            add(_cell(cell, ox, oy, f"cell {i + 1},{j + 1}", None, next(ids)), cell.x, cell.y, cell.w, cell.h)
-    for k, sw in enumerate(p.scale_swatches):
-        add(_cell(sw, ox, oy, f"scale {k + 1}", None, next(ids)), sw.x, sw.y, sw.w, sw.h)
-    f = p.scale_frame
-    add(_autoshape(next(ids), "scale frame", f.alt, (ox + f.x, oy + f.y, f.w, f.h), "rect", None, None, f.line,
-                   f.line_w, EMPTY_SHAPE_TEXT), f.x, f.y, f.w, f.h)
-    labels = [(lab, "title" if k == 0 else f"title {k + 1}") for k, lab in enumerate(p.titles)]
-    labels += [(lab, f"row label {lab.text}") for lab in p.row_labels]
-    labels += [(lab, f"column label {lab.text}") for lab in p.col_labels]
-    labels += [(lab, f"scale label {lab.text}") for lab in p.scale_labels]
-    labels += [(lab, name) for lab, name in ((p.x_title, "x title"), (p.y_title, "y title")) if lab is not None]
-    for lab, name in labels:
-        add(_label(lab, ox, oy, name, next(ids)), lab.x, lab.y, lab.w, lab.h)
-    # the group's frame is its children's bounding box, child space = slide space
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
-    grp_xfrm = (f'<a:xfrm><a:off x="{x0}" y="{y0}"/><a:ext cx="{x1 - x0}" cy="{y1 - y0}"/>'
-                f'<a:chOff x="{x0}" y="{y0}"/><a:chExt cx="{x1 - x0}" cy="{y1 - y0}"/></a:xfrm>')
-    return (f'<p:grpSp><p:nvGrpSpPr>{c_nv_pr(group_id, el.name, el.alt or el.data.description)}<p:cNvGrpSpPr/><p:nvPr/>'
-            f'</p:nvGrpSpPr><p:grpSpPr>{grp_xfrm}</p:grpSpPr>{"".join(parts)}</p:grpSp>')

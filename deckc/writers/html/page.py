@@ -55,11 +55,10 @@ class LessonPage:
         self.lesson, self.deck, self.version = lesson, deck, version
         self.meta = lesson.meta
         self.blocks = Blocks(self.chart, theme=deck.theme or DEFAULT_THEME, image=self.image)
-        self.plan_of: list = []      # model slide index -> its first SlidePlan
-        n = 0
-        for sl in lesson.slides:
-            self.plan_of.append(deck.slides[n] if n < len(deck.slides) else None)
-            n += 2 if sl.kind == "quiz" else 1
+        self.plan_of: list = []      # model slide index -> its first SlidePlan (a slide may take several)
+        first = {sp.source: sp for sp in reversed(deck.slides)}
+        for i, _ in enumerate(lesson.slides):
+            self.plan_of.append(first.get(i))
         self._current = None         # the SlidePlan whose blocks are being drawn (for its chart boxes)
         self._charts = 0
 
@@ -72,7 +71,7 @@ class LessonPage:
         if box is None:
             return f'<p class="chart-missing" dir="auto">{inline(b.caption) or esc(b.kind)}</p>'
         self._charts += 1
-        return chart_figure(box, f"chart-{self._charts}", b.caption)
+        return chart_figure(box, f"chart-{self._charts}", None)    # the caption is the chart's heading, in it
 
     def image(self, b) -> tuple[str, bytes] | None:
         """An image block's file, found and checked as the decks find it (deckc.images)."""
@@ -187,7 +186,13 @@ class LessonPage:
         if quiz:
             nxt = self.deck.slides[sp.number] if sp.number < len(self.deck.slides) else None
             return sp.notes + ("\n\n" + nxt.notes if nxt is not None else "")
-        return sp.notes
+        # One page section for a slide the decks continued on "(cont.)" slides: its notes once, and
+        # the chart notes of every part.
+        paras = sp.notes.split("\n\n")
+        for part in self.deck.slides:
+            if part.source == i and part.part > 0:
+                paras += [p for p in part.notes.split("\n\n")[1:] if p not in paras]
+        return "\n\n".join(paras)
 
 
 def _json(data) -> str:
