@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
-from pptx.enum.shapes import MSO_SHAPE, MSO_SHAPE_TYPE
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Pt
 
 from conftest import require_tool
@@ -281,6 +281,21 @@ def test_pdf_log_axis_ticks_are_powers_of_ten(data, tmp_path):
     assert "E-" not in text and "E+" not in text
     for lab in p.value_labels:
         assert lab.sup in text
+
+
+def test_html_log_axis_labels_are_superscripts(data):
+    """The HTML page draws the plan with its SVG pen: "10", then the exponent smaller and higher."""
+    from deckc.writers.html.charts import chart_svg
+
+    el = box(data["vanishing_gradient"])
+    svg = chart_svg(el, "c1")
+    texts = re.findall(r'<text x="([\d.]+)" y="([\d.]+)" font-size="([\d.]+)"[^>]*>([^<]*)</text>', svg)
+    for lab in el.geometry.value_labels:
+        i = next(k for k, t in enumerate(texts) if t[3] == lab.sup)
+        base, sup = texts[i - 1], texts[i]
+        assert base[3] == "10" and float(sup[2]) < float(base[2])          # smaller
+        assert float(sup[1]) < float(base[1]) and float(sup[0]) > float(base[0])   # higher, after it
+    assert not re.search(r">1E[-+]", svg)
 
 
 def test_pptx_log_axis_labels_are_superscripts(data):

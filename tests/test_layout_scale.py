@@ -14,6 +14,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from conftest import build_spec
 from deckc.layout.balance import BALANCE_TOLERANCE
+from deckc.layout.plan import ChartBox
 from deckc.layout.theme import DEFAULT_THEME
 
 T = DEFAULT_THEME.type
@@ -126,6 +127,7 @@ slides:
           reveal: true
           items:
 {items}
+      - chart: {{kind: bar, title: Votes, data: {{x: [for, against], series: {{votes: [12, 5]}}}}}}
   - title: A long table
     notes: The rows.
     body:
@@ -201,8 +203,16 @@ def test_cont_slides_number_their_reveals_and_notes(dense):
         steps = [p.step for el in sp.elements if el.name.endswith(".bullets") for p in el.paras]
         assert steps == list(range(1, len(steps) + 1)), steps       # each slide's clicks start at 1
         assert sp.steps == len(steps) and sp.part == k and sp.source == parts[0].source
-        assert sp.notes.endswith("Say every point.")
+        assert sp.notes.split("\n\n")[0].endswith("Say every point.")
     assert parts[1].notes.startswith("Continued from the previous slide.")
+    # the chart's notes go with the slide it lands on; the web page (one section) has both, once
+    with_chart = [sp for sp in parts if any(isinstance(e, ChartBox) for e in sp.elements)]
+    assert with_chart == parts[-1:] and "Chart (Votes)" in parts[-1].notes and "Chart (Votes)" not in parts[0].notes
+    from deckc.writers.html.page import LessonPage
+
+    lesson = load_lesson(dense.parents[1] / "lesson" / "dense.yaml").lesson
+    notes = LessonPage(lesson, deck, "test")._notes(1)
+    assert notes.count("Say every point.") == 1 and notes.count("Chart (Votes)") == 1
 
 
 def test_split_false_shrinks_one_step_with_a_warning_and_strict_fails(tmp_path):
@@ -293,3 +303,33 @@ def test_libreoffice_draws_the_heatmap_table_where_the_plan_put_its_cells(seed_b
             x0, y0 = el.x + cell.x, el.y + cell.y
             inside = [t for t, cx, cy in words if x0 <= cx <= x0 + cell.w and y0 <= cy <= y0 + cell.h]
             assert inside == [cell.text], (cell.alt, inside)
+
+
+def test_a_long_listing_continues_between_lines_evenly_with_its_highlights_and_caption():
+    from pathlib import Path
+
+    from deckc import model as m
+    from deckc.layout.plan import CodeBox
+    from deckc.layout.slides import plan_deck
+    from deckc.spec.loader import load_lesson
+    from conftest import ROOT
+    from dataclasses import replace
+
+    lesson = load_lesson(Path(ROOT) / "lesson" / "the-sequence-problem.yaml").lesson
+    source = "".join(f"x{i} = {i}\n" for i in range(1, 41))
+    code = m.Code(source=source, lang="python", highlight=(3, 20, 39), caption="Forty lines.")
+    slides = list(lesson.slides)
+    slides[1] = replace(slides[1], body=(code,))
+    deck, warnings = plan_deck(replace(lesson, slides=tuple(slides)))
+    parts = [s for s in deck.slides if s.source == 1]
+    assert len(parts) >= 2 and not warnings, warnings
+    boxes = [next(e for e in s.elements if isinstance(e, CodeBox)) for s in parts]
+    assert "".join(b.source + "\n" for b in boxes) == source                   # every line once, in order
+    counts = [len(b.paras) for b in boxes]
+    assert max(counts) - min(counts) <= 1, counts                              # spread evenly, no orphan
+    shaded = [ln for b in boxes for ln in b.source.split("\n") for h in b.highlight
+              if b.source.split("\n")[h - 1] == ln]
+    assert shaded == ["x3 = 3", "x20 = 20", "x39 = 39"]                        # highlights renumbered per part
+    captions = [s.number for s in parts for e in s.elements if e.name.endswith(".caption")]
+    assert captions == [parts[-1].number]                                      # the caption under the last part
+    assert all(p.size == T.code for b in boxes for p in b.paras)

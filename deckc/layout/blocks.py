@@ -117,8 +117,9 @@ _SHIFTS = (0.25, 0.5, -0.25)
 
 @block(m.Columns)
 def _columns(b: m.Columns, w, s, ctx):
-    """Columns side by side, widths by weight (a chart's column is wider). With ctx.rebalance, the
-    split that needs the least height among a few shifted ones (a tall text column gets width)."""
+    """Columns side by side, widths by weight (a chart's column is wider, and wider still where the
+    other columns can spare the width without growing). With ctx.rebalance (the slide does not fit),
+    the split that needs the least height among a few shifted ones (a tall text column gets width)."""
     weights = [_column_weight(c) for c in b.columns]
     best = _columns_at(b, w, s, ctx, weights)
     if ctx.rebalance:
@@ -128,6 +129,16 @@ def _columns(b: m.Columns, w, s, ctx):
                 got = _columns_at(b, w, s, ctx, tried)
                 if got.height < best.height - 0.5:
                     best = got
+        return best
+    # A chart's column takes the width its neighbours can spare without making the columns taller.
+    charts = [i for i, c in enumerate(b.columns) if any(isinstance(x, m.Chart) for x in c.body)]
+    if charts and len(charts) < len(weights):
+        limit = best.height + 0.5
+        for shift in (0.25, 0.5, 0.8):
+            got = _columns_at(b, w, s, ctx, [wt * (1 + shift) if i in charts else wt for i, wt in enumerate(weights)])
+            if got.height > limit:
+                break
+            best = got
     return best
 
 

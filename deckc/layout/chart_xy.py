@@ -191,7 +191,8 @@ def _plan_xy(el, legend_pos: str) -> XYPlan:
             rows: list[list[tuple[float, str, str]]] = [[]]
             row_w = [0.0]
             for s, c, ew in zip(d.series, colors, widths):
-                if rows[-1] and row_w[-1] + gap_between + ew > W - 2 * PAD:
+                # a row keeps two font sizes spare: LibreOffice draws legend entries a little wider
+                if rows[-1] and row_w[-1] + gap_between + ew > W - 2 * PAD - 2 * fs:
                     rows.append([])
                     row_w.append(0.0)
                 row_w[-1] += (gap_between if rows[-1] else 0.0) + ew

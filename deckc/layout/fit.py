@@ -3,7 +3,7 @@
 In order: lay the blocks out at the scale; if they are taller than the body area, rebalance
 (columns get the width split that needs the least height); if still too tall, continue the slide
 on "(cont.)" slides, breaking only between blocks, between top-level bullet items or between
-table rows (a sentence is never cut), and keeping a lead-in line ("Consider this:") with what it
+table rows or between the lines of a code listing (a sentence is never cut), and keeping a lead-in line ("Consider this:") with what it
 introduces. A slide marked `split: false` (and a quiz slide) is instead laid out one step smaller
 (TypeScale.step, never below TypeScale.floor), with a warning; what still does not fit is cut, with
 a warning, by the caller.
@@ -63,7 +63,7 @@ def fit_body(blocks: list, h: float, measure: MeasureFn, may_split: bool, step: 
 class _Atom:
     block: object                 # the model block this atom is (part of)
     index: int                    # the block's position in the body
-    part: tuple | None = None     # for bullets: the top-level items; for tables: the rows
+    part: tuple | None = None     # bullets: the top-level items; tables: the rows; code: (first line, lines)
 
 
 def _atoms(blocks: list) -> list[_Atom]:
@@ -73,27 +73,38 @@ def _atoms(blocks: list) -> list[_Atom]:
             out.extend(_Atom(b, i, (item,)) for item in b.items)
         elif isinstance(b, m.Table) and len(b.rows) > 1:
             out.extend(_Atom(b, i, (row,)) for row in b.rows)
+        elif isinstance(b, m.Code) and b.source.rstrip("\n").count("\n") > 0:
+            out.extend(_Atom(b, i, (n, line)) for n, line in enumerate(b.source.rstrip("\n").split("\n"), start=1))
         else:
             out.append(_Atom(b, i))
     return out
 
 
 def _blocks(atoms: list[_Atom]) -> list:
-    """Atoms back to blocks: consecutive parts of one list or table become one block again."""
-    out: list = []
-    prev = None
+    """Atoms back to blocks: consecutive parts of one list, table or listing become one block again."""
+    groups: list[list[_Atom]] = []
     for a in atoms:
-        if a.part is None:
-            out.append(a.block)
-        elif prev is not None and prev.index == a.index:
-            b = out[-1]
-            out[-1] = (replace(b, items=b.items + a.part) if isinstance(b, m.Bullets)
-                       else replace(b, rows=b.rows + a.part))
+        if a.part is not None and groups and groups[-1][0].part is not None and groups[-1][0].index == a.index:
+            groups[-1].append(a)
         else:
-            out.append(replace(a.block, items=a.part) if isinstance(a.block, m.Bullets)
-                       else replace(a.block, rows=a.part))
-        prev = a
-    return out
+            groups.append([a])
+    return [_joined(g) for g in groups]
+
+
+def _joined(group: list[_Atom]):
+    b = group[0].block
+    if group[0].part is None:
+        return b
+    if isinstance(b, m.Bullets):
+        return replace(b, items=tuple(item for a in group for item in a.part))
+    if isinstance(b, m.Table):
+        return replace(b, rows=tuple(row for a in group for row in a.part))
+    # a listing's lines: highlights renumbered to the part; the caption under its last part
+    first, last = group[0].part[0], group[-1].part[0]
+    total = b.source.rstrip("\n").count("\n") + 1
+    return replace(b, source="\n".join(a.part[1] for a in group) + "\n",
+                   highlight=tuple(h - first + 1 for h in b.highlight if first <= h <= last),
+                   caption=b.caption if last == total else None)
 
 
 def _lead_in(a: _Atom) -> bool:
@@ -102,10 +113,23 @@ def _lead_in(a: _Atom) -> bool:
 
 
 def _chunks(atoms: list[_Atom], fits: Callable[[list], bool]) -> list[list]:
+    """Greedy pages; then, as a short last page (19 + 19 + 2 lines of code) looks like a leftover,
+    the same number of pages with the atoms spread evenly (14 + 13 + 13), if every page still fits."""
+    chunks = _greedy(atoms, fits, lambda page: len(atoms))
+    if len(chunks) > 1:
+        per, extra = divmod(len(atoms), len(chunks))
+        even = _greedy(atoms, fits, lambda page: per + (page < extra))
+        if len(even) == len(chunks) and all(fits(_blocks(c)) for c in even):
+            chunks = even
+    return [_blocks(c) for c in chunks]
+
+
+def _greedy(atoms: list[_Atom], fits: Callable[[list], bool], most: Callable[[int], int]) -> list[list[_Atom]]:
+    """Pages filled in order: page k takes at most most(k) atoms, and no more than fit."""
     chunks: list[list[_Atom]] = []
     cur: list[_Atom] = []
     for a in atoms:
-        if cur and not fits(_blocks(cur + [a])):
+        if cur and (len(cur) >= most(len(chunks)) or not fits(_blocks(cur + [a]))):
             carry = []
             while len(cur) > 1 and _lead_in(cur[-1]):
                 carry.insert(0, cur.pop())
@@ -114,4 +138,4 @@ def _chunks(atoms: list[_Atom], fits: Callable[[list], bool]) -> list[list]:
         cur.append(a)
     if cur:
         chunks.append(cur)
-    return [_blocks(c) for c in chunks]
+    return chunks

@@ -229,12 +229,13 @@ class Planner:
         for k, page in enumerate(pages):
             where = f" (part {k + 1} of {len(pages)})" if len(pages) > 1 else ""
             if page.s < 1.0:
-                why = ("the slide says split: false" if not sl.split else
-                       "a quiz is not continued on another slide" if not may_split else
-                       "one block is taller than a slide and cannot be split")
+                why, fix = (("the slide says split: false", "shorten it, or allow the split") if not sl.split else
+                            ("a quiz is not continued on another slide", "shorten it") if not may_split else
+                            ("one of its blocks is taller than a slide on its own",
+                             "shorten it, or make it several blocks"))
                 self.warn(sl, index, f"content{where} does not fit at the deck's type scale (body "
                                      f"{t.type.body:g}pt) and {why}: its text is set one step smaller (body "
-                                     f"{t.type.at('body', page.s):g}pt): shorten it, or allow the split")
+                                     f"{t.type.at('body', page.s):g}pt): {fix}")
             measured = page.measured
             if measured.height > h + 0.01:
                 self.warn(sl, index, f"content{where} is {measured.height - h:.0f}pt taller than the slide even "

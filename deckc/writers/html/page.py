@@ -186,7 +186,13 @@ class LessonPage:
         if quiz:
             nxt = self.deck.slides[sp.number] if sp.number < len(self.deck.slides) else None
             return sp.notes + ("\n\n" + nxt.notes if nxt is not None else "")
-        return sp.notes
+        # One page section for a slide the decks continued on "(cont.)" slides: its notes once, and
+        # the chart notes of every part.
+        paras = sp.notes.split("\n\n")
+        for part in self.deck.slides:
+            if part.source == i and part.part > 0:
+                paras += [p for p in part.notes.split("\n\n")[1:] if p not in paras]
+        return "\n\n".join(paras)
 
 
 def _json(data) -> str:
