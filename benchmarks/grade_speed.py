@@ -66,7 +66,7 @@ def main() -> None:
     from test_exercises_zoo import ASSIGNMENT, EXERCISES, QUIZ, ZOO, make_submission, parse_zoo
 
     from deckc.exercises import build_course
-    from deckc.exercises.course import nbgrader
+    from deckc.nbgrader.command import nbgrader
 
     where = Path(args.keep or tempfile.mkdtemp(prefix="deckc-grade-bench-"))
     if where.exists() and args.keep:
@@ -184,9 +184,9 @@ def stage_split(stderr: str, kernel_starts: float) -> str:
 
 
 def merge_rate(course: Path, url: str, count: int) -> float:
-    """Students per second through gradebook.merge_student (what the main process does per
-    student), with full results of the assignment's real definition."""
-    from deckc.grading import gradebook as gbmod
+    """Students per second through gradebook.merge_student (deckc/nbgrader/gradebook.py: what the
+    main process does per student), with full results of the assignment's real definition."""
+    from deckc.nbgrader import gradebook as gbmod
 
     with gbmod.open_gradebook("sqlite:///" + str(course / "gradebook.db"), "default_course") as src:
         defs = gbmod.definitions(src, ASSIGNMENT_NAME)
@@ -224,7 +224,7 @@ def merge_rate_pg(course: Path, url: str, count: int) -> float:
 
 
 def scores(course: Path) -> dict:
-    from deckc.grading.gradebook import Gradebook
+    from deckc.nbgrader.gradebook import Gradebook
 
     out = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:

@@ -20,6 +20,7 @@ from pathlib import Path
 from . import __version__
 from .code_fingerprint import code_fingerprint
 from .diagnostics import Diagnostic
+from .tree_hash import update_tree
 
 # Outputs embed one date (document properties). Reproducible builds cannot use "now":
 # SOURCE_DATE_EPOCH (reproducible-builds.org) wins, else this fixed date.
@@ -32,20 +33,6 @@ def build_date() -> datetime:
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
     return DEFAULT_DATE
-
-
-def _tree_hash(h, folder: Path, pattern: str = "*") -> None:
-    if folder.is_dir():
-        for f in sorted(folder.rglob(pattern)):
-            if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
-                h.update(f.relative_to(folder).as_posix().encode() + b"\0" + f.read_bytes())
-
-
-def tree_digest(folder: Path) -> str:
-    """sha256 of a folder's files (names and bytes): what a writer declares it is made of."""
-    h = hashlib.sha256()
-    _tree_hash(h, folder)
-    return h.hexdigest()
 
 
 def input_fingerprints(head, course: Path, formats) -> dict[str, str]:
@@ -64,15 +51,16 @@ def input_fingerprints(head, course: Path, formats) -> dict[str, str]:
         if part is None:
             h.update(head.data or b"")
             h.update(_referenced_files_hash(head.path, head.data or b""))
+            h.update(_look_hash(head, course))
             # Charts compute from every exercise's reference solution (charts/reference.py).
-            _tree_hash(h, course / "exercises", "solution.py")
+            update_tree(h, course / "exercises", "solution.py")
         else:
             h.update(json.dumps(_plain(part), sort_keys=True, default=str).encode())
         out[fmt] = h.hexdigest()
     return out
 
 
-_REFERENCE = re.compile(rb"""(?:^|[\s{,])(?:src|csv)\s*:\s*["']?([^"'\n,}#]+?)["']?\s*(?:[,}\n#]|$)""", re.M)
+_REFERENCE = re.compile(rb"""(?:^|[\s{,])(?:src|csv|logo)\s*:\s*["']?([^"'\n,}#]+?)["']?\s*(?:[,}\n#]|$)""", re.M)
 
 
 def referenced_files(spec: Path, data: bytes) -> list[tuple[str, Path]]:
@@ -98,6 +86,28 @@ def _referenced_files_hash(spec: Path, data: bytes) -> bytes:
         try:
             if f.is_file() and f.stat().st_size <= 64 * 1024 * 1024:
                 h.update(f.read_bytes())
+        except (OSError, ValueError):
+            pass
+    return h.digest()
+
+
+def _look_hash(head, course: Path) -> bytes:
+    """A changed theme file (or its logo), course theme.yaml or template rebuilds the decks."""
+    h = hashlib.sha256()
+    meta = head.meta
+    files = [course / "theme.yaml"]
+    for rel in (meta.theme, meta.template):
+        if rel and rel.endswith((".yaml", ".yml", ".pptx")):
+            files.append(course / rel)
+    for f in files:
+        try:
+            if f.is_file() and f.stat().st_size <= 128 * 1024 * 1024:
+                data = f.read_bytes()
+                h.update(str(f).encode() + b"\0" + data)
+                if f.suffix in (".yaml", ".yml"):
+                    for _, logo in referenced_files(f, data):
+                        if logo.is_file():
+                            h.update(logo.read_bytes())
         except (OSError, ValueError):
             pass
     return h.digest()

@@ -161,6 +161,7 @@ class Slide:
     body: tuple[Block, ...] = ()
     line: int = 0                # where the slide starts in the spec, for warnings
     subtitle: str | None = None  # section slides
+    split: bool = True           # may continue on "(cont.)" slides when it does not fit (else: one size step smaller)
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ class Quiz:
     options: tuple[QuizOption, ...]
     answer: str                  # the letter of the right option
     explanation: str | None = None
+    points: float = 1            # what the quick check is worth in the nbgrader assignment
 
     @property
     def answer_text(self) -> str:

@@ -141,3 +141,32 @@ def install() -> None:
             return
         _original_make_to_unicode_cmap = ttfonts.makeToUnicodeCMap
         ttfonts.makeToUnicodeCMap = to_unicode_cmap
+
+
+# Fix 4 -- page dictionary entries reportlab does not write
+# ---------------------------------------------------------
+# A tagged PDF needs /StructParents on each page (its key in the structure tree's ParentTree) and
+# /Tabs /S; reportlab's PDFPage writes only the keys listed in its class attribute __NoDefault__
+# and builds the page inside Canvas.showPage, out of reach. Canvas.showPage hands the new page to
+# Canvas._setAnnotations just before adding it to the document: wrapping that method on one canvas
+# adds the entries to that canvas's pages only (an instance attribute, no global patch).
+
+def page_entries(canvas, entries) -> None:
+    """Give every page `canvas` shows the entries ``entries(page_index)`` returns (a dict of PDF
+    key -> value that reportlab formats: int, str written as is, PDF objects)."""
+    original = canvas._setAnnotations
+    count = [0]
+
+    from reportlab.pdfbase.pdfdoc import PDFPage
+
+    def set_annotations(page):
+        original(page)
+        if not isinstance(page, PDFPage):       # Canvas.endForm calls it for a Form XObject too
+            return
+        extra = entries(count[0])
+        count[0] += 1
+        page.__NoDefault__ = list(type(page).__NoDefault__) + [k for k in extra if k not in type(page).__NoDefault__]
+        for key, value in extra.items():
+            setattr(page, key, value)
+
+    canvas._setAnnotations = set_annotations

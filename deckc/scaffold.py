@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from .errors import DeckcError
+from .nbgrader.cells import SOLUTION_BEGIN, SOLUTION_END
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 
@@ -123,12 +124,12 @@ import numpy as np
 
 def softmax(z, axis=-1):
     """Numerically stable softmax along `axis`."""
-    ### BEGIN SOLUTION
+    {solution_begin}
     z = np.asarray(z, dtype=float)
     z = z - np.max(z, axis=axis, keepdims=True)
     e = np.exp(z)
     return e / np.sum(e, axis=axis, keepdims=True)
-    ### END SOLUTION
+    {solution_end}
 ''',
     "visible_tests.py": '''"""Visible tests: students see and run these. Each test_<name>(fn) is one grade cell."""
 import numpy as np
@@ -169,6 +170,11 @@ def test_softmax_stable(softmax, inputs, expected):
     expect_close("softmax of logits near 1e4", p, expected)
 ''',
 }
+
+
+# The reference solution marks its region with nbgrader's markers (deckc.nbgrader.cells).
+EXERCISE["solution.py"] = (EXERCISE["solution.py"].replace("{solution_begin}", SOLUTION_BEGIN)
+                           .replace("{solution_end}", SOLUTION_END))
 
 
 def lesson_spec(lesson_id: str, title: str, course: str, exercises: str = "") -> str:

@@ -28,6 +28,8 @@ def _open(path: Path):
 
     try:
         prs = Presentation(str(path))
+    except PermissionError as e:
+        raise TemplateError(f"cannot read {path.name}: {e.strerror}") from None
     except (PackageNotFoundError, KeyError, ValueError, OSError) as e:
         raise TemplateError(f"{path.name} is not a PowerPoint .pptx file python-pptx can open ({e}); "
                             f"a .potx or .ppt template: save it as .pptx in PowerPoint") from None

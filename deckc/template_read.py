@@ -34,6 +34,21 @@ class Decor:
     y: float
     w: float
     h: float
+    mean: str | None = None        # a background picture's average colour: what text must contrast with
+
+
+def _mean_color(blob: bytes) -> str | None:
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(blob)) as im:
+            im.draft("RGB", (64, 64))
+            r, g, b = im.convert("RGB").resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return f"{r:02X}{g:02X}{b:02X}"
 
 
 @dataclass
@@ -46,6 +61,7 @@ class Template:
     fonts: dict[str, str] = field(default_factory=dict)
     background: dict[str, object] = field(default_factory=dict)  # role -> RRGGBB or Decor (a picture)
     decor: dict[str, tuple] = field(default_factory=dict)        # role -> (Decor, ...)
+    frames: dict[str, tuple | None] = field(default_factory=dict)  # content layout: title / body frame, points
 
     def theme(self):
         from .layout.template_theme import theme_from_template
@@ -194,7 +210,7 @@ def _background(part_el, part, colors):
             except KeyError:
                 return None
             fmt = "png" if blob.startswith(b"\x89PNG") else "jpeg" if blob.startswith(b"\xff\xd8") else None
-            return Decor(blob, fmt, 0.0, 0.0, 960.0, 540.0) if fmt else None
+            return Decor(blob, fmt, 0.0, 0.0, 960.0, 540.0, mean=_mean_color(blob)) if fmt else None
     return _color(bg, colors)
 
 
@@ -208,9 +224,32 @@ def _pictures(part_el, part) -> list:
     return out
 
 
+def _frame(layout, master, ph_attrs) -> tuple[float, float, float, float] | None:
+    """Where a layout's placeholder sits (its own frame, else the master's of that type), in points."""
+    want_type, want_idx = ph_attrs.get("type"), ph_attrs.get("idx", "0")
+    for part in (layout, master):
+        for sp in part._element.iter(qn("p:sp")):
+            ph = sp.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
+            if ph is None:
+                continue
+            same = ph.get("type") == want_type and (part is master or ph.get("idx", "0") == want_idx)
+            if part is master and want_type in (None, "obj"):
+                same = ph.get("type") == "body"
+            if part is master and want_type == "ctrTitle":
+                same = ph.get("type") == "title"
+            off = sp.find(f"{qn('p:spPr')}/{qn('a:xfrm')}/{qn('a:off')}")
+            ext = sp.find(f"{qn('p:spPr')}/{qn('a:xfrm')}/{qn('a:ext')}")
+            if same and off is not None and ext is not None:
+                return tuple(int(v) / EMU_PER_PT for v in (off.get("x"), off.get("y"), ext.get("cx"), ext.get("cy")))
+    return None
+
+
 def read_template(path: Path, prs) -> Template:
-    roles, phmap, notes = find_layouts(prs)
-    colors, fonts = _scheme(prs)
+    try:
+        roles, phmap, notes = find_layouts(prs)
+        colors, fonts = _scheme(prs)
+    except TemplateError as e:
+        raise TemplateError(f"{path.name} {e}") from None
     master = prs.slide_master
     master_bg = _background(master._element, master.part, colors) or colors.get("bg1")
     master_pics = _pictures(master._element, master.part)
@@ -221,5 +260,7 @@ def read_template(path: Path, prs) -> Template:
         background[role] = _background(lay._element, lay.part, colors) or master_bg or "FFFFFF"
         shows_master = lay._element.get("showMasterSp", "1") not in ("0", "false")
         decor[role] = tuple((master_pics if shows_master else []) + _pictures(lay._element, lay.part))
+    content = layouts[roles["content"]]
+    frames = {k: _frame(content, master, phmap["content"][k]) for k in ("title", "body")}
     return Template(path=path, layouts=roles, placeholders=phmap, notes=notes, colors=colors, fonts=fonts,
-                    background=background, decor=decor)
+                    background=background, decor=decor, frames=frames)

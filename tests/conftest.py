@@ -95,14 +95,14 @@ def libreoffice_pdf(pptx, outdir):
     return pdf
 
 
-def seed_quiz() -> dict:
-    """The seed lesson's quick check, as the exercise emitter takes it (read from the spec, not copied)."""
+def seed_quiz():
+    """The seed lesson's quick check (the model's Quiz, as the exercise emitter takes it), read
+    from the spec, not copied."""
     from pathlib import Path
 
     from deckc.spec.loader import load_lesson
 
-    quiz = load_lesson(Path(ROOT) / "lesson" / "the-sequence-problem.yaml").lesson.quiz
-    return {"question": quiz.question, "options": [o.text for o in quiz.options], "answer": quiz.answer}
+    return load_lesson(Path(ROOT) / "lesson" / "the-sequence-problem.yaml").lesson.quiz
 
 
 def build_spec(course, name: str, text: str, *args: str, out: str = "build") -> subprocess.CompletedProcess:

@@ -100,3 +100,19 @@ def test_reading_order_follows_the_layout(deck):
             same_column = abs(a.x - b.x) < 1.0
             if same_column:
                 assert b.y >= a.y - 1.0, (slide.number, a.name, b.name)
+
+
+def test_graphics_keep_three_to_one_against_the_slide(deck):
+    """WCAG 1.4.11: arrows (the faded end of a steps row too) and chip borders are >= 3:1 against
+    the slide; they were 1.4:1 at the faded end."""
+    from deckc.layout.plan import Arrow
+
+    checked = 0
+    for slide in deck.slides:
+        for el in slide.elements:
+            colour = el.color if isinstance(el, Arrow) else (el.border if isinstance(el, TextBox) and
+                                                               ".step" in el.name else None)
+            if colour:
+                assert contrast(colour, slide.background) >= 3.0, (slide.number, el.name, colour)
+                checked += 1
+    assert checked >= 6

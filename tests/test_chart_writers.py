@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from pptx import Presentation
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
-from pptx.enum.shapes import MSO_SHAPE, MSO_SHAPE_TYPE
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Pt
 
 from conftest import require_tool
@@ -103,7 +103,10 @@ def test_pptx_native_chart_type_data_and_frame(data, kind):
     # title, axis titles, legend only with several series
     # the title carries the PDF's line breaks (a:br, read back as vertical tab)
     assert chart.has_title and chart.chart_title.text_frame.text.replace("\v", " ") == d.title
-    assert chart.value_axis.axis_title.text_frame.text == d.y_label
+    if d.log_y:     # a log chart's value-axis title is a text box grouped with it (see the test below)
+        assert not chart.value_axis.has_title
+    else:
+        assert chart.value_axis.axis_title.text_frame.text == d.y_label
     assert chart.category_axis.axis_title.text_frame.text == d.x_label
     assert chart.has_legend == (len(d.series) > 1)
     # alt text on the graphic frame itself
@@ -111,7 +114,10 @@ def test_pptx_native_chart_type_data_and_frame(data, kind):
     # the chart still saves and reloads
     buf = io.BytesIO()
     prs.save(buf)
-    again = Presentation(io.BytesIO(buf.getvalue())).slides[0].shapes[0].chart
+    again = Presentation(io.BytesIO(buf.getvalue())).slides[0].shapes[0]
+    if again.shape_type == MSO_SHAPE_TYPE.GROUP:        # a log axis: the chart grouped with its 10^n labels
+        again = again.shapes[0]
+    again = again.chart
     assert again.plots[0].series[0].values == pytest.approx(d.series[0].values, rel=1e-12)
 
 
@@ -179,40 +185,36 @@ def test_pptx_category_labels_rotated_or_skipped(data):
     assert skip is not None and int(skip.get("val")) > 1
 
 
-# -- PPTX: heatmap group ------------------------------------------------------------------------
+# -- PPTX: heatmap as a native table ------------------------------------------------------------
 
-def test_pptx_heatmap_group(data):
+def test_pptx_heatmap_is_a_native_table(data):
+    """Issue 15: the heatmap's numbers are editable in PowerPoint: one native table (the values in
+    their cells, each cell filled with its colour, the column labels heading the columns and the row
+    labels in the first column), not a group of loose shapes."""
     d = data["attention_matrix"]
-    el = box(d)
+    el = box(d, w=860.0, h=380.0, fs=14.0)
+    p = el.geometry
     prs, slide = new_slide()
-    grp = add_chart(slide, el)
-    assert grp.shape_type == MSO_SHAPE_TYPE.GROUP and grp.name == el.name
-    assert own_descr(grp) == el.alt and el.alt.strip()
+    frame = add_chart(slide, el)
+    assert frame.has_table and frame.name == el.name
+    assert own_descr(frame) == el.alt and el.alt.strip()
+    table = frame.table
     rows, cols = len(d.series), len(d.categories)
-    cells = [s for s in grp.shapes if s.name.startswith("cell ")]
-    assert len(cells) == rows * cols
-    assert all(s.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE and s.auto_shape_type == MSO_SHAPE.RECTANGLE
-               for s in cells)
-    by_name = {s.name: s for s in cells}
+    assert (len(table.rows), len(table.columns)) == (rows + 1, cols + 1)
+    assert [table.cell(0, j + 1).text for j in range(cols)] == list(d.categories)
+    assert [table.cell(i + 1, 0).text for i in range(rows)] == [s.name for s in d.series]
     for i, s in enumerate(d.series):
         for j, v in enumerate(s.values):
-            cell = by_name[f"cell {i + 1},{j + 1}"]
-            assert cell.text_frame.text == format_number(v, d.value_format)
-    texts = [s.text_frame.text for s in grp.shapes if s.has_text_frame]
-    assert " ".join(s.text_frame.text for s in grp.shapes if s.name.startswith("title")) == d.title
-    for label in (d.x_label, d.y_label, *d.categories, *(s.name for s in d.series)):
-        assert label in texts
-    # everything inside the chart box
-    for s in list(grp.shapes) + [grp]:
-        assert Pt(el.x) - 1 <= s.left and s.left + s.width <= Pt(el.x + el.w) + 1, s.name
-        assert Pt(el.y) - 1 <= s.top and s.top + s.height <= Pt(el.y + el.h) + 1, s.name
-    # cell text keeps contrast with its fill
-    for row in plan_heatmap(el).cells:
-        for cell in row:
-            assert contrast(cell.fill, cell.text_color) >= 4.5
-    buf = io.BytesIO()
-    prs.save(buf)
-    assert Presentation(io.BytesIO(buf.getvalue())).slides[0].shapes[0].shape_type == MSO_SHAPE_TYPE.GROUP
+            cell = table.cell(i + 1, j + 1)
+            assert cell.text == format_number(v, d.value_format)
+            assert str(cell.fill.fore_color.rgb) == p.cells[i][j].fill
+    sizes = {r.font.size.pt for row in table.rows for c in row.cells for par in c.text_frame.paragraphs
+             for r in par.runs}
+    assert sizes == {14.0}                       # every number and label at the chart's one size
+    # the rest (heading, axis titles) is one group beside it, with words for a screen reader
+    groups = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.GROUP]
+    assert [g.name for g in groups] == [f"{el.name} labels"] and own_descr(groups[0])
+    assert len(slide.shapes) == 2
 
 
 def test_pptx_is_deterministic(data):
@@ -273,8 +275,46 @@ def test_pdf_log_axis_ticks_are_powers_of_ten(data, tmp_path):
     path.write_bytes(pdf_bytes([el]))
     text = subprocess.run([require_tool("pdftotext"), str(path), "-"], capture_output=True, check=True,
                           text=True).stdout
-    for t in p.scale.labels:
-        assert t in text
+    # 10 with a raised exponent (issue 15), never "1E-24": the plan says so and the PDF draws it
+    assert all(lab.text == "10" and lab.sup for lab in p.value_labels)
+    assert [lab.sup for lab in p.value_labels] == [f"{round(e)}".replace("-", "\u2212") for e in exps]
+    assert "E-" not in text and "E+" not in text
+    for lab in p.value_labels:
+        assert lab.sup in text
+
+
+def test_html_log_axis_labels_are_superscripts(data):
+    """The HTML page draws the plan with its SVG pen: "10", then the exponent smaller and higher."""
+    from deckc.writers.html.charts import chart_svg
+
+    el = box(data["vanishing_gradient"])
+    svg = chart_svg(el, "c1")
+    texts = re.findall(r'<text x="([\d.]+)" y="([\d.]+)" font-size="([\d.]+)"[^>]*>([^<]*)</text>', svg)
+    for lab in el.geometry.value_labels:
+        i = next(k for k, t in enumerate(texts) if t[3] == lab.sup)
+        base, sup = texts[i - 1], texts[i]
+        assert base[3] == "10" and float(sup[2]) < float(base[2])          # smaller
+        assert float(sup[1]) < float(base[1]) and float(sup[0]) > float(base[0])   # higher, after it
+    assert not re.search(r">1E[-+]", svg)
+
+
+def test_pptx_log_axis_labels_are_superscripts(data):
+    """No number format writes 10⁻²⁴: the native chart's tick labels are hidden and the plan's
+    labels are text boxes, grouped with the chart, whose exponent run is a superscript."""
+    el = box(data["vanishing_gradient"])
+    _, slide = new_slide()
+    frame = add_chart(slide, el)
+    group = slide.shapes[0]
+    assert group.shape_type == MSO_SHAPE_TYPE.GROUP and group.shapes[0].has_chart
+    assert frame.chart.value_axis.tick_label_position == XL_TICK_LABEL_POSITION.NONE
+    labels = [s for s in group.shapes if s.name.startswith("tick label")]
+    assert len(labels) == len(el.geometry.value_labels)
+    assert [s.text_frame.text for s in group.shapes if s.name == "y title"] == [el.data.y_label]
+    for s, lab in zip(labels, el.geometry.value_labels):
+        base, exp = s.text_frame.paragraphs[0].runs
+        assert base.text == "10" and exp.text == lab.sup
+        assert exp._r.find(f"{{{NS['a']}}}rPr").get("baseline") == "30000"
+        assert base._r.find(f"{{{NS['a']}}}rPr").get("baseline") is None
 
 
 @pytest.mark.parametrize("w,h,fs", SIZES)
@@ -360,21 +400,31 @@ def pdf_filled_rects(pdf: bytes, page_h: float) -> list[tuple[float, float, floa
 
 
 def test_writers_share_the_heatmap_cells(data):
-    """The PPTX's cell shapes and the PDF's drawn cell rectangles: same places, sizes and colours."""
+    """The PPTX table's cells (from its position, column widths and row heights) and the PDF's drawn
+    cell rectangles: same places, sizes and colours, both from the plan's one grid."""
     d = data["attention_matrix"]
-    el = box(d)
+    el = box(d, w=860.0, h=380.0, fs=14.0)
     _, slide = new_slide()
-    grp = add_chart(slide, el)
-    cells = [s for s in grp.shapes if s.name.startswith("cell ")]
-    assert len(cells) == len(d.series) * len(d.categories)
+    frame = add_chart(slide, el)
+    table = frame.table
+    xs = [frame.left / EMU]
+    for col in table.columns:
+        xs.append(xs[-1] + col.width / EMU)
+    ys = [frame.top / EMU]
+    for row in table.rows:
+        ys.append(ys[-1] + row.height / EMU)
     drawn = pdf_filled_rects(pdf_bytes([el]), 540)
-    for s in cells:
-        want = (s.left / EMU, s.top / EMU, s.width / EMU, s.height / EMU)
-        same = [r for r in drawn if all(abs(a - b) <= 0.02 for a, b in zip(r[:4], want))]
-        assert len(same) == 1, (s.name, want)
-        assert same[0][4] == str(s.fill.fore_color.rgb), s.name
+    fills = set()
+    for i in range(1, len(table.rows)):
+        for j in range(1, len(table.columns)):
+            want = (xs[j], ys[i], xs[j + 1] - xs[j], ys[i + 1] - ys[i])
+            same = [r for r in drawn if all(abs(a - b) <= 0.02 for a, b in zip(r[:4], want))]
+            assert len(same) == 1, ((i, j), want)
+            fill = str(table.cell(i, j).fill.fore_color.rgb)
+            assert same[0][4] == fill, (i, j)
+            fills.add(fill)
     # and the cells' colours really vary (a constant fill would match trivially)
-    assert len({str(s.fill.fore_color.rgb) for s in cells}) > 5
+    assert len(fills) > 5
 
 
 # -- number formats -----------------------------------------------------------------------------

@@ -197,7 +197,9 @@ def test_warnings_print_and_strict_exits_1(course):
                       for i in range(40))
     spec = course / "lesson" / "long.yaml"
     spec.write_text("lesson:\n  id: long\n  title: Long\n  course: C\n  module: M\n  number: 1\n  of: 1\n"
-                    "  minutes: 5\nslides:\n  - title: Too much\n    notes: n\n    body:\n      - bullets:\n"
+                    # split: false (issue 15): else the list would continue on "(cont.)" slides, no warning
+                    "  minutes: 5\nslides:\n  - title: Too much\n    notes: n\n    split: false\n    body:\n"
+                    "      - bullets:\n"
                     + bullets, encoding="utf-8")
     code, _, err = run("check", spec)
     assert code == 0

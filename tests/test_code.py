@@ -107,7 +107,7 @@ def test_pdf_text_of_the_listing_runs(built):
     assert inline.index("return") - out[label].index("Inline") >= 4   # its indentation survived
 
 
-def test_a_line_too_long_even_at_the_floor_continues_with_a_mark_and_a_warning(tmp_path):
+def test_a_line_too_long_continues_with_a_mark_and_a_warning_at_the_code_size(tmp_path):
     long = "x = " + " + ".join(f"value_{i}" for i in range(40)) + "\n"
     proc = build(tmp_path, spec(source=SOURCE + long, highlight="[8]"))
     assert proc.returncode == 0, proc.stderr
@@ -117,7 +117,7 @@ def test_a_line_too_long_even_at_the_floor_continues_with_a_mark_and_a_warning(t
     assert lines[7].startswith("x = value_0") and lines[8].startswith("→ ")
     assert "".join([lines[7]] + [ln[2:] for ln in lines[8:]]) == long.rstrip("\n")
     sizes = {r.get("sz") for r in shapes["slide1.body.0.code"].iter(f"{A}rPr")}
-    assert sizes == {"1100"}                  # shrunk to the theme's 11 pt floor, no further
+    assert sizes == {"1600"}      # the type scale's code size: a long line wraps, it never shrinks the listing
 
 
 def test_bad_listings_are_located_errors(tmp_path):
@@ -133,8 +133,9 @@ def test_bad_listings_are_located_errors(tmp_path):
 
 
 def test_libreoffice_keeps_a_long_listing_line_on_one_line(tmp_path):
-    """A line the plan fitted by shrinking the listing ends exactly at the box's edge: the PPTX
-    must tell renderers not to wrap again (LibreOffice did, running the listing out of its box)."""
+    """A display line the plan fitted ends exactly at the box's edge: the PPTX must tell renderers not
+    to wrap again (LibreOffice did, running the listing out of its box). Since the type scale (issue
+    15) the listing keeps its size and the line continues after a '→' mark, as the plan says."""
     require_tool("pdftotext")
     long = "    return 'a very long line that goes" + " on and" * 12 + " on'\n"
     proc = build(tmp_path, spec(source="def f(x):\n" + long + "    return 0\n", highlight="[]"))
@@ -143,5 +144,8 @@ def test_libreoffice_keeps_a_long_listing_line_on_one_line(tmp_path):
     assert code.find(f"{P}txBody/{A}bodyPr").get("wrap") == "none"
     pdf = libreoffice_pdf(tmp_path / "build" / "code" / "code.pptx", tmp_path / "lo")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    line = next(ln for ln in text.splitlines() if "very long line" in ln)
-    assert line.rstrip().endswith("on and on'"), text
+    shown = ["".join(t.text or "" for t in p.iter(f"{A}t")) for p in code.iter(f"{A}p")]
+    assert len(shown) == 4 and shown[2].startswith("→ ")          # the plan's two display lines for it
+    words = [" ".join(ln.split()) for ln in text.splitlines() if ln.strip()]
+    first = words.index(next(ln for ln in words if "very long line" in ln))
+    assert words[first:first + 2] == [" ".join(ln.split()) for ln in shown[1:3]], (shown, words)

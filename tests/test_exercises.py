@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -18,9 +19,11 @@ import numpy as np
 import pytest
 
 from deckc.exercises import ExerciseError, build_course, load_exercise
+from deckc.model import QuizOption
 from deckc.exercises import checks
 from deckc.exercises.sources import load_tests, seed_for
-from deckc.exercises.steps import EXERCISE_STEPS, literal, run
+from deckc.exercises.literals import literal
+from deckc.exercises.steps import EXERCISE_STEPS, run
 
 from conftest import seed_quiz
 
@@ -162,9 +165,9 @@ def test_an_inconsistent_exercise_folder_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("quiz, message", [
-    ({**QUIZ, "answer": "E"}, "answer must be one of A, B, C, D"),
-    ({**QUIZ, "options": ["only one"]}, "options"),
-    ({**QUIZ, "question": ""}, "question"),
+    (replace(QUIZ, answer="E"), "answer must be one of A, B, C, D"),
+    (replace(QUIZ, options=(QuizOption("A", "only one"),)), "options"),
+    (replace(QUIZ, question=""), "question"),
 ])
 def test_a_bad_quiz_is_refused(tmp_path, quiz, message):
     with pytest.raises(ValueError, match=message):
@@ -448,3 +451,17 @@ def test_gradebook_knows_the_assignment(released):
         assert assignment.max_score == 36
         for nb in assignment.notebooks:
             assert {c.name: c.max_score for c in nb.grade_cells} == PARTS[nb.name]
+
+
+def test_the_quiz_is_worth_its_points(tmp_path):
+    """build_course takes the model's Quiz; its points are the quick check's grade cell's."""
+    from deckc.nbgrader import cells
+
+    base = build_course(LESSON, ["rnn_step"], EXERCISES_DIR, tmp_path / "a", QUIZ, release=False)
+    more = build_course(LESSON, ["rnn_step"], EXERCISES_DIR, tmp_path / "b", replace(QUIZ, points=3), release=False)
+    assert more["points"] == base["points"] + 2
+    nb = nbformat.read(tmp_path / "b" / "source" / LESSON / "quick_check.ipynb", as_version=4)
+    assert [cells.points(c) for c in nb.cells if cells.is_grade(c)] == [3]
+    assert "(3 points)" in nb.cells[-1].source
+    with pytest.raises(ValueError, match="quiz must be a deckc.model.Quiz"):
+        build_course(LESSON, ["rnn_step"], EXERCISES_DIR, tmp_path / "c", {"question": "q?"}, release=False)

@@ -20,7 +20,7 @@ import pytest
 
 from deckc.exercises import load_exercise
 from deckc.exercises.sources import seed_for
-from deckc.exercises.steps import helpers_source
+from deckc.exercises.cell_sources import helpers_source
 
 from test_exercises_zoo import CORRECT, parse_zoo
 

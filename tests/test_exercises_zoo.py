@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from deckc.exercises import build_course
-from deckc.exercises.course import nbgrader
+from deckc.nbgrader.command import nbgrader
 
 from conftest import seed_quiz
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deckc.exercises.course import nbgrader
+from deckc.nbgrader.command import nbgrader
 from grade_support import (ASSIGNMENT, NO_TANH, TIMEOUT, expected_parts, grade, hidden_numbers,
                            new_course, notebooks, observed, scores, submit)
 
@@ -53,7 +53,7 @@ def _rows(course: Path) -> list[dict]:
 def test_a_course_without_its_gradebook_is_graded_from_a_native_release(tmp_path, monkeypatch):
     """The gradebook gone, deckc grade makes the assignment's definitions as generate_assignment
     would (natively, with deckc's own config) in a scratch copy, then grades."""
-    import deckc.exercises.release as release
+    import deckc.nbgrader.release as release
 
     def no_nbgrader(*args):
         raise AssertionError("the native release should have made the definitions")
@@ -140,7 +140,7 @@ def test_autograded_notebooks_in_place(graded):
 
 
 def test_regrade_replaces(graded):
-    from deckc.grading.gradebook import Gradebook
+    from deckc.nbgrader.gradebook import Gradebook
 
     course = graded["parallel"]
     url = f"sqlite:///{course / 'gradebook.db'}"

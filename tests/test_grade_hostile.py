@@ -85,7 +85,7 @@ def test_corrections_are_recorded(hostile):
         for r in rows:
             if r["student"] == student and f"{r['notebook']}/{r['test']}" in parts:
                 assert r["kernel_points"] == r["max_points"] and r["points"] == "0", r
-    from deckc.grading.gradebook import Gradebook
+    from deckc.nbgrader.gradebook import Gradebook
     with Gradebook(f"sqlite:///{hostile['course'] / 'gradebook.db'}") as gb:
         comment = gb.find_comment("rnn_step", "rnn_step", ASSIGNMENT, "rebind_numpy").auto_comment
     assert "out-of-kernel check scored 0/2" in comment and "rnn_step_batch" in comment

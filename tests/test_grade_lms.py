@@ -147,12 +147,15 @@ def test_export_formats_are_the_lms_own():
     assert data[3] == ["ghost", "", "", "", "", ""] and problems == [
         "ghost: no Canvas ID, SIS User ID or SIS Login ID; Canvas can match the row by name only "
         "(give --roster with lms_user_id)"]
-    header, data, problems = lms_export.table("moodle", rows, 36.0, "a")
+    import datetime as dt
+
+    header, data, problems = lms_export.table("moodle", rows, 36.0, "a",
+                                              graded_at=dt.datetime(2024, 2, 6, 9, 5, tzinfo=dt.timezone.utc))
     assert header == ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
                       "Grade can be changed", "Last modified (submission)", "Last modified (grade)",
                       "Feedback comments"]
     assert data == [["Participant 77", "Jane Doe", "jane.doe@uni.example", "Submitted for grading", "36", "36", "Yes",
-                     "-", "-", ""]]
+                     "-", "2024-02-06 09:05:00 UTC", ""]]
     assert len(problems) == 2 and all("no Moodle participant id" in p for p in problems)
     header, data, _ = lms_export.table("moodle-grades", rows, 36.0, "rnn-vs-attention")
     assert header == ["First name", "Last name", "ID number", "Email address", "rnn-vs-attention"]
@@ -206,5 +209,8 @@ def test_canvas_and_moodle_downloads_graded_and_exported(tmp_path):
     assert rows[1][:6] == ["Participant 4242", "Ana María López", "ana.lopez@uni.example", "Submitted for grading",
                            "1", "36"]
     assert "jsmith: no Moodle participant id" in run.output
+    import datetime as dt    # Moodle's strtotime reads when deckc graded: the time of tests.csv
+    graded = dt.datetime.strptime(rows[1][8], "%Y-%m-%d %H:%M:%S UTC").replace(tzinfo=dt.timezone.utc)
+    assert abs(graded.timestamp() - (course / "reports" / ASSIGNMENT / "tests.csv").stat().st_mtime) < 1
     page = (course / "reports" / ASSIGNMENT / "items.html").read_text(encoding="utf-8")
     assert "<svg" in page and "quick_check" in page and "Item analysis" in page

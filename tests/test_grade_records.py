@@ -133,6 +133,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow      # two submissions with kernels: ~20 s on an idle machine
 def test_one_submission_is_graded_by_the_unit_alone_from_its_bytes(tmp_path):
     """What a cluster worker does: no pool, no course folder, the submission's bytes in, a typed
     result out with the same scores as `deckc grade` gives (grade_support's expectations)."""
@@ -208,3 +209,73 @@ def test_progress_is_clicks_bar_on_a_terminal_lines_elsewhere_and_nothing_when_q
     q.update("ann", "1")
     q.update("ben", "2")
     assert quiet.getvalue() == ""
+
+
+ECHO_WORKER = r"""
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import _protocol
+for msg in _protocol.Reader(0):
+    if msg.get("op") == "init":
+        _protocol.write(1, {"ok": True})
+    elif msg["key"] == "dies" and not os.path.exists(sys.argv[2]):
+        open(sys.argv[2], "w").close()
+        os._exit(3)                               # dies once: the pool tries the task again
+    elif msg["key"] == "babbles":
+        os.write(1, b"x" * 5000 + b"\n")          # a line over the limit: a broken worker
+    elif msg["key"] == "hangs":
+        import time; time.sleep(60)
+    else:
+        _protocol.write(1, {"key": msg["key"], "pid": os.getpid()})
+"""
+
+
+def test_the_pool_retries_a_death_once_replaces_broken_or_slow_workers_and_knows_nothing_of_grading(tmp_path):
+    from deckc.grading import pool
+
+    here = str(Path(pool.__file__).parent)
+    answers, lost = {}, {}
+
+    class Handler:
+        def init_message(self, proc):
+            return {"op": "init"}
+
+        def ready(self, proc, reply):
+            assert reply == {"ok": True}
+
+        def task_message(self, key):
+            return {"key": key}
+
+        def answer(self, proc, key, reply):
+            answers[key] = reply["key"]
+            return True
+
+        def lost(self, proc, key, why):
+            lost[key] = why
+
+        def budget(self):
+            return 3.0
+
+    (tmp_path / "w").mkdir()
+    procs = [pool.WorkerProcess(i, [sys.executable, "-c", ECHO_WORKER, here, str(tmp_path / "died")],
+                                tmp_path / "w" / str(i), subprocess.DEVNULL, max_message=1000) for i in range(2)]
+    p = pool.Pool(procs, Handler(), died="it died")
+    try:
+        p.run(["a", "dies", "b", "babbles", "hangs", "c"])
+    finally:
+        for proc in p.procs:
+            proc.kill()
+    assert answers == {"a": "a", "b": "b", "c": "c", "dies": "dies"}
+    assert lost == {"babbles": "it died", "hangs": "time limit of the whole submission reached"}
+
+
+def test_a_broken_worker_reply_is_a_student_not_graded_not_a_crash():
+    from deckc.grading.dispatch import result_of
+
+    ok = to_json(StudentResult("ann", True, score=3.0, max_score=3.0))
+    assert result_of("ann", {"ok": True, "result": ok}).score == 3.0
+    for reply, why in (({"ok": False, "error": "boom"}, "boom"), ({"ok": True}, "grading failed"),
+                       ({"ok": True, "result": {"student": "ann", "ok": "yes"}}, "could not be read"),
+                       ({"ok": True, "result": ok | {"student": "bob"}}, "answered for 'bob'")):
+        result = result_of("ann", reply)
+        assert result.student == "ann" and not result.ok and why in result.error, (reply, result.error)

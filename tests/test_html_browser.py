@@ -63,9 +63,15 @@ def site(tmp_path_factory) -> Path:
     from deckc.build import run_builds
 
     course = copy_course(tmp_path_factory.mktemp("course"))
-    shutil.copy(Path(ROOT) / "tests" / "stress" / "lesson" / "stress.yaml", course / "lesson" / "stress.yaml")
+    stress = course / "stress" / "stress.yaml"
+    stress.parent.mkdir()
+    shutil.copy(Path(ROOT) / "tests" / "stress" / "lesson" / "stress.yaml", stress)
+    seed = (course / "lesson" / f"{LESSON}.yaml").read_text()        # the seed in the dark theme, for axe
+    (course / "lesson" / "dark.yaml").write_text(seed.replace(f"  id: {LESSON}\n", "  id: dark\n  theme: dark\n", 1))
     out = course / "build"
+    # the stress lesson is of another course (its long name is part of the stress): a build of its own
     results = run_builds(sorted((course / "lesson").glob("*.yaml")), out, ["html"], jobs=1)
+    results += run_builds([stress], out, ["html"], jobs=1)
     assert not [e for r in results for e in r.errors] and not [r.failed for r in results if r.failed]
     return out
 
@@ -77,6 +83,7 @@ def page(browser, site):
     pg = ctx.new_page()
     pg.requests_out, pg.errors = [], []
     allowed = {(site / LESSON / f"{LESSON}.html").as_uri(), (site / "stress" / "stress.html").as_uri(),
+               (site / "dark" / "dark.html").as_uri(),
                (site / "index.html").as_uri()}
 
     def route(r):
@@ -276,7 +283,7 @@ def test_axe_finds_no_wcag_violations(page, site):
     # axe judges the settled page: a slide fading in (0.28 s) has text at partial opacity, whose
     # contrast axe would measure mid-animation (on a fast machine it runs within that time)
     page.emulate_media(reduced_motion="reduce")
-    for lesson in (LESSON, "stress"):
+    for lesson in (LESSON, "stress", "dark"):
         page.goto(url(site, lesson))
         for k in range(page.locator(".slide").count()):
             if k:
@@ -442,3 +449,91 @@ def test_a_lesson_of_only_a_quiz_has_no_empty_player(browser, tmp_path):
     assert pg.locator(".quiz").is_visible() and not pg.locator("#intro").is_visible()
     assert errors == []
     pg.close()
+
+
+REVEAL = """lesson: {id: rv, title: Reveals, course: C, module: M, number: 1, of: 1, minutes: 2}
+slides:
+  - title: Plain
+    notes: n
+    body: [{text: Nothing to reveal.}]
+  - title: One at a time
+    notes: n
+    body:
+      - bullets:
+          reveal: true
+          items: [Queries ask, {text: Keys answer, items: [by dot products]}, Values carry]
+      - steps: {reveal: true, items: [{token: The}, {token: cat}]}
+  - title: After
+    notes: n
+    body: [{text: The end.}]
+"""
+
+
+@pytest.fixture(scope="module")
+def reveal_page(tmp_path_factory):
+    from deckc.build import build_lesson
+
+    tmp = tmp_path_factory.mktemp("reveal")
+    spec = tmp / "lesson" / "rv.yaml"
+    spec.parent.mkdir()
+    spec.write_text(REVEAL, encoding="utf-8")
+    r = build_lesson(spec, tmp / "out", ["html"])
+    assert not r.errors, [str(e) for e in r.errors]
+    return (tmp / "out" / "rv" / "rv.html").as_uri()
+
+
+def _shown(pg) -> list[str]:
+    """The reveal items a reader sees (and a screen reader reads) on the visible slide."""
+    return pg.evaluate("""() => [...document.querySelectorAll('.slide:not([hidden]) [data-reveal]')]
+        .filter(e => getComputedStyle(e).visibility === 'visible').map(e => e.innerText.split('\\n')[0].trim())""")
+
+
+def test_reveal_lists_show_one_item_per_step(browser, reveal_page):
+    pg = browser.new_page()
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(reveal_page + "#slide-1")
+    pg.locator("h1").click()
+    pg.keyboard.press("ArrowRight")                         # onto the slide: nothing revealed yet
+    assert state(pg)["visible"] == ["slide-2"] and _shown(pg) == []
+    assert state(pg)["counter"] == "Slide 2 of 3, point 0 of 5"
+    # a pending item keeps its place and is out of the accessibility tree
+    box = pg.locator('[data-reveal]').first.bounding_box()
+    assert box and box["height"] > 0
+    assert "Queries ask" not in pg.locator(".slide:not([hidden])").inner_text()
+    wanted = ["Queries ask", "Keys answer", "Values carry", "The", "cat"]
+    for k in range(1, 6):                                   # Next (keys and the button) reveals one item
+        if k % 2:
+            pg.keyboard.press("ArrowRight")
+        else:
+            pg.click(".nav.next")
+        assert state(pg)["visible"] == ["slide-2"] and _shown(pg) == wanted[:k], k
+    assert "by dot products" in pg.locator(".slide:not([hidden])").inner_text()   # with its sub-items
+    pg.keyboard.press("ArrowLeft")                          # Previous takes the last click back
+    assert _shown(pg) == wanted[:4]
+    pg.keyboard.press("Space")
+    pg.keyboard.press("Space")                              # all shown: the next slide
+    assert state(pg)["visible"] == ["slide-3"]
+    pg.keyboard.press("ArrowLeft")                          # back onto it: its final state
+    assert state(pg)["visible"] == ["slide-2"] and _shown(pg) == wanted
+    pg.click('.dot[data-go="2"]')
+    assert _shown(pg) == wanted                             # a jump shows it whole
+    pg.emulate_media(media="print")
+    assert pg.evaluate("[...document.querySelectorAll('[data-reveal]')]"
+                       ".every(e => getComputedStyle(e).visibility === 'visible')")
+    assert errors == []
+    pg.close()
+
+
+def test_reveals_arrive_without_motion_when_reduced_and_pass_axe(browser, reveal_page):
+    ctx = browser.new_context(reduced_motion="reduce")
+    pg = ctx.new_page()
+    pg.goto(reveal_page + "#slide-1")
+    pg.locator("h1").click()
+    pg.keyboard.press("ArrowRight")
+    pg.keyboard.press("ArrowRight")
+    assert pg.evaluate("getComputedStyle(document.querySelector('[data-reveal]')).animationName") == "none"
+    pg.add_script_tag(path=str(_axe()))
+    result = pg.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    assert result["violations"] == [], [(v["id"], v["nodes"][0]["target"]) for v in result["violations"]]
+    ctx.close()

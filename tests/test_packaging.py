@@ -119,7 +119,8 @@ def test_without_nbgrader_the_release_is_native_and_the_same(tmp_path, monkeypat
     import sqlite3
 
     from deckc.errors import BuildError
-    from deckc.exercises import build_course, nbgrader_info
+    from deckc.exercises import build_course
+    from deckc.nbgrader import installed as nbgrader_info
 
     from conftest import seed_quiz
 

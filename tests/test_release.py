@@ -1,4 +1,4 @@
-"""The native release (deckc.exercises.release) makes exactly what nbgrader's generate_assignment makes.
+"""The native release (deckc.nbgrader.release) makes exactly what nbgrader's generate_assignment makes.
 
 One module fixture builds the course twice from the same exercises: natively, and with the real
 `nbgrader generate_assignment --force` (DECKC_NBGRADER_RELEASE=1). The tests compare the release
@@ -20,8 +20,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from deckc.exercises import build_course, gradebook_db, nbgrader_info, release
-from deckc.exercises.course import nbgrader
+from deckc.exercises import build_course
+from deckc.nbgrader import installed as nbgrader_info, native_gradebook as gradebook_db, release
+from deckc.nbgrader.command import nbgrader
 
 from conftest import seed_quiz
 from test_exercises_zoo import make_submission, parse_zoo
@@ -231,7 +232,7 @@ def no_nbgrader_run(monkeypatch):
 def test_another_nbgrader_version_runs_nbgrader(tmp_path, no_nbgrader_run, monkeypatch, caplog):
     monkeypatch.setattr(nbgrader_info, "version", lambda: "0.10.0")
     build_course(LESSON, ["attention"], EXERCISES_DIR, tmp_path, release=False)
-    with caplog.at_level("INFO", logger="deckc.exercises.release"):
+    with caplog.at_level("INFO", logger="deckc.nbgrader.release"):
         made = release.make_release(tmp_path, LESSON)
     assert made["release"] == "nbgrader" and made["reason"] == "nbgrader 0.10.0 is not 0.9.x"
     assert no_nbgrader_run == [(tmp_path, LESSON)]

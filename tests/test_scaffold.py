@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT
+from ooxml_check import ooxml_errors
 
 
 def deckc(cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -31,6 +32,8 @@ def test_init_then_new_build_with_no_warnings(tmp_path):
         out = course / "build" / lesson
         assert (out / f"{lesson}.pptx").stat().st_size and (out / f"{lesson}.pdf").stat().st_size
         assert (course / "build" / "course" / "release" / lesson).is_dir()   # one course for the module
+        # sections, reveals, math, code and a chart of the lecturer's own numbers: zero validator errors
+        assert ooxml_errors(out / f"{lesson}.pptx") == []
     spec = (course / "lesson" / "queries-keys-values.yaml").read_text()
     for block in ("kind: section", "- math:", "reveal: true", "- code:", "- chart:", "kind: quiz"):
         assert block in spec

@@ -85,7 +85,7 @@ def test_seed_loads_without_problems(module_course):
     assert lesson is not None
     assert lesson.meta.id == "the-sequence-problem"
     assert lesson.meta.exercises == ("rnn_step", "attention")
-    assert len(lesson.slides) == 11
+    assert len(lesson.slides) == 12      # issue 15: the heatmap has a slide of its own
     assert lesson.slides[0].kind == "title" and lesson.slides[-1].kind == "quiz"
 
 
@@ -298,10 +298,10 @@ def test_cross_field_checks(course):
     assert loaded.lesson is None
     got = errors_at(loaded)
     d = got[where(t, "E\n")]
-    assert d.path == "slides[10].answer" and "not one of the options [A, B, C, D]" in d.message
+    assert d.path == "slides[11].answer" and "not one of the options [A, B, C, D]" in d.message
     d = got[where(t, "its\n")]
-    assert d.path == "slides[6].body[1].columns[0].body[1].tokens.focus" and "'its' is not one of the tokens" in d.message
-    assert got[where(t, "Trophy\n")].path == "slides[6].body[1].columns[0].body[1].tokens.target"
+    assert d.path == "slides[6].body[2].tokens.focus" and "'its' is not one of the tokens" in d.message
+    assert got[where(t, "Trophy\n")].path == "slides[6].body[2].tokens.target"
     d = got[where(t, "no_such_ex")]
     assert d.path == "lesson.exercises[2]" and "no exercise 'no_such_ex'" in d.message
     assert "12 of 11" in got[where(t, "12\n")].message
@@ -462,7 +462,7 @@ def test_markup_errors_in_a_spec_are_located(course):
     d = got[where(t, "==the suitcase")]
     assert "unclosed '=='" in d.message and d.path.endswith(".sentence.note")
     d = got[where(t, "`Neural")]
-    assert "unclosed '`'" in d.message and d.path == "slides[9].body[0].concepts[0].definition"
+    assert "unclosed '`'" in d.message and d.path == "slides[10].body[0].concepts[0].definition"
     assert len(loaded.errors) == 3
 
 
@@ -588,3 +588,18 @@ def test_mutated_seed_loads_or_gives_only_located_diagnostics(module_course, dat
         assert loaded.errors, "no lesson and no error"
     else:
         assert loaded.errors == []
+
+
+def test_quiz_points_come_from_the_spec_and_must_be_positive(course):
+    """The quick check's worth is the quiz slide's `points` (default 1); 0 is a located error."""
+    def seed_slides(course):
+        return load(course, SEED_TEXT).lesson.slides
+
+    assert load(course, SEED_TEXT).lesson.quiz.points == 1
+    text = replace_once(SEED_TEXT, "  - kind: quiz\n", "  - kind: quiz\n    points: 2.5\n")
+    assert load(course, text).lesson.quiz.points == 2.5
+    text = replace_once(SEED_TEXT, "  - kind: quiz\n", "  - kind: quiz\n    points: 0\n")
+    loaded = load(course, text)
+    line, col = where(text, "points: 0")
+    assert [(d.line, d.col, d.path, d.message) for d in loaded.errors] == [
+        (line, col + len("points: "), f"slides[{len(seed_slides(course)) - 1}].points", "must be more than 0, got 0")]

@@ -190,12 +190,13 @@ def attention_weights(reference, *, sentences: list, query: str, seed: int, dim:
     )
 
 
-def attention_matrix(reference, *, sentence: str, seed: int, dim: int) -> ChartData:
+def attention_matrix(reference, *, sentence: str, seed: int, dim: int, rows: list | None = None) -> ChartData:
     tokens, weights = attention_weights_matrix(reference, sentence, seed, dim)
     L = len(tokens)
-    focused = [i for i in range(L) if weights[i].max() >= 2.0 / L]  # clearly above uniform 1/L
+    shown = [query_index(tokens, r, sentence) for r in rows] if rows else list(range(L))
+    focused = [i for i in shown if weights[i].max() >= 2.0 / L]  # clearly above uniform 1/L
     focus_text = "; ".join(f'row "{tokens[i]}" puts {top_two(weights[i], tokens)}' for i in focused)
-    rest = [i for i in range(L) if i not in focused]
+    rest = [i for i in shown if i not in focused]
     rest_text = (f" The other {len(rest)} rows are close to uniform (largest weight "
                  f"{max(weights[i].max() for i in rest):.2f}, uniform is {1 / L:.2f})." if rest else "")
     return ChartData(
@@ -205,8 +206,9 @@ def attention_matrix(reference, *, sentence: str, seed: int, dim: int) -> ChartD
         x_label="attended word (key)",
         y_label="attending word (query)",
         categories=tuple(tokens),
-        series=tuple(Series(tok, tuple(float(v) for v in weights[i])) for i, tok in enumerate(tokens)),
-        description=(f"Self-attention weights for \"{sentence}\"; each row sums to 1. "
+        series=tuple(Series(tokens[i], tuple(float(v) for v in weights[i])) for i in shown),
+        description=(f"Self-attention weights for \"{sentence}\"; each row sums to 1"
+                     f"{'' if len(shown) == L else f' ({len(shown)} of the {L} words shown as rows)'}. "
                      f"{focus_text or 'No row is clearly focused.'}.{rest_text}"),
         notes=NOTES + "Say: every word looks at every other word in one step; only words with "
                       "something to resolve have a sharp row.",
@@ -232,6 +234,8 @@ ATTENTION_MATRIX = ChartKind(
     doc="Full word-by-word self-attention weight matrix of one sentence (same demo model).",
     params={
         "sentence": Param(str, SENTENCES[0], "The sentence to analyse."),
+        "rows": Param(list, [], "Only these words' rows (first occurrence of each), in this order; default: "
+                                "every word. Fewer rows, fewer numbers to read.", item=str),
         "seed": Param(int, 0, "Seed of the small noise on embeddings and projections.", min=0),
         "dim": Param(int, 16, "Embedding size (9-64): 8 hand-set feature dims + 1 spare; beyond 64 the noise swamps them.",
                      min=len(FEATURES) + 1, max=64),

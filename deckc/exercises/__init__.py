@@ -3,46 +3,54 @@
 Public API::
 
     build_course(lesson_id, exercise_ids, exercises_dir, course_dir, quiz=None) -> dict
-    generate_release(course_dir, assignment) -> Path
 
 build_course writes ``course_dir/nbgrader_config.py`` and one source notebook per exercise in
 ``course_dir/source/<lesson_id>/`` (plus ``quick_check.ipynb`` when a quiz is given), then makes
 what nbgrader's generate_assignment makes, so ``release/<lesson_id>/`` is ready and the gradebook
-knows the assignment: natively (release.py: the same bytes and rows in ~0.1 s instead of 2-5 s)
-when it can be sure of the same result, else with nbgrader itself (``DECKC_NBGRADER_RELEASE=1``
-forces that). The source and release notebooks are byte-identical for identical inputs. The
-assignment is named after the lesson.
+knows the assignment: natively (deckc.nbgrader.release: the same bytes and rows in ~0.1 s
+instead of 2-5 s) when it can be sure of the same result, else with nbgrader itself
+(``DECKC_NBGRADER_RELEASE=1`` forces that). The source and release notebooks are byte-identical
+for identical inputs. The assignment is named after the lesson.
 
-Each notebook comes from a chain of small steps over (notebook, resources), see steps.py and
-release.py. This package never imports nbgrader; only generate_release runs it, in a subprocess.
+Each notebook comes from a chain of small steps over (notebook, resources): steps.py (an
+exercise), quiz.py (the quick check), with the cells' code from cell_sources.py. What nbgrader
+expects of a notebook (cell metadata, markers, config, folders) is deckc.nbgrader's. This
+package never imports nbgrader; only deckc.nbgrader.command runs it, in a subprocess.
 """
 from __future__ import annotations
 
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # nbformat validates with jsonschema, which builds an RFC 3987 grammar at import (1.4 s here) for
 # the optional "iri" formats no notebook schema uses; absent, jsonschema skips those two checks.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from .course import DEFAULT_TIMEOUT, generate_release, write_config
+from ..nbgrader import layout
+from ..nbgrader.config import DEFAULT_TIMEOUT, write_config
+from .quiz import QUIZ_STEPS, validate_quiz
 from .sources import SLUG, ExerciseError, load_exercise
-from .steps import EXERCISE_STEPS, QUIZ_STEPS, run, validate_quiz
+from .steps import EXERCISE_STEPS, run
+
+if TYPE_CHECKING:
+    from ..model import Quiz
 
 QUIZ_NOTEBOOK = "quick_check"
 
-__all__ = ["build_course", "generate_release", "load_exercise", "ExerciseError", "QUIZ_NOTEBOOK"]
+__all__ = ["build_course", "load_exercise", "ExerciseError", "QUIZ_NOTEBOOK"]
 
 
 def build_course(lesson_id: str, exercise_ids: list[str], exercises_dir: Path, course_dir: Path,
-                 quiz: dict | None = None, *, release: bool = True, timeout: int = DEFAULT_TIMEOUT,
+                 quiz: Quiz | None = None, *, release: bool = True, timeout: int = DEFAULT_TIMEOUT,
                  course_id: str | None = None) -> dict:
     """Build one lesson's assignment in an nbgrader course folder (other assignments stay).
 
-    lesson_id: the assignment name (a slug). course_id: nbgrader's course id (default: lesson_id). exercise_ids: folders of exercises_dir, in notebook
-    order. quiz: {"question": str, "options": [str, ...], "answer": "A", "points": 1 (optional)},
-    emitted as quick_check.ipynb. release=False skips the release (source notebooks only).
+    lesson_id: the assignment name (a slug). course_id: nbgrader's course id (default: lesson_id).
+    exercise_ids: folders of exercises_dir, in notebook order. quiz: the lesson's
+    deckc.model.Quiz (its points included), emitted as quick_check.ipynb. release=False skips
+    the release (source notebooks only).
 
     Returns {"course": course_dir, "assignment": lesson_id, "notebooks": [file names], "points": total,
     "release": "native" | "nbgrader" | None (release=False), "release_reason": why nbgrader ran or None}.
@@ -60,7 +68,7 @@ def build_course(lesson_id: str, exercise_ids: list[str], exercises_dir: Path, c
         raise ExerciseError("nothing to build: no exercises and no quiz")
 
     course_dir = Path(course_dir)
-    source = course_dir / "source" / lesson_id
+    source = layout.source_dir(course_dir, lesson_id)
     names = [f"{e}.ipynb" for e in exercise_ids] + ([f"{QUIZ_NOTEBOOK}.ipynb"] if quiz else [])
     _remove_stale(source, keep=set(names))
     course_id = course_id or lesson_id
@@ -74,11 +82,11 @@ def build_course(lesson_id: str, exercise_ids: list[str], exercises_dir: Path, c
         points += resources["exercise"].points
     if quiz is not None:
         run(QUIZ_STEPS, resources={"quiz": quiz, "output_path": source / f"{QUIZ_NOTEBOOK}.ipynb"})
-        points += quiz["points"]
+        points += quiz.points
 
     made = {"release": None, "reason": None}
     if release:
-        from .release import make_release
+        from ..nbgrader.release import make_release
 
         made = make_release(course_dir, lesson_id, course_id)
     return {"course": course_dir, "course_id": course_id, "assignment": lesson_id, "notebooks": names,

@@ -18,14 +18,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import BuildError
+from ..nbgrader import layout
 from ..spec.course_id import COURSE_FOLDER, course_slug, existing_course_id
 from ..staging import LessonLock
 from . import build_course
-from .migrate import migrate_lesson
+from ..nbgrader.migrate import migrate_lesson
 
 
 def publish(out_root: Path, lesson_id: str, course_name: str, exercise_ids, exercises_dir: Path,
-            quiz: dict | None) -> dict:
+            quiz) -> dict:
     """Build lesson_id's assignment in out_root/course/; build_course's info, plus "files" (the
     assignment's notebooks relative to the lesson folder) and "migrated" (None or what moved)."""
     course_id = course_slug(course_name)
@@ -42,6 +43,6 @@ def publish(out_root: Path, lesson_id: str, course_name: str, exercise_ids, exer
     finally:
         lock.release()
     info["files"] = [f"../{COURSE_FOLDER}/{kind}/{lesson_id}/{name}"
-                     for kind in ("source", "release") for name in sorted(info["notebooks"])]
+                     for kind in (layout.SOURCE, layout.RELEASE) for name in sorted(info["notebooks"])]
     info["migrated"] = migrated
     return info

@@ -28,6 +28,8 @@ from types import ModuleType
 
 import yaml
 
+from ..nbgrader import cells
+
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TEST_FILES = ("visible_tests.py", "hidden_tests.py")
 # Global names a test function may use: it is pasted alone into a grade cell, after the helpers.
@@ -112,8 +114,9 @@ def load_exercise(exercises_dir: Path, exercise_id: str) -> Exercise:
         if fname not in defs:
             raise ExerciseError(f"{path / 'solution.py'}: no function {fname!r} (listed in exercise.yaml)")
         src = defs[fname][0]
-        if "### BEGIN SOLUTION" not in src or "### END SOLUTION" not in src:
-            raise ExerciseError(f"{path / 'solution.py'}: {fname} has no ### BEGIN/END SOLUTION markers")
+        if not cells.has_solution_region(src):
+            raise ExerciseError(f"{path / 'solution.py'}: {fname} has no {cells.SOLUTION_BEGIN} / "
+                                f"{cells.SOLUTION_END} markers")
         text_file = path / f"{fname}.md"
         func = Function(fname, src, strip_solution_markers(src),
                         _read_text(text_file) if text_file.exists() else "")
@@ -155,8 +158,7 @@ def load_exercise(exercises_dir: Path, exercise_id: str) -> Exercise:
 
 
 def strip_solution_markers(source: str) -> str:
-    return "\n".join(line for line in source.split("\n")
-                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    return "\n".join(line for line in source.split("\n") if not cells.is_solution_marker(line))
 
 
 def seed_for(exercise_id: str, test_name: str) -> int:

@@ -277,6 +277,21 @@ class FontBook(Drawing):
                         if c.glyph is None and len(c.text) > 1 and _SEQUENCE.search(c.text)]
         return out
 
+    def monochrome_emoji(self, text: str, style: Style = Style()) -> list[str]:
+        """Emoji of ``text`` the colour emoji font has no glyph for (flags: its build has none; emoji
+        newer than it): the PDF draws them in the monochrome Noto Emoji."""
+        from .colr import colour_glyph, has_colour_font
+        from .shaping import emoji_clusters
+
+        if not has_colour_font():
+            return []
+        out = []
+        for name, s in self._segments_cached(text, style):
+            if name == EMOJI:
+                out += [c.text for c in emoji_clusters(FONT_DIR / FONT_FILES[EMOJI], s)
+                        if c.text.strip("\ufe0e\ufe0f\u200d") and colour_glyph(c.text) is None]
+        return out
+
     def width(self, text: str, style: Style = Style(), size: float = 1.0) -> float:
         """Advance width in points of ``text`` drawn at ``size`` points."""
         if not text:

@@ -4,6 +4,7 @@ mark-positioning rules (deckc.fonts.shaping.mark_offsets)."""
 from __future__ import annotations
 
 from .files import DEJAVU, DEJAVU_BOLD, EMOJI, FONT_DIR, FONT_FILES, Style
+from .colr import colour_glyph, has_colour_font, paint_emoji
 from .shaping import ARABIC_MARK, mark_offsets
 
 
@@ -33,7 +34,13 @@ class Drawing:
                 t.setTextRenderMode(3)
                 t.setHorizScale(100.0 * invisible_width / natural if natural > 0 else 100.0)
             pen = x
+            painted = []            # colour emoji to paint over their (invisible) text: (x, glyph, width)
             for name, s in segs:
+                if name == EMOJI and invisible_width is None and has_colour_font():
+                    self._register(name)
+                    t.setFont(name, size)
+                    pen = self._colour_emoji(t, pen, s, size, painted)
+                    continue
                 s = self._drawable(name, s)
                 if s:
                     font = self._register(name)
@@ -48,9 +55,41 @@ class Drawing:
                         t.textOut(s)
                         pen += self._drawn_width(name, s, size)
             canvas.drawText(t)
+            for px, gid, w in painted:
+                paint_emoji(canvas, px, y, gid, w, self.ascent(size, style), self.descent(size, style))
         finally:
             canvas.restoreState()
         return self.width(text, style, size)
+
+    def _colour_emoji(self, t, pen: float, s: str, size: float, painted: list) -> float:
+        """An emoji segment: each cluster the colour font has is drawn as invisible text (copy,
+        search and ToUnicode as before, the same advance) and noted for painting in colour; one
+        it lacks is drawn visibly in the monochrome font (the layout has warned)."""
+        from .shaping import emoji_clusters
+
+        self._ligatures.install(self._register(EMOJI))
+        for cl in emoji_clusters(FONT_DIR / FONT_FILES[EMOJI], s):
+            drawn = self._drawable(EMOJI, cl.text)
+            if not drawn:
+                continue
+            self._ligatures.install(self._register(EMOJI))
+            w = self._emoji_width(drawn, size)
+            gid = colour_glyph(cl.text)
+            if gid is not None and w > 0:
+                t.setTextRenderMode(3)
+                t.textOut(drawn)
+                t.setTextRenderMode(0)
+                painted.append((pen, gid, w))
+            else:
+                t.textOut(drawn)
+            pen += w
+        return pen
+
+    def _emoji_width(self, drawn: str, size: float) -> float:
+        widths, default = self._widths[EMOJI]
+        lig = self._ligatures.advance.get
+        # a zero width (U+FE0F) is a width: only a code of no character (a sequence's) asks the ligatures
+        return 0.001 * size * sum(widths[ord(c)] if ord(c) in widths else lig(ord(c), default) for c in drawn)
 
 
     def _drawn_width(self, name: str, drawn: str, size: float) -> float:

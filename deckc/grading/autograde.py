@@ -10,6 +10,7 @@ import logging
 import threading
 from pathlib import Path
 
+from ..nbgrader import cells, layout
 from .records import KernelRun
 
 
@@ -33,12 +34,12 @@ def autograde(config, root: Path, assignment: str, student: str, submitted: list
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
 
-    from .edits import quiet_checksum_warnings
+    from ..nbgrader.converters import quiet_checksum_warnings
     quiet_checksum_warnings()    # edits.py: the summary names the cells really edited instead
 
     log = logging.getLogger("deckc.grade")
     outcomes: dict = {}
-    dest = root / "autograded" / student / assignment
+    dest = layout.autograded_dir(root, student, assignment)
 
     class OneNotebookAtATime(Autograde):
         def convert_single_notebook(self, notebook_filename):
@@ -94,8 +95,7 @@ def kernel_cells(path: Path) -> dict[str, str]:
     out = {}
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade") and cell.cell_type == "code":
+        if cells.is_grade(cell) and cell.cell_type == "code":
             etype = ""
             for o in cell.get("outputs", []):
                 if o.get("output_type") == "error":
@@ -104,5 +104,5 @@ def kernel_cells(path: Path) -> dict[str, str]:
                 if o.get("output_type") == "stream" and o.get("name") == "stderr":
                     etype = "Stderr"
                     break
-            out[meta.get("grade_id")] = etype
+            out[cells.grade_id(cell)] = etype
     return out

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..nbgrader import cells
 from . import _protocol, verify
 
 HERE = Path(__file__).resolve().parent
@@ -54,15 +55,14 @@ def steps(plan, path: Path, specs: dict) -> list:
     import nbformat
 
     try:
-        cells = list(nbformat.read(path, as_version=4).cells)
+        notebook = list(nbformat.read(path, as_version=4).cells)
     except Exception:  # noqa: BLE001 - unreadable: nbgrader fails it too; nothing runs
-        cells = []
+        notebook = []
     out, seen = [], set()
-    for cell in cells:
+    for cell in notebook:
         if cell.get("cell_type") != "code":
             continue
-        meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
-        gid = meta.get("grade_id") if isinstance(meta, dict) else None
+        gid = cells.grade_id(cell)
         if gid in plan.grades and gid not in seen:
             seen.add(gid)
             spec = specs.get(gid)

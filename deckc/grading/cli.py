@@ -11,10 +11,9 @@ import click
 
 def require_grade_extra(command: str) -> None:
     """Exit 2 with the install command if nbgrader (the `grade` extra) is missing."""
-    import importlib.util
+    from ..nbgrader.installed import missing_grade_modules
 
-    missing = [m for m in ("nbgrader", "nbconvert", "jupyter_client", "ipykernel", "sqlalchemy")
-               if importlib.util.find_spec(m) is None]
+    missing = missing_grade_modules()
     if missing:
         click.echo(f"Error: {command} needs nbgrader and its stack ({', '.join(missing)} not installed): "
                    "pip install 'deckc[grade]'", err=True)
@@ -23,7 +22,8 @@ def require_grade_extra(command: str) -> None:
 
 @click.command("grade")
 @click.argument("course", type=click.Path(path_type=Path, file_okay=False), default=Path("."), required=False)
-@click.option("-a", "--assignment", help="Assignment to grade (default: the only one in COURSE/source/).")
+@click.option("-a", "--assignment", help="Grade only this assignment (default: every assignment of "
+              "COURSE/source/ that has submissions, one after another in this run).")
 @click.option("-j", "--jobs", type=click.IntRange(0, 256), default=0,
               help="Parallel grading workers (default 0: one per core).")
 @click.option("-t", "--timeout", type=click.FloatRange(1, 3600), default=None,
@@ -37,9 +37,10 @@ def require_grade_extra(command: str) -> None:
                            "(default: the course's nbgrader db_url, else COURSE/gradebook.db).")
 @click.option("-s", "--student", "students", multiple=True, help="Grade only this student (repeatable).")
 @click.option("--from-zip", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="First take an LMS export into COURSE/submitted/: Canvas's submission download "
-                   "(smithjohn_late_12345_67890_rnn_step.ipynb), Moodle's (John Smith_4242_assignsubmission"
-                   "_file_rnn_step.ipynb, flat or a folder per student), or entries named like "
+              help="First take an LMS export of one assignment into COURSE/submitted/: Canvas's submission "
+                   "download (smithjohn_LATE_12345_67890_rnn_step.ipynb, anon_Xk3p9_... when anonymous), "
+                   "Moodle's (John Smith_4242_assignsubmission_file/rnn_step.ipynb, flat or a folder per "
+                   "student; team submissions go to the roster's group), or entries named like "
                    "alice_rnn_step.ipynb, alice/rnn_step.ipynb, alice/<assignment>/rnn_step.ipynb; "
                    "unsafe paths are rejected.")
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -71,6 +72,11 @@ def require_grade_extra(command: str) -> None:
 def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, students, from_zip, roster,
           lms_timezone, feedback, verify, isolation, preflight, cluster, resume, quiet):
     """Autograde every submission in COURSE/submitted/ (default COURSE: the current folder).
+
+    \b
+    COURSE is the module's course, OUT/course/ of `deckc build` (or any nbgrader course
+    folder); every assignment with submissions is graded in this one run (one lock, one
+    summary per assignment), or only the one of -a.
 
     \b
     Each of N workers grades one student at a time with nbgrader's own autograde, in a
@@ -111,7 +117,8 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
 
     \b
     Examples:
-      deckc grade build/the-sequence-problem/course
+      deckc grade build/course                    # every assignment of the module
+      deckc grade build/course -a the-sequence-problem
       deckc grade course --jobs 4 --timeout 20 --memory 1024
       deckc grade course --from-zip moodle-export.zip --roster students.csv --lms-timezone Europe/Berlin
       deckc grade course --db postgresql://grader:secret@127.0.0.1/course -s alice
@@ -124,8 +131,8 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
         if missing_extra():
             click.echo(f"Error: {missing_extra()}", err=True)
             raise click.exceptions.Exit(2)
-    from .run import GradeError, GradeFailure, Options, format_summary
-    from .run import grade as run_grade
+    from .course_run import format_course, grade_course
+    from .run import GradeError, GradeFailure, Options
 
     opts = Options(course=course, assignment=assignment, jobs=jobs, timeout=timeout,
                    notebook_timeout=notebook_timeout, memory_mb=memory_mb, db=db, students=tuple(students),
@@ -135,11 +142,11 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
     try:
         if cluster:
             check_spec(cluster)
-        summary = run_grade(opts)
+        summary = grade_course(opts)
     except GradeError as e:
         raise click.UsageError(str(e)) from None
     except GradeFailure as e:
         raise click.ClickException(str(e)) from None
-    click.echo(format_summary(summary))
+    click.echo(format_course(summary))
     if not summary.ok:
         raise click.exceptions.Exit(1)

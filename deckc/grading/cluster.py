@@ -6,24 +6,22 @@ worker`` by hand; deckc must be installed on the workers, same version); `--clus
 starts a LocalCluster of N worker processes on this machine (one thread each) and stops it
 after the run.
 
-The assignment's records.AssignmentDef goes to every worker once (cluster_worker.CoursePlugin);
-then one task per submission (cluster_worker.grade_submission) carries a records.GradeJob with
-that submission's files as bytes, and returns the records.StudentResult of the same
-per-submission unit local grading runs (grader.Grader, in the same jail). A bounded window of
-tasks is in flight, so neither the scheduler nor this process holds every submission at once.
-Results are merged here by the local path's own code (dispatch.Grading, merge.take), in the
-order they arrive, each student once: a task Dask re-ran after losing a worker still has one
-result, and a second one (there should be none) is logged and dropped. If the scheduler goes away, the run stops with GradeFailure (exit 1): the
-gradebook holds the students merged so far, each whole (one transaction each), and `--resume`
-grades the rest.
+The assignment's definition (records.AssignmentDef) goes to every worker once
+(cluster_worker.CoursePlugin); then one task per submission (cluster_worker.grade_submission)
+carries the job the local pool would send (records.GradeJob) with the submission's files as
+bytes. A bounded window of tasks is in flight, so neither the scheduler nor this process holds
+every submission at once. Results (records.StudentResult) are merged here, through the same
+code as local grading (dispatch.Grading, merge.take), in the order they arrive, each student
+once: a task Dask re-ran after losing a worker still has one result, and a second one (there
+should be none) is logged and dropped. If the scheduler goes away, the run stops with
+GradeFailure (exit 1): the gradebook holds the students merged so far, each whole (one
+transaction each), and `--resume` grades the rest.
 """
 from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import re
-import sys
 import time
 from pathlib import Path
 
@@ -55,7 +53,7 @@ def missing_extra() -> str | None:
 
 
 @contextlib.contextmanager
-def connect(spec: str, scratch: Path, quiet: bool):
+def connect(spec: str, scratch: Path, quiet: bool, say):
     """A distributed.Client for `spec`; a LocalCluster started for local:N is closed after."""
     from distributed import Client, LocalCluster
 
@@ -96,7 +94,7 @@ def connect(spec: str, scratch: Path, quiet: bool):
         raise
     try:
         if not quiet and _has_dashboard(client):
-            print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr, flush=True)
+            say(f"Dask dashboard: {client.dashboard_link}")
         yield client
     finally:
         with contextlib.suppress(Exception):
@@ -151,25 +149,20 @@ def worker_count(client, wait_seconds: float = CONNECT_SECONDS) -> int:
         time.sleep(0.2)
 
 
-def grade_on_cluster(client, grading, definition, students: list[str], log) -> None:
-    """Grade `students` (and first the preflight) on the cluster; merge each result here.
-
-    `grading` is the local path's dispatch.Grading: its gradebook, summary, progress, uids and
-    merge (`_take`) are used as they are; only the transport differs. `definition`: the
-    records.AssignmentDef, sent to each worker once."""
+def grade_on_cluster(client, grading, students: list[str], scratch: Path) -> None:
+    """Grade `students` (and first the preflight) on the cluster; each result is merged here by
+    `grading` (dispatch.Grading: the same jobs, preflight and merge as the local pool)."""
     from distributed import as_completed
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 
-    from . import gradebook as gbmod
     from .cluster_worker import CoursePlugin, Graded, WorkerStartFailed, grade_submission
-    from .records import GradeJob, StudentResult, submission_files
-    from .run import GradeError, GradeFailure
+    from .records import StudentResult, to_json
+    from .run import GradeError, GradeFailure, _mark
 
-    opts, summary, course, assignment = grading.opts, grading.summary, grading.course, grading.assignment
-    mark = grading.mark
-    name = plugin_name(course, assignment)
-    plugin = CoursePlugin(name, definition, opts.isolation, int(opts.memory_mb or 2048))
+    opts, summary, log = grading.opts, grading.summary, grading.log
+    name = plugin_name(grading.course, grading.assignment)
+    plugin = CoursePlugin(name, grading.init, opts.isolation, int(opts.memory_mb or 2048))
     threads = worker_count(client)
     summary.jobs = threads
     try:
@@ -180,92 +173,57 @@ def grade_on_cluster(client, grading, definition, students: list[str], log) -> N
         raise GradeFailure(str(e)) from None
     except Exception as e:  # noqa: BLE001 - a worker's setup failed: say which and why
         raise GradeFailure(f"the course could not be set up on the Dask workers: {type(e).__name__}: {e}") from None
-    mark(f"course sent to {threads} worker threads")
-    queue = ([preflight.STUDENT] if opts.preflight else []) + list(students)
+    _mark(f"course sent to {threads} worker threads")
+    queue = grading.queue(students)
     window = max(8, 3 * threads)
     futures: dict = {}                  # future -> student
-    merged: set = set()
-    held: list = []                    # (result, worker, seconds) waiting for the preflight
     modes: set = set()
     ac = as_completed()
-
-    def job_of(student: str) -> GradeJob:
-        if student == preflight.STUDENT:
-            return GradeJob(student, uid=grading.next_uid(), preflight=True)     # the definition's source/
-        accepted, skipped = submission_files(course / "submitted" / student / assignment)
-        return GradeJob(student, files={rel: path.read_bytes() for rel, path in accepted}, skipped=tuple(skipped),
-                        state=gbmod.student_state(grading.gb, assignment, student), uid=grading.next_uid())
 
     def submit():
         while queue and len(futures) < window:
             student = queue.pop(0)
-            future = client.submit(grade_submission, name, job_of(student), pure=False,
+            job = grading.job(student).packed()       # the submission's bytes travel with the task
+            future = client.submit(grade_submission, name, to_json(job), pure=False,
                                    priority=10 if student == preflight.STUDENT else 0)
             futures[future] = student
             ac.add(future)
-
-    def take(result: StudentResult, worker: str, seconds: float):
-        student = result.student
-        if student in merged:
-            log.write(f"deckc: a second result for {student} (from {worker}) ignored\n".encode())
-            return
-        t0 = time.monotonic()
-        grading._take(result)          # merge.take under deferred signals: whole or not at all
-        merged.add(student)
-        log.write(f"deckc: merged {student} (graded on {worker} in {seconds:.1f} s)\n".encode())
-        log.flush()
-        if os.environ.get("DECKC_GRADE_TIMINGS"):
-            print(f"merge {student}: {time.monotonic() - t0:.4f} s", file=sys.stderr)
 
     try:
         submit()
         for future in ac:
             student = futures.pop(future)
             if future.status == "cancelled":
-                raise GradeFailure(_lost_scheduler(opts.cluster, merged, students))
+                raise GradeFailure(_lost_scheduler(opts.cluster, grading.merged, students))
             try:
                 graded = future.result()
             except FutureCancelledError:
-                raise GradeFailure(_lost_scheduler(opts.cluster, merged, students)) from None
+                raise GradeFailure(_lost_scheduler(opts.cluster, grading.merged, students)) from None
             except WorkerStartFailed as e:
                 raise GradeFailure(str(e)) from None
             except KilledWorker:
                 graded = Graded(StudentResult(student, ok=False, error="every Dask worker that took it died "
-                                                                       "(Dask's allowed-failures)"))
+                                                                      "(distributed's allowed-failures)"))
             except Exception as e:  # noqa: BLE001 - this student's task failed, not the run
                 graded = Graded(StudentResult(student, ok=False, error=f"{type(e).__name__}: {e}"))
             finally:
                 future.release()
-            result = graded.result
-            if result.student != student:
-                result = StudentResult(student, ok=False, error=f"the worker answered for {result.student!r}")
             if graded.log:
                 log.write(f"--- {student} on {graded.worker} ---\n".encode() + graded.log)
-            if graded.worker:
-                modes.add(graded.isolation)
-            if student == preflight.STUDENT:
-                score, maximum, full = preflight.marks(result)
-                if not full:
-                    raise GradeFailure(preflight.failure(course, assignment, result))
-                summary.preflight = (score, maximum, graded.seconds)
-                mark("preflight passed")
-                grading.pending = False
-                for r, worker, seconds in held:
-                    take(r, worker, seconds)
-                held.clear()
-            elif grading.pending:
-                held.append((result, graded.worker, graded.seconds))
-            else:
-                take(result, graded.worker, graded.seconds)
+            modes.add(graded.isolation)
+            result = graded.result
+            if result.student != student:
+                result = StudentResult(student, ok=False, error=f"the task answered for {result.student!r}")
+            grading.arrived(result, graded.seconds, note=f"graded on {graded.worker} in {graded.seconds:.1f} s")
             submit()
+        _mark("all graded")
     finally:
         for future in list(futures):
             future.cancel()
         with contextlib.suppress(Exception):
             if client.status == "running":
                 client.unregister_worker_plugin(name)   # teardown: grading workers, scratch
-        if modes:
-            summary.isolation = "/".join(sorted(modes))
+        summary.isolation = "/".join(sorted(modes)) if modes else summary.isolation
 
 
 def plugin_name(course: Path, assignment: str) -> str:

@@ -65,10 +65,10 @@ def unchanged(release: Path, sub_dir: Path, submitted: list[str]) -> list[str]:
     """Handed-in notebooks whose solution cells are exactly the release's (nothing done)."""
     import nbformat
 
+    from ..nbgrader import cells
+
     def solutions(path):
-        nb = nbformat.read(path, as_version=4)
-        return {c.metadata["nbgrader"].get("grade_id"): c.source for c in nb.cells
-                if c.metadata.get("nbgrader", {}).get("solution")}
+        return cells.solutions(nbformat.read(path, as_version=4))
 
     out = []
     for name in submitted:

@@ -6,40 +6,21 @@ from the source's. A test cell with a hidden part always differs (the release sh
 the hidden part), so a run warned for every hidden test of every student (148 warnings in a
 class of 11) and real tampering drowned. deckc grade drops those warnings and compares each
 read-only cell of the submission with the release the student got: one line per student names
-the cells that were edited (and restored before grading).
+the cells that were edited (and restored before grading); nbgrader's own warnings are silenced
+by deckc.nbgrader.converters.quiet_checksum_warnings.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-
-def quiet_checksum_warnings() -> None:
-    """In this (worker) process, nbgrader's OverwriteCells reports no checksum changes; every
-    other attribute change (cell type, points...) is still logged."""
-    from nbgrader.preprocessors.overwritecells import OverwriteCells
-
-    if getattr(OverwriteCells.report_change, "_deckc_quiet", False):
-        return
-    original = OverwriteCells.report_change
-
-    def report_change(self, name, attr, old, new):
-        if attr != "checksum":
-            original(self, name, attr, old, new)
-
-    report_change._deckc_quiet = True
-    OverwriteCells.report_change = report_change
+from ..nbgrader import cells
 
 
 def _read_only(path: Path) -> dict[str, str]:
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    out = {}
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if (meta.get("locked") or meta.get("grade")) and not meta.get("solution") and meta.get("grade_id"):
-            out[meta["grade_id"]] = cell.source
-    return out
+    return {cells.grade_id(c): c.source for c in nb.cells if cells.is_read_only(c)}
 
 
 def edited_cells(release: Path, submitted: Path) -> list[str]:

@@ -30,20 +30,18 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat.notebooknode import from_dict
 from traitlets import Bool
 
-HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.S | re.M)
+from ..nbgrader import cells
+from ..nbgrader.cells import strip_hidden
+
 NUMBER = re.compile(r"\d\.\d{7,}")
-MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "_deckc_grader", "deckc-grader")
-
-
-def strip_hidden(source: str) -> str:
-    return HIDDEN.sub("", source).rstrip()
+MARKERS = (*cells.LEAK_MARKERS, "_deckc_grader", "deckc-grader")
 
 
 def secrets_of(source: str) -> set[str]:
     """Long numeric literals inside the hidden regions of a cell source."""
     found = set()
-    for m in re.finditer(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", source, re.S):
-        found.update(NUMBER.findall(m.group(1)))
+    for region in cells.hidden_regions(source):
+        found.update(NUMBER.findall(region))
     return found
 
 
@@ -61,15 +59,14 @@ class DeckcFeedback(Preprocessor):
         self.verdicts = verdicts or {}
 
     def preprocess(self, nb, resources):
-        self._verdicts = self.verdicts.get(resources.get("nbgrader", {}).get("notebook"), {})
+        self._verdicts = self.verdicts.get(cells.notebook_of(resources), {})
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return cell, resources
-        meta = cell.metadata.get("nbgrader", {})
-        grade_id = meta.get("grade_id")
-        if meta.get("grade") and grade_id:
+        grade_id = cells.grade_id(cell)
+        if cells.is_grade(cell) and grade_id:
             cell.source = strip_hidden(cell.source)
             verdict = self._verdicts.get(grade_id)
             if verdict is None:

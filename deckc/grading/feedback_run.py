@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+from ..nbgrader import layout
+
 
 def generate(config, root: Path, assignment: str, student: str, verdicts: dict, secrets: dict,
              notebooks: set) -> tuple[str | None, list[str]]:
@@ -19,16 +21,16 @@ def generate(config, root: Path, assignment: str, student: str, verdicts: dict, 
     from nbgrader.converters import GenerateFeedback
     from nbgrader.coursedir import CourseDirectory
 
+    from ..nbgrader.converters import feedback_preprocessors
     from .feedback import DeckcFeedback, check_html, sanitise_html
     from .feedback_view import NameTheTests, WrapMessages, configure
 
-    if not any((root / "autograded" / student / assignment).glob("*.ipynb")):
+    if not any(layout.autograded_dir(root, student, assignment).glob("*.ipynb")):
         return None, []          # nothing nbgrader could autograde: no feedback to show
     shown = {nb: {gid: (v.passed, v.error_type, v.message) for gid, v in vs.items()} for nb, vs in verdicts.items()}
     config = copy.deepcopy(config)
-    config.GenerateFeedback.preprocessors = [
-        "nbgrader.preprocessors.GetGrades", DeckcFeedback(verdicts=shown), NameTheTests,
-        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor", WrapMessages]
+    config.GenerateFeedback.preprocessors = feedback_preprocessors([DeckcFeedback(verdicts=shown), NameTheTests],
+                                                                   [WrapMessages])
     configure(config)            # deckc's template: each test named in the summary
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = assignment
@@ -38,7 +40,7 @@ def generate(config, root: Path, assignment: str, student: str, verdicts: dict, 
         GenerateFeedback(coursedir=coursedir, config=config).start()
     except BaseException as e:  # noqa: BLE001
         return None, [f"generate_feedback failed: {type(e).__name__}: {e}"]
-    out = root / "feedback" / student / assignment
+    out = layout.feedback_dir(root, student, assignment)
     if not out.is_dir():
         return None, ["generate_feedback wrote nothing"]
     for path in sorted(out.rglob("*")):

@@ -20,6 +20,8 @@ from pathlib import Path
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
+from ..nbgrader import cells
+
 TEMPLATES = Path(__file__).with_name("templates")
 TEMPLATE = "deckc_feedback"
 HEAD = re.compile(r"^# (?:Hidden test|Test) (?P<name>[A-Za-z0-9_-]+) \((?P<points>[^)]*)\): (?P<doc>.*?)"
@@ -55,8 +57,7 @@ class NameTheTests(Preprocessor):
     enabled = Bool(True)
 
     def preprocess_cell(self, cell, resources, index):
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+        if cell.cell_type == "code" and cells.is_test(cell):
             label = label_of(cell.source)
             if label is not None:
                 cell.metadata["deckc_feedback"] = label

@@ -32,10 +32,12 @@ import sys
 import time
 from pathlib import Path
 
-sys.modules.setdefault("rfc3987_syntax", None)   # see deckc/exercises/course.py: NBGRADER_MAIN
+sys.modules.setdefault("rfc3987_syntax", None)   # see deckc/nbgrader/command.py: NBGRADER_MAIN
 
 from .records import (MAX_SUBMISSION_BYTES, AssignmentDef, GradeJob, Sandbox, StudentResult,  # noqa: E402
                       WorkerReady, submission_files)
+
+from ..nbgrader import layout  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 # The kernel's IPython history stays in memory: the hidden tests it ran die with the kernel.
@@ -68,16 +70,16 @@ class Grader:
             (self.scratch / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(self.scratch, 0o700)
         self.definition.write(self.course)
-        src = self.course / "source" / self.assignment
-        dst = self.root / "source" / self.assignment
+        src = layout.source_dir(self.course, self.assignment)
+        dst = layout.source_dir(self.root, self.assignment)
         dst.mkdir(parents=True, exist_ok=True)
         for path in sorted(src.rglob("*")):     # nbgrader copies source/'s other files to autograded/
             if path.is_file() and path.suffix != ".ipynb":
                 target = dst / path.relative_to(src)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, target)
-        (self.root / "gradebook.db").write_bytes(self.definition.template_db)
-        self.db_url = "sqlite:///" + str(self.root / "gradebook.db")
+        layout.gradebook_path(self.root).write_bytes(self.definition.template_db)
+        self.db_url = layout.default_db_url(self.root)
         logging.getLogger().addHandler(self.errors)
 
         from .checking import jail_files
@@ -101,26 +103,24 @@ class Grader:
         })
         self.config = self._nbgrader_config(limits.cell_timeout)
         self.cell_timeout = float(self.config.Execute.get("timeout", 30) or 30)
-        self.course_id = str(self.config.CourseDirectory.get("course_id", "") or "default_course")
+        self.course_id = str(self.config.CourseDirectory.get("course_id", "") or layout.DEFAULT_COURSE_ID)
 
         from nbgrader.converters import Autograde, GenerateFeedback  # noqa: F401 - import once, here
 
-        from . import gradebook as gbmod, testplan
+        from . import testplan
+        from ..nbgrader import gradebook as gbmod
 
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             self.defs = gbmod.definitions(gb, self.assignment)
-        self.plans = testplan.load(self.course / "source" / self.assignment, self.defs, self.cell_timeout,
+        self.plans = testplan.load(layout.source_dir(self.course, self.assignment), self.defs, self.cell_timeout,
                                    limits.notebook_timeout)
         return WorkerReady(tuple(sorted(self.defs)), self.cell_timeout,
                            {name: p.timeout for name, p in self.plans.items()})
 
     def _nbgrader_config(self, cell_timeout):
-        from traitlets.config import Config
-        from traitlets.config.loader import PyFileConfigLoader
+        from ..nbgrader.config import load_config
 
-        config = Config()
-        if (self.course / "nbgrader_config.py").is_file():
-            config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(self.course)).load_config())
+        config = load_config(self.course)           # the course's nbgrader_config.py, as nbgrader reads it
         config.CourseDirectory.root = str(self.root)
         config.CourseDirectory.db_url = self.db_url
         config.BaseConverter.force = True
@@ -142,7 +142,8 @@ class Grader:
     def grade(self, job: GradeJob) -> StudentResult:
         import resource
 
-        from . import checking, diagnose, gradebook as gbmod, matching, scoring
+        from ..nbgrader import gradebook as gbmod
+        from . import checking, diagnose, gradebook_io, matching, scoring
         from .autograde import autograde
         from .edits import edited_cells
 
@@ -153,7 +154,7 @@ class Grader:
         os.environ["DECKC_JAIL"] = json.dumps(self.jail_cfg)
         self.errors.messages.clear()
         self._clean()
-        sub_dir = self.root / "submitted" / student / self.assignment
+        sub_dir = layout.submitted_dir(self.root, student, self.assignment)
         skipped = self._intake(job, sub_dir)
         outcomes = matching.match_folder(sub_dir, set(self.defs))     # renamed files, size caps
         submitted = matching.apply(sub_dir, outcomes)
@@ -164,7 +165,7 @@ class Grader:
                 + (f" ({'; '.join(f'{o.file}: {o.action}' for o in outcomes)})" if outcomes else "")))
 
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
-            gbmod.apply_student_state(gb, self.assignment, student, job.state)
+            gradebook_io.apply_student_state(gb, self.assignment, student, job.state)
         timings = {}
         check = checking.CheckRun()
         if self.definition.verify:
@@ -183,7 +184,7 @@ class Grader:
         if diagnosis and not job.preflight:
             return StudentResult(student, ok=False, not_graded=True, error=diagnosis)
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
-            stored = gbmod.read_submission(gb, self.assignment, student)
+            stored = gradebook_io.read_submission(gb, self.assignment, student)
         notebooks = {}
         for name, nb in stored.notebooks.items():
             plan = self.plans.get(name)
@@ -191,8 +192,8 @@ class Grader:
                 name, nb, name in submitted, kernel.get(name), check.verdicts.get(name),
                 plan.layout if plan else scoring.Layout(), refused.get(name, ""))
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
-            gbmod.set_scores(gb, self.assignment, student, notebooks)
-        release = self.course / "release" / self.assignment
+            gradebook_io.set_scores(gb, self.assignment, student, notebooks)
+        release = layout.release_dir(self.course, self.assignment)
         unchanged = diagnose.unchanged(release, sub_dir, submitted)
         edited = {name: tuple(cells) for name in submitted
                   if (cells := edited_cells(release / f"{name}.ipynb", sub_dir / f"{name}.ipynb"))}
@@ -203,7 +204,7 @@ class Grader:
             feedback_dir, problems = generate(self.config, self.root, self.assignment, student, check.verdicts,
                                               {n: p.secrets for n, p in self.plans.items()}, set(self.defs))
         timings["feedback"] = round(time.monotonic() - t0, 3)
-        autograded = self.root / "autograded" / student / self.assignment
+        autograded = layout.autograded_dir(self.root, student, self.assignment)
         score, maximum = scoring.totals(notebooks)
         return StudentResult(
             student, ok=True, files=tuple(outcomes), timestamp=stored.timestamp, notebooks=notebooks,
@@ -215,7 +216,7 @@ class Grader:
             feedback_problems=tuple(problems))
 
     def _clean(self):
-        for sub in ("submitted", "autograded", "feedback"):
+        for sub in (layout.SUBMITTED, layout.AUTOGRADED, layout.FEEDBACK):
             shutil.rmtree(self.root / sub, ignore_errors=True)
         for sub in ("jails", "tmp"):
             shutil.rmtree(self.scratch / sub, ignore_errors=True)
@@ -226,7 +227,7 @@ class Grader:
         dst.mkdir(parents=True, exist_ok=True)
         folder = job.folder
         if folder is None and job.files is None and job.preflight:
-            folder = self.course / "source" / self.assignment      # the reference solution
+            folder = layout.source_dir(self.course, self.assignment)      # the reference solution
         if folder is not None:
             accepted, skipped = submission_files(Path(folder))
             for rel, path in accepted:
@@ -252,7 +253,7 @@ def pack_outputs(result: StudentResult) -> StudentResult:
     """The result with its autograded/ and feedback/ folders as bytes (for a worker whose scratch
     the main process cannot read); merge.place_outputs unpacks them."""
     outputs = {}
-    for kind, folder in (("autograded", result.autograded_dir), ("feedback", result.feedback_dir)):
+    for kind, folder in ((layout.AUTOGRADED, result.autograded_dir), (layout.FEEDBACK, result.feedback_dir)):
         if folder and Path(folder).is_dir():
             outputs[kind] = {p.relative_to(folder).as_posix(): p.read_bytes()
                              for p in sorted(Path(folder).rglob("*")) if p.is_file() and not p.is_symlink()}

@@ -14,7 +14,7 @@ def grades():
 
     \b
     Examples:
-      deckc grades export build/the-sequence-problem/course --to canvas --roster students.csv
+      deckc grades export build/course -a the-sequence-problem --to canvas --roster students.csv
       deckc grades export course --to moodle
     """
 

@@ -32,7 +32,8 @@ LMS downloads are recognised by their own names (any leading folders ignored):
 
 With a roster (roster.py) the LMS's user id (Canvas; ``lms_user_id``) or the student's name
 (Moodle's files carry only the name and a per-assignment participant id) gives the student id,
-and a student not in the roster is rejected, never guessed. Without one, the student id is the
+a Moodle team submission goes to every member of the roster ``group`` it is named after, and a
+student not in the roster is rejected, never guessed. Without one, the student id is the
 Canvas name (``smithjohn``) or the slugged Moodle name (``john_smith``). The LMS ids and ``late``
 marks go to ``COURSE/lms/<assignment>.csv`` (the grade exports read them back), and each LMS
 entry's time in the zip (in the LMS server's time zone: ``--lms-timezone``) becomes nbgrader's
@@ -49,11 +50,28 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
+from ..nbgrader import layout
+
 STUDENT = re.compile(r"^[A-Za-z0-9@_-][A-Za-z0-9._@-]{0,127}$")
 MAX_ENTRY = 50 * 1024 * 1024
-CANVAS = re.compile(r"^(?P<name>[a-z0-9]+)(?P<late>_(?:late|LATE))?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
+# Canvas (lib/content_zipper.rb, ContentZipper#get_filename and #add_upload_submission):
+# "<sortable name>[_LATE]_<user id>_<attachment id>_<file>", where the name is the lowercased
+# "Last, First" with every non-word character removed (Unicode letters kept: "müllerjosé") and no
+# "_<digits>_" left in it; under anonymous grading there is no name and the id is
+# "anon_<anonymous id>". Online text and URL entries end in _text.html / _link.html (ignored).
+CANVAS = re.compile(r"^(?:(?P<name>\w+?)_)??(?:(?P<late>LATE|late)_)?(?P<user>\d+|anon_[A-Za-z0-9]+)_"
+                    r"(?P<sub>\d+)_(?P<file>.+)$")
+# Moodle (mod/assign/classes/downloader.php, get_student_prefix and load_submissionplugin_filelist):
+# "<Full Name>_<participant id>_assignsubmission_file_<file>" flat, or the folder
+# "<Full Name>_<participant id>_assignsubmission_file/<file>" ("..._file_/" before Moodle 4.1),
+# underscores of the name turned into spaces; blind marking writes "Participant" for the name;
+# team submissions "<group name>_<group id>" (one per group): with a roster whose `group` column
+# names that group, each member gets the group's notebooks (their LMS row says "moodle-group", as
+# the group id is no participant id); otherwise it is no student and rejected.
+# Online text is "..._assignsubmission_onlinetext_onlinetext.html" (ignored).
 MOODLE_FILE = re.compile(r"^(?P<name>.+?)_(?P<user>\d+)_assignsubmission_file_(?P<file>.+)$")
 MOODLE_FOLDER = re.compile(r"^(?P<name>.+?)_(?P<user>\d+)_assignsubmission_file_?$")
+BLIND_NAME = "Participant"   # Moodle's get_string('participant', 'mod_assign') in English
 SAME_TIME = 120   # seconds: file times closer than this across students are the zip's own
 LMS_FIELDS = ["student", "lms", "lms_id", "submission_id", "lms_name", "late", "timestamp"]
 
@@ -125,7 +143,7 @@ def lms_entry(parts: list[str]) -> LmsEntry | None:
     filename = parts[-1]
     m = CANVAS.match(filename)
     if m:
-        return LmsEntry("canvas", m["name"], m["user"], m["file"], m["sub"], bool(m["late"]))
+        return LmsEntry("canvas", m["name"] or "", m["user"], m["file"], m["sub"], bool(m["late"]))
     m = MOODLE_FILE.match(filename)
     if m:
         return LmsEntry("moodle", m["name"].strip(), m["user"], m["file"])
@@ -136,6 +154,20 @@ def lms_entry(parts: list[str]) -> LmsEntry | None:
     return None
 
 
+def entry_name(info: zipfile.ZipInfo) -> str:
+    """The entry's name as its writer meant it. A zip entry without the UTF-8 flag (bit 11) is
+    cp437 by the zip spec, and Python reads it so; but Canvas's rubyzip (unicode_names off) and
+    other tools write UTF-8 bytes without the flag: "müllerjosé" would read "m├╝llerjos├⌐".
+    Such a name is read as UTF-8 when its bytes are valid UTF-8 (cp437 text rarely is)."""
+    name = info.filename
+    if info.flag_bits & 0x800 or name.isascii():
+        return name
+    try:
+        return name.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return name
+
+
 def _lms_notebook(filename: str, notebooks: set[str]) -> str | None:
     """The assignment's notebook an LMS file is (matching.py: Canvas's rnn_step-1.ipynb, a
     student's "RNN_Step (1).ipynb" ...), or None."""
@@ -144,25 +176,31 @@ def _lms_notebook(filename: str, notebooks: set[str]) -> str | None:
     return match_name(filename, notebooks)[0]
 
 
-def _lms_student(entry: LmsEntry, roster, owners: dict):
-    """(student id, None) or (None, reason) for an LMS entry."""
+def _lms_students(entry: LmsEntry, roster, owners: dict):
+    """([student ids], None, team) or ([], reason, False) for an LMS entry: one student, or
+    (team=True) the members of the roster group a Moodle team submission is named after."""
     from .roster import slug
 
     what = f"{entry.lms.capitalize()} {'user' if entry.lms == 'canvas' else 'participant'} {entry.lms_id} " \
            f"({entry.name})"
     if roster is not None:
         found = roster.by_lms_id(entry.lms_id) or roster.by_name(entry.name)
+        if found is None and entry.lms == "moodle" and roster.members(entry.name):
+            return [m.id for m in roster.members(entry.name)], None, True    # a team submission
         if found is None:
-            return None, f"{what} is not in the roster (no lms_user_id {entry.lms_id}, no one student of that name)"
+            return [], f"{what} is not in the roster (no lms_user_id {entry.lms_id}, no one student of that " \
+                       "name, no group of that name)", False
         student = found.id
+    elif entry.lms_id.startswith("anon_") or (entry.lms == "moodle" and entry.name == BLIND_NAME):
+        student = slug(entry.lms_id if entry.lms == "canvas" else f"participant_{entry.lms_id}")   # anonymous
     else:
-        student = entry.name if entry.lms == "canvas" else slug(entry.name)
+        student = slug(entry.name)
         if not student:
-            return None, f"{what}: no usable student id in the name; give --roster"
+            return [], f"{what}: no usable student id in the name; give --roster", False
     other = owners.setdefault(student, (entry.lms, entry.lms_id))
     if other != (entry.lms, entry.lms_id):
-        return None, f"{what} and {other[0]} id {other[1]} would both be student {student!r}; give --roster"
-    return student, None
+        return [], f"{what} and {other[0]} id {other[1]} would both be student {student!r}; give --roster", False
+    return [student], None, False
 
 
 def _zip_time(info: zipfile.ZipInfo, tz) -> str:
@@ -183,7 +221,7 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
     owners: dict = {}
     with zipfile.ZipFile(zip_path) as zf:
         for info in zf.infolist():
-            name = info.filename
+            name = entry_name(info)
             if info.is_dir():
                 continue
             parts = _split(name)
@@ -207,8 +245,8 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
                     report.rejected.append((name, f"{entry.filename!r} is no notebook of the assignment "
                                                   f"({', '.join(sorted(notebooks))})"))
                     continue
-                student, why = _lms_student(entry, roster, owners)
-                if student is None:
+                students, why, team = _lms_students(entry, roster, owners)
+                if not students:
                     report.rejected.append((name, why))
                     continue
                 entry.timestamp = _zip_time(info, tz)
@@ -217,36 +255,24 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
                 if student is None:
                     report.rejected.append((name, notebook))
                     continue
-            if not STUDENT.match(student) or student in (".", ".."):
-                report.rejected.append((name, f"bad student id {student!r}"))
-                continue
+                students, team = [student], False
             if info.file_size > MAX_ENTRY:
                 report.rejected.append((name, f"larger than {MAX_ENTRY // (1024 * 1024)} MB"))
                 continue
-            if (student, notebook) in seen:
-                report.rejected.append((name, f"a second {notebook}.ipynb for {student}"))
-                continue
-            seen.add((student, notebook))
-            dest_dir = course / "submitted" / student / assignment
-            dest = dest_dir / f"{notebook}.ipynb"
-            if not dest.resolve().is_relative_to((course / "submitted").resolve()):
-                report.rejected.append((name, "path traversal"))
-                continue
-            data = zf.read(info)
-            if len(data) > MAX_ENTRY:
-                report.rejected.append((name, "larger than its header said"))
-                continue
-            dest_dir.mkdir(parents=True, exist_ok=True)
-            tmp = dest.with_suffix(".ipynb.part")
-            tmp.write_bytes(data)
-            tmp.replace(dest)
-            report.added.append((student, notebook))
-            if entry is not None:
-                kept = report.lms.get(student)
-                if kept is not None:
-                    entry.late = entry.late or kept.late
-                    entry.timestamp = max(entry.timestamp, kept.timestamp)
-                report.lms[student] = entry
+            for student in students:
+                why = _put(zf, info, course, assignment, student, notebook, seen)
+                if why:
+                    report.rejected.append((name, why))
+                    continue
+                report.added.append((student, notebook))
+                if entry is not None:
+                    mine = LmsEntry("moodle-group", entry.name, entry.lms_id, entry.filename,
+                                    timestamp=entry.timestamp) if team else entry
+                    kept = report.lms.get(student)
+                    if kept is not None:
+                        mine.late = mine.late or kept.late
+                        mine.timestamp = max(mine.timestamp, kept.timestamp)
+                    report.lms[student] = mine
     times = sorted(e.timestamp for e in report.lms.values() if e.timestamp)
     if times and (len(times) < 2 or _seconds_between(times[0], times[-1]) < SAME_TIME):
         # One time for everyone is when the zip was made, not when each student submitted: a
@@ -257,11 +283,32 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
             e.timestamp = ""
     for student, entry in report.lms.items():
         if entry.timestamp:
-            (course / "submitted" / student / assignment / "timestamp.txt").write_text(
+            (layout.submitted_dir(course, student, assignment) / "timestamp.txt").write_text(
                 entry.timestamp + "\n", encoding="utf-8")
     if report.lms:
         save_lms_ids(course, assignment, report.lms)
     return report
+
+
+def _put(zf, info, course: Path, assignment: str, student: str, notebook: str, seen: set) -> str | None:
+    """Write one entry as submitted/<student>/<assignment>/<notebook>.ipynb; why not, or None."""
+    if not STUDENT.match(student) or student in (".", ".."):
+        return f"bad student id {student!r}"
+    if (student, notebook) in seen:
+        return f"a second {notebook}.ipynb for {student}"
+    seen.add((student, notebook))
+    dest_dir = layout.submitted_dir(course, student, assignment)
+    dest = dest_dir / f"{notebook}.ipynb"
+    if not dest.resolve().is_relative_to(layout.submitted_root(course).resolve()):
+        return "path traversal"
+    data = zf.read(info)
+    if len(data) > MAX_ENTRY:
+        return "larger than its header said"
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(".ipynb.part")
+    tmp.write_bytes(data)
+    tmp.replace(dest)
+    return None
 
 
 def _seconds_between(a: str, b: str) -> float:

@@ -3,7 +3,10 @@
 One assignment, one row per student of the gradebook (those a roster brought in included; a
 student without a submission gets an empty grade, which both LMSs read as "no change"):
 
-- ``canvas``: Canvas's gradebook import (Grades > Import): the columns of Canvas's own export,
+- ``canvas``: Canvas's gradebook import (Grades > Import; app/models/gradebook_importer.rb: a header
+  whose first cell holds "Student", the second "ID", the student columns ending in "Section",
+  SIS User ID then SIS Login ID between; a first cell holding "Points Possible" marks that row;
+  "<title> (<id>)" names an existing assignment; an empty grade or "-" is no change): the columns of Canvas's own export,
   ``Student`` ("Last, First"), ``ID`` (the Canvas user id), ``SIS User ID``, ``SIS Login ID``,
   ``Section``, then the assignment column, and the ``Points Possible`` row Canvas writes second.
   Canvas matches a row by ID, else SIS User ID, else SIS Login ID; the assignment column is
@@ -14,6 +17,12 @@ student without a submission gets an empty grade, which both LMSs read as "no ch
   which ``--from-zip`` recorded), ``Full name``, ``Email address``, ``Status``, ``Grade``,
   ``Maximum Grade``, ``Grade can be changed``, ``Last modified (submission)``, ``Last modified
   (grade)``, ``Feedback comments``. Students without a participant id are listed and left out.
+  Moodle's importer (mod/assign/feedback/offline/importgradeslib.php) needs exactly the headers
+  ``Identifier``, ``Grade`` and ``Last modified (grade)``, strips "Participant " to get the id and
+  reads the last one with PHP's strtotime; locallib.php then skips a row whose Moodle grade was
+  changed more than 60 s after that time (unless the teacher ticks "allow updating records that
+  have been modified more recently"). So that column says when deckc graded: the time of
+  ``reports/<assignment>/tests.csv`` (written by every grading run), as ``YYYY-MM-DD HH:MM:SS UTC``.
 - ``moodle-grades``: the gradebook's CSV import (Grades > Import > CSV file), mapped in Moodle
   by ``Email address`` or ``ID number``: ``First name``, ``Last name``, ``ID number``,
   ``Email address``, then the assignment column.
@@ -97,8 +106,14 @@ def _moodle_time(ts) -> str:
     return ts.strftime("%A, %-d %B %Y, %I:%M %p") if ts is not None else "-"
 
 
-def table(fmt: str, rows: list[Row], max_score: float, title: str, lms_assignment_id: str = ""):
-    """(header, data rows, problems) of one export format."""
+def _graded_time(ts) -> str:
+    # "Last modified (grade)": read by strtotime(), so an unambiguous form it parses.
+    return ts.strftime("%Y-%m-%d %H:%M:%S UTC") if ts is not None else "-"
+
+
+def table(fmt: str, rows: list[Row], max_score: float, title: str, lms_assignment_id: str = "", graded_at=None):
+    """(header, data rows, problems) of one export format. graded_at: when deckc graded (UTC
+    datetime), the Moodle worksheet's "Last modified (grade)" of every graded row."""
     problems = []
     if fmt == "canvas":
         column = f"{title} ({lms_assignment_id})" if lms_assignment_id else title
@@ -120,7 +135,7 @@ def table(fmt: str, rows: list[Row], max_score: float, title: str, lms_assignmen
             full = " ".join(p for p in (r.who.first_name, r.who.last_name) if p) or r.student
             status = "Submitted for grading" if r.score is not None else "No submission"
             out.append([f"Participant {r.moodle_id}", full, r.who.email, status, _points(r.score), _points(max_score),
-                        "Yes", _moodle_time(r.timestamp), "-", ""])
+                        "Yes", _moodle_time(r.timestamp), _graded_time(graded_at) if r.score is not None else "-", ""])
         return MOODLE_WORKSHEET, out, problems
     if fmt == "moodle-grades":
         out = []
@@ -148,11 +163,16 @@ def write_table(path: Path, header: list[str], data: list[list]) -> None:
 def export(course: Path, assignment: str, fmt: str, out: Path, *, db_url: str, course_id: str, roster=None,
            title: str | None = None, lms_assignment_id: str = "") -> tuple[Path, int, list[str]]:
     """Write the export; returns (path, rows written, problems)."""
-    from .gradebook import open_gradebook
+    from ..nbgrader.gradebook import open_gradebook
     from .intake import load_lms_ids
 
     with open_gradebook(db_url, course_id) as gb:
         rows, max_score = collect(gb, assignment, roster, load_lms_ids(course, assignment))
-    header, data, problems = table(fmt, rows, max_score, title or assignment, lms_assignment_id)
+    tests = Path(course) / "reports" / assignment / "tests.csv"
+    graded_at = None
+    if tests.is_file():
+        from datetime import datetime, timezone
+        graded_at = datetime.fromtimestamp(int(tests.stat().st_mtime), tz=timezone.utc)
+    header, data, problems = table(fmt, rows, max_score, title or assignment, lms_assignment_id, graded_at)
     write_table(out, header, data)
     return out, len(data) - (1 if fmt == "canvas" else 0), problems

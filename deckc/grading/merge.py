@@ -13,6 +13,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from ..nbgrader import layout
 from .records import Override, StudentResult, to_json
 from .scoring import fmt, test_rows
 
@@ -20,8 +21,8 @@ from .scoring import fmt, test_rows
 def place_outputs(result: StudentResult, course: Path, assignment: str) -> None:
     """autograded/ and feedback/ of the student: moved from the worker's scratch (same machine)
     or written from the result's packed files; stale feedback of an earlier grading removed."""
-    for kind, folder in (("autograded", result.autograded_dir), ("feedback", result.feedback_dir)):
-        dest = course / kind / result.student / assignment
+    for kind, folder in ((layout.AUTOGRADED, result.autograded_dir), (layout.FEEDBACK, result.feedback_dir)):
+        dest = layout.student_dir(course, kind, result.student) / assignment
         packed = (result.outputs or {}).get(kind)
         if (folder and Path(folder).is_dir()) or packed is not None:
             if dest.exists():
@@ -37,13 +38,13 @@ def place_outputs(result: StudentResult, course: Path, assignment: str) -> None:
                     continue
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
-        elif kind == "feedback" and dest.exists():
+        elif kind == layout.FEEDBACK and dest.exists():
             shutil.rmtree(dest)     # stale feedback of an earlier grading
 
 
 def take(result: StudentResult, gb, course: Path, assignment: str, summary, rows: dict, progress) -> None:
     """Merge one result (see the module docstring); `rows`: student -> tests.csv rows of this run."""
-    from . import gradebook as gbmod
+    from . import gradebook_io
 
     student = result.student
     if result.files is not None:
@@ -54,7 +55,7 @@ def take(result: StudentResult, gb, course: Path, assignment: str, summary, rows
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")      # SQLAlchemy warnings from inside nbgrader.api
-        gbmod.merge_student(gb, assignment, student, result)
+        gradebook_io.merge_student(gb, assignment, student, result)
     if os.environ.get("DECKC_GRADE_TIMINGS"):
         print(f"timings {student}: {result.seconds:.1f} s {result.timings} cpu {result.cpu}", file=sys.stderr)
     place_outputs(result, course, assignment)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..nbgrader import layout
 from .records import StudentResult
 from .report import _num
 from .scoring import full_marks
@@ -21,7 +22,7 @@ def marks(result: StudentResult) -> tuple[float, float, bool]:
 def failure(course: Path, assignment: str, result: StudentResult) -> str:
     """Why the reference solution did not get full marks, in words a grader can act on."""
     score, maximum, _ = marks(result)
-    where = course / "source" / assignment
+    where = layout.source_dir(course, assignment)
     head = (f"preflight failed: the reference solution ({where}) "
             + (f"scored {_num(score)}/{_num(maximum)}" if result.ok else "could not be graded")
             + " in the grading jail, so no student was graded (nothing was written).")

@@ -14,7 +14,7 @@ class Progress:
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.bar = click.progressbar(length=max(total, 1), label="grading", file=self.stream, show_eta=True,
                                      show_pos=True, item_show_func=lambda note: note,
-                                     hidden=quiet or not self.tty)
+                                     hidden=quiet or not self.tty or total == 0)
         self.bar.__enter__()
         self.closed = False
 

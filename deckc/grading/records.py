@@ -28,6 +28,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..nbgrader import layout
 from .matching import FileOutcome
 
 MAX_SUBMISSION_BYTES = 200 * 1024 * 1024      # what a worker copies of one submission
@@ -74,22 +75,22 @@ class AssignmentDef:
                 return {}
             return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
                     if p.is_file() and not p.is_symlink() and (suffix is None or p.suffix == suffix)}
-        config = course / "nbgrader_config.py"
-        return cls(assignment, files(course / "source" / assignment),
-                   files(course / "release" / assignment, ".ipynb"), Path(template_db).read_bytes(),
+        config = layout.config_path(course)
+        return cls(assignment, files(layout.source_dir(course, assignment)),
+                   files(layout.release_dir(course, assignment), ".ipynb"), Path(template_db).read_bytes(),
                    config.read_bytes() if config.is_file() else None, limits, feedback, verify)
 
     def write(self, folder: Path) -> Path:
         """Lay the definition out as a course folder (source/, release/, the config); returns it."""
-        for sub, table in (("source", self.source), ("release", self.release)):
+        for where, table in ((layout.source_dir, self.source), (layout.release_dir, self.release)):
             for rel, data in table.items():
-                path = folder / sub / self.assignment / rel
+                path = where(folder, self.assignment) / rel
                 if ".." in Path(rel).parts or Path(rel).is_absolute():
                     raise ValueError(f"bad file name in the assignment definition: {rel!r}")
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
         if self.config is not None:
-            (folder / "nbgrader_config.py").write_bytes(self.config)
+            layout.config_path(folder).write_bytes(self.config)
         return folder
 
 
@@ -138,6 +139,14 @@ class GradeJob:
     state: ManualState = ManualState()
     uid: int | None = None                    # the unprivileged uid it runs as (a block per run)
     preflight: bool = False                   # the reference solution: judged, never merged
+
+    def packed(self) -> GradeJob:
+        """The job with its folder's files as bytes (for a worker on another machine)."""
+        if self.folder is None:
+            return self
+        accepted, skipped = submission_files(Path(self.folder))
+        return dataclasses.replace(self, folder=None, files={rel: p.read_bytes() for rel, p in accepted},
+                                   skipped=tuple(self.skipped) + tuple(skipped))
 
 
 def submission_files(folder: Path) -> tuple[list[tuple[str, Path]], list[str]]:
@@ -255,7 +264,7 @@ class StudentResult:
     cpu: dict[str, float] = field(default_factory=dict)
     autograded_dir: str | None = None         # in the worker's scratch (same machine)
     feedback_dir: str | None = None
-    outputs: dict[str, dict[str, bytes]] | None = None   # or packed: "autograded"/"feedback" -> files
+    outputs: dict[str, dict[str, bytes]] | None = None   # or packed: AUTOGRADED/FEEDBACK -> files
     feedback_problems: tuple[str, ...] = ()
 
     def parts(self, override: Override) -> list[str]:

@@ -11,6 +11,8 @@ One row per student, a header row naming the columns (any order, case and spaces
 ``sis_user_id``        Canvas's ``SIS User ID`` / Moodle's ``idnumber``
 ``sis_login_id``       Canvas's ``SIS Login ID`` / Moodle's ``username``
 ``section``            Canvas's ``Section``
+``group``              also ``team``: the Moodle group of a team submission (its members
+                       each get the group's notebooks: see intake.py)
 =====================  ===========================================================
 
 It is a superset of what nbgrader's ``nbgrader db student import`` reads (id, first_name,
@@ -35,6 +37,7 @@ ALIASES = {
     "sis_user_id": "sis_user_id", "idnumber": "sis_user_id", "id_number": "sis_user_id",
     "sis_login_id": "sis_login_id", "login_id": "sis_login_id",
     "section": "section",
+    "group": "group", "team": "group", "group_name": "group",
 }
 STUDENT_ID = re.compile(r"^[A-Za-z0-9@_-][A-Za-z0-9._@-]{0,127}$")
 
@@ -53,6 +56,7 @@ class Student:
     sis_user_id: str = ""
     sis_login_id: str = ""
     section: str = ""
+    group: str = ""
 
     @property
     def full_name(self) -> str:
@@ -82,6 +86,11 @@ class Roster:
                 if key:
                     names.setdefault(key, []).append(s)
         self._names = names
+
+    def members(self, group: str) -> list[Student]:
+        """The students of a group (its name compared as names are: accents, case, spaces ignored)."""
+        key = name_key(group)
+        return [s for s in self.students if key and name_key(s.group) == key]
 
     def by_lms_id(self, lms_id: str) -> Student | None:
         return self._lms.get(str(lms_id))

@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .guard import signals_deferred
-from . import preflight
+from ..nbgrader import layout
 from .dispatch import Grading
+from .guard import signals_deferred
 from .merge import write_tests_csv
 from .pool import Pool, WorkerProcess
 from .progress import Progress
@@ -56,7 +56,7 @@ class Options:
     quiet: bool = False
     preflight: bool = True                # grade the reference solution first, in the same jail
     cluster: str | None = None            # local:N or a Dask scheduler address (cluster.py)
-    resume: bool = False                  # grade only students not graded yet (resume.py)
+    resume: bool = False                  # grade only students the gradebook has no grade of
 
 
 @dataclass
@@ -90,7 +90,7 @@ class Summary:
 
 
 def find_assignment(course: Path, assignment: str | None) -> str:
-    source = course / "source"
+    source = layout.source_root(course)
     if assignment:
         if not (source / assignment).is_dir():
             raise GradeError(f"{course}: no assignment {assignment!r} in source/")
@@ -103,7 +103,7 @@ def find_assignment(course: Path, assignment: str | None) -> str:
 
 
 def find_students(course: Path, assignment: str, only=()) -> list[str]:
-    sub = course / "submitted"
+    sub = layout.submitted_root(course)
     found = sorted(p.name for p in sub.iterdir()
                    if (p / assignment).is_dir() and not p.name.startswith(".")) if sub.is_dir() else []
     if only:
@@ -116,15 +116,9 @@ def find_students(course: Path, assignment: str, only=()) -> list[str]:
 
 def read_config(course: Path) -> dict:
     """db_url and course_id from the course's nbgrader_config.py (nbgrader's own loader)."""
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
+    from ..nbgrader.config import course_settings
 
-    config = Config()
-    if (course / "nbgrader_config.py").is_file():
-        config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config())
-    cd = config.get("CourseDirectory", {})
-    return {"db_url": cd.get("db_url") or "sqlite:///" + str(course / "gradebook.db"),
-            "course_id": cd.get("course_id") or "default_course"}
+    return course_settings(course)
 
 
 def normalize_db_url(url: str) -> str:
@@ -147,7 +141,7 @@ def normalize_db_url(url: str) -> str:
 
 def prepare_gradebook(course: Path, assignment: str, db_url: str, course_id: str, scratch: Path) -> Path:
     """Make sure the real gradebook knows the assignment; write the workers' template SQLite."""
-    from . import gradebook as gbmod
+    from ..nbgrader import gradebook as gbmod
 
     with gbmod.open_gradebook(db_url, course_id) as gb:
         if not gbmod.has_assignment(gb, assignment):
@@ -162,26 +156,27 @@ def prepare_gradebook(course: Path, assignment: str, db_url: str, course_id: str
 
 def _definitions_source(course, assignment, db_url, course_id, scratch) -> str:
     """A gradebook that defines the assignment: the course's own SQLite one if it does, else
-    one made as nbgrader's generate_assignment makes it (deckc.exercises.release: natively when
+    one made as nbgrader's generate_assignment makes it (deckc.nbgrader.release: natively when
     it can be sure of the same result) in a scratch copy of the course."""
-    from . import gradebook as gbmod
+    from ..nbgrader import gradebook as gbmod
 
-    local = course / "gradebook.db"
-    local_url = "sqlite:///" + str(local)
+    local = layout.gradebook_path(course)
+    local_url = layout.sqlite_url(local)
     if local.is_file() and local_url != db_url:
         with gbmod.open_gradebook(local_url, course_id) as gb:
             if gbmod.has_assignment(gb, assignment):
                 return local_url
-    from ..exercises.course import is_own_config, nbgrader
-    from ..exercises.release import make_release
+    from ..nbgrader.command import nbgrader
+    from ..nbgrader.config import is_own_config
+    from ..nbgrader.release import make_release
 
     copy = scratch / "generate"
-    shutil.copytree(course / "source" / assignment, copy / "source" / assignment)
-    url = "sqlite:///" + str(copy / "gradebook.db")
-    if (course / "nbgrader_config.py").is_file():
-        shutil.copy2(course / "nbgrader_config.py", copy / "nbgrader_config.py")
-    if is_own_config(copy, assignment):
-        make_release(copy, assignment)     # deckc's config: root and gradebook are the copy's own
+    shutil.copytree(layout.source_dir(course, assignment), layout.source_dir(copy, assignment))
+    url = layout.default_db_url(copy)
+    if layout.config_path(course).is_file():
+        shutil.copy2(layout.config_path(course), layout.config_path(copy))
+    if is_own_config(copy, course_id):
+        make_release(copy, assignment, course_id)   # deckc's config: root and gradebook are the copy's own
     else:
         nbgrader(copy, "generate_assignment", assignment, "--force", f"--CourseDirectory.root={copy}",
                  f"--CourseDirectory.db_url={url}")
@@ -217,7 +212,7 @@ def grade(opts: Options) -> Summary:
 
 
 def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, started: float) -> Summary:
-    notebooks = {p.stem for p in (course / "source" / assignment).glob("*.ipynb")}
+    notebooks = {p.stem for p in layout.source_dir(course, assignment).glob("*.ipynb")}
     intake = roster = None
     if opts.roster is not None:
         from .roster import RosterError, load
@@ -251,15 +246,15 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")
     procs: list[WorkerProcess] = []         # the pool's list: a replaced worker is replaced in it
-    progress = Progress(len(students), opts.quiet)
+    progress = None
     finished = False
     stack = contextlib.ExitStack()
     try:
         # The workers import nbgrader while this process reads the config and prepares the gradebook.
         client = None
         if opts.cluster:
-            from .cluster import connect
-            client = stack.enter_context(connect(opts.cluster, scratch, opts.quiet))
+            from . import cluster
+            client = stack.enter_context(cluster.connect(opts.cluster, scratch, opts.quiet, _say))
         else:
             for i in range(jobs):
                 procs.append(_spawn(i, prefix, scratch, log, int(opts.memory_mb or 2048)))
@@ -267,7 +262,7 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
         cfg = read_config(course)
         db_url = normalize_db_url(opts.db or cfg["db_url"])
         summary.db_url = _safe_url(db_url)
-        from . import gradebook as gbmod
+        from ..nbgrader import gradebook as gbmod
         _mark("config read, nbgrader imported")
         try:
             template = prepare_gradebook(course, assignment, db_url, cfg["course_id"], scratch)
@@ -291,18 +286,18 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
                 from .resume import already_graded
                 summary.resumed = already_graded(gb, assignment, students, course / "reports" / assignment)
                 students = [s for s in students if s not in set(summary.resumed)]
-                progress.total = progress.bar.length = max(len(students), 1)   # the bar counts the rest
+            progress = Progress(len(students), opts.quiet)
             grading = Grading(definition, sandbox, course, assignment, gb, opts, summary, progress,
-                              lambda: next(uids), log.name, GradeFailure, _mark)
+                              lambda: next(uids), log, GradeFailure, _mark)
             try:
                 if not students:
                     pass
                 elif client is not None:
                     from .cluster import grade_on_cluster
-                    grade_on_cluster(client, grading, definition, students, log)
+                    grade_on_cluster(client, grading, students, scratch)
                 else:
-                    grading.pool = pool = Pool(procs, grading, died="the grading worker died (twice)")
-                    pool.run(([preflight.STUDENT] if opts.preflight else []) + list(students))
+                    grading.pool = Pool(procs, grading, died="the grading worker died (twice)")
+                    grading.pool.run(grading.queue(students))
                 _mark("all graded")
             finally:
                 # also when interrupted: the rows of the students merged so far (tests.csv and
@@ -326,7 +321,8 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
                                "log": log_path}
         finished = True
     finally:
-        progress.close()
+        if progress is not None:
+            progress.close()
         for p in procs:
             p.close() if finished else p.kill()     # interrupted or failed: no waiting
         stack.close()                               # a local Dask cluster is stopped
@@ -359,3 +355,5 @@ def _safe_url(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)

@@ -33,6 +33,7 @@ def load(source_dir: Path, definitions: dict, cell_timeout: float,
     source_dir: its source/<assignment>/ folder."""
     import nbformat
 
+    from ..nbgrader import cells as nbcells
     from . import verify
     from .feedback import NUMBER, secrets_of, strip_hidden
 
@@ -46,7 +47,7 @@ def load(source_dir: Path, definitions: dict, cell_timeout: float,
         cells = list(nbformat.read(source_path, as_version=4).cells) if source_path.is_file() else []
         code_cells = [c for c in cells if c.cell_type == "code"]
         reference = verify.reference_namespace(
-            [c.source for c in code_cells if not c.metadata.get("nbgrader", {}).get("grade")])
+            [c.source for c in code_cells if not nbcells.is_grade(c)])
         tests = {}
         for gid, (max_score, cell_type) in d["grades"].items():
             if cell_type != "code":
@@ -56,15 +57,7 @@ def load(source_dir: Path, definitions: dict, cell_timeout: float,
             verify.plan(spec, reference)
             tests[gid] = spec
         secrets = set().union(*[secrets_of(s[2]) for s in d["source"].values()] or [set()]) - visible
-        index = {c.metadata["nbgrader"]["grade_id"]: i for i, c in enumerate(cells)
-                 if c.metadata.get("nbgrader", {}).get("grade")}
-        last, note_to = None, {}
-        for c in cells:
-            meta = c.metadata.get("nbgrader", {})
-            if meta.get("solution"):
-                last = meta.get("grade_id")
-            elif meta.get("grade") and last:
-                note_to[meta.get("grade_id")] = last
+        index, note_to = nbcells.grade_positions(cells), nbcells.solution_before(cells)
         n_code = len(code_cells) or len(d["source"])
         timeout = float(notebook_timeout) if notebook_timeout else cell_timeout * (n_code + 2) + 30
         plans[name] = NotebookPlan(name, d["grades"], d["source"], tests, secrets,

@@ -36,8 +36,6 @@ from dataclasses import dataclass, field
 
 from . import _codec, compose
 
-HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
-HIDDEN_END = "### END HIDDEN TESTS"
 GRADER_NS = "_deckc_grader"
 MAX_ROUNDS = 4
 

@@ -20,7 +20,7 @@ import sys
 import traceback
 from pathlib import Path
 
-sys.modules.setdefault("rfc3987_syntax", None)   # see deckc/exercises/course.py: NBGRADER_MAIN
+sys.modules.setdefault("rfc3987_syntax", None)   # see deckc/nbgrader/command.py: NBGRADER_MAIN
 
 MAX_JOB_BYTES = 512 * 1024 * 1024      # one message from the main process (a job may carry its files)
 

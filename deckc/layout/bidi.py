@@ -115,11 +115,17 @@ def visual_line(line: tuple[Run, ...], rtl: bool = False) -> tuple[Run, ...]:
             else:
                 i += 1
     out: list[Run] = []
+    placed: set[int] = set()
     for ci in order:
         for i in clusters[ci]:
+            r = line[owner[i]]
+            if r.math is not None:      # an inline formula stays one run, where its first character goes
+                if owner[i] not in placed:
+                    placed.add(owner[i])
+                    out.append(r)
+                continue
             ch = text[i]
             if lv[ci] % 2:
                 ch = _mirror(ch)
-            r = line[owner[i]]
             out.append(Run(ch, r.bold, r.italic, r.mono, r.color, r.highlight))
     return merge(out)

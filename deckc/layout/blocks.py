@@ -13,6 +13,7 @@ from typing import Callable
 
 from .. import model as m
 from ..markup import plain_text
+from .balance import balanced_offsets
 from .chart_plan import readable_height
 from .plan import ChartBox, Element, Shape, TableBox, TableCell, TextBox
 from .reveal import after_reveals, last_step
@@ -36,6 +37,7 @@ class Ctx:
     name: str                                  # element name prefix, e.g. "slide3.body2"
     chart: Callable[[m.Chart], object]         # computes (and caches) a chart's data
     image: Callable[[m.Image], object] | None = None   # reads (and caches) an image file (deckc.images)
+    rebalance: bool = False                    # columns: take the width split that needs the least height
 
     def sub(self, name: str) -> "Ctx":
         return replace(self, name=name)
@@ -55,19 +57,24 @@ def measure(b, w: float, s: float, ctx: Ctx) -> Measured:
     return _LAYOUTS[type(b)](b, w, s, ctx)
 
 
-def stack(blocks, w: float, s: float, ctx: Ctx, gap: float) -> Measured:
-    """Blocks top to bottom; extra height goes to the flexible ones (charts)."""
+def stack(blocks, w: float, s: float, ctx: Ctx, gap: float, balance: bool = False) -> Measured:
+    """Blocks top to bottom; extra height goes to the flexible ones (charts). With `balance` and
+    nothing flexible, the blocks are spread and set a little above the middle (.balance)."""
     parts = [measure(b, w, s, ctx.sub(f"{ctx.name}.{i}")) for i, b in enumerate(blocks)]
     natural = sum(p.height for p in parts) + gap * max(len(parts) - 1, 0)
     flex = [p for p in parts if p.flex]
 
     def place(x, y, h):
         extra = max(h - natural, 0.0) / len(flex) if flex else 0.0
+        g = gap
+        if balance and not flex:
+            dy, more = balanced_offsets(natural, h, len(parts) - 1, gap)
+            y, g = y + dy, gap + more
         out: list[Element] = []
         for p in parts:
             ph = p.height + (extra if p.flex else 0.0)
             out.extend(after_reveals(p.place(x, y, ph), last_step(out)))
-            y += ph + gap
+            y += ph + g
         return out
 
     return Measured(natural, place, flex=bool(flex))
@@ -84,7 +91,7 @@ def _text_box(ctx, suffix, x, y, w, paras, **kw) -> TextBox:
 @block(m.Text)
 def _text(b: m.Text, w, s, ctx):
     t = ctx.theme
-    para = make_para(b.text, t.body_size * s, w, t.text)
+    para = make_para(b.text, t.type.at("body", s), w, t.text)
     return Measured(para.height, lambda x, y, h: [_text_box(ctx, "text", x, y, w, [para])])
 
 
@@ -93,7 +100,7 @@ def _callout(b: m.Callout, w, s, ctx):
     t = ctx.theme
     tone = t.tones[b.tone]
     pad = (14 * s, 10 * s, 14 * s, 10 * s)
-    para = make_para(b.text, t.body_size * 0.95 * s, w - pad[0] - pad[2], tone.text)
+    para = make_para(b.text, t.type.at("body", s), w - pad[0] - pad[2], tone.text)
     h = para.height + pad[1] + pad[3]
     return Measured(h, lambda x, y, hh: [_text_box(
         ctx, f"callout-{b.tone}", x, y, w, [para], pad=pad, fill=tone.fill, border=tone.border, radius=8 * s,
@@ -104,11 +111,40 @@ def _column_weight(col: m.Column) -> float:
     return 1.3 if any(isinstance(b, m.Chart) for b in col.body) else 1.0
 
 
+# Rebalancing tries these shifts of width towards (+) or away from (-) each column in turn.
+_SHIFTS = (0.25, 0.5, -0.25)
+
+
 @block(m.Columns)
 def _columns(b: m.Columns, w, s, ctx):
+    """Columns side by side, widths by weight (a chart's column is wider, and wider still where the
+    other columns can spare the width without growing). With ctx.rebalance (the slide does not fit),
+    the split that needs the least height among a few shifted ones (a tall text column gets width)."""
+    weights = [_column_weight(c) for c in b.columns]
+    best = _columns_at(b, w, s, ctx, weights)
+    if ctx.rebalance:
+        for k in range(len(weights)):
+            for shift in _SHIFTS:
+                tried = [wt * (1 + shift) if i == k else wt for i, wt in enumerate(weights)]
+                got = _columns_at(b, w, s, ctx, tried)
+                if got.height < best.height - 0.5:
+                    best = got
+        return best
+    # A chart's column takes the width its neighbours can spare without making the columns taller.
+    charts = [i for i, c in enumerate(b.columns) if any(isinstance(x, m.Chart) for x in c.body)]
+    if charts and len(charts) < len(weights):
+        limit = best.height + 0.5
+        for shift in (0.25, 0.5, 0.8):
+            got = _columns_at(b, w, s, ctx, [wt * (1 + shift) if i in charts else wt for i, wt in enumerate(weights)])
+            if got.height > limit:
+                break
+            best = got
+    return best
+
+
+def _columns_at(b: m.Columns, w, s, ctx, weights):
     t = ctx.theme
     gap = t.col_gap * s
-    weights = [_column_weight(c) for c in b.columns]
     total = sum(weights)
     widths = [(w - gap * (len(weights) - 1)) * wt / total for wt in weights]
     parts = []
@@ -116,9 +152,9 @@ def _columns(b: m.Columns, w, s, ctx):
         cctx = ctx.sub(f"{ctx.name}.col{i + 1}")
         boxed = col.title is not None
         pad = 12 * s if boxed else 0.0
-        title = make_para(col.title, t.body_size * s, cw - 2 * pad, t.tones[col.tone].text, bold=True) \
+        title = make_para(col.title, t.type.at("body", s), cw - 2 * pad, t.tones[col.tone].text, bold=True) \
             if boxed else None
-        inner = stack(col.body, cw - 2 * pad, s, cctx, t.gap * s)
+        inner = stack(col.body, cw - 2 * pad, s, cctx, t.gap * s, balance=not boxed)
         head = (title.height + 8 * s) if title else 0.0
         parts.append((col, cw, pad, title, inner, head, inner.height + head + 2 * pad))
     h = max(p[-1] for p in parts)
@@ -131,7 +167,7 @@ def _columns(b: m.Columns, w, s, ctx):
                 tone = t.tones[col.tone]
                 out.append(Shape(name=f"{ctx.name}.col{i + 1}.panel", x=cx, y=y, w=cw, h=hh, kind="roundrect",
                                  fill=tone.fill, border=tone.border, radius=10 * s,
-                                 alt=f"Panel: {plain_text(col.title)}"))
+                                 decorative=True))     # its title is the text box below
                 out.append(_text_box(ctx.sub(f"{ctx.name}.col{i + 1}"), "title", cx + pad, y + pad,
                                      cw - 2 * pad, [title]))
             out.extend(inner.place(cx + pad, y + pad + head, hh - head - 2 * pad))
@@ -144,7 +180,7 @@ def _columns(b: m.Columns, w, s, ctx):
 @block(m.Table)
 def _table(b: m.Table, w, s, ctx):
     t = ctx.theme
-    size = t.body_size * 0.9 * s
+    size = t.type.at("secondary", s)
     pad = (10 * s, 6 * s, 10 * s, 6 * s)
     rows = [list(b.header)] + [list(r) + [""] * (len(b.header) - len(r)) for r in b.rows]
     ncol = max(len(r) for r in rows)
@@ -180,8 +216,8 @@ def _analogy(b: m.Analogy, w, s, ctx):
     pad = (22 * s, 18 * s, 22 * s, 20 * s)
     inner = w - pad[0] - pad[2]
     head = (f"{b.icon}  " if b.icon else "") + b.title
-    paras = [make_para(head, t.body_size * 1.3 * s, inner, t.tones["note"].text, bold=True),
-             make_para(b.text, t.body_size * 1.05 * s, inner, t.text, space_before=12 * s)]
+    paras = [make_para(head, t.type.at("heading", s), inner, t.tones["note"].text, bold=True),
+             make_para(b.text, t.type.at("body", s), inner, t.text, space_before=12 * s)]
     h = paras_height(paras) + pad[1] + pad[3]
     return Measured(h, lambda x, y, hh: [_text_box(
         ctx, "analogy", x, y, w, paras, h=h, pad=pad, fill=t.tones["note"].fill, border=t.accent, radius=12 * s,
@@ -200,8 +236,8 @@ def _concepts(b: m.Concepts, w, s, ctx):
     card_paras = []
     for c in b.cards:
         head = (f"{c.icon}  " if c.icon else "") + c.term
-        card_paras.append([make_para(head, t.body_size * 1.05 * s, inner, t.tones["note"].text, bold=True),
-                           make_para(c.definition, t.small_size * 1.1 * s, inner, t.text, space_before=6 * s)])
+        card_paras.append([make_para(head, t.type.at("heading", s), inner, t.tones["note"].text, bold=True),
+                           make_para(c.definition, t.type.at("secondary", s), inner, t.text, space_before=6 * s)])
     rows = [card_paras[i:i + cols] for i in range(0, n, cols)]
     row_h = [max(paras_height(p) for p in r) + pad[1] + pad[3] for r in rows]
     h = sum(row_h) + gap * (len(rows) - 1)
@@ -224,19 +260,15 @@ def _concepts(b: m.Concepts, w, s, ctx):
 def _chart(b: m.Chart, w, s, ctx):
     t = ctx.theme
     data = ctx.chart(b)
-    cap = make_para(b.caption, t.small_size * s, w, t.muted, italic=True) if b.caption else None
-    cap_h = (6 * s + cap.height) if cap else 0.0
-    font_size = max(11.0, 12 * s)
+    font_size = t.type.at("chart", s)
+    heading = plain_text(b.caption) if b.caption else None    # one heading: the caption replaces the title
     # Enough height for the chart's labels at full size (a 12x12 heatmap needs more than a line chart).
-    min_h = max(190 * s, _readable_height(data, round(w, 1), font_size, tuple(t.palette)))
+    min_h = max(190 * s, _readable_height(data, round(w, 1), font_size, tuple(t.palette), heading,
+                                          t.type.at("caption", s)))
 
     def place(x, y, hh):
-        ch = hh - cap_h
-        out: list[Element] = [ChartBox(name=f"{ctx.name}.chart-{data.name}", x=x, y=y, w=w, h=ch, data=data,
-                                       palette=t.palette, text_color=t.text, font_size=font_size,
-                                       alt=data.description)]
-        if cap:
-            out.append(_text_box(ctx, "caption", x, y + ch + 6 * s, w, [cap], role="caption"))
-        return out
+        return [ChartBox(name=f"{ctx.name}.chart-{data.name}", x=x, y=y, w=w, h=hh, data=data, palette=t.palette,
+                         text_color=t.text, font_size=font_size, alt=data.description, heading=heading,
+                         heading_size=t.type.at("caption", s))]
 
-    return Measured(min_h + cap_h, place, flex=True)
+    return Measured(min_h, place, flex=True)

@@ -12,7 +12,7 @@ from .text import make_para, paras_height
 @block(m.Bullets)
 def _bullets(b: m.Bullets, w, s, ctx):
     """Nested bullets: each level indented by one bullet width more, a smaller marker and text
-    (1, 0.9, 0.82 x). With reveal, top-level item k (and its sub-items) appears on click k."""
+    (body size, then the secondary size). With reveal, top-level item k (and its sub-items) appears on click k."""
     t = ctx.theme
     paras = []
 
@@ -21,8 +21,8 @@ def _bullets(b: m.Bullets, w, s, ctx):
             text, sub = (item, ()) if isinstance(item, str) else (item.text, item.items)
             if level == 0:
                 top += 1
-            size = t.body_size * s * (1.0, 0.9, 0.82)[level]
-            margin = level * t.body_size * s * 1.3
+            size = t.type.at("body" if level == 0 else "secondary", s)
+            margin = level * t.type.at("body", s) * 1.3
             para = make_para(text, size, w - margin, t.text, bullet=BULLETS[level],
                              space_before=(4 * s if paras else 0) * (1.0 if level == 0 else 0.5))
             paras.append(replace(para, margin=margin, step=top if b.reveal else 0))

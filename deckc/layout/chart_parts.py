@@ -79,6 +79,17 @@ class Label:
     bold: bool = False
     align: str = "center"
     rotation: int = 0
+    sup: str = ""                 # a superscript after the text (the exponent of a "10^n" tick), SUP_SCALE
+    #                               x the size, raised SUP_RISE x the size; `text` then is the base ("10")
+
+    @property
+    def width(self) -> float:
+        """The drawn width of the text and its superscript."""
+        return text_width(self.text, self.size, self.bold) + (text_width(self.sup, self.size * SUP_SCALE, self.bold)
+                                                              if self.sup else 0.0)
+
+
+SUP_SCALE, SUP_RISE = 0.7, 0.38   # a superscript: 70 % of the size, its baseline 38 % of the size higher
 
 
 @dataclass(frozen=True)
@@ -103,18 +114,22 @@ TITLE_WRAP = 0.75     # chart titles wrap at this fraction of the box width (Pow
 #                       wrap a long chart title themselves at roughly 80%; the PPTX gets our breaks)
 
 
+def heading_text(el) -> str:
+    """The chart's one heading (ChartBox.heading: the spec's caption), else its data's title."""
+    return el.heading if el.heading is not None else el.data.title
+
+
 def title_lines(el) -> tuple[tuple[str, ...], float]:
-    """The chart title as wrapped lines and its font size (bold, 1.25 x font size; smaller if it
-    would take more than two lines or a word would not fit)."""
+    """The chart's heading as wrapped lines and its font size: bold at its heading size (1.25 x the
+    chart text size if the box does not say) in up to two lines, else at the chart text size in as
+    many lines as it takes (never smaller)."""
     fs = el.font_size
     width = el.w - 2 * PAD
-    size = fs * 1.25
-    while True:
-        lines = wrap(el.data.title, width * TITLE_WRAP, size, True)
-        too_long = max(text_width(ln, size, True) for ln in lines) > width
-        if (len(lines) <= 2 and not too_long) or size <= 7.0:
-            return tuple(lines), size
-        size = max(7.0, size - 0.5)
+    for size in (getattr(el, "heading_size", 0.0) or fs * 1.25, fs):
+        lines = wrap(heading_text(el), width * TITLE_WRAP, size, True)
+        if len(lines) <= 2 and max(text_width(ln, size, True) for ln in lines) <= width:
+            break
+    return tuple(lines), size
 
 
 def title_labels(el, top: float) -> tuple[tuple[Label, ...], float]:

@@ -42,15 +42,19 @@ def with_geometry(el: Element) -> Element:
     return el
 
 
-def readable_height(data, w: float, font_size: float, palette: tuple[str, ...] = OKABE_ITO) -> float:
+def readable_height(data, w: float, font_size: float, palette: tuple[str, ...] = OKABE_ITO,
+                    heading: str | None = None, heading_size: float = 0.0) -> float:
     """Smallest ChartBox height (points) at which, for this chart at width `w`, every label keeps
     `font_size` (titles, axis titles, category/row/column labels) and a line/bar plot area is at
     least 8 font sizes tall. Writers draw any box; this is for a layout that wants to know."""
 
     def ok(h: float) -> bool:
-        el = ChartBox(name="probe", x=0.0, y=0.0, w=w, h=h, data=data, palette=palette, font_size=font_size)
+        el = ChartBox(name="probe", x=0.0, y=0.0, w=w, h=h, data=data, palette=palette, font_size=font_size,
+                      heading=heading, heading_size=heading_size)
         if data.plot == "heatmap":
             p = plan_heatmap(el)
+            if not p.cells_fit:
+                return False
             labels = list(p.row_labels) + list(p.col_labels)
         else:
             p = frame_xy(el)        # the frame decides the sizes; what is drawn inside it does not

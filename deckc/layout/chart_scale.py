@@ -69,6 +69,14 @@ class Scale:
     def labels(self) -> tuple[str, ...]:
         return tuple(format_number(t, self.fmt) for t in self.ticks)
 
+    @property
+    def parts(self) -> tuple[tuple[str, str], ...]:
+        """Each tick label as (text, superscript): a log axis says 10 with the exponent raised
+        (10⁻²⁴, with a real minus), not "1E-24"; a linear axis has no superscript."""
+        if not self.log:
+            return tuple((lab, "") for lab in self.labels)
+        return tuple(("10", f"{round(math.log10(t)):d}".replace("-", "\u2212")) for t in self.ticks)
+
 
 def linear_scale(vmin: float, vmax: float, max_ticks: int, fmt: str) -> Scale:
     """Ticks at multiples of 1, 2 or 5 x 10^e; the axis includes 0 and ends on ticks."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from .chart_parts import (GAP_WIDTH, MARKERS_UP_TO, PAD, TICK, W_MAX, Label, SIN45, fit_size, series_colors,
-                          text_width, title_labels)
+from .chart_parts import (GAP_WIDTH, MARKERS_UP_TO, PAD, SUP_SCALE, TICK, W_MAX, Label, SIN45, fit_size,
+                          series_colors, text_width, title_labels)
 from .chart_scale import Scale, linear_scale, log_scale
 
 
@@ -191,7 +191,8 @@ def _plan_xy(el, legend_pos: str) -> XYPlan:
             rows: list[list[tuple[float, str, str]]] = [[]]
             row_w = [0.0]
             for s, c, ew in zip(d.series, colors, widths):
-                if rows[-1] and row_w[-1] + gap_between + ew > W - 2 * PAD:
+                # a row keeps two font sizes spare: LibreOffice draws legend entries a little wider
+                if rows[-1] and row_w[-1] + gap_between + ew > W - 2 * PAD - 2 * fs:
                     rows.append([])
                     row_w.append(0.0)
                 row_w[-1] += (gap_between if rows[-1] else 0.0) + ew
@@ -227,7 +228,7 @@ def _plan_xy(el, legend_pos: str) -> XYPlan:
         else:
             scale = linear_scale(min(values, default=0.0), max(values, default=1.0), max_ticks,
                                  d.value_format)
-        tw = max(text_width(t, fs) for t in scale.labels)
+        tw = max(text_width(t, fs) + (text_width(sup, fs * SUP_SCALE) if sup else 0.0) for t, sup in scale.parts)
         plot_x = left + tw + tick_gap + 1.0
         right = right_edge
         if not bar and rotation == 0 and n and (n - 1) % skip == 0:
@@ -277,7 +278,7 @@ def _marks(p: XYPlan, el) -> XYPlan:
     n = len(d.categories)
     grid = tuple(p.val_y(t) for t in p.scale.ticks)
     value_labels = tuple(Label(px - p.tick_gap - 60.0, yy - fs * 0.6, 60.0, fs * 1.2, txt, fs, el.text_color,
-                               align="right") for yy, txt in zip(grid, p.scale.labels))
+                               align="right", sup=sup) for yy, (txt, sup) in zip(grid, p.scale.parts))
     cross = 0.0 if (not p.scale.log and p.scale.lo <= 0.0 <= p.scale.hi) else p.scale.lo
     ay = p.val_y(cross)
     if p.mid_cat:

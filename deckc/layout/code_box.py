@@ -2,8 +2,7 @@
 
 Indentation is exact: tabs are expanded to 4-column stops before anything else, and every space
 is kept (never collapsed or dropped at a line start), so text copied out of either deck runs. The
-listing starts at 0.8 x the body size and shrinks, for its longest line, down to the theme's
-minimum text size; a line still too long is continued on the next display line, which starts with
+listing is set at the type scale's code size, on every slide; a line too long for the box is continued on the next display line, which starts with
 a "→ " mark, and the slide gets a warning (the lecturer should shorten the line or split the slide).
 """
 from __future__ import annotations
@@ -17,7 +16,6 @@ from .plan import CONTINUED, CodeBox, Element, Para, Run, Shape
 from .text import make_para
 
 TAB = 4
-CODE_SCALE = 0.8
 # Colours by Pygments token type (the most specific listed ancestor wins): GitHub's light scheme,
 # darkened where needed so every token has WCAG AA contrast (4.5:1) on the background and the shading.
 COLOURS = {
@@ -90,9 +88,7 @@ def _code(b: m.Code, w, s, ctx):
     lines = highlighted_lines(b.source, b.lang, t.text)
     book = font_book()
     advance = book.width("0", Style(mono=True), 1.0)           # a monospace font: one advance for all
-    longest = max((sum(len(p) for p, _ in line) for line in lines), default=1) or 1
-    size = min(t.body_size * CODE_SCALE * s, inner / (longest * advance) - 0.01)
-    size = max(size, t.min_size)
+    size = t.type.at("code", s)      # the deck's one code size: a long line wraps, it never shrinks the listing
     cols = max(int(inner / (advance * size) + 1e-6), len(CONTINUED) + 8)
     line_h = round(size * 1.25, 2)
     paras: list[Para] = []
@@ -110,20 +106,20 @@ def _code(b: m.Code, w, s, ctx):
             owners.append(n)
     text_h = line_h * len(paras)
     box_h = text_h + pad[1] + pad[3]
-    cap = make_para(b.caption, t.small_size * s, w, t.muted, italic=True) if b.caption else None
+    cap = make_para(b.caption, t.type.at("caption", s), w, t.muted, italic=True) if b.caption else None
     h = box_h + (6 * s + cap.height if cap else 0.0)
     marked = set(b.highlight)
     source = "\n".join(line.expandtabs(TAB) for line in b.source.rstrip("\n").split("\n"))
 
     def place(x, y, hh):
         out: list[Element] = [Shape(name=f"{ctx.name}.code-background", x=x, y=y, w=w, h=box_h, kind="rect",
-                                    fill=BACKGROUND, border=BORDER, alt="Decorative code background")]
+                                    fill=BACKGROUND, border=BORDER, decorative=True)]
         for i, n in enumerate(owners):
             if n in marked and (i == 0 or owners[i - 1] != n):
                 span = owners.count(n)
                 out.append(Shape(name=f"{ctx.name}.code-highlight{n}", x=x + 1, y=y + pad[1] + i * line_h,
                                  w=w - 2, h=span * line_h, kind="rect", fill=HIGHLIGHT,
-                                 alt=f"Highlighted line {n}"))
+                                 decorative=True))   # the listing's own text says which lines
         out.append(CodeBox(name=f"{ctx.name}.code", x=x, y=y, w=w, h=box_h, paras=tuple(paras), pad=pad,
                            alt=f"Code listing ({b.lang}): {source}", role="code", lang=b.lang, source=source,
                            highlight=tuple(sorted(marked)), wrapped=wrapped))

@@ -20,7 +20,7 @@ MAX_UPSCALE = 2.0 * 0.75  # points per pixel: 2 x at 96 dpi
 def _image(b: m.Image, w, s, ctx):
     t = ctx.theme
     img = ctx.image(b)
-    cap = make_para(b.caption, t.small_size * s, w, t.muted, italic=True, align="center") if b.caption else None
+    cap = make_para(b.caption, t.type.at("caption", s), w, t.muted, italic=True, align="center") if b.caption else None
     cap_h = (6 * s + cap.height) if cap else 0.0
     aspect = img.width / img.height
     limit_w = w if img.format == "svg" else min(w, img.width * MAX_UPSCALE)

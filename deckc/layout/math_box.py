@@ -1,7 +1,7 @@
 """Layout of display formulas (`- math:`): centred, at a size that fits the column.
 
-A formula is laid out once (deckc.texmath.render, em units); here it is only scaled: 1.25 x the
-body text size, less if it is wider than the column (never wider than its box: nothing overflows).
+A formula is laid out once (deckc.texmath.render, em units); here it is only scaled: the type scale's
+heading size, less if it is wider than the column (never wider than its box: nothing overflows).
 """
 from __future__ import annotations
 
@@ -11,19 +11,18 @@ from .blocks import Measured, _text_box, block
 from .plan import Element, MathBox
 from .text import make_para
 
-DISPLAY_SCALE = 1.25        # display math reads a little larger than the body text
 
 
 @block(m.Math)
 def _math(b: m.Math, w, s, ctx):
     t = ctx.theme
     art = math_art(b.tex, True)
-    size = t.body_size * DISPLAY_SCALE * s
+    size = t.type.at("heading", s)
     if art.width * size > w:
         size = w / art.width
     fw, fh = art.width * size, (art.ascent + art.descent) * size
     pad = 4 * s
-    cap = make_para(b.caption, t.small_size * s, w, t.muted, italic=True, align="center") if b.caption else None
+    cap = make_para(b.caption, t.type.at("caption", s), w, t.muted, italic=True, align="center") if b.caption else None
     h = fh + 2 * pad + (6 * s + cap.height if cap else 0.0)
 
     def place(x, y, hh):

@@ -105,6 +105,7 @@ class Shape(Frame):
     border: str | None = None
     radius: float = 0.0
     alt: str = ""
+    decorative: bool = False          # ornament only (accent band, rule, backdrop): screen readers skip it
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class Arrow(Frame):
     width: float = 2.0
     bow: float = 0.0
     alt: str = ""
+    decorative: bool = False          # says nothing the text beside it does not
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class TableBox(Frame):
     pad: tuple[float, float, float, float] = (6.0, 4.0, 6.0, 4.0)
     border: str = "C9CFD9"
     alt: str = ""
+    header_rows: int = 1              # the first rows are column headers
 
 
 @dataclass(frozen=True)
@@ -138,8 +141,10 @@ class ChartBox(Frame):
     data: ChartData = None
     palette: tuple[str, ...] = ()
     text_color: str = "1F2A44"
-    font_size: float = 11.0
+    font_size: float = 14.0
     alt: str = ""
+    heading: str | None = None        # the chart's one heading: the spec's caption, else the data's title
+    heading_size: float = 0.0         # its size (the type scale's caption size); 0: 1.25 x font_size
     # What to draw, computed by the layout from the fields above (chart_plan.with_geometry):
     # XYPlan for line/bar charts, HeatmapPlan for heatmaps. Writers draw it and compute nothing.
     geometry: XYPlan | HeatmapPlan | None = None
@@ -198,6 +203,8 @@ class SlidePlan:
     level: int = 0                    # outline depth: 0 for sections (and slides before the first), 1 inside one
     steps: int = 0                    # clicks its reveals take (the highest element or paragraph step)
     layout: str = "content"           # title | section | content: the PPTX slide layout it uses
+    source: int = -1                  # the spec slide it comes from (lesson.slides index)
+    part: int = 0                     # 0; 1, 2, ... for its "(cont.)" slides (a quiz's answer slide is part 1)
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,13 @@ from .theme import SLIDE_H, SLIDE_W, Theme
 
 def section_elements(title: str, subtitle: str | None, label: str, prefix: str, t: Theme) -> list[Element]:
     w, x = SLIDE_W - 2 * 96.0, 96.0
-    size = 44.0
-    head = make_para(title, size, w, t.text, bold=True)
-    while len(head.lines) > 2 and size > 28:
-        size -= 4
-        head = make_para(title, size, w, t.text, bold=True)
+    head = make_para(title, t.type.section, w, t.text, bold=True)
     if len(head.lines) > 3:
         head = truncate_para(head, 3, w)
-    parts = [("label", make_para(label, 18.0, w, t.accent, bold=True), "body", 0.0), ("title", head, "title", 8.0)]
+    parts = [("label", make_para(label, t.type.secondary, w, t.accent, bold=True), "body", 0.0),
+             ("title", head, "title", 8.0)]
     if subtitle:
-        parts.append(("subtitle", make_para(subtitle, 22.0, w, t.muted), "subtitle", 14.0))
+        parts.append(("subtitle", make_para(subtitle, t.type.heading, w, t.muted), "subtitle", 14.0))
     total = sum(p.height + gap for _, p, _, gap in parts)
     y = max((SLIDE_H - total) / 2 - 20, 24.0)
     out: list[Element] = []
@@ -28,7 +25,7 @@ def section_elements(title: str, subtitle: str | None, label: str, prefix: str, 
         y += para.height
     out.sort(key=lambda e: e.role != "title")       # the title first: the outline and screen readers read it
     out.append(Shape(name=f"{prefix}.band", x=0, y=0, w=14, h=SLIDE_H, kind="rect", fill=t.accent,
-                     alt="Decorative accent band"))
+                     decorative=True))
     out.append(Shape(name=f"{prefix}.rule", x=x, y=y + 16, w=120, h=3, kind="rect", fill=t.accent,
-                     alt="Decorative rule"))
+                     decorative=True))
     return out

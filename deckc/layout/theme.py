@@ -20,18 +20,40 @@ class Tone:
 
 
 @dataclass(frozen=True)
+class TypeScale:
+    """One size (points) per text role, the same on every slide of a deck: stepping through the
+    slides, text never jumps in size. The layout never shrinks a box to fit; a slide that does not
+    fit is rebalanced, then continued on a "(cont.)" slide. Only a slide marked `split: false`
+    shrinks, by one `step` for the whole slide, and never below `floor` (the footer excepted)."""
+
+    display: float = 48.0             # the lesson title on the title slide
+    section: float = 44.0             # a section divider's title
+    title: float = 32.0               # slide titles
+    heading: float = 24.0             # analogy and card headings, panel titles, example sentences, math
+    body: float = 20.0                # running text, bullets, callouts, quiz options (the back row needs ~20)
+    secondary: float = 18.0           # card definitions, notes under a sentence, chips, table cells, sub-bullets
+    caption: float = 16.0             # captions under figures and code, the title slide's smaller lines
+    code: float = 16.0                # code listings
+    chart: float = 14.0               # every text in a chart: ticks, labels, legend, heatmap numbers, its heading
+    footer: float = 10.0              # module, lesson and page number: the only role below the floor
+    floor: float = 14.0               # no role but the footer goes below this, shrunk or not
+    step: float = 0.9                 # the one shrink step of a `split: false` slide that does not fit
+
+    def at(self, role: str, s: float = 1.0) -> float:
+        """The size of `role` at shrink factor s (1, or `step` on a slide that may not split)."""
+        size = getattr(self, role)
+        return size if s >= 1.0 or role == "footer" else max(round(size * s, 1), min(self.floor, size))
+
+
+@dataclass(frozen=True)
 class Theme:
     margin_x: float = 48.0
     title_y: float = 28.0
-    title_size: float = 32.0
     content_top: float = 96.0
     content_bottom: float = 496.0
     footer_y: float = 510.0
-    footer_size: float = 10.0
+    type: TypeScale = field(default_factory=TypeScale)
 
-    body_size: float = 20.0
-    small_size: float = 15.0
-    min_size: float = 11.0            # text never shrinks below this; past it, a warning
     gap: float = 14.0                 # between blocks
     col_gap: float = 24.0
     line_spacing: float = 1.2
@@ -60,7 +82,7 @@ class Theme:
     # Identity, typefaces and logo (deckc.layout.themes: built-ins; deckc.spec.theme_file: theme files).
     # Typefaces are the names the PPTX runs and theme1.xml carry; the PDF and HTML draw with the
     # shipped faces the layout measures with (Liberation Sans is metric-compatible with Arial).
-    name: str = "default"
+    name: str = "deckc default"      # theme1.xml's name
     font_heading: str = "Arial"
     font_body: str = "Arial"
     font_mono: str = "Courier New"

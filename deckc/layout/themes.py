@@ -10,7 +10,7 @@ from dataclasses import replace
 from .theme import DEFAULT_THEME, Theme, Tone, contrast
 
 DARK = replace(
-    DEFAULT_THEME, name="dark",
+    DEFAULT_THEME, name="deckc dark",
     background="14181F", text="F2F5F9", muted="B9C3D1", accent="56B4E9", highlight="6B4E00",
     chip_fill="223044", chip_border="56B4E9", table_header_fill="56B4E9", table_header_text="0B1220",
     table_stripe="1D2430", table_border="4A5568", rule="3A4556",
@@ -21,7 +21,7 @@ DARK = replace(
 )
 
 HIGH_CONTRAST = replace(
-    DEFAULT_THEME, name="high-contrast",
+    DEFAULT_THEME, name="deckc high-contrast",
     background="FFFFFF", text="000000", muted="262626", accent="0040A0", highlight="FFE14D",
     chip_fill="FFFFFF", chip_border="000000", table_header_fill="000000", table_header_text="FFFFFF",
     table_stripe="F0F0F0", table_border="000000", rule="000000",

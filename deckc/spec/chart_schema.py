@@ -52,7 +52,7 @@ GRID_DATA = Obj(name="heatmap data (rows, cols, values)", fields={
 
 def user_chart_fields(kind: str) -> dict:
     return {
-        "caption": Field(Text(doc="Shown under the chart.")),
+        "caption": Field(Text(doc="The chart's heading, drawn in the chart (else its own title).")),
         "data": Field(GRID_DATA if kind == "heatmap" else XY_DATA),
         "csv": Field(Text(markup=False, max_len=500, doc="A CSV file relative to the spec's folder, inside the "
                                                          "course (instead of data).")),

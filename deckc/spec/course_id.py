@@ -1,6 +1,7 @@
 """The course of a build: one nbgrader course (OUT/course/) per module, named by the lessons' `course:`.
 
-Every lesson of one build must name the same course (compared by its id, the slug of the text);
+Every lesson of one build that publishes an assignment (it has exercises or a quiz, and the build
+includes the exercises format) must name the same course (compared by its id, the slug of the text);
 a lesson that disagrees with the others gets a located error at its `lesson.course`, and so does
 a lesson whose course is not the one OUT/course/ already holds (checked by build.py, which knows
 OUT). The id is also nbgrader's `CourseDirectory.course_id` and the name JupyterHub's exchange
@@ -78,15 +79,9 @@ def outside_clash(head, course_id: str | None, display) -> list:
                        "course; use the same course, or build into another folder (-o)")]
 
 
-_COURSE_ID_LINE = re.compile(r"^c\.CourseDirectory\.course_id = '([^'\n]*)'$", re.M)
-
-
 def existing_course_id(out_root) -> str | None:
-    """The course id of OUT/course/ as deckc's nbgrader_config.py names it (exercises/course.py
-    writes that line), or None (no course yet, or a config deckc did not write)."""
-    try:
-        text = (out_root / COURSE_FOLDER / "nbgrader_config.py").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    m = _COURSE_ID_LINE.search(text)
-    return m.group(1) if m and "Written by deckc" in text else None
+    """The course id of OUT/course/ as deckc's nbgrader_config.py names it, or None (no course
+    yet, or a config deckc did not write)."""
+    from ..nbgrader.config import written_course_id
+
+    return written_course_id(out_root / COURSE_FOLDER)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from .. import model as m
 from .block_specs import BulletsSpec, LexerName, MathSpec, _code
-from .schema import INVALID, Bool, Enum, Field, Number, Obj, OneKey, Schema, Seq, Slug, Tagged, Text, \
+from .schema import INVALID, Bool, Enum, Field, LanguageTag, Number, Obj, OneKey, Schema, Seq, Slug, Tagged, Text, \
     _type_name
 
 TONES = ("problem", "insight", "note")
 
+
+
+CAPTION = Text(doc="The chart's heading, drawn in the chart (else its own title).")
 
 class ChartSpec(Schema):
     """`chart: {kind: ..., caption: ..., <params of that kind>}`; params are declared by the chart kind."""
@@ -32,7 +35,7 @@ class ChartSpec(Schema):
         if kind in USER_KINDS:
             return check_user_chart(kind, node, path, ctx)
         chart_kind = CHART_KINDS[kind]
-        fields = {"caption": Field(Text(doc="Shown under the chart."))}
+        fields = {"caption": Field(CAPTION)}
         fields.update({name: Field(_param_schema(p)) for name, p in chart_kind.params.items()})
         values = Obj(fields=fields, name=f"a '{kind}' chart").check_items(node, path, ctx, node.value, skip=("kind",))
         if values is INVALID:
@@ -48,7 +51,7 @@ class ChartSpec(Schema):
 
         options = [user_chart_json(k) for k in USER_KINDS]
         for name, ck in CHART_KINDS.items():
-            props = {"kind": {"const": name, "description": ck.doc}, "caption": Text(doc="Shown under the chart.").json()}
+            props = {"kind": {"const": name, "description": ck.doc}, "caption": CAPTION.json()}
             props.update({k: _param_schema(p).json() for k, p in ck.params.items()})
             options.append({"type": "object", "properties": props, "required": ["kind"], "additionalProperties": False})
         return {"oneOf": options, "description": self.doc}
@@ -185,8 +188,8 @@ _BODY.item = _Block()
 
 # ---- slides ----
 
-def _content(title, notes, body, line=0):
-    return m.Slide(kind="content", title=title, notes=notes, body=tuple(body), line=line)
+def _content(title, notes, body, split=True, line=0):
+    return m.Slide(kind="content", title=title, notes=notes, body=tuple(body), split=split, line=line)
 
 
 def _section_slide(title, notes="", subtitle=None, line=0):
@@ -200,10 +203,11 @@ def _title_slide(notes, title=None, line=0):
 LETTERS = "ABCDEF"
 
 
-def _quiz(title, notes, question, options, answer, explanation=None, answer_notes=None, line=0):
+def _quiz(title, notes, question, options, answer, explanation=None, answer_notes=None, points=1, line=0):
     opts = tuple(m.QuizOption(LETTERS[i], t) for i, t in enumerate(options))
     return m.QuizSlide(kind="quiz", title=title, notes=notes, line=line,
-                       quiz=m.Quiz(question=question, options=opts, answer=answer, explanation=explanation),
+                       quiz=m.Quiz(question=question, options=opts, answer=answer, explanation=explanation,
+                                   points=points),
                        answer_notes=answer_notes)
 
 
@@ -217,6 +221,9 @@ SLIDE = Tagged(name="a slide", default="content", doc="A slide; `kind` picks its
         "title": Field(Text(), required=True),
         "notes": Field(NOTES, required=True),
         "body": Field(_BODY, required=True),
+        "split": Field(Bool(doc="If the body does not fit at the deck's type scale, continue it on a "
+                                "'<title> (cont.)' slide (true, the default) or set it one size step smaller, "
+                                "with a warning (false)."), default=True),
     }, build=_content, name="a content slide"),
     "title": Obj(fields={
         "title": Field(Text(doc="Defaults to the lesson title.")),
@@ -237,6 +244,8 @@ SLIDE = Tagged(name="a slide", default="content", doc="A slide; `kind` picks its
         "explanation": Field(Text(doc="Why the answer is right; shown on the reveal slide.")),
         "answer_notes": Field(Text(doc="Speaker notes for the reveal slide (plain text).", markup=False,
                                    max_len=8000)),
+        "points": Field(Number(doc="What the quick-check notebook's test is worth in the nbgrader assignment.",
+                               min=0, exclusive_min=True, max=1000), default=1),
     }, build=_quiz, name="a quiz slide", doc="A question slide, followed by a slide that reveals the answer."),
 })
 for _variant in SLIDE.variants.values():
@@ -252,7 +261,8 @@ META = Obj(name="the lesson header", build=lambda exercises, **kw: m.Meta(exerci
     "of": Field(Number(integer=True, min=1, max=999, doc="How many lessons the module has."), required=True),
     "minutes": Field(Number(integer=True, min=1, max=600, doc="Teaching time."), required=True),
     "author": Field(Text(markup=False)),
-    "language": Field(Text(markup=False, max_len=20), default="en"),
+    "language": Field(LanguageTag(doc="The lesson's language (BCP 47): /Lang of the PDF, lang of PPTX runs and "
+                                      "of the web page."), default="en"),
     "exercises": Field(Seq(item=Slug(doc="An exercise folder under exercises/ (an id, not a path: a spec cannot "
                                               "point outside the course)."), max_items=20, unique=True,
                            noun="exercises",

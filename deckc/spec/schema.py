@@ -125,11 +125,33 @@ class Slug(Schema):
 
 
 @dataclass
+class LanguageTag(Schema):
+    """A BCP 47 language tag (en, en-GB, pt-BR, zh-Hant): the decks' /Lang, the PPTX runs' lang and
+    the web page's <html lang> (screen readers pick their voice from it)."""
+
+    doc: str = ""
+    PATTERN = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+    def check(self, node, path, ctx):
+        import re
+
+        v = node.value if node.kind == "scalar" else None
+        if not isinstance(v, str) or len(v) > 35 or not re.match(self.PATTERN, v):
+            return ctx.error(node, path, f"expected a BCP 47 language tag (like en, en-GB, de, ar, ja), "
+                                         f"got {_type_name(node)}")
+        return v
+
+    def json(self):
+        return {"type": "string", "pattern": self.PATTERN, "description": self.doc}
+
+
+@dataclass
 class Number(Schema):
     doc: str = ""
     integer: bool = False
     min: float | None = None
     max: float | None = None
+    exclusive_min: bool = False          # min itself is not allowed (a positive number: min=0)
 
     def check(self, node, path, ctx):
         v = node.value if node.kind == "scalar" else None
@@ -137,6 +159,8 @@ class Number(Schema):
         if isinstance(v, bool) or not ok or (isinstance(v, float) and not math.isfinite(v)):
             return ctx.error(node, path, f"expected {'a whole number' if self.integer else 'a number'}, "
                                          f"got {_type_name(node)}")
+        if self.min is not None and self.exclusive_min and v <= self.min:
+            return ctx.error(node, path, f"must be more than {self.min:g}, got {v!r}")
         if self.min is not None and v < self.min:
             return ctx.error(node, path, f"must be at least {self.min:g}, got {v!r}")
         if self.max is not None and v > self.max:
@@ -146,7 +170,7 @@ class Number(Schema):
     def json(self):
         out: dict = {"type": "integer" if self.integer else "number"}
         if self.min is not None:
-            out["minimum"] = self.min
+            out["exclusiveMinimum" if self.exclusive_min else "minimum"] = self.min
         if self.max is not None:
             out["maximum"] = self.max
         if self.doc:

@@ -60,13 +60,22 @@ FONTS = Obj(name="the fonts", fields={
     "mono": _font("Code listings."), "east_asian": _font("East Asian text (a:ea), e.g. Yu Gothic."),
     "complex_script": _font("Complex scripts (a:cs), e.g. Arial for Arabic and Hebrew."),
 })
+# The type scale's roles (deckc.layout.theme.TypeScale), one size each across the deck; "small" is
+# the older name of "secondary".
 SIZES = Obj(name="the text sizes", fields={
+    "display": Field(Number(min=24, max=96, doc="The lesson title on the title slide, pt.")),
+    "section": Field(Number(min=24, max=96, doc="A section divider's title, pt.")),
     "title": Field(Number(min=20, max=60, doc="Slide titles, pt.")),
-    "body": Field(Number(min=16, max=40, doc="Body text, pt.")),
-    "small": Field(Number(min=12, max=32, doc="Secondary text, pt.")),
+    "heading": Field(Number(min=16, max=48, doc="Card and analogy headings, example sentences, math, pt.")),
+    "body": Field(Number(min=16, max=40, doc="Body text, bullets, callouts, pt.")),
+    "secondary": Field(Number(min=12, max=32, doc="Card definitions, chips, table cells, sub-bullets, pt.")),
+    "small": Field(Number(min=12, max=32, doc="The same as secondary (its older name), pt.")),
+    "caption": Field(Number(min=12, max=32, doc="Captions, step states, a chart's heading, pt.")),
+    "code": Field(Number(min=10, max=32, doc="Code listings, pt.")),
+    "chart": Field(Number(min=10, max=24, doc="Every text inside a chart, pt.")),
     "footer": Field(Number(min=8, max=16, doc="Footer, pt.")),
 })
-SIZE_FIELDS = {"title": "title_size", "body": "body_size", "small": "small_size", "footer": "footer_size"}
+SIZE_FIELDS = {"small": "secondary"}        # a key -> its TypeScale role, where the names differ
 
 
 def _theme_schema():
@@ -91,6 +100,8 @@ def load_theme_file(path: Path, course: Path, display: str):
     except OSError as e:
         diags.error(0, 0, "", f"cannot read: {e.strerror or e}")
         return None, diags.items
+    if all(not ln.strip() or ln.lstrip().startswith(b"#") for ln in data.splitlines()):
+        return replace(BUILTIN["default"], name=path.stem), []       # nothing changed: the default theme
     root = load_yaml(data, diags)
     if root is None:
         return None, diags.items
@@ -115,7 +126,9 @@ def load_theme_file(path: Path, course: Path, display: str):
                       ("east_asian", "font_ea"), ("complex_script", "font_cs")):
         if fonts.get(key):
             changes[attr] = fonts[key].strip()
-    changes.update({SIZE_FIELDS[k]: float(s) for k, s in sizes.items() if s is not None})
+    roles = {SIZE_FIELDS.get(k, k): float(s) for k, s in sizes.items() if s is not None}
+    if roles:
+        changes["type"] = replace(t.type, **roles)
     if v["logo"]:
         from ..images import ImageError, load
         try:
@@ -181,7 +194,13 @@ def resolve_look(lesson, at, ctx: Ctx, display_path):
         from ..template import TemplateError, load_template
         try:
             path = resolve(meta.template, course, course, what="templates")
-            return load_template(path).theme()
+            if path.suffix.lower() != ".pptx":
+                raise TemplateError(f"'{meta.template}' is not a .pptx file; save the template as a PowerPoint "
+                                    f"presentation (.pptx)")
+            tpl = load_template(path)
+            for note in tpl.notes:
+                ctx.warning(at("lesson", "template"), "lesson.template", f"{path.name} {note}")
+            return tpl.theme()
         except (ImageError, TemplateError) as e:
             ctx.error(at("lesson", "template"), "lesson.template", str(e))
             return None

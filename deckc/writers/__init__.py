@@ -13,6 +13,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..nbgrader.layout import GRADEBOOK_FILE
 from .base import BuildContext, Output, Writer
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def _exercises(ctx: BuildContext) -> list[Output]:
 
 
 def _prepare_exercises() -> None:
-    import_module("deckc.exercises.release")        # nbformat and jsonschema
+    import_module("deckc.nbgrader.release")         # nbformat and jsonschema
 
 
 def _handout(ctx: BuildContext) -> list[Output]:
@@ -96,7 +97,7 @@ def _html_index(out_root: Path) -> None:
 def _course_inputs(head: SpecHead):
     """The assignment is made from the lesson id, the course, its exercise ids, its quiz and its
     own exercise folders: editing a slide, or another lesson's exercise, does not rebuild it."""
-    from ..incremental import tree_digest
+    from ..tree_hash import tree_digest
     from ..spec.course_id import course_slug
     from ..spec.loader import course_root
 
@@ -118,7 +119,7 @@ WRITERS: dict[str, Writer] = {w.name: w for w in (
            prepare=_prepare_pdf, default=False),
     Writer("exercises", "the lesson's assignment in the module's nbgrader course, OUT/course/", _exercises,
            needs_plan=False, prepare=_prepare_exercises, early=True, inputs=_course_inputs,
-           state=("gradebook.db",)),
+           state=(GRADEBOOK_FILE,)),
 )}
 
 def default_formats() -> list[str]:

@@ -12,11 +12,11 @@ Every function returns a string for one shape (or a text body); ``ids`` hands ou
 """
 from __future__ import annotations
 
-from typing import Iterator
+from contextvars import ContextVar
 
 from ..fonts import Style, font_book
-from ..layout.chart_parts import Cell, Label
-from ..layout.plan import Arrow, ChartBox, CodeBox, Para, Shape, TableBox, TextBox
+from ..fonts.office import run_faces
+from ..layout.plan import Arrow, CodeBox, Para, Shape, TableBox, TextBox
 from .ooxml import alternate, attr, c_nv_pr, centipoints, emu, line, prst, solid, text, xfrm
 
 TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"     # python-pptx's default: Medium Style 2, Accent 1
@@ -37,18 +37,28 @@ EMPTY_SHAPE_TEXT = '<p:txBody><a:bodyPr rtlCol="0" anchor="ctr"/><a:lstStyle/><a
 
 # -- pieces -------------------------------------------------------------------------------------
 
+# The deck's language (BCP 47), set by the PPTX writer for the deck it writes (see language()):
+# every run names it, or its own where its script differs.
+_LANGUAGE: ContextVar[str] = ContextVar("deck_language", default="en")
+
+
+def use_language(tag: str) -> None:
+    """The runs made from now on (in this thread or process) are parts of a deck in language `tag`:
+    the PPTX writer says so before it writes a deck's slides."""
+    _LANGUAGE.set(tag or "en")
+
+
 def run(s: str, size: float, color: str, *, bold: bool = False, italic: bool | None = False,
-        faces: tuple[str, str | None] = (CHART_TYPEFACE, None), highlight: str | None = None) -> str:
-    """One a:r. faces = (typeface, symbol face or None): latin/ea/cs name the symbol face when
-    there is one (an emoji run), and a:sym names it too."""
-    face, symbol = faces
+        face: str = CHART_TYPEFACE, font_name: str | None = None, highlight: str | None = None) -> str:
+    """One a:r: `lang` and the latin/ea/cs (and sym, for emoji) faces of its script, chosen for the
+    shipped font `font_name` that draws it in the PDF (deckc.fonts.office); `face` the Latin face."""
+    f = run_faces(face, font_name, s, _LANGUAGE.get())
     i = "" if italic is None else f' i="{int(bool(italic))}"'
     hl = f'<a:highlight><a:srgbClr val="{highlight}"/></a:highlight>' if highlight else ""
-    f = symbol or face
-    sym = f'<a:sym typeface="{attr(symbol)}"/>' if symbol else ""
-    return (f'<a:r><a:rPr sz="{centipoints(size)}" b="{int(bool(bold))}"{i}>{solid(color)}{hl}'
-            f'<a:latin typeface="{attr(f)}"/><a:ea typeface="{attr(f)}"/><a:cs typeface="{attr(f)}"/>{sym}'
-            f'</a:rPr><a:t>{text(s)}</a:t></a:r>')
+    sym = f'<a:sym typeface="{attr(f.sym)}"/>' if f.sym else ""
+    return (f'<a:r><a:rPr lang="{attr(f.lang)}" sz="{centipoints(size)}" b="{int(bool(bold))}"{i}>{solid(color)}{hl}'
+            f'<a:latin typeface="{attr(f.latin)}"/><a:ea typeface="{attr(f.ea)}"/><a:cs typeface="{attr(f.cs)}"/>'
+            f'{sym}</a:rPr><a:t>{text(s)}</a:t></a:r>')
 
 
 def paragraph(para: Para, math: str = "omml") -> str:
@@ -77,9 +87,8 @@ def paragraph(para: Para, math: str = "omml") -> str:
         style = Style(bold=r.bold, italic=r.italic, mono=r.mono)
         face = book.pptx_typeface(style)
         for font_name, s in book.segments(r.text, style):
-            special = book.pptx_typeface(style, font_name)
-            out.append(run(s, para.size, r.color, bold=r.bold, italic=r.italic,
-                           faces=(face, special if special != face else None), highlight=r.highlight))
+            out.append(run(s, para.size, r.color, bold=r.bold, italic=r.italic, face=face, font_name=font_name,
+                           highlight=r.highlight))
     out.append("</a:p>")
     return "".join(out)
 
@@ -105,9 +114,9 @@ def text_body(paras, pad, valign: str, *, tag: str = "p:txBody", shape: bool = F
 
 
 def _autoshape(shape_id: int, name: str, descr: str | None, geom, kind: str, adj, fill, border,
-               border_w: float, txbody: str) -> str:
+               border_w: float, txbody: str, decorative: bool = False) -> str:
     fill_xml = solid(fill) if fill else "<a:noFill/>"
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name, descr)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name, descr, decorative)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
             f'<p:spPr>{xfrm(*geom)}{prst(kind, adj)}{fill_xml}{line(border, border_w)}<a:effectLst/></p:spPr>'
             f'{txbody}</p:sp>')
 
@@ -128,7 +137,7 @@ def text_box(el: TextBox, shape_id: int, math: str = "auto") -> str:
     if math == "auto" and has_math(el.paras):
         return alternate(text_box(el, shape_id, "omml"), text_box(el, shape_id, "text"))
     geom = (el.x, el.y, el.w, el.h)
-    descr = el.alt or el.text
+    descr = None        # a text box is read by its text: an alt text repeating it would be read twice
     # A listing's lines are the plan's (long ones already continued with a mark, the size chosen
     # so the longest fits exactly): a renderer must not wrap them again. LibreOffice did, one
     # rounding over the box width, breaking a line and running the listing out of its background.
@@ -166,24 +175,18 @@ def placeholder(el: TextBox, shape_id: int, ph: dict, math: str = "auto") -> str
         return alternate(placeholder(el, shape_id, ph, "omml"), placeholder(el, shape_id, ph, "text"))
     attrs = "".join(f' {k}="{attr(v)}"' for k, v in ph.items() if k in ("type", "idx", "orient", "sz"))
     geom, pad = _inset(el)
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt or el.text)}'
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name)}'
             f'<p:cNvSpPr><a:spLocks noGrp="1"/></p:cNvSpPr><p:nvPr><p:ph{attrs}/></p:nvPr></p:nvSpPr>'
             f'<p:spPr>{xfrm(*geom)}</p:spPr>{text_body(el.paras, pad, el.valign, math=math)}</p:sp>')
 
 
 SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
-DECORATIVE_URI = "{C183D7F6-B498-43B3-948B-1728B52AA6E4}"
 
 
 def picture(el, shape_id: int, rid: str, svg_rid: str | None = None) -> str:
     """A p:pic as PowerPoint writes one: the alt text in descr, a decorative image marked as such
     (adec:decorative, so screen readers skip it), an SVG as asvg:svgBlip with `rid` its PNG fallback."""
-    if el.decorative:
-        nv = (f'<p:cNvPr id="{shape_id}" name="{attr(el.name)}" descr=""><a:extLst><a:ext uri="{DECORATIVE_URI}">'
-              f'<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/>'
-              f'</a:ext></a:extLst></p:cNvPr>')
-    else:
-        nv = c_nv_pr(shape_id, el.name, el.alt)
+    nv = c_nv_pr(shape_id, el.name, el.alt, decorative=el.decorative)
     ext = (f'<a:extLst><a:ext uri="{SVG_BLIP_URI}"><asvg:svgBlip '
            f'xmlns:asvg="http://schemas.microsoft.com/office/drawing/2016/SVG/main" r:embed="{svg_rid}"/>'
            f'</a:ext></a:extLst>') if svg_rid else ""
@@ -195,8 +198,8 @@ def picture(el, shape_id: int, rid: str, svg_rid: str | None = None) -> str:
 def shape(el: Shape, shape_id: int) -> str:
     kind = {"rect": "rect", "roundrect": "roundRect", "ellipse": "ellipse"}[el.kind]
     adj = _corner(el.radius, el.w, el.h) if el.kind == "roundrect" else None
-    return _autoshape(shape_id, el.name, el.alt, (el.x, el.y, el.w, el.h), kind, adj, el.fill, el.border, 1.0,
-                      EMPTY_SHAPE_TEXT)
+    return _autoshape(shape_id, el.name, el.alt or None, (el.x, el.y, el.w, el.h), kind, adj, el.fill, el.border,
+                      1.0, EMPTY_SHAPE_TEXT, decorative=el.decorative)
 
 
 def arrow(el: Arrow, shape_id: int) -> str:
@@ -206,7 +209,7 @@ def arrow(el: Arrow, shape_id: int) -> str:
         return _freeform(shape_id, el, _cubic(x1, y1, x2, y2, el.bow), ln)
     flip = (' flipH="1"' if x2 < x1 else "") + (' flipV="1"' if y2 < y1 else "")
     geom = (min(x1, x2), min(y1, y2), abs(x2 - x1), abs(y2 - y1))
-    return (f'<p:cxnSp><p:nvCxnSpPr>{c_nv_pr(shape_id, el.name, el.alt)}<p:cNvCxnSpPr/><p:nvPr/></p:nvCxnSpPr>'
+    return (f'<p:cxnSp><p:nvCxnSpPr>{c_nv_pr(shape_id, el.name, el.alt, el.decorative)}<p:cNvCxnSpPr/><p:nvPr/></p:nvCxnSpPr>'
             f'<p:spPr>{xfrm(*geom, extra=flip)}{prst("line")}{ln}</p:spPr>{CONNECTOR_STYLE}</p:cxnSp>')
 
 
@@ -217,7 +220,7 @@ def _freeform(shape_id: int, el: Arrow, pts, ln: str) -> str:
     w, h = max(p[0] for p in e) - x0, max(p[1] for p in e) - y0
     path = [f'<a:moveTo><a:pt x="{e[0][0] - x0}" y="{e[0][1] - y0}"/></a:moveTo>']
     path += [f'<a:lnTo><a:pt x="{x - x0}" y="{y - y0}"/></a:lnTo>' for x, y in e[1:]]
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name, el.alt, el.decorative)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
             f'<p:spPr><a:xfrm><a:off x="{x0}" y="{y0}"/><a:ext cx="{w}" cy="{h}"/></a:xfrm>'
             f'<a:custGeom><a:avLst/><a:gdLst/><a:ahLst/><a:cxnLst/><a:rect l="l" t="t" r="r" b="b"/>'
             f'<a:pathLst><a:path w="{w}" h="{h}">{"".join(path)}</a:path></a:pathLst></a:custGeom>'
@@ -258,63 +261,3 @@ def table(el: TableBox, shape_id: int, math: str = "auto") -> str:
             f'{xfrm(el.x, el.y, el.w, el.h, tag="p:xfrm")}<a:graphic><a:graphicData uri="{TABLE_URI}">'
             f'<a:tbl><a:tblPr firstRow="1"><a:tableStyleId>{TABLE_STYLE}</a:tableStyleId></a:tblPr>'
             f'<a:tblGrid>{grid}</a:tblGrid>{"".join(rows)}</a:tbl></a:graphicData></a:graphic></p:graphicFrame>')
-
-
-# -- heatmaps: a group of cells, labels and a colour-scale legend --------------------------------
-
-def _label(lab: Label, ox: float, oy: float, name: str, shape_id: int) -> str:
-    vert = "vert270" if lab.rotation == -90 else None
-    body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", wrap="none", vert=vert, autofit=False)}<a:lstStyle/>'
-            f'<a:p><a:pPr algn="{ALIGN[lab.align]}"/>'
-            f'{run(lab.text, lab.size, lab.color, bold=lab.bold, italic=None)}</a:p></p:txBody>')
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
-            f'<p:spPr>{xfrm(ox + lab.x, oy + lab.y, lab.w, lab.h)}{prst("rect")}<a:noFill/></p:spPr>{body}</p:sp>')
-
-
-def _cell(cell: Cell, ox: float, oy: float, name: str, descr: str, shape_id: int) -> str:
-    if cell.text:
-        body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", shape=True, wrap="none", autofit=False)}<a:lstStyle/>'
-                f'<a:p><a:pPr algn="ctr"/>{run(cell.text, cell.size, cell.text_color, italic=None)}</a:p></p:txBody>')
-    else:
-        body = EMPTY_SHAPE_TEXT
-    ln = f'<a:ln w="{emu(cell.line_w)}">{solid(cell.line)}</a:ln>' if cell.line else "<a:ln><a:noFill/></a:ln>"
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name, descr)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
-            f'<p:spPr>{xfrm(ox + cell.x, oy + cell.y, cell.w, cell.h)}{prst("rect")}{solid(cell.fill)}{ln}'
-            f'</p:spPr>{body}</p:sp>')
-
-
-def heatmap(el: ChartBox, ids: Iterator[int]) -> str:
-    """PowerPoint has no heatmap chart: one rectangle per cell (named "cell r,c", its value in
-    words as alt text, since a cell may be too small to print it), text boxes for labels and a
-    colour-scale legend, grouped under the chart's name. The layout's geometry, as the PDF draws it."""
-    p = el.geometry
-    ox, oy = el.x, el.y
-    group_id = next(ids)
-    parts, boxes = [], []
-
-    def add(xml: str, x: float, y: float, w: float, h: float) -> None:
-        parts.append(xml)
-        boxes.append((emu(ox + x), emu(oy + y), emu(w), emu(h)))
-
-    for i, row in enumerate(p.cells):
-        for j, cell in enumerate(row):
-            add(_cell(cell, ox, oy, f"cell {i + 1},{j + 1}", cell.alt, next(ids)), cell.x, cell.y, cell.w, cell.h)
-    for k, sw in enumerate(p.scale_swatches):
-        add(_cell(sw, ox, oy, f"scale {k + 1}", sw.alt, next(ids)), sw.x, sw.y, sw.w, sw.h)
-    f = p.scale_frame
-    add(_autoshape(next(ids), "scale frame", f.alt, (ox + f.x, oy + f.y, f.w, f.h), "rect", None, None, f.line,
-                   f.line_w, EMPTY_SHAPE_TEXT), f.x, f.y, f.w, f.h)
-    labels = [(lab, "title" if k == 0 else f"title {k + 1}") for k, lab in enumerate(p.titles)]
-    labels += [(lab, f"row label {lab.text}") for lab in p.row_labels]
-    labels += [(lab, f"column label {lab.text}") for lab in p.col_labels]
-    labels += [(lab, f"scale label {lab.text}") for lab in p.scale_labels]
-    labels += [(lab, name) for lab, name in ((p.x_title, "x title"), (p.y_title, "y title")) if lab is not None]
-    for lab, name in labels:
-        add(_label(lab, ox, oy, name, next(ids)), lab.x, lab.y, lab.w, lab.h)
-    # the group's frame is its children's bounding box, child space = slide space
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
-    grp_xfrm = (f'<a:xfrm><a:off x="{x0}" y="{y0}"/><a:ext cx="{x1 - x0}" cy="{y1 - y0}"/>'
-                f'<a:chOff x="{x0}" y="{y0}"/><a:chExt cx="{x1 - x0}" cy="{y1 - y0}"/></a:xfrm>')
-    return (f'<p:grpSp><p:nvGrpSpPr>{c_nv_pr(group_id, el.name, el.alt or el.data.description)}<p:cNvGrpSpPr/><p:nvPr/>'
-            f'</p:nvGrpSpPr><p:grpSpPr>{grp_xfrm}</p:grpSpPr>{"".join(parts)}</p:grpSp>')

@@ -19,11 +19,8 @@ def write_course(ctx: BuildContext) -> list[Output]:
     quiz = lesson.quiz
     if not lesson.meta.exercises and quiz is None:
         return []
-    quiz_data = None
-    if quiz is not None:
-        quiz_data = {"question": quiz.question, "options": [o.text for o in quiz.options], "answer": quiz.answer}
     info = publish(ctx.out_dir.parent, lesson.meta.id, lesson.meta.course, lesson.meta.exercises,
-                   lesson.root / "exercises", quiz_data)
+                   lesson.root / "exercises", quiz)
     return [Output("exercises", f"../{COURSE_FOLDER}/source/{lesson.meta.id}", is_dir=True, extra={
         "files": info["files"], "course": f"../{COURSE_FOLDER}", "course_id": info["course_id"],
         "assignment": info["assignment"], "notebooks": list(info["notebooks"]),

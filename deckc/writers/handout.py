@@ -10,6 +10,7 @@ import io
 from ..layout.handout import A4, MARGIN, plan_handout
 from ..layout.plan import DeckPlan
 from .pdf import PdfPage, draw_slide, set_pdf_date
+from .pdf_tags import Tags
 
 FRAME = "C9CFD9"
 
@@ -18,7 +19,8 @@ def write_handout(deck: DeckPlan, version: str, date=None) -> bytes:
     from ..fonts.canvas import new_canvas
 
     buf = io.BytesIO()
-    c = new_canvas(buf, pagesize=A4, pageCompression=1)
+    c = new_canvas(buf, pagesize=A4, pageCompression=1, lang=deck.language)
+    tags = Tags(c, deck.language, f"{deck.title} (handout)")      # tagged like the deck: each slide a Sect
     c.setTitle(f"{deck.title} (handout)")
     c.setAuthor(deck.author)
     c.setSubject(deck.subject)
@@ -27,7 +29,8 @@ def write_handout(deck: DeckPlan, version: str, date=None) -> bytes:
     set_pdf_date(c, date)
     ph = A4[1]
     for hp in plan_handout(deck):
-        page = PdfPage(c, ph)
+        tags.begin_page()
+        page = PdfPage(c, ph, tags=tags)
         for item in hp.items:
             x, y, w, h = item.box
             if item.slide is not None:
@@ -41,14 +44,17 @@ def write_handout(deck: DeckPlan, version: str, date=None) -> bytes:
                 clip = c.beginPath()
                 clip.rect(0, 0, deck.width, deck.height)
                 c.clipPath(clip, stroke=0, fill=0)
-                draw_slide(c, deck, slide)
+                draw_slide(c, deck, slide, tags=tags)
                 c.restoreState()
-                page.box(x, y, w, h, border=FRAME, line_width=0.75)
+                with tags.artifact():
+                    page.box(x, y, w, h, border=FRAME, line_width=0.75)
             if item.heading is not None:
                 page.paras((item.heading,), MARGIN, item.heading_y, A4[0] - 2 * MARGIN, item.heading.height)
             if item.notes:
                 page.paras(item.notes, MARGIN, item.notes_y, A4[0] - 2 * MARGIN, ph - item.notes_y)
+        tags.end_page()
         c.showPage()
+    tags.finish()
     c.showOutline()
     c.save()
     return buf.getvalue()

@@ -64,7 +64,17 @@ def line(color: str | None, width_pt: float = 1.0, head: bool = False) -> str:
     return f'<a:ln w="{emu(width_pt)}">{solid(color)}{tail}</a:ln>'
 
 
-def c_nv_pr(shape_id: int, name: str, descr: str | None = None) -> str:
+DECORATIVE_URI = "{C183D7F6-B498-43B3-948B-1728B52AA6E4}"
+
+
+def c_nv_pr(shape_id: int, name: str, descr: str | None = None, decorative: bool = False) -> str:
+    """A shape's id, name and alt text (descr; None: no descr: a text box's text speaks for itself).
+    `decorative`: Office's "Mark as decorative" (the a16 decorative extension, as PowerPoint 365
+    writes it, with an empty descr): screen readers and the accessibility checker skip the shape."""
+    if decorative:
+        return (f'<p:cNvPr id="{shape_id}" name="{attr(name)}" descr=""><a:extLst><a:ext uri="{DECORATIVE_URI}">'
+                f'<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/>'
+                f'</a:ext></a:extLst></p:cNvPr>')
     d = f' descr="{attr(descr)}"' if descr is not None else ""
     return f'<p:cNvPr id="{shape_id}" name="{attr(name)}"{d}/>'
 

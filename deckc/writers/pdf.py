@@ -6,11 +6,14 @@ slide title; `invariant=1` plus fixed metadata makes the file byte-reproducible.
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 
 from ..fonts import Style, font_book
+from ..fonts.scripts import logical_text
 from ..layout.plan import Arrow, ChartBox, CodeBox, DeckPlan, ImageBox, MathBox, Para, Shape, TableBox, TextBox
 from ..layout.text import line_width, run_width
 from .pdf_math import draw_math
+from .pdf_tags import NoTags, Tags, structure
 
 
 def _hex(c: str):
@@ -21,11 +24,12 @@ def _hex(c: str):
 class PdfPage:
     """Draws plan elements onto one reportlab page, converting top-left coordinates."""
 
-    def __init__(self, canvas, height: float, upto: int | None = None):
+    def __init__(self, canvas, height: float, upto: int | None = None, tags: NoTags = NoTags()):
         self.c = canvas
         self.H = height
         self.book = font_book()
         self.upto = upto            # a reveal step: what later clicks reveal is left out (space kept)
+        self.tags = tags            # marked content and structure (deckc.writers.pdf_tags)
 
     def y(self, top: float) -> float:
         return self.H - top
@@ -51,11 +55,12 @@ class PdfPage:
         """Draw wrapped paragraphs inside (x, y, w, h); baselines follow the plan's line heights."""
         total = sum(p.height for p in paras)
         top = y + (max(h - total, 0) / 2 if valign == "middle" else 0.0)
-        book = self.book
+        book, tags = self.book, self.tags
         for p in paras:
             if self.upto is not None and p.step > self.upto:
                 top += p.height
                 continue
+            tags.begin_para(p)
             top += p.space_before
             asc, desc = book.ascent(p.size), book.descent(p.size)
             for i, line in enumerate(p.lines):
@@ -65,24 +70,33 @@ class PdfPage:
                     (x + p.margin + p.indent, w - p.margin - p.indent)
                 lx = inner_x + {"left": 0.0, "center": (inner_w - lw) / 2, "right": inner_w - lw}[p.align]
                 if p.bullet and i == 0:
+                    tags.label()
                     bx = x + w - book.width(p.bullet, Style(), p.size) if p.rtl else x + p.margin
                     book.draw_text(self.c, bx, self.y(baseline), p.bullet, Style(), p.size,
                                    "#" + (line[0].color if line else "000000"))
                 for run in line:
                     rw = run_width(run, p.size)
+                    tags.body()
                     if run.highlight:
                         self.box(lx - 1, top + 1, rw + 2, p.line_height - 2, fill=run.highlight, radius=2)
                     if run.math is not None:
-                        draw_math(self, run.math, lx, baseline, p.size, run.color)
+                        with tags.inline("Formula", alt=run.math.tex):
+                            draw_math(self, run.math, lx, baseline, p.size, run.color)
                         lx += rw
                         continue
-                    book.draw_text(self.c, lx, self.y(baseline), run.text,
-                                   Style(bold=run.bold, italic=run.italic, mono=run.mono), p.size, "#" + run.color)
+                    style = Style(bold=run.bold, italic=run.italic, mono=run.mono)
+                    px = lx
+                    for piece, lang in tags.pieces(run.text):      # a word in another script: a Span with /Lang
+                        with tags.inline("Span", lang=lang, actual=logical_text(piece, lang)) if lang else _nothing():
+                            px += book.draw_text(self.c, px, self.y(baseline), piece, style, p.size, "#" + run.color)
+                        tags.body()
                     lx += rw
                 top += p.line_height
+        tags.end_flow()
 
     def text_box(self, el: TextBox):
-        self.box(el.x, el.y, el.w, el.h, el.fill, el.border, el.radius)
+        with self.tags.artifact():
+            self.box(el.x, el.y, el.w, el.h, el.fill, el.border, el.radius)
         l, t, r, b = el.pad
         self.paras(el.paras, el.x + l, el.y + t, el.w - l - r, el.h - t - b, el.valign)
 
@@ -132,12 +146,17 @@ class PdfPage:
     def table(self, el: TableBox):
         y = el.y
         l, t, r, b = el.pad
-        for row, rh in zip(el.cells, el.row_heights):
+        for ri, (row, rh) in enumerate(zip(el.cells, el.row_heights)):
             x = el.x
-            for cell, cw in zip(row, el.col_widths):
-                self.box(x, y, cw, rh, fill=cell.fill, border=el.border, line_width=0.75)
-                self.paras(cell.paras, x + l, y + t, cw - l - r, rh - t - b, "middle")
-                x += cw
+            header = ri < el.header_rows
+            with self.tags.element("TR"):
+                for cell, cw in zip(row, el.col_widths):
+                    with self.tags.element("TH" if header else "TD",
+                                           attrs={"O": "/Table", "Scope": "/Column"} if header else None):
+                        with self.tags.artifact():
+                            self.box(x, y, cw, rh, fill=cell.fill, border=el.border, line_width=0.75)
+                        self.paras(cell.paras, x + l, y + t, cw - l - r, rh - t - b, "middle")
+                    x += cw
             y += rh
 
     def image(self, el: ImageBox):
@@ -156,14 +175,43 @@ DRAW = {TextBox: PdfPage.text_box, Shape: PdfPage.shape, Arrow: PdfPage.arrow, T
         ChartBox: PdfPage.chart, MathBox: PdfPage.math, CodeBox: PdfPage.text_box, ImageBox: PdfPage.image}
 
 
-def draw_slide(c, deck: DeckPlan, slide, upto: int | None = None) -> None:
+def draw_slide(c, deck: DeckPlan, slide, upto: int | None = None, tags: NoTags = NoTags()) -> None:
     """One slide's background and elements on canvas `c`, in slide coordinates (the handout draws
-    it scaled onto an A4 page). `upto`: only what the first `upto` reveal clicks show (space kept)."""
-    page = PdfPage(c, deck.height, upto=upto)
-    page.box(0, 0, deck.width, deck.height, fill=slide.background)
-    for el in slide.elements:
-        if upto is None or el.step <= upto:
-            DRAW[type(el)](page, el)
+    it scaled onto an A4 page). `upto`: only what the first `upto` reveal clicks show (space kept).
+    `tags`: the slide becomes a Sect of the structure tree, each element tagged as it is drawn."""
+    page = PdfPage(c, deck.height, upto=upto, tags=tags)
+    with tags.artifact():
+        page.box(0, 0, deck.width, deck.height, fill=slide.background)
+    with tags.element("Sect"):
+        for el in slide.elements:
+            if upto is None or el.step <= upto:
+                role, kw = structure(el)
+                if kw.get("attrs") and "BBox" in kw["attrs"]:
+                    kw["attrs"] = {**kw["attrs"], "BBox": _bbox(el, deck.height)}
+                if role is None:
+                    with tags.artifact(kw.get("kind")):
+                        DRAW[type(el)](page, el)
+                elif role == "":
+                    DRAW[type(el)](page, el)
+                else:
+                    with tags.element(role, **kw):
+                        DRAW[type(el)](page, el)
+
+
+def _bbox(el, height: float) -> str:
+    """An element's box as a PDF rectangle (points, y up), for a Figure's /BBox attribute (an arrow
+    may point left or up, and its bow rises above it)."""
+    from reportlab.pdfbase.pdfdoc import PDFArray
+
+    x0, x1 = sorted((el.x, el.x + el.w))
+    top, bottom = sorted((el.y, el.y + el.h))
+    top -= getattr(el, "bow", 0.0)
+    return PDFArray([round(x0, 2), round(height - bottom, 2), round(x1, 2), round(height - top, 2)])
+
+
+@contextmanager
+def _nothing():
+    yield
 
 
 def set_pdf_date(c, date) -> None:
@@ -181,7 +229,8 @@ def write_pdf(deck: DeckPlan, version: str, steps: bool = False, date=None) -> b
     from ..fonts.canvas import new_canvas
 
     buf = io.BytesIO()
-    c = new_canvas(buf, pagesize=(deck.width, deck.height), pageCompression=1)
+    c = new_canvas(buf, pagesize=(deck.width, deck.height), pageCompression=1, lang=deck.language)
+    tags = Tags(c, deck.language, deck.title)
     c.setTitle(deck.title)
     c.setAuthor(deck.author)
     c.setSubject(deck.subject)
@@ -195,8 +244,11 @@ def write_pdf(deck: DeckPlan, version: str, steps: bool = False, date=None) -> b
                 key = f"slide{slide.number}"
                 c.bookmarkPage(key)
                 c.addOutlineEntry(f"{slide.number}. {slide.title}", key, level=slide.level)
-            draw_slide(c, deck, slide, upto=k)
+            tags.begin_page(tagged=k in (None, slide.steps))    # earlier reveal steps: artifacts
+            draw_slide(c, deck, slide, upto=k, tags=tags)
+            tags.end_page()
             c.showPage()
+    tags.finish()
     c.showOutline()
     c.save()
     return buf.getvalue()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ..fonts import Style, font_book
-from ..layout.chart_parts import AXIS, GRID, LINE_WIDTH, MARKER_SIZE, SIN45, TICK, Cell, Label
+from ..layout.chart_parts import AXIS, GRID, LINE_WIDTH, MARKER_SIZE, SIN45, SUP_RISE, SUP_SCALE, TICK, Cell, Label
 from ..layout.theme import rgb
 
 
@@ -98,6 +98,12 @@ def _label(pen: Pen, lab: Label, H: float) -> None:
     if lab.rotation == 0:
         x = {"left": lab.x, "center": lab.x + lab.w / 2, "right": lab.x + lab.w}[lab.align]
         base = H - (lab.y + lab.h / 2) - (asc - desc) / 2
+        if lab.sup:         # "10" then the exponent, raised and smaller: from where the whole label starts
+            x0 = x - {"start": 0.0, "middle": lab.width / 2, "end": lab.width}[anchor]
+            pen.text(x0, base, lab.text, lab.size, lab.color, lab.bold, "start")
+            pen.text(x0 + book.width(lab.text, style, lab.size), base + lab.size * SUP_RISE, lab.sup,
+                     lab.size * SUP_SCALE, lab.color, lab.bold, "start")
+            return
         pen.text(x, base, lab.text, lab.size, lab.color, lab.bold, anchor)
         return
     # reads upwards: along the box height, baseline to the right of the text
@@ -165,7 +171,8 @@ def _draw_heatmap(pen: Pen, el) -> None:
             _cell(pen, cell, H)
     for sw in p.scale_swatches:
         _cell(pen, sw, H)
-    _cell(pen, p.scale_frame, H)
+    if p.scale_frame is not None:
+        _cell(pen, p.scale_frame, H)
     for lab in p.labels:
         _label(pen, lab, H)
 

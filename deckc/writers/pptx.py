@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from ..layout.plan import Arrow, ChartBox, CodeBox, DeckPlan, ImageBox, MathBox, Shape, SlidePlan, TableBox, TextBox
 from . import drawingml, pptx_anim, pptx_xml
-from .ooxml import NSDECLS, emu
+from .ooxml import NSDECLS, attr, emu
 
 def _rgb(hex6: str):
     from pptx.dml.color import RGBColor
@@ -27,7 +27,7 @@ _DRAW = {TextBox: drawingml.text_box, Shape: drawingml.shape, Arrow: drawingml.a
          CodeBox: drawingml.text_box}
 
 
-def _fill_slide(slide, sp: SlidePlan, phs: dict) -> list[tuple[int, int, int | None]]:
+def _fill_slide(slide, sp: SlidePlan, phs: dict, fonts=("Arial", "Arial", "Courier New")) -> list[tuple[int, int, int | None]]:
     """Add the plan's elements in order (draw order = reading order). The title goes into the
     layout's title placeholder, the subtitle (title and section slides) or the first plain body
     text (content slides) into its body placeholder, so outline view, layout switching and the
@@ -65,7 +65,8 @@ def _fill_slide(slide, sp: SlidePlan, phs: dict) -> list[tuple[int, int, int | N
     for el in sp.elements:
         slot = _slot(el, sp, free)
         if slot is not None:
-            pending.append(drawingml.placeholder(el, revealed(el, next(ids)), free.pop(slot)))
+            xml = drawingml.placeholder(el, revealed(el, next(ids)), free.pop(slot))
+            pending.append(_faces(xml, fonts[0] if el.role == "title" else fonts[1], fonts[2]))
         elif isinstance(el, ImageBox):
             if el.master:
                 continue             # the template's master or layout draws it
@@ -83,9 +84,22 @@ def _fill_slide(slide, sp: SlidePlan, phs: dict) -> list[tuple[int, int, int | N
             add_chart(slide, el)                      # numbers its shapes after the tree's highest id
             ids = itertools.count(_max_id(tree) + 1)
         else:
-            pending.append(_DRAW[type(el)](el, revealed(el, next(ids))))
+            pending.append(_faces(_DRAW[type(el)](el, revealed(el, next(ids))), fonts[1], fonts[2]))
     flush()
     return reveals
+
+
+MEASURED_FACE = 'typeface="Arial"'      # what drawingml names for the face the layout measured with
+
+
+def _faces(xml: str, face: str, mono: str = "Courier New") -> str:
+    """The theme's typefaces (a template's, a theme file's) where the runs name the measured ones:
+    the deck is in the institution's fonts; where they are wider than Arial, normAutofit shrinks."""
+    if face != "Arial":
+        xml = xml.replace(MEASURED_FACE, f'typeface="{attr(face)}"')
+    if mono != "Courier New":
+        xml = xml.replace('typeface="Courier New"', f'typeface="{attr(mono)}"')
+    return xml
 
 
 def _slot(el, sp: SlidePlan, free: dict) -> str | None:
@@ -146,14 +160,18 @@ def write_pptx(deck: DeckPlan, version: str, date: datetime) -> bytes:
         pptx_package.apply_theme(prs, theme)
         roles, placeholders, _ = find_layouts(prs)
     pptx_package.clean_package(prs)
-    master_bg = {role: (tpl.background.get(role) if tpl else theme.background) for role in roles}
+    # the background the master or layout already draws (a template's picture: its average colour,
+    # which is what the plan's slides say): a slide gets its own only where the plan's differs
+    master_bg = {role: (getattr(b, "mean", b) if tpl else theme.background)
+                 for role in roles for b in [tpl.background.get(role) if tpl else None]}
     trees = []
+    drawingml.use_language(deck.language)
     for sp in deck.slides:
         slide = prs.slides.add_slide(prs.slide_layouts[roles[sp.layout]])
         if sp.background != master_bg.get(sp.layout):
             slide.background.fill.solid()
             slide.background.fill.fore_color.rgb = _rgb(sp.background)
-        reveals = _fill_slide(slide, sp, placeholders[sp.layout])
+        reveals = _fill_slide(slide, sp, placeholders[sp.layout], (theme.font_heading, theme.font_body, theme.font_mono))
         if reveals:
             pptx_anim.add_reveals(slide, reveals)
         slide.notes_slide.notes_text_frame.text = sp.notes
@@ -164,6 +182,7 @@ def write_pptx(deck: DeckPlan, version: str, date: datetime) -> bytes:
     _set_properties(prs, deck, version, date)
     pptx_package.set_app_xml(prs, pptx_package.app_xml(deck, theme.name, pptx_package.fonts_used(trees), version))
     return pptx_xml.save_reproducible(prs, date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
 
 
 def _sections(deck: DeckPlan) -> list[tuple[str, list[int]]]:

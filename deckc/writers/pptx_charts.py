@@ -8,7 +8,7 @@ is set by the XML helpers in :mod:`.pptx_xml`.
 The geometry (value scale and ticks, category-label rotation/skip, the inner plot
 rectangle, title lines) is the layout's (``ChartBox.geometry``), the same plan the PDF draws, so
 both renderings look alike. Heatmaps, which PowerPoint has no chart type for, are a group of
-shapes written by :func:`deckc.writers.drawingml.heatmap`.
+a native table with its labels (:mod:`.pptx_heatmap`).
 """
 from __future__ import annotations
 
@@ -23,9 +23,11 @@ from pptx.oxml import parse_xml
 from pptx.util import Pt
 
 from ..layout.chart_parts import AXIS, GAP_WIDTH, GRID, LINE_WIDTH, MARKER_SIZE
-from .drawingml import CHART_TYPEFACE as TYPEFACE, heatmap
-from .ooxml import NSDECLS
-from .pptx_xml import (positive_axis_ids, set_alt_text, set_chart_area_plain, set_cross_between, set_font_faces, set_log_scale,
+from .drawingml import ALIGN, CHART_TYPEFACE as TYPEFACE, body_pr, run
+from .ooxml import NSDECLS, c_nv_pr, emu, xfrm
+from .pptx_heatmap import heatmap_labels, heatmap_table
+from .pptx_xml import (positive_axis_ids, set_alt_text, set_chart_area_plain, set_cross_between, set_font_faces,
+                       set_log_scale,
                        set_plot_area_layout, set_tick_label_rotation, set_tick_label_skip)
 
 __all__ = ["add_chart"]
@@ -186,15 +188,58 @@ def _add_native(shapes, el):
     x, y, w, h = p.plot
     set_plot_area_layout(chart, x / el.w, y / el.h, w / el.w, h / el.h)
     set_chart_area_plain(chart)
+    if sc.log:
+        return _with_power_labels(shapes, frame, el)
+    return frame
+
+
+def _with_power_labels(shapes, frame, el):
+    """A log axis says 10 with a raised exponent (10⁻²⁴), which no number format can write: the
+    chart's own tick labels (and its value-axis title, which a renderer would move onto their place)
+    are hidden, and the plan's labels are text boxes whose exponent run is a superscript (baseline
+    30 %), grouped with the chart so they move and scale with it."""
+    va = frame.chart.value_axis
+    va.tick_label_position = XL_TICK_LABEL_POSITION.NONE
+    va.has_title = False        # a renderer would move it onto the labels' place: it is a box of the plan too
+    tree = shapes._spTree
+    ids = itertools.count(max(int(i) for i in tree.xpath("//@id")) + 1)
+    boxes, parts = [(emu(el.x), emu(el.y), emu(el.w), emu(el.h))], []
+    labels = [(lab, f"tick label 10^{lab.sup}") for lab in el.geometry.value_labels]
+    if el.geometry.y_title is not None:
+        labels.append((el.geometry.y_title, "y title"))
+    for lab, name in labels:
+        sup = run(lab.sup, lab.size, lab.color, italic=None).replace("<a:rPr ", '<a:rPr baseline="30000" ', 1) \
+            if lab.sup else ""
+        vert = "vert270" if lab.rotation == -90 else None
+        body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", wrap="none", vert=vert, autofit=False)}<a:lstStyle/>'
+                f'<a:p><a:pPr algn="{ALIGN[lab.align]}"/>{run(lab.text, lab.size, lab.color, italic=None)}{sup}'
+                f'</a:p></p:txBody>')
+        geom = (el.x + lab.x, el.y + lab.y, lab.w, lab.h)
+        parts.append(f'<p:sp><p:nvSpPr>{c_nv_pr(next(ids), name)}<p:cNvSpPr txBox="1"/>'
+                     f'<p:nvPr/></p:nvSpPr><p:spPr>{xfrm(*geom)}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom>'
+                     f'<a:noFill/></p:spPr>{body}</p:sp>')
+        boxes.append(tuple(emu(v) for v in geom))
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    group = parse_xml(
+        f'<p:grpSp {NSDECLS}><p:nvGrpSpPr>{c_nv_pr(next(ids), f"{el.name} group", el.alt)}<p:cNvGrpSpPr/><p:nvPr/>'
+        f'</p:nvGrpSpPr><p:grpSpPr><a:xfrm><a:off x="{x0}" y="{y0}"/><a:ext cx="{x1 - x0}" cy="{y1 - y0}"/>'
+        f'<a:chOff x="{x0}" y="{y0}"/><a:chExt cx="{x1 - x0}" cy="{y1 - y0}"/></a:xfrm></p:grpSpPr>'
+        f'{"".join(parts)}</p:grpSp>')
+    frame._element.addprevious(group)
+    group.insert(2, frame._element)       # the chart first in the group (reading order), then its labels
     return frame
 
 
 # -- heatmap ------------------------------------------------------------------------------------
 
 def _add_heatmap(shapes, el):
-    """The heatmap group as DrawingML (drawingml.heatmap), appended to the slide; returns the group shape."""
+    """The heatmap as a native table plus its grouped labels (.pptx_heatmap), appended to the slide;
+    returns the table's graphic frame."""
     tree = shapes._spTree
     ids = itertools.count(max(int(i) for i in tree.xpath("//@id")) + 1)
-    grp = parse_xml(f"<p:spTree {NSDECLS}>{heatmap(el, ids)}</p:spTree>")[0]
-    tree.append(grp)
-    return shapes._shape_factory(grp)
+    xml = heatmap_table(el, next(ids)) + heatmap_labels(el, ids)
+    added = list(parse_xml(f"<p:spTree {NSDECLS}>{xml}</p:spTree>"))
+    for shape in added:
+        tree.append(shape)
+    return shapes._shape_factory(added[0])

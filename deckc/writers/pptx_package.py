@@ -63,6 +63,9 @@ def apply_theme(prs, t: Theme) -> None:
             old = elements.find(qn(tag))
             old.addprevious(etree.fromstring(xml))
             elements.remove(old)
+        fmt = elements.find(qn("a:fmtScheme"))
+        if fmt is not None:
+            fmt.set("name", t.name)
         part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
         if is_dark(t):
             cmap = master._element.find(qn("p:clrMap"))

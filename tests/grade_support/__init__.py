@@ -85,7 +85,7 @@ def grade(*args: str):
 
 def scores(course: Path, db_url: str | None = None) -> dict:
     """{student: {notebook: {part: (score, max_score, needs_manual_grade)}}}"""
-    from deckc.grading.gradebook import scores as read
+    from deckc.nbgrader.gradebook import scores as read
     from deckc.grading.run import normalize_db_url
 
     return read(normalize_db_url(db_url or f"sqlite:///{course / 'gradebook.db'}"), ASSIGNMENT, ASSIGNMENT)

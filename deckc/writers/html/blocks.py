@@ -112,11 +112,14 @@ class Blocks:
         return f'<p dir="auto">{inline(b.text)}</p>'
 
     def bullets(self, b: m.Bullets) -> str:
-        def ul(items, cls=' class="bullets"'):      # items: text, or a BulletItem with sub-items
+        """With `reveal`, each top-level item (with its sub-items) is one step of the player
+        (data-reveal; player.js shows them one per Next, as the PPTX does per click)."""
+        def ul(items, cls=' class="bullets"', top=False):      # items: text, or a BulletItem with sub-items
+            li = '<li dir="auto" data-reveal>' if top and b.reveal else '<li dir="auto">'
             return f"<ul{cls}>" + "".join(
-                f'<li dir="auto">{inline(it)}</li>' if isinstance(it, str) else
-                f'<li dir="auto">{inline(it.text)}{ul(it.items, "")}</li>' for it in items) + "</ul>"
-        return ul(b.items)
+                f'{li}{inline(it)}</li>' if isinstance(it, str) else
+                f'{li}{inline(it.text)}{ul(it.items, "")}</li>' for it in items) + "</ul>"
+        return ul(b.items, top=True)
 
     def callout(self, b: m.Callout) -> str:
         return f'<div class="callout tone-{esc(b.tone)}" role="note"><p dir="auto">{inline(b.text)}</p></div>'
@@ -131,7 +134,8 @@ class Blocks:
         items = []
         for i, it in enumerate(b.items):
             state = f'<span class="step-state" dir="auto">{inline(it.state)}</span>' if it.state else ""
-            items.append(f'<li class="step" style="--chip:#{fills[i]};--edge:#{borders[i]}">'
+            reveal = " data-reveal" if b.reveal else ""
+            items.append(f'<li class="step" style="--chip:#{fills[i]};--edge:#{borders[i]}"{reveal}>'
                          f'<span class="chip" dir="auto">{inline(it.token)}</span>{state}</li>')
         cap = f'<figcaption dir="auto">{inline(b.caption)}</figcaption>' if b.caption else ""
         label = "Steps, one after another" if b.fade != "backward" else "Steps, the signal flowing backwards"

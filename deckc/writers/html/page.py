@@ -20,7 +20,9 @@ from ...layout.plan import ChartBox
 from ...markup import plain_text
 from .blocks import Blocks, esc, inline
 from .charts import chart_figure
+from ...layout.theme import DEFAULT_THEME
 from .fonts import FAMILY_MONO, FAMILY_SANS, font_face_css
+from .theme_css import logo_html, theme_css
 
 SECTION_BLOCKS = (m.Analogy, m.Concepts)
 # what player.js writes into the page (quiz verdicts, the timer): the fonts must cover it too
@@ -52,12 +54,11 @@ class LessonPage:
     def __init__(self, lesson: m.Lesson, deck, version: str):
         self.lesson, self.deck, self.version = lesson, deck, version
         self.meta = lesson.meta
-        self.blocks = Blocks(self.chart, image=self.image)
-        self.plan_of: list = []      # model slide index -> its first SlidePlan
-        n = 0
-        for sl in lesson.slides:
-            self.plan_of.append(deck.slides[n] if n < len(deck.slides) else None)
-            n += 2 if sl.kind == "quiz" else 1
+        self.blocks = Blocks(self.chart, theme=deck.theme or DEFAULT_THEME, image=self.image)
+        self.plan_of: list = []      # model slide index -> its first SlidePlan (a slide may take several)
+        first = {sp.source: sp for sp in reversed(deck.slides)}
+        for i, _ in enumerate(lesson.slides):
+            self.plan_of.append(first.get(i))
         self._current = None         # the SlidePlan whose blocks are being drawn (for its chart boxes)
         self._charts = 0
 
@@ -70,7 +71,7 @@ class LessonPage:
         if box is None:
             return f'<p class="chart-missing" dir="auto">{inline(b.caption) or esc(b.kind)}</p>'
         self._charts += 1
-        return chart_figure(box, f"chart-{self._charts}", b.caption)
+        return chart_figure(box, f"chart-{self._charts}", None)    # the caption is the chart's heading, in it
 
     def image(self, b) -> tuple[str, bytes] | None:
         """An image block's file, found and checked as the decks find it (deckc.images)."""
@@ -88,7 +89,7 @@ class LessonPage:
     def header(self) -> str:
         mt = self.meta
         sub = f'<p class="subtitle" dir="auto">{inline(mt.subtitle)}</p>' if mt.subtitle else ""
-        return (f'<header class="lesson-head" id="intro" data-stop>'
+        return (f'<header class="lesson-head" id="intro" data-stop>{logo_html(self.deck.theme)}'
                 f'<p class="course" dir="auto">{esc(mt.course)}</p>'
                 f'<p class="module" dir="auto">{esc(mt.module)}</p>'
                 f'<h1 dir="auto">{esc(mt.title)}</h1>{sub}'
@@ -163,7 +164,8 @@ class LessonPage:
         body = Template(asset("page.html")).substitute(header=self.header(), player=player, skip=skip,
                                                        sections="\n".join(sections), minutes=mt.minutes)
         data = {"lesson": mt.id, "minutes": mt.minutes, "slides": n, "stops": stops}
-        css = asset("player.css").replace("$FAMILY_SANS", FAMILY_SANS).replace("$FAMILY_MONO", FAMILY_MONO)
+        css = asset("player.css").replace("$FAMILY_SANS", FAMILY_SANS).replace("$FAMILY_MONO", FAMILY_MONO) \
+            + theme_css(self.deck.theme)
         maths = "".join(visible_text(f) for f in re.findall(r"<math\b.*?</math>", body, re.S))
         fonts = font_face_css(visible_text(body) + PLAYER_TEXT, maths)
         return ("<!DOCTYPE html>\n"
@@ -184,7 +186,13 @@ class LessonPage:
         if quiz:
             nxt = self.deck.slides[sp.number] if sp.number < len(self.deck.slides) else None
             return sp.notes + ("\n\n" + nxt.notes if nxt is not None else "")
-        return sp.notes
+        # One page section for a slide the decks continued on "(cont.)" slides: its notes once, and
+        # the chart notes of every part.
+        paras = sp.notes.split("\n\n")
+        for part in self.deck.slides:
+            if part.source == i and part.part > 0:
+                paras += [p for p in part.notes.split("\n\n")[1:] if p not in paras]
+        return "\n\n".join(paras)
 
 
 def _json(data) -> str:

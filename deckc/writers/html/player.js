@@ -30,6 +30,7 @@
     var dir = i >= current ? 1 : -1;
     current = i;
     var el = items[i];
+    setReveals(el, opts.reveal === undefined ? Infinity : opts.reveal);
     if (presenter) {
       stops.forEach(function (s) { if (s === el) s.removeAttribute("data-hidden-stop"); else s.setAttribute("data-hidden-stop", ""); });
       var inPlayer = slides.indexOf(el);
@@ -75,7 +76,43 @@
     }
   }
 
-  function go(delta) { show(current + delta, { animate: true }); }
+  /* ---- reveals: a slide's [data-reveal] items (revealed bullets and steps, in reading order) are
+     shown one per Next, as the PPTX does per click, and Previous takes the last one back, as
+     PowerPoint steps back through its clicks. A slide entered by Next starts with none shown;
+     entered any other way (Previous, a dot, a link, a reload) it shows them all. */
+  function reveals(el) { return el ? Array.prototype.slice.call(el.querySelectorAll("[data-reveal]")) : []; }
+  function setReveals(el, shown) {
+    reveals(el).forEach(function (r, j) {
+      r.classList.toggle("is-pending", j >= shown);
+      r.classList.remove("is-arriving");
+    });
+    revealCount(el);
+  }
+  function revealCount(el) {
+    var all = reveals(el), note = doc.querySelector("#counter .steps");
+    if (!note) return;
+    var done = all.filter(function (r) { return !r.classList.contains("is-pending"); }).length;
+    note.textContent = all.length ? ", point " + done + " of " + all.length : "";
+  }
+  function step(delta) {
+    var el = seq()[current], all = reveals(el);
+    var done = all.filter(function (r) { return !r.classList.contains("is-pending"); });
+    if (delta > 0 && done.length < all.length) {
+      var r = all[done.length];
+      r.classList.remove("is-pending");
+      if (!reduced) { void r.offsetWidth; r.classList.add("is-arriving"); }
+    } else if (delta < 0 && done.length) {
+      done[done.length - 1].classList.add("is-pending");
+    } else {
+      return false;
+    }
+    revealCount(el);
+    return true;
+  }
+
+  function go(delta) {
+    if (!step(delta)) show(current + delta, { animate: true, reveal: delta > 0 ? 0 : Infinity });
+  }
 
   if (prev) prev.addEventListener("click", function () { go(-1); });
   if (next) next.addEventListener("click", function () { go(1); });
@@ -180,6 +217,7 @@
       clone.removeAttribute("data-hidden-stop"); clone.hidden = false;
       [clone].concat(Array.prototype.slice.call(clone.querySelectorAll("[id]"))).forEach(function (x) { x.removeAttribute("id"); });
       Array.prototype.forEach.call(clone.querySelectorAll("[hidden]"), function (x) { x.hidden = false; });
+      Array.prototype.forEach.call(clone.querySelectorAll(".is-pending"), function (x) { x.classList.remove("is-pending"); });
       clone.setAttribute("inert", "");
       preview.appendChild(clone);
     } else {

@@ -86,7 +86,7 @@ TABLES = (
 # Gradebook.__init__ creates this one by hand, right after create_all, for a new database only.
 ALEMBIC_TABLE = "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"
 
-# Cell kinds: the record key (release.save_cells), the polymorphic type, the subtable and its columns.
+# Cell kinds: the record key (preprocessors.save_cells), the polymorphic type, the subtable and its columns.
 CELL_KINDS = (
     ("grade_cells", "GradeCell", "grade_cells", ("max_score", "cell_type")),
     ("solution_cells", "SolutionCell", "solution_cells", ()),
@@ -119,7 +119,7 @@ def save(path: Path, course_id: str, assignment: str, notebooks: list[dict], hea
     """Record `assignment` and its notebooks in the gradebook at `path` as generate_assignment does.
 
     notebooks: in nbgrader's order (sorted file names), each {"name", "kernelspec", "grade_cells",
-    "solution_cells", "task_cells", "source_cells"} as release.save_cells records them. One
+    "solution_cells", "task_cells", "source_cells"} as preprocessors.save_cells records them. One
     transaction: on any error nothing changes (and a gradebook this call created is removed).
     """
     path = Path(path)

@@ -1,5 +1,9 @@
-"""Gradebook work for deckc grade, through nbgrader's own API (nbgrader.api.Gradebook).
+"""The gradebook through nbgrader's own API (nbgrader.api.Gradebook), for deckc grade.
 
+- open_gradebook: a Gradebook; a new database is created as nbgrader creates it, with its
+  alembic revision read from nbgrader's files (installed.alembic_head) instead of nbgrader's
+  `alembic heads` subprocess (3.4 s for each new database; deckc makes one per run, the
+  workers' template). nbgrader.api is not patched: the tables exist before it opens them.
 - copy_assignment: an assignment's definition (notebooks, grade/solution/task/source cells) from
   one gradebook to another: the real gradebook -> each worker's private SQLite copy, and, when
   the real gradebook (a fresh PostgreSQL database) does not know the assignment yet, the other
@@ -9,36 +13,43 @@
 - merge_student: the main process (the only writer) stores one student's results.
 - scores: {student: {notebook: {grade: (score, max, needs_manual)}}} for tests and summaries.
 
-Imports nbgrader: only grading processes load this module.
+Imports nbgrader (~3.5 s): only grading processes load this module. The gradebook rows of a
+release, written without nbgrader, are native_gradebook.py's.
 """
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 
-import nbgrader.api as _api
 from nbgrader.api import Gradebook, MissingEntry  # noqa: F401 - re-exported
 
-from ..exercises import nbgrader_info
-from .records import ManualState, NotebookResult, Stored, StoredGrade, StoredNotebook, StudentResult
+from . import installed
+from .layout import DEFAULT_COURSE_ID
 
 
-@functools.lru_cache(maxsize=1)
-def _alembic_head() -> str:
-    """nbgrader's schema revision, read from its alembic scripts (exercises.nbgrader_info).
+def _create_new(db_url: str) -> None:
+    """What Gradebook() does to an empty database (create_all, then the alembic_version table
+    stamped with nbgrader's head), with the head read from nbgrader's files. A database with
+    tables, or a head that cannot be read, is left to nbgrader."""
+    from nbgrader.api import Base
+    from sqlalchemy import create_engine, inspect, text
 
-    nbgrader stamps every new gradebook with it, and finds it by running the `alembic heads`
-    command in a subprocess: 3.4 s here, for each new database (deckc makes one per run, the
-    workers' template). Only if the scripts are ambiguous does nbgrader's own way run.
-    """
-    return nbgrader_info.alembic_head() or _slow_alembic_head()
+    head = installed.alembic_head()
+    if head is None:
+        return
+    engine = create_engine(db_url, future=True)
+    try:
+        if inspect(engine).get_table_names():
+            return
+        with engine.begin() as con:
+            Base.metadata.create_all(bind=con)
+            con.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL);"))
+            con.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head);"), {"head": head})
+    finally:
+        engine.dispose()
 
 
-_slow_alembic_head = _api.get_alembic_version
-_api.get_alembic_version = _alembic_head
-
-
-def open_gradebook(db_url: str, course_id: str) -> Gradebook:
+def open_gradebook(db_url: str, course_id: str = DEFAULT_COURSE_ID) -> Gradebook:
+    _create_new(db_url)
     return Gradebook(db_url, course_id=course_id)
 
 
@@ -104,39 +115,39 @@ def definitions(gb: Gradebook, assignment: str) -> dict:
     return out
 
 
-def student_state(gb: Gradebook, assignment: str, student: str) -> ManualState:
+def student_state(gb: Gradebook, assignment: str, student: str) -> dict:
     """Manual scores, extra credit, manual comments and extension already in the gradebook."""
     try:
         sub = gb.find_submission(assignment, student)
     except MissingEntry:
-        return ManualState()
-    grades, comments = {}, {}
+        return {}
+    state = {"extension": sub.extension.total_seconds() if sub.extension else None, "grades": {}, "comments": {}}
     for nb in sub.notebooks:
         for g in nb.grades:
             if g.manual_score is not None or g.extra_credit is not None:
-                grades.setdefault(nb.name, {})[g.name] = (g.manual_score, g.extra_credit)
+                state["grades"].setdefault(nb.name, {})[g.name] = [g.manual_score, g.extra_credit]
         for c in nb.comments:
             if c.manual_comment is not None:
-                comments.setdefault(nb.name, {})[c.name] = c.manual_comment
-    return ManualState(sub.extension.total_seconds() if sub.extension else None, grades, comments, known=True)
+                state["comments"].setdefault(nb.name, {})[c.name] = c.manual_comment
+    return state
 
 
-def apply_student_state(gb: Gradebook, assignment: str, student: str, state: ManualState) -> None:
+def apply_student_state(gb: Gradebook, assignment: str, student: str, state: dict) -> None:
     """Put a student's manual grades and extension into a (worker's private) gradebook."""
-    if not state.known:
+    if not state:
         return
     gb.update_or_create_student(student)
     sub = gb.update_or_create_submission(assignment, student)
-    if state.extension is not None:
-        sub.extension = _dt.timedelta(seconds=state.extension)
-    for nb_name, grades in state.grades.items():
+    if state.get("extension") is not None:
+        sub.extension = _dt.timedelta(seconds=state["extension"])
+    for nb_name, grades in state.get("grades", {}).items():
         for name, (manual, extra) in grades.items():
             try:
                 g = gb.find_grade(name, nb_name, assignment, student)
             except MissingEntry:
                 continue
             g.manual_score, g.extra_credit = manual, extra
-    for nb_name, comments in state.comments.items():
+    for nb_name, comments in state.get("comments", {}).items():
         for name, text in comments.items():
             try:
                 gb.find_comment(name, nb_name, assignment, student).manual_comment = text
@@ -145,37 +156,43 @@ def apply_student_state(gb: Gradebook, assignment: str, student: str, state: Man
     gb.db.commit()
 
 
-def read_submission(gb: Gradebook, assignment: str, student: str) -> Stored:
+def read_submission(gb: Gradebook, assignment: str, student: str) -> dict:
     """What nbgrader's autograde stored for one student (in a worker's private gradebook)."""
     sub = gb.find_submission(assignment, student)
-    return Stored(sub.timestamp.isoformat() if sub.timestamp else None, {
-        nb.name: StoredNotebook(
-            {g.name: StoredGrade(g.auto_score, float(g.max_score), bool(g.needs_manual_grade)) for g in nb.grades},
-            {c.name: c.auto_comment for c in nb.comments}, nb.late_submission_penalty)
-        for nb in sub.notebooks})
+    out = {"timestamp": sub.timestamp.isoformat() if sub.timestamp else None, "notebooks": {}}
+    for nb in sub.notebooks:
+        out["notebooks"][nb.name] = {
+            "late_penalty": nb.late_submission_penalty,
+            "grades": {g.name: {"auto_score": g.auto_score, "needs_manual_grade": bool(g.needs_manual_grade),
+                                "max_score": float(g.max_score)} for g in nb.grades},
+            "comments": {c.name: c.auto_comment for c in nb.comments},
+        }
+    return out
 
 
-def set_scores(gb: Gradebook, assignment: str, student: str, notebooks: dict[str, NotebookResult]) -> None:
-    """Store each grade's final auto score, the auto comments and the late penalties."""
+def set_scores(gb: Gradebook, assignment: str, student: str, notebooks: dict) -> None:
+    """Store final auto scores and auto comments: notebooks = {nb: {"grades": {name: {"final": x}},
+    "comments": {name: text}, "late_penalty": p}} (the shape of a worker's result)."""
     for nb_name, nb in notebooks.items():
         snb = gb.find_submission_notebook(nb_name, assignment, student)
-        snb.late_submission_penalty = nb.late_penalty
+        if "late_penalty" in nb:
+            snb.late_submission_penalty = nb["late_penalty"]
         grades = {g.name: g for g in snb.grades}
-        for name, g in nb.grades.items():
+        for name, g in nb.get("grades", {}).items():
             grade = grades.get(name)
             if grade is None:
                 continue
-            grade.auto_score = g.final
+            grade.auto_score = g["final"]
             # nbgrader's rule (SaveAutoGrades): a manual score or no auto score needs a grader.
             grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
         comments = {c.name: c for c in snb.comments}
-        for name, text in nb.comments.items():
+        for name, text in nb.get("comments", {}).items():
             if name in comments:
                 comments[name].auto_comment = text
     gb.db.commit()
 
 
-def merge_student(gb: Gradebook, assignment: str, student: str, result: StudentResult) -> None:
+def merge_student(gb: Gradebook, assignment: str, student: str, result: dict) -> None:
     """Store one student's results in the real gradebook (the main process is the only writer).
 
     Mirrors what nbgrader's autograde does to the gradebook: the student and the submission
@@ -185,9 +202,9 @@ def merge_student(gb: Gradebook, assignment: str, student: str, result: StudentR
     """
     try:
         gb.update_or_create_student(student)
-        kwargs = {"timestamp": result.timestamp} if result.timestamp else {}
+        kwargs = {"timestamp": result["timestamp"]} if result.get("timestamp") else {}
         gb.update_or_create_submission(assignment, student, **kwargs)
-        set_scores(gb, assignment, student, result.notebooks)
+        set_scores(gb, assignment, student, result["notebooks"])
     except Exception:
         gb.db.rollback()
         raise
@@ -196,7 +213,7 @@ def merge_student(gb: Gradebook, assignment: str, student: str, result: StudentR
 def scores(db_url: str, course_id: str, assignment: str) -> dict:
     """{student: {notebook: {grade: (score, max_score, needs_manual_grade)}}}"""
     out = {}
-    with Gradebook(db_url, course_id=course_id) as gb:
+    with open_gradebook(db_url, course_id) as gb:
         for sub in gb.assignment_submissions(assignment):
             out[sub.student.id] = {nb.name: {g.name: (g.score, g.max_score, g.needs_manual_grade) for g in nb.grades}
                                    for nb in sub.notebooks}

@@ -6,9 +6,7 @@ its files instead:
 - :func:`version`: the installed version (package metadata);
 - :func:`package_dir`: its folder (``importlib.util.find_spec`` finds it without running it);
 - :func:`alembic_head`: the schema revision nbgrader stamps new gradebooks with;
-- :func:`metadata_schema`: the JSON schema of nbgrader's cell metadata (``nbgraderformat/v3.json``);
-- :func:`extra_config_files`: config files nbgrader would load besides a course's own
-  ``nbgrader_config.py`` (user- or system-wide settings deckc does not know about).
+- :func:`metadata_schema`: the JSON schema of nbgrader's cell metadata (``nbgraderformat/v3.json``).
 """
 from __future__ import annotations
 
@@ -16,7 +14,6 @@ import functools
 import importlib.metadata
 import importlib.util
 import json
-import os
 import re
 from pathlib import Path
 
@@ -26,7 +23,7 @@ _DOWN_REVISION = re.compile(r"^down_revision\s*=\s*['\"]([0-9a-f]+)['\"]", re.M)
 
 # Without nbgrader installed (`pip install deckc`, no [grade] extra) the native release writes what
 # nbgrader 0.9.x would: its gradebook schema revision and its cell metadata schema (nbgrader's
-# nbgraderformat/v3.json, BSD-3-Clause, copied as deckc/exercises/nbgrader_v3.json). With nbgrader
+# nbgraderformat/v3.json, BSD-3-Clause, copied as deckc/nbgrader/nbgrader_v3.json). With nbgrader
 # installed, its own files are read instead (and a version other than 0.9.x runs nbgrader itself).
 NBGRADER_0_9_ALEMBIC_HEAD = "e43177bfe90b"
 NBGRADER_0_9_SCHEMA = Path(__file__).with_name("nbgrader_v3.json")
@@ -82,30 +79,10 @@ def metadata_schema() -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-CONFIG_NAMES = ("jupyter_config", "nbgrader_config")
+# What grading drives (the `grade` extra): nbgrader and its stack.
+GRADE_MODULES = ("nbgrader", "nbconvert", "jupyter_client", "ipykernel", "sqlalchemy")
 
 
-def extra_config_files(course_dir: Path) -> list[Path]:
-    """Config files `nbgrader` (run as course.nbgrader runs it) would load besides our own.
-
-    nbgrader loads jupyter_config and nbgrader_config (.py and .json) from every Jupyter config
-    folder, then nbgrader_config from the course folder (the cwd). deckc writes only
-    course_dir/nbgrader_config.py; anything else may change what generate_assignment does.
-    """
-    from jupyter_core import paths
-
-    saved = os.environ.get("JUPYTER_PLATFORM_DIRS")
-    os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")  # what course.nbgrader sets for nbgrader
-    try:
-        folders = [paths.jupyter_config_dir(), *paths.jupyter_config_path()]
-    finally:
-        if saved is None:
-            os.environ.pop("JUPYTER_PLATFORM_DIRS", None)
-    found = []
-    for folder in [*folders, str(course_dir)]:
-        for name in CONFIG_NAMES:
-            for ext in (".py", ".json"):
-                path = Path(folder) / (name + ext)
-                if path.exists() and path != Path(course_dir) / "nbgrader_config.py":
-                    found.append(path)
-    return sorted(set(found))
+def missing_grade_modules() -> list[str]:
+    """The modules of GRADE_MODULES that are not installed (found without importing them)."""
+    return [m for m in GRADE_MODULES if importlib.util.find_spec(m) is None]

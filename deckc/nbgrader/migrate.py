@@ -28,10 +28,10 @@ import sqlite3
 from pathlib import Path
 
 from ..errors import BuildError
-from . import gradebook_db, nbgrader_info
+from . import installed as nbgrader_info, layout, native_gradebook as gradebook_db
 
-STUDENT_FOLDERS = ("submitted", "autograded", "feedback")   # <folder>/<student>/<assignment>/
-ASSIGNMENT_FOLDERS = ("downloaded", "reports")              # <folder>/<assignment>/
+STUDENT_FOLDERS = (layout.SUBMITTED, layout.AUTOGRADED, layout.FEEDBACK)   # <folder>/<student>/<assignment>/
+ASSIGNMENT_FOLDERS = (layout.DOWNLOADED, "reports")                        # <folder>/<assignment>/
 MIGRATED = "migrated"
 # Every table of nbgrader 0.9's gradebook but course and assignment (rewritten), in foreign-key order.
 ROW_TABLES = ("notebook", "base_cell", "grade_cells", "solution_cells", "task_cells", "source_cell",
@@ -50,8 +50,8 @@ def migrate_lesson(old: Path, course: Path, course_id: str) -> dict | None:
             f"into {course}, which already has {', '.join(str(c.relative_to(course)) for c in clashes[:5])}"
             f"{' ...' if len(clashes) > 5 else ''}. Nothing was moved: move one of them away by hand "
             "(or merge them), then build again")
-    gradebook = old / "gradebook.db"
-    merged = _merge_gradebook(gradebook, course / "gradebook.db", course_id) if gradebook.is_file() else 0
+    gradebook = layout.gradebook_path(old)
+    merged = _merge_gradebook(gradebook, layout.gradebook_path(course), course_id) if gradebook.is_file() else 0
     for src, dst in moves:
         dst.parent.mkdir(parents=True, exist_ok=True)
         src.rename(dst)
@@ -91,6 +91,7 @@ def _merge_gradebook(old: Path, new: Path, course_id: str) -> int:
     _check(old, head)
     if new.is_file():
         _check(new, head)
+    new.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(str(new), isolation_level=None)
     try:
         con.execute("BEGIN IMMEDIATE")
