@@ -193,6 +193,7 @@ def merge_rate(course: Path, url: str, count: int) -> float:
         with gbmod.open_gradebook(url, "default_course") as gb:
             if not gbmod.has_assignment(gb, ASSIGNMENT_NAME):
                 gbmod.copy_assignment(src, gb, ASSIGNMENT_NAME)
+    from deckc.grading import gradebook_io        # merge.take's own call: records -> the adapter
     from deckc.grading.records import GradeRow, NotebookResult, StudentResult
 
     notebooks = {nb: NotebookResult(nb, submitted=True, autograded=True, late_penalty=0.0,
@@ -202,7 +203,8 @@ def merge_rate(course: Path, url: str, count: int) -> float:
         t0 = time.perf_counter()
         for i in range(count):
             student = f"m{i:05d}"
-            gbmod.merge_student(gb, ASSIGNMENT_NAME, student, StudentResult(student, ok=True, notebooks=notebooks))
+            gradebook_io.merge_student(gb, ASSIGNMENT_NAME, student,
+                                       StudentResult(student, ok=True, notebooks=notebooks))
         return count / (time.perf_counter() - t0)
 
 
