@@ -184,22 +184,27 @@ def stage_split(stderr: str, kernel_starts: float) -> str:
 
 
 def merge_rate(course: Path, url: str, count: int) -> float:
-    """Students per second through gradebook.merge_student (what the main process does per
-    student), with full results of the assignment's real definition."""
-    from deckc.grading import gradebook as gbmod
+    """Students per second through gradebook.merge_student (deckc/nbgrader/gradebook.py: what the
+    main process does per student), with full results of the assignment's real definition."""
+    from deckc.nbgrader import gradebook as gbmod
 
     with gbmod.open_gradebook("sqlite:///" + str(course / "gradebook.db"), "default_course") as src:
         defs = gbmod.definitions(src, ASSIGNMENT_NAME)
         with gbmod.open_gradebook(url, "default_course") as gb:
             if not gbmod.has_assignment(gb, ASSIGNMENT_NAME):
                 gbmod.copy_assignment(src, gb, ASSIGNMENT_NAME)
-    result = {"timestamp": None, "notebooks": {
-        nb: {"late_penalty": 0.0, "comments": {c: "" for c in d.get("solutions", [])},
-             "grades": {g: {"final": float(mx)} for g, (mx, _) in d["grades"].items()}} for nb, d in defs.items()}}
+    from deckc.grading import gradebook_io        # merge.take's own call: records -> the adapter
+    from deckc.grading.records import GradeRow, NotebookResult, StudentResult
+
+    notebooks = {nb: NotebookResult(nb, submitted=True, autograded=True, late_penalty=0.0,
+                                    grades={g: GradeRow(g, float(mx), float(mx)) for g, (mx, _) in d["grades"].items()},
+                                    comments={c: "" for c in d.get("solutions", [])}) for nb, d in defs.items()}
     with gbmod.open_gradebook(url, "default_course") as gb:
         t0 = time.perf_counter()
         for i in range(count):
-            gbmod.merge_student(gb, ASSIGNMENT_NAME, f"m{i:05d}", result)
+            student = f"m{i:05d}"
+            gradebook_io.merge_student(gb, ASSIGNMENT_NAME, student,
+                                       StudentResult(student, ok=True, notebooks=notebooks))
         return count / (time.perf_counter() - t0)
 
 

@@ -67,7 +67,7 @@ def build_lesson(spec: Path, out_root: Path, formats: list[str], force: bool = F
         result.problems = list(load_lesson(spec).problems) if head.data is not None and not head.problems \
             else list(head.problems)
         return result
-    clash = (clashes if clashes is not None else lesson_id_clashes([spec])).get(spec, [])
+    clash = (clashes if clashes is not None else lesson_id_clashes([spec], formats)).get(spec, [])
     if "exercises" in formats and (head.meta.exercises or head.quiz is not None):
         from .spec.course_id import existing_course_id, outside_clash
 
@@ -300,7 +300,7 @@ def run_builds(specs, out: Path, formats, force=False, jobs=0, on_result=None, p
 
 
 def _run_builds(specs, out: Path, formats, force=False, jobs=0, on_result=None, progress=None, on_wait=None):
-    clashes = lesson_id_clashes(specs)
+    clashes = lesson_id_clashes(specs, formats)
     jobs = jobs or os.cpu_count() or 1
     if len(specs) == 1 or jobs == 1:
         results = []

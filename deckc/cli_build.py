@@ -104,7 +104,7 @@ def build(path: Path, out: Path, formats: list[str], strict: bool, force: bool, 
       charts/*.csv       the data behind every chart
       manifest.json      what was built, with sha256 checksums and input fingerprints
     and one nbgrader course for all of them, OUT/course/ (course id: the lessons'
-    `course:`, slugged; every lesson of a build must name the same one): one
+    `course:`, slugged; every lesson with exercises or a quiz must name the same one): one
     assignment per lesson with exercises (named after the lesson) in source/<id>/
     and release/<id>/, one gradebook.db, one nbgrader_config.py. Rebuilding an
     assignment never touches graders' data (submitted/, autograded/, feedback/,

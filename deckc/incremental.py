@@ -20,6 +20,7 @@ from pathlib import Path
 from . import __version__
 from .code_fingerprint import code_fingerprint
 from .diagnostics import Diagnostic
+from .tree_hash import update_tree
 
 # Outputs embed one date (document properties). Reproducible builds cannot use "now":
 # SOURCE_DATE_EPOCH (reproducible-builds.org) wins, else this fixed date.
@@ -32,20 +33,6 @@ def build_date() -> datetime:
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
     return DEFAULT_DATE
-
-
-def _tree_hash(h, folder: Path, pattern: str = "*") -> None:
-    if folder.is_dir():
-        for f in sorted(folder.rglob(pattern)):
-            if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
-                h.update(f.relative_to(folder).as_posix().encode() + b"\0" + f.read_bytes())
-
-
-def tree_digest(folder: Path) -> str:
-    """sha256 of a folder's files (names and bytes): what a writer declares it is made of."""
-    h = hashlib.sha256()
-    _tree_hash(h, folder)
-    return h.hexdigest()
 
 
 def input_fingerprints(head, course: Path, formats) -> dict[str, str]:
@@ -66,7 +53,7 @@ def input_fingerprints(head, course: Path, formats) -> dict[str, str]:
             h.update(_referenced_files_hash(head.path, head.data or b""))
             h.update(_look_hash(head, course))
             # Charts compute from every exercise's reference solution (charts/reference.py).
-            _tree_hash(h, course / "exercises", "solution.py")
+            update_tree(h, course / "exercises", "solution.py")
         else:
             h.update(json.dumps(_plain(part), sort_keys=True, default=str).encode())
         out[fmt] = h.hexdigest()

@@ -34,6 +34,21 @@ class Decor:
     y: float
     w: float
     h: float
+    mean: str | None = None        # a background picture's average colour: what text must contrast with
+
+
+def _mean_color(blob: bytes) -> str | None:
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(blob)) as im:
+            im.draft("RGB", (64, 64))
+            r, g, b = im.convert("RGB").resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return f"{r:02X}{g:02X}{b:02X}"
 
 
 @dataclass
@@ -195,7 +210,7 @@ def _background(part_el, part, colors):
             except KeyError:
                 return None
             fmt = "png" if blob.startswith(b"\x89PNG") else "jpeg" if blob.startswith(b"\xff\xd8") else None
-            return Decor(blob, fmt, 0.0, 0.0, 960.0, 540.0) if fmt else None
+            return Decor(blob, fmt, 0.0, 0.0, 960.0, 540.0, mean=_mean_color(blob)) if fmt else None
     return _color(bg, colors)
 
 

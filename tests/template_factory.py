@@ -89,3 +89,27 @@ def only_layouts(path: Path, keep: tuple[str, ...]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     prs.save(str(path))
     return path
+
+
+def picture_background(path: Path, rgb=(20, 60, 110)) -> Path:
+    """A template whose master background is a picture (a flat navy PNG) and whose text is white."""
+    from PIL import Image
+
+    prs = Presentation()
+    restyle(prs, accent="F2C14E", text="FFFFFF")
+    master = prs.slide_master
+    im = Image.new("RGB", (160, 90), rgb)
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    _, rid = master.part.get_or_add_image_part(io.BytesIO(buf.getvalue()))
+    bg = master._element.find(qn("p:cSld")).find(qn("p:bg"))
+    for c in list(bg):
+        bg.remove(c)
+    bg.append(etree.fromstring(
+        f'<p:bgPr xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" xmlns:a="{A}" '
+        f'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<a:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></a:blipFill>'
+        f'<a:effectLst/></p:bgPr>'))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prs.save(str(path))
+    return path

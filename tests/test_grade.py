@@ -297,7 +297,7 @@ def test_grade_cells_parse_and_the_runner_job_holds_nothing_of_the_reference():
     import json
 
     from deckc.grading import verify
-    from deckc.grading.worker import Worker
+    from deckc.grading.checking import probe_step
 
     seen = 0
     for name, (source, _) in notebooks().items():
@@ -311,7 +311,7 @@ def test_grade_cells_parse_and_the_runner_job_holds_nothing_of_the_reference():
             assert spec.verifiable, (meta["grade_id"], spec.reason)
             verify.plan(spec, reference)
             seen += 1
-            step = Worker._probe(spec, verify)
+            step = probe_step(spec, verify)
             assert set(step) <= {"probe", "target", "calls", "trace"}
             text = json.dumps(step)
             for word in ("def ", "lambda", "import", "_reference_functions", "on_its_own", "expected"):

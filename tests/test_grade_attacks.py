@@ -159,5 +159,5 @@ def test_messages_reveal_no_expected_values(attacks):
 
 
 def test_history_of_the_kernel_is_not_on_disk(attacks):
-    from deckc.grading import worker
-    assert any("HistoryManager.hist_file=:memory:" in a for a in worker.KERNEL_ARGS)
+    from deckc.grading import grader
+    assert any("HistoryManager.hist_file=:memory:" in a for a in grader.KERNEL_ARGS)

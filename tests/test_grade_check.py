@@ -37,8 +37,8 @@ def _specs(name):
 def check(name: str, cells: dict, tmp_path: Path, extra_lines: bytes = b"") -> dict:
     """{grade_id: Verdict} for the source notebook with the solution cells in `cells` replaced."""
     from deckc.grading import verify
-    from deckc.grading._codec import LineReader, read_event
-    from deckc.grading.worker import Worker
+    from deckc.grading._protocol import LineReader, read_message as read_event
+    from deckc.grading.checking import collect, probe_step
 
     source, specs = _specs(name)
     steps = []
@@ -47,7 +47,7 @@ def check(name: str, cells: dict, tmp_path: Path, extra_lines: bytes = b"") -> d
         if cell.cell_type != "code":
             continue
         if meta.get("grade"):
-            steps.append(Worker._probe(specs[meta["grade_id"]], verify))
+            steps.append(probe_step(specs[meta["grade_id"]], verify))
         else:
             steps.append({"code": cells.get(meta.get("grade_id"), cell.source)})
     job = {"cell_timeout": 10, "cwd": str(tmp_path), "notebooks": [{"name": name, "steps": steps}]}
@@ -55,7 +55,7 @@ def check(name: str, cells: dict, tmp_path: Path, extra_lines: bytes = b"") -> d
                          capture_output=True, timeout=120, cwd=tmp_path, env={"PATH": "/usr/bin:/bin",
                                                                                "HOME": str(tmp_path)}).stdout
     events = [e for e in (read_event(line) for line in LineReader().feed(extra_lines + out)) if e]
-    records = Worker._collect(events).get(name, {})
+    records = collect(events).get(name, {})
     return {gid: verify.replay(spec, records.get(gid)) for gid, spec in specs.items()}
 
 
@@ -128,7 +128,7 @@ def test_malformed_runner_lines_fail_nothing_else(tmp_path):
 
 
 def test_read_event_bounds():
-    from deckc.grading._codec import MAX_LINE, LineReader, read_event
+    from deckc.grading._protocol import MAX_LINE, LineReader, read_message as read_event
 
     assert read_event(b"[" * 5000) is None and read_event(b'{"a":' * 5000 + b"1" + b"}" * 5000) is None
     assert read_event(b'{"a": [1, 2]}') == {"a": [1, 2]}

@@ -66,6 +66,8 @@ def site(tmp_path_factory) -> Path:
     stress = course / "stress" / "stress.yaml"
     stress.parent.mkdir()
     shutil.copy(Path(ROOT) / "tests" / "stress" / "lesson" / "stress.yaml", stress)
+    seed = (course / "lesson" / f"{LESSON}.yaml").read_text()        # the seed in the dark theme, for axe
+    (course / "lesson" / "dark.yaml").write_text(seed.replace(f"  id: {LESSON}\n", "  id: dark\n  theme: dark\n", 1))
     out = course / "build"
     # the stress lesson is of another course (its long name is part of the stress): a build of its own
     results = run_builds(sorted((course / "lesson").glob("*.yaml")), out, ["html"], jobs=1)
@@ -81,6 +83,7 @@ def page(browser, site):
     pg = ctx.new_page()
     pg.requests_out, pg.errors = [], []
     allowed = {(site / LESSON / f"{LESSON}.html").as_uri(), (site / "stress" / "stress.html").as_uri(),
+               (site / "dark" / "dark.html").as_uri(),
                (site / "index.html").as_uri()}
 
     def route(r):
@@ -280,7 +283,7 @@ def test_axe_finds_no_wcag_violations(page, site):
     # axe judges the settled page: a slide fading in (0.28 s) has text at partial opacity, whose
     # contrast axe would measure mid-animation (on a fast machine it runs within that time)
     page.emulate_media(reduced_motion="reduce")
-    for lesson in (LESSON, "stress"):
+    for lesson in (LESSON, "stress", "dark"):
         page.goto(url(site, lesson))
         for k in range(page.locator(".slide").count()):
             if k:

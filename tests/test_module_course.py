@@ -111,6 +111,14 @@ def test_lessons_of_one_build_must_name_one_course(tmp_path):
     assert proc.returncode == 2 and "lesson/lesson-3.yaml:2:7: lesson.id: lesson id 'course' is reserved" in proc.stderr
 
 
+def test_a_lesson_that_publishes_nothing_may_name_another_course(tmp_path):
+    """Only lessons with exercises or a quiz go into OUT/course/, so only they must agree."""
+    root = module(tmp_path)
+    (root / "lesson" / "lesson-3.yaml").write_text(spec("lesson-3", [], course="A Guest Lecture", number=3))
+    build(root)
+    assert not (root / "build" / "course" / "source" / "lesson-3").exists()
+
+
 def test_course_ids_are_slugs():
     from deckc.spec.course_id import course_slug
 

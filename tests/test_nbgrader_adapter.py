@@ -118,7 +118,7 @@ def test_importing_the_adapter_for_a_build_does_not_import_nbgrader():
     code = ("import sys\n"
             "import deckc.nbgrader, deckc.nbgrader.cells, deckc.nbgrader.config, deckc.nbgrader.layout\n"
             "import deckc.nbgrader.installed, deckc.nbgrader.release, deckc.nbgrader.command\n"
-            "import deckc.nbgrader.converters\n"
+            "import deckc.nbgrader.converters, deckc.nbgrader.migrate\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('nbgrader', 'sqlalchemy', 'nbconvert')))\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout

@@ -8,7 +8,7 @@ import pytest
 from conftest import copy_course
 from ooxml_check import ooxml_errors
 from pptx import Presentation
-from template_factory import only_layouts, university
+from template_factory import only_layouts, picture_background, university
 
 from deckc.build import build_lesson, check_lesson
 
@@ -33,11 +33,12 @@ def test_deck_uses_the_templates_layouts_placeholders_and_theme(templated):
     pptx = templated / "the-sequence-problem.pptx"
     prs = Presentation(str(pptx))
     assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)      # the 4:3 template fitted to 16:9
-    # the template's own slide dropped: the seed's 13 slides, and (issue 15) the "(cont.)" slides its
-    # smaller body area makes the layout continue onto
+    assert all(s.shapes.title is not None and s.shapes.title.text_frame.text for s in prs.slides)
+    # the seed's 13 slides, and (issue 15) the "(cont.)" slides the template's smaller body area makes
     titles = [s.shapes.title.text_frame.text for s in prs.slides]
     assert len([t for t in titles if not t.endswith(" (cont.)")]) == 13
     layouts = [s.slide_layout.name for s in prs.slides]
+    assert layouts.count("Title Slide") == 1                                 # the template's own slide dropped
     assert layouts[0] == "Title Slide" and "Section Header" not in layouts[:1]
     assert layouts.count("Title and Content") >= 8
     title = prs.slides[0].shapes[0]
@@ -117,3 +118,27 @@ def test_template_path_errors_are_located(tmp_path, rel, message):
     course, spec = _course(tmp_path, rel)
     problems = [str(p) for p in check_lesson(spec).problems]
     assert any(":14:13: lesson.template:" in p and message in p for p in problems), problems
+
+
+def test_picture_background_reaches_the_pdf(tmp_path):
+    """A master whose background is a picture: the PDF draws the picture behind every slide, and
+    text colours are chosen for it (white text in the template's scheme stays legible)."""
+    import subprocess
+
+    from conftest import require_tool
+    from PIL import Image
+
+    require_tool("pdftoppm")
+    course, spec = _course(tmp_path)
+    picture_background(course / "templates" / "university.pptx")
+    result = build_lesson(spec, course / "build", ["pptx", "pdf"])
+    assert not result.errors, [str(e) for e in result.errors]
+    pdf = result.out_dir / "the-sequence-problem.pdf"
+    subprocess.run(["pdftoppm", "-r", "36", "-png", "-f", "2", "-l", "2", "-singlefile", str(pdf),
+                    str(tmp_path / "p2")], check=True)
+    assert Image.open(tmp_path / "p2.png").convert("RGB").getpixel((470, 255)) == (20, 60, 110)
+    prs = Presentation(str(result.out_dir / "the-sequence-problem.pptx"))
+    title = prs.slides[1].shapes.title.text_frame.paragraphs[0].runs[0].font.color.rgb
+    assert str(title) == "FFFFFF"            # the scheme's white text, legible on the navy picture
+    assert all(s.follow_master_background for s in prs.slides)      # the picture shows, not a flat fill
+    assert ooxml_errors(result.out_dir / "the-sequence-problem.pptx") == []

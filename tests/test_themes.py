@@ -90,7 +90,8 @@ def test_course_theme_file_with_fonts_and_logo(tmp_path):
     (course / "theme.yaml").write_text(
         'base: high-contrast\nname: Faculty of Science\n'
         'colors: {accent: "#5B2C83", palette: ["#5B2C83", "#A30000", "#005A32"]}\n'
-        'fonts: {heading: Georgia, body: Verdana, east_asian: Yu Gothic}\nlogo: brand/logo.png\n')
+        'fonts: {heading: Georgia, body: Verdana, east_asian: Yu Gothic}\nlogo: brand/logo.png\n'
+        'sizes: {body: 22}\n')
     result = build_lesson(spec, course / "build", ["pptx", "pdf", "html"])
     assert not result.errors, [str(e) for e in result.errors]
     html = (result.out_dir / "the-sequence-problem.html").read_text()
@@ -105,6 +106,7 @@ def test_course_theme_file_with_fonts_and_logo(tmp_path):
     assert '<a:minorFont><a:latin typeface="Verdana"/>' in theme
     assert '<a:accent1><a:srgbClr val="5B2C83"/>' in theme
     assert 'typeface="Verdana"' in slide2 and 'name="slide2.logo"' in slide2
+    assert 'sz="2200"' in slide2                                  # the theme's body size
     assert "<vt:lpstr>Faculty of Science</vt:lpstr>" in app
     assert ooxml_errors(pptx) == []
 

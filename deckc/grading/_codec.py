@@ -1,4 +1,5 @@
-"""The value codec and the message reader of the checking runner's protocol (see _runner.py).
+"""The value codec of the checking runner (see _runner.py); the messages that carry the values
+are framed and read by _protocol.py.
 
 Used on both sides: inside the jail by the runner (which loads this file by path, next to itself)
 and in the grader by verify.py and the worker. Standard library and numpy only.
@@ -9,77 +10,15 @@ whose ``__eq__`` always says True, a str subclass) are recorded as their base va
 subclass name, so a replay keeps ``type(x) is str`` / ``isinstance`` answers but none of the
 rigged behaviour.
 
-Everything read back is bounded: a message line longer than MAX_LINE is dropped unread, JSON
-nested deeper than MAX_JSON_DEPTH is refused (deep nesting would otherwise raise RecursionError
-in the reader), and decode() refuses values deeper than MAX_DEPTH or larger than the limits.
+Everything read back is bounded: decode() refuses values deeper than MAX_DEPTH or larger than
+the limits (the message around a value is bounded by _protocol.py).
 """
 import base64
 import io
-import json
 
 MAX_BYTES = 16 * 1024 * 1024         # numeric payload of one encoded value
 MAX_DEPTH = 16                       # nesting of an encoded value (tuples in lists in ...)
 MAX_ITEMS = 100_000                  # items of one encoded value
-MAX_LINE = 32 * 1024 * 1024          # one message line of the runner
-MAX_JSON_DEPTH = 64                  # JSON nesting of one message (values nest 2 levels each)
-
-
-# --------------------------------------------------------------------------- reading messages
-
-
-def read_event(line):
-    """One message line -> a dict, or None if it is not a well-formed, bounded message."""
-    if not isinstance(line, (bytes, str)) or len(line) > MAX_LINE:
-        return None
-    try:
-        event = json.loads(line)
-    except (ValueError, RecursionError, UnicodeDecodeError):
-        return None
-    if not isinstance(event, dict) or _json_depth(event) > MAX_JSON_DEPTH:
-        return None
-    return event
-
-
-class LineReader:
-    """Splits a byte stream into lines, dropping any line longer than MAX_LINE without keeping it."""
-
-    def __init__(self, max_line=None):
-        self.max_line = max_line or MAX_LINE
-        self.parts, self.size, self.dropping, self.dropped = [], 0, False, 0
-
-    def feed(self, chunk):
-        lines = []
-        while chunk:
-            nl = chunk.find(b"\n")
-            part, chunk = (chunk, b"") if nl < 0 else (chunk[:nl], chunk[nl + 1:])
-            if not self.dropping:
-                self.parts.append(part)
-                self.size += len(part)
-                if self.size > self.max_line:
-                    self.parts, self.size, self.dropping = [], 0, True
-            if nl >= 0:
-                if self.dropping:
-                    self.dropped += 1
-                else:
-                    lines.append(b"".join(self.parts))
-                self.parts, self.size, self.dropping = [], 0, False
-        return lines
-
-
-def _json_depth(value):
-    """Nesting depth of parsed JSON, iteratively (no recursion to exhaust)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        v, depth = stack.pop()
-        if depth > deepest:
-            deepest = depth
-            if deepest > MAX_JSON_DEPTH:
-                return deepest
-        if isinstance(v, dict):
-            stack.extend((x, depth + 1) for x in v.values())
-        elif isinstance(v, list):
-            stack.extend((x, depth + 1) for x in v)
-    return deepest
 
 
 # --------------------------------------------------------------------------- values

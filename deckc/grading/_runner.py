@@ -1,7 +1,7 @@
 """The checking runner: runs inside the jail, as the student, and records raw outputs.
 
 Started by the worker as ``python -I /opt/deckc/_runner.py`` (through jail.py), with the codec
-``_codec.py`` next to it. It reads one JSON job on stdin::
+``_codec.py`` and the message protocol ``_protocol.py`` next to it. It reads one JSON job on stdin::
 
     {"cell_timeout": 30, "cwd": "/path/of/the/submission",
      "notebooks": [{"name": "rnn_step", "steps": [
@@ -55,27 +55,24 @@ MAX_RESTARTS = 20         # the worker's deadline for the whole runner bounds th
 MAX_SUBCALLS = 2000       # traced calls to earlier functions per graded call
 
 
-def _load_codec():
-    """_codec.py from this file's folder, by path (the folder is not put on sys.path: nothing
-    else of it should be importable by student code)."""
-    spec = importlib.util.spec_from_file_location("_deckc_codec", os.path.join(os.path.dirname(
-        os.path.abspath(__file__)), "_codec.py"))
+def _load(name):
+    """A module of this file's folder, by path (the folder is not put on sys.path: nothing else
+    of it should be importable by student code)."""
+    spec = importlib.util.spec_from_file_location("_deckc" + name, os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), name + ".py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-codec = _load_codec()
+codec = _load("_codec")
+protocol = _load("_protocol")
 
 
 # --------------------------------------------------------------------------- runner
 
 
-def _emit(fd, obj):
-    data = (json.dumps(obj, separators=(",", ":")) + "\n").encode()
-    while data:
-        n = os.write(fd, data)
-        data = data[n:]
+_emit = protocol.write
 
 
 class _StepTimeout(BaseException):
@@ -299,7 +296,7 @@ def _supervise(nb, out_fd, cell_timeout, kill_all):
             finally:
                 os._exit(0)
         os.close(w)
-        current, finished, reader = None, False, codec.LineReader()
+        current, finished, reader = None, False, protocol.LineReader()
         deadline = time.monotonic() + cell_timeout + 5
         while not finished:
             left = deadline - time.monotonic()
@@ -312,7 +309,7 @@ def _supervise(nb, out_fd, cell_timeout, kill_all):
             if not chunk:
                 break                                   # the child is gone
             for line in reader.feed(chunk):
-                event = codec.read_event(line)
+                event = protocol.read_message(line)
                 if event is None or event.get("nb") != nb["name"]:
                     continue
                 if (event.get("event") == "begin" and type(event.get("step")) is int

@@ -6,30 +6,26 @@ worker`` by hand; deckc must be installed on the workers, same version); `--clus
 starts a LocalCluster of N worker processes on this machine (one thread each) and stops it
 after the run.
 
-The course goes to every worker once (cluster_worker.CoursePlugin); then one task per
-submission (cluster_worker.grade_submission) carries that submission's files, as bytes, and the
-job the local pool would send. A bounded window of tasks is in flight, so neither the scheduler
-nor this process holds every submission at once. Results are merged here, through the same
-code as local grading (run._take), in the order they arrive, each student once: a task Dask
-re-ran after losing a worker still has one result, and a second one (there should be none) is
-logged and dropped. If the scheduler goes away, the run stops with GradeFailure (exit 1): the
-gradebook holds the students merged so far, each whole (one transaction each), and `--resume`
-grades the rest.
+The assignment's definition (records.AssignmentDef) goes to every worker once
+(cluster_worker.CoursePlugin); then one task per submission (cluster_worker.grade_submission)
+carries the job the local pool would send (records.GradeJob) with the submission's files as
+bytes. A bounded window of tasks is in flight, so neither the scheduler nor this process holds
+every submission at once. Results (records.StudentResult) are merged here, through the same
+code as local grading (dispatch.Grading, merge.take), in the order they arrive, each student
+once: a task Dask re-ran after losing a worker still has one result, and a second one (there
+should be none) is logged and dropped. If the scheduler goes away, the run stops with
+GradeFailure (exit 1): the gradebook holds the students merged so far, each whole (one
+transaction each), and `--resume` grades the rest.
 """
 from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import re
-import shutil
-import sys
 import time
 from pathlib import Path
 
-from ..nbgrader import layout
 from . import preflight
-from .guard import signals_deferred
 
 LOCAL = re.compile(r"^local:(\d+)$")
 CONNECT_SECONDS = 30
@@ -153,20 +149,20 @@ def worker_count(client, wait_seconds: float = CONNECT_SECONDS) -> int:
         time.sleep(0.2)
 
 
-def grade_on_cluster(client, init: dict, students: list[str], gb, course: Path, assignment: str, opts,
-                     summary, template: Path, scratch: Path, log, rows: dict, next_uid) -> None:
-    """Grade `students` (and first the preflight) on the cluster; merge each result here."""
+def grade_on_cluster(client, grading, students: list[str], scratch: Path) -> None:
+    """Grade `students` (and first the preflight) on the cluster; each result is merged here by
+    `grading` (dispatch.Grading: the same jobs, preflight and merge as the local pool)."""
     from distributed import as_completed
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 
-    from ..nbgrader import gradebook as gbmod
-    from .cluster_worker import CoursePlugin, Graded, WorkerStartFailed, pack, pack_course, unpack
-    from .run import GradeError, GradeFailure, Progress, _mark, _take
+    from .cluster_worker import CoursePlugin, Graded, WorkerStartFailed, grade_submission
+    from .records import StudentResult, to_json
+    from .run import GradeError, GradeFailure, _mark
 
-    name = plugin_name(course, assignment)
-    plugin = CoursePlugin(name, assignment, pack_course(course, assignment, template), init,
-                          opts.isolation, int(opts.memory_mb or 2048))
+    opts, summary, log = grading.opts, grading.summary, grading.log
+    name = plugin_name(grading.course, grading.assignment)
+    plugin = CoursePlugin(name, grading.init, opts.isolation, int(opts.memory_mb or 2048))
     threads = worker_count(client)
     summary.jobs = threads
     try:
@@ -178,96 +174,47 @@ def grade_on_cluster(client, init: dict, students: list[str], gb, course: Path, 
     except Exception as e:  # noqa: BLE001 - a worker's setup failed: say which and why
         raise GradeFailure(f"the course could not be set up on the Dask workers: {type(e).__name__}: {e}") from None
     _mark(f"course sent to {threads} worker threads")
-    results = scratch / "results"
-    queue = ([preflight.STUDENT] if opts.preflight else []) + list(students)
+    queue = grading.queue(students)
     window = max(8, 3 * threads)
-    progress = Progress(len(students), opts.quiet)
     futures: dict = {}                  # future -> student
-    merged: set = set()
-    held: list[Graded] = []
     modes: set = set()
-    pending = [opts.preflight]
     ac = as_completed()
 
     def submit():
         while queue and len(futures) < window:
             student = queue.pop(0)
-            job = {"op": "grade", "student": student, "uid": next_uid()}
-            if student == preflight.STUDENT:
-                job.update(preflight=True, state={})
-                data, skipped = b"", []
-            else:
-                job["state"] = gbmod.student_state(gb, assignment, student)
-                data, skipped = pack(layout.submitted_dir(course, student, assignment))
-            from .cluster_worker import grade_submission
-            future = client.submit(grade_submission, name, job, data, skipped, pure=False,
+            job = grading.job(student).packed()       # the submission's bytes travel with the task
+            future = client.submit(grade_submission, name, to_json(job), pure=False,
                                    priority=10 if student == preflight.STUDENT else 0)
             futures[future] = student
             ac.add(future)
-
-    def take(graded: Graded):
-        student = graded.student
-        if student in merged:
-            log.write(f"deckc: a second result for {student} (from {graded.worker}) ignored\n".encode())
-            return
-        msg = dict(graded.reply)
-        if graded.skipped:
-            msg["skipped_files"] = sorted(set(msg.get("skipped_files") or []) | set(graded.skipped))
-        for kind in ("autograded", "feedback"):
-            data = getattr(graded, kind)
-            msg[f"{kind}_dir"] = None
-            if data is not None:
-                folder = results / student / kind
-                shutil.rmtree(folder, ignore_errors=True)
-                unpack(data, folder)
-                msg[f"{kind}_dir"] = str(folder)
-        t0 = time.monotonic()
-        with signals_deferred():       # a student's merge is whole or not at all
-            _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress)
-            merged.add(student)
-            if os.environ.get("DECKC_GRADE_TIMINGS"):
-                print(f"merge {student}: {time.monotonic() - t0:.4f} s", file=sys.stderr)
-            log.write(f"deckc: merged {student} (graded on {graded.worker} in {graded.seconds:.1f} s)\n".encode())
-            log.flush()
-        shutil.rmtree(results / student, ignore_errors=True)
 
     try:
         submit()
         for future in ac:
             student = futures.pop(future)
             if future.status == "cancelled":
-                raise GradeFailure(_lost_scheduler(opts.cluster, merged, students))
+                raise GradeFailure(_lost_scheduler(opts.cluster, grading.merged, students))
             try:
                 graded = future.result()
             except FutureCancelledError:
-                raise GradeFailure(_lost_scheduler(opts.cluster, merged, students)) from None
+                raise GradeFailure(_lost_scheduler(opts.cluster, grading.merged, students)) from None
             except WorkerStartFailed as e:
                 raise GradeFailure(str(e)) from None
             except KilledWorker:
-                graded = Graded(student, {"ok": False, "student": student,
-                                          "error": "every Dask worker that took it died (distributed's "
-                                                   "allowed-failures)"})
+                graded = Graded(StudentResult(student, ok=False, error="every Dask worker that took it died "
+                                                                      "(distributed's allowed-failures)"))
             except Exception as e:  # noqa: BLE001 - this student's task failed, not the run
-                graded = Graded(student, {"ok": False, "student": student, "error": f"{type(e).__name__}: {e}"})
+                graded = Graded(StudentResult(student, ok=False, error=f"{type(e).__name__}: {e}"))
             finally:
                 future.release()
             if graded.log:
                 log.write(f"--- {student} on {graded.worker} ---\n".encode() + graded.log)
             modes.add(graded.isolation)
-            if student == preflight.STUDENT:
-                score, maximum, full = preflight.marks(graded.reply)
-                if not full:
-                    raise GradeFailure(preflight.failure(course, assignment, graded.reply))
-                summary.preflight = (score, maximum, graded.seconds)
-                _mark("preflight passed")
-                pending[0] = False
-                for g in held:
-                    take(g)
-                held.clear()
-            elif pending[0]:
-                held.append(graded)
-            else:
-                take(graded)
+            result = graded.result
+            if result.student != student:
+                result = StudentResult(student, ok=False, error=f"the task answered for {result.student!r}")
+            grading.arrived(result, graded.seconds, note=f"graded on {graded.worker} in {graded.seconds:.1f} s")
             submit()
         _mark("all graded")
     finally:

@@ -18,12 +18,12 @@ KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info", "Kernel d
 def not_the_students_fault(kernel: dict, runner_silent: bool, scratch: Path, kill_others) -> str | None:
     """Why this submission cannot be graded for a reason that is not the student's code, or None.
 
-    `kernel`: {notebook: {"ok", "error"}} of nbgrader's run. A kernel that died before its first
+    `kernel`: {notebook: records.KernelRun} of nbgrader's run. A kernel that died before its first
     cell (nothing of the student's ran yet), or a checking runner that sent not one event (it
     sends one before each step, `runner_silent`), is the grader's problem; a jail probe says
     what it is."""
-    dead = sorted(name for name, k in kernel.items() if not k["ok"] and any(
-        m in (k["error"] or "") for m in KERNEL_START_FAILURES))
+    dead = sorted(name for name, k in kernel.items() if not k.ok and any(
+        m in (k.error or "") for m in KERNEL_START_FAILURES))
     if not dead and not runner_silent:
         return None
     probe = probe_jail(scratch, kill_others)
@@ -31,7 +31,7 @@ def not_the_students_fault(kernel: dict, runner_silent: bool, scratch: Path, kil
     if probe:
         return f"the jailed {what} cannot start: {probe}"
     if dead:
-        return f"the jailed kernel cannot start ({', '.join(dead)}): {kernel[dead[0]]['error']}"
+        return f"the jailed kernel cannot start ({', '.join(dead)}): {kernel[dead[0]].error}"
     return "the jailed checker cannot start (it sent nothing back)"
 
 

@@ -48,11 +48,15 @@ def secrets_of(source: str) -> set[str]:
 class DeckcFeedback(Preprocessor):
     """Runs after GetGrades in generate_feedback (see the module docstring).
 
-    verdicts: {notebook: {grade_id: (passed, error_type, message)}}, set by the worker.
+    verdicts: {notebook: {grade_id: (passed, error_type, message)}}, given by the worker when it
+    constructs the preprocessor for one student (feedback_run.py).
     """
 
     enabled = Bool(True)
-    verdicts: dict = {}
+
+    def __init__(self, verdicts: dict | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.verdicts = verdicts or {}
 
     def preprocess(self, nb, resources):
         self._verdicts = self.verdicts.get(cells.notebook_of(resources), {})

@@ -7,46 +7,37 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..nbgrader import layout
+from .records import StudentResult
 from .report import _num
+from .scoring import full_marks
 
 STUDENT = "deckc-preflight-reference"     # the pseudo-student (never merged into the gradebook)
 
 
-def marks(msg: dict) -> tuple[float, float, bool]:
+def marks(result: StudentResult) -> tuple[float, float, bool]:
     """(score, max, full marks on every part with a kernel result) of the reference solution."""
-    if not msg.get("ok"):
-        return 0.0, 0.0, False
-    score = maximum = 0.0
-    full = bool(msg.get("notebooks"))
-    for nb in msg["notebooks"].values():
-        full = full and nb.get("submitted") and nb.get("autograded")
-        for g in nb["grades"].values():
-            maximum += g["max"]
-            score += g.get("final") or 0.0
-            full = full and g.get("final") is not None and g["final"] >= g["max"] - 1e-9
-    return score, maximum, bool(full)
+    return full_marks(result)
 
 
-def failure(course: Path, assignment: str, msg: dict) -> str:
+def failure(course: Path, assignment: str, result: StudentResult) -> str:
     """Why the reference solution did not get full marks, in words a grader can act on."""
-    score, maximum, _ = marks(msg)
+    score, maximum, _ = marks(result)
     where = layout.source_dir(course, assignment)
     head = (f"preflight failed: the reference solution ({where}) "
-            + (f"scored {_num(score)}/{_num(maximum)}" if msg.get("ok") else "could not be graded")
+            + (f"scored {_num(score)}/{_num(maximum)}" if result.ok else "could not be graded")
             + " in the grading jail, so no student was graded (nothing was written).")
     causes = []
-    if msg.get("diagnosis"):
-        causes.append(msg["diagnosis"])
-    if not msg.get("ok"):
-        causes.append(str(msg.get("error") or "grading failed"))
-    for name, nb in sorted((msg.get("notebooks") or {}).items()):
-        if not nb.get("autograded") and nb.get("kernel_error"):
-            causes.append(f"{name}: nbgrader could not run it: {nb['kernel_error']}")
-        lost = [f"{gid} ({g.get('verified_error') or g.get('kernel_error') or 'lost'}"
-                + (f": {g['message']}" if g.get("message") else "") + ")"
-                for gid, g in sorted(nb["grades"].items())
-                if g.get("final") is None or g["final"] < g["max"] - 1e-9]
-        if lost and nb.get("autograded"):
+    if result.diagnosis:
+        causes.append(result.diagnosis)
+    if not result.ok:
+        causes.append(str(result.error or "grading failed"))
+    for name, nb in sorted(result.notebooks.items()):
+        if not nb.autograded and nb.kernel_error:
+            causes.append(f"{name}: nbgrader could not run it: {nb.kernel_error}")
+        lost = [f"{gid} ({g.verified_error or g.kernel_error or 'lost'}" + (f": {g.message}" if g.message else "") + ")"
+                for gid, g in sorted(nb.grades.items())
+                if g.final is None or g.final < g.max_score - 1e-9]
+        if lost and nb.autograded:
             causes.append(f"{name}: parts without full marks: " + "; ".join(lost[:6])
                           + (f" and {len(lost) - 6} more" if len(lost) > 6 else ""))
     if not causes:

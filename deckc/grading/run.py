@@ -9,22 +9,21 @@ autograded/S/A and feedback/S/A into the course. Re-grading a student replaces t
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import selectors
 import shutil
-import signal
-import subprocess
 import sys
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..nbgrader import layout
-from . import preflight
+from .dispatch import Grading
 from .guard import signals_deferred
-from .report import CSV_FIELDS, _num, format_summary  # noqa: F401 - format_summary: this module's API
+from .merge import write_tests_csv
+from .pool import Pool, WorkerProcess
+from .progress import Progress
+from .records import AssignmentDef, Limits, Sandbox
+from .report import format_summary  # noqa: F401 - format_summary: this module's API
 from .sandbox import UNSHARE, isolation_mode, jail_view, uid_base, worker_preexec  # noqa: F401 - also this module's API
 
 
@@ -190,85 +189,9 @@ def _definitions_source(course, assignment, db_url, course_id, scratch) -> str:
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024     # from a worker: more is a broken worker, not a result
 
 
-class _Worker:
-    memory_mb = 2048
-
-    def __init__(self, index: int, prefix: list[str], scratch: Path, log):
-        self.index = index
-        self.scratch = scratch / f"w{index}"
-        self.scratch.mkdir(mode=0o700)
-        self.proc = subprocess.Popen(
-            prefix + [sys.executable, "-m", "deckc.grading.worker"], cwd=str(self.scratch),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
-            preexec_fn=worker_preexec(self.memory_mb))
-        self.buf = b""
-        self.job = None            # (student, started, deadline)
-
-    def send(self, msg: dict):
-        self.proc.stdin.write((json.dumps(msg) + "\n").encode())
-        self.proc.stdin.flush()
-
-    def read_messages(self) -> list[dict] | None:
-        chunk = os.read(self.proc.stdout.fileno(), 1 << 20)
-        if not chunk or len(self.buf) + len(chunk) > MAX_MESSAGE_BYTES:
-            return None
-        self.buf += chunk
-        *lines, self.buf = self.buf.split(b"\n")
-        return [json.loads(line) for line in lines if line.strip()]
-
-    def kill(self):
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        try:
-            self.proc.kill()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-
-    def close(self):
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            pass
-        self.kill()
-
-
-class Progress:
-    def __init__(self, total: int, quiet: bool, stream=None):
-        self.total, self.done, self.quiet = total, 0, quiet
-        self.stream = stream or sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.start = time.monotonic()
-
-    def update(self, student: str, note: str):
-        self.done += 1
-        if self.quiet:
-            return
-        elapsed = time.monotonic() - self.start
-        eta = elapsed / self.done * (self.total - self.done)
-        width = 24
-        filled = int(width * self.done / max(self.total, 1))
-        line = (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-                f"{_clock(elapsed)} elapsed, ETA {_clock(eta)}  {student}: {note}")
-        if self.tty:
-            self.stream.write("\r\033[K" + line + ("\n" if self.done == self.total else ""))
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
+def _spawn(index: int, prefix: list[str], scratch: Path, log, memory_mb: int) -> WorkerProcess:
+    return WorkerProcess(index, prefix + [sys.executable, "-m", "deckc.grading.worker"], scratch / f"w{index}",
+                         log, worker_preexec(memory_mb), MAX_MESSAGE_BYTES)
 
 
 # --------------------------------------------------------------------------- the command
@@ -322,8 +245,8 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
     log_path = course / "reports" / assignment / "grading.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")
-    workers: list[_Worker] = []
-    _Worker.memory_mb = int(opts.memory_mb or 2048)
+    procs: list[WorkerProcess] = []         # the pool's list: a replaced worker is replaced in it
+    progress = None
     finished = False
     stack = contextlib.ExitStack()
     try:
@@ -333,7 +256,8 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
             from . import cluster
             client = stack.enter_context(cluster.connect(opts.cluster, scratch, opts.quiet, _say))
         else:
-            workers = [_Worker(i, prefix, scratch, log) for i in range(jobs)]
+            for i in range(jobs):
+                procs.append(_spawn(i, prefix, scratch, log, int(opts.memory_mb or 2048)))
         _mark("workers started")
         cfg = read_config(course)
         db_url = normalize_db_url(opts.db or cfg["db_url"])
@@ -350,10 +274,10 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
             raise
         _mark("template ready")
         ro, links = jail_view()
-        init = {"op": "init", "course": str(course), "assignment": assignment, "template_db": str(template),
-                "cell_timeout": opts.timeout, "notebook_timeout": opts.notebook_timeout,
-                "memory_mb": opts.memory_mb, "nproc": opts.nproc, "isolate": mode == "namespace",
-                "ro": ro, "links": links, "feedback": opts.feedback, "verify": opts.verify, "cpu_s": None}
+        definition = AssignmentDef.from_course(
+            course, assignment, template, Limits(opts.timeout, opts.notebook_timeout, opts.memory_mb, opts.nproc),
+            feedback=opts.feedback, verify=opts.verify)
+        sandbox = Sandbox(mode == "namespace", tuple(ro), links)
         with gbmod.open_gradebook(db_url, cfg["course_id"]) as gb:
             if roster is not None:
                 from .roster import import_students
@@ -362,14 +286,25 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
                 from .resume import already_graded
                 summary.resumed = already_graded(gb, assignment, students, course / "reports" / assignment)
                 students = [s for s in students if s not in set(summary.resumed)]
-            if not students:
-                pass
-            elif client is not None:
-                _run_cluster(client, init, students, gb, course, assignment, opts, summary, template, scratch,
-                             log, lambda: next(uids))
-            else:
-                _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log,
-                          lambda: next(uids))
+            progress = Progress(len(students), opts.quiet)
+            grading = Grading(definition, sandbox, course, assignment, gb, opts, summary, progress,
+                              lambda: next(uids), log, GradeFailure, _mark)
+            try:
+                if not students:
+                    pass
+                elif client is not None:
+                    from .cluster import grade_on_cluster
+                    grade_on_cluster(client, grading, students, scratch)
+                else:
+                    grading.pool = Pool(procs, grading, died="the grading worker died (twice)")
+                    grading.pool.run(grading.queue(students))
+                _mark("all graded")
+            finally:
+                # also when interrupted: the rows of the students merged so far (tests.csv and
+                # the gradebook agree)
+                if grading.rows:
+                    with signals_deferred():
+                        write_tests_csv(course / "reports" / assignment / "tests.csv", grading.rows)
             reports = course / "reports" / assignment
             from .csv_reports import neutralise_file, write_submissions
             from .report import write_pass_rates
@@ -386,8 +321,10 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
                                "log": log_path}
         finished = True
     finally:
-        for w in workers:
-            w.close() if finished else w.kill()     # interrupted or failed: no waiting
+        if progress is not None:
+            progress.close()
+        for p in procs:
+            p.close() if finished else p.kill()     # interrupted or failed: no waiting
         stack.close()                               # a local Dask cluster is stopped
         log.close()
     summary.seconds = time.monotonic() - started
@@ -420,222 +357,3 @@ def _safe_url(url: str) -> str:
 
 def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def _run_cluster(client, init, students, gb, course, assignment, opts, summary, template, scratch, log, next_uid):
-    """The Dask backend (cluster.py); tests.csv gets the merged students' rows as with the pool."""
-    from .cluster import grade_on_cluster
-
-    rows: dict[str, list] = {}
-    try:
-        grade_on_cluster(client, init, students, gb, course, assignment, opts, summary, template, scratch, log,
-                         rows, next_uid)
-    finally:
-        if rows:
-            with signals_deferred():
-                _write_tests_csv(course / "reports" / assignment / "tests.csv", rows)
-
-
-def _run_pool(workers, init, students, gb, course, assignment, opts, summary, prefix, scratch, log, next_uid):
-    """Grade everyone with the pool. With the preflight on, the first job is the reference
-    solution; until it has full marks no result is merged (a worker whose result waits takes
-    no new job, its scratch holds the result's folders); if it has not, GradeFailure."""
-    from ..nbgrader import gradebook as gbmod
-
-    queue = ([preflight.STUDENT] if opts.preflight else []) + list(students)
-    progress = Progress(len(students), opts.quiet)
-    rows: dict[str, list] = {}
-    sel = selectors.DefaultSelector()
-    limits = {}
-    retried: dict[str, bool] = {}
-    held: list = []                     # (worker, message) waiting for the preflight
-    pending = [opts.preflight]
-
-    def start(w: _Worker):
-        w.send(dict(init, scratch=str(w.scratch / "scratch")))
-        w.job = ("<init>", time.monotonic(), time.monotonic() + 600)
-        sel.register(w.proc.stdout, selectors.EVENT_READ, w)
-
-    def dispatch(w: _Worker):
-        if not queue:
-            w.job = None
-            return
-        student = queue.pop(0)
-        job = {"op": "grade", "student": student, "uid": next_uid()}
-        if student == preflight.STUDENT:
-            job.update(preflight=True, state={})
-        else:
-            job["state"] = gbmod.student_state(gb, assignment, student)
-        w.send(job)
-        budget = limits.get("job", 3600)
-        w.job = (student, time.monotonic(), time.monotonic() + budget)
-
-    def replace(w: _Worker, why: str, retry: bool = False):
-        student = w.job[0] if w.job else None
-        sel.unregister(w.proc.stdout)
-        w.kill()
-        if student == "<init>":
-            raise GradeFailure(f"a grading worker could not start ({why}); see {log.name}")
-        if student:
-            if retry and not retried.get(student):
-                retried[student] = True          # a worker can die of something else: once more
-                queue.insert(0, student)
-            elif student == preflight.STUDENT:
-                raise GradeFailure(preflight.failure(course, assignment, {"ok": False, "error": why}))
-            else:
-                summary.failed[student] = why
-                progress.update(student, f"NOT GRADED ({why})")
-        if not queue:
-            workers.remove(w)
-            return
-        fresh = _respawn(w, prefix, scratch, log)
-        workers[workers.index(w)] = fresh
-        start(fresh)
-
-    def take(w, msg, student):
-        with signals_deferred():       # a student's merge is whole or not at all
-            _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress)
-
-    try:
-        for w in workers:
-            start(w)
-        while any(w.job for w in workers):
-            now = time.monotonic()
-            timeout = min((w.job[2] for w in workers if w.job), default=now + 1) - now
-            events = sel.select(timeout=max(0.05, min(timeout, 5)))
-            for key, _ in events:
-                w = key.data
-                msgs = w.read_messages()
-                if msgs is None:
-                    replace(w, "the grading worker died (twice)", retry=True)
-                    continue
-                for msg in msgs:
-                    student = w.job[0] if w.job else None
-                    if student == "<init>":
-                        if not msg.get("ok"):
-                            raise GradeFailure(f"a grading worker could not start: {msg.get('error')}")
-                        _mark(f"worker {w.index} ready")
-                        cell = float(msg.get("cell_timeout") or 30)
-                        limits["job"] = 2 * sum(msg.get("nb_timeout", {}).values() or [cell * 40]) + 180
-                        dispatch(w)
-                        continue
-                    if student == preflight.STUDENT:
-                        score, maximum, full = preflight.marks(msg)
-                        if not full:
-                            raise GradeFailure(preflight.failure(course, assignment, msg))
-                        summary.preflight = (score, maximum, time.monotonic() - w.job[1])
-                        _mark("preflight passed")
-                        pending[0] = False
-                        dispatch(w)
-                        for hw, hmsg in held:
-                            take(hw, hmsg, hw.job[0])
-                            dispatch(hw)
-                        held.clear()
-                        continue
-                    if pending[0]:
-                        held.append((w, msg))     # its work is done: no deadline while it waits
-                        w.job = (student, w.job[1], float("inf"))
-                        continue
-                    take(w, msg, student)
-                    dispatch(w)
-            now = time.monotonic()
-            for w in list(workers):
-                if w.job and now > w.job[2]:
-                    replace(w, "time limit of the whole submission reached")
-        sel.close()
-        _mark("all graded")
-    finally:
-        # also when interrupted: the rows of the students merged so far (tests.csv and the
-        # gradebook agree)
-        if rows:
-            with signals_deferred():
-                _write_tests_csv(course / "reports" / assignment / "tests.csv", rows)
-
-
-def _respawn(w: _Worker, prefix, scratch: Path, log) -> _Worker:
-    shutil.rmtree(w.scratch, ignore_errors=True)
-    return _Worker(w.index, prefix, scratch, log)
-
-
-def _take(msg, student, gb, gbmod, course, assignment, summary, rows, progress):
-    """One worker result: merge into the gradebook, move the folders, note the CSV rows."""
-    if isinstance(msg.get("files"), list):
-        summary.files[student] = msg["files"]
-    if not msg.get("ok"):
-        summary.failed[student] = msg.get("error") or "grading failed"
-        progress.update(student, f"NOT GRADED ({summary.failed[student]})")
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")      # SQLAlchemy warnings from inside nbgrader.api
-        gbmod.merge_student(gb, assignment, student, msg)
-    if os.environ.get("DECKC_GRADE_TIMINGS"):
-        print(f"timings {student}: {msg.get('seconds', 0):.1f} s {msg.get('timings')} cpu {msg.get('cpu')}",
-              file=sys.stderr)
-    for kind in (layout.AUTOGRADED, layout.FEEDBACK):
-        src = msg.get(f"{kind}_dir")
-        dest = layout.student_dir(course, kind, student) / assignment
-        if src and Path(src).is_dir():
-            if dest.exists():
-                shutil.rmtree(dest)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(src, dest)
-        elif kind == layout.FEEDBACK and dest.exists():
-            shutil.rmtree(dest)     # stale feedback of an earlier grading
-    score = maximum = 0.0
-    overridden, rescued, student_rows = [], [], []
-    for nb_name, nb in sorted(msg["notebooks"].items()):
-        penalty = nb.get("late_penalty") or 0.0
-        score -= penalty
-        for gid, g in sorted(nb["grades"].items(), key=lambda kv: (kv[1].get("index", 0), kv[0])):
-            final = g.get("final")
-            score += final or 0.0
-            maximum += g["max"]
-            if g.get("override") == "yes":
-                overridden.append(f"{nb_name}/{gid}")
-            elif g.get("override"):
-                rescued.append(f"{nb_name}/{gid}")
-            if nb.get("refused"):
-                result = "refused"
-            elif not nb["submitted"]:
-                result = "not submitted"
-            elif final is None:
-                result = "needs manual grading"
-            else:
-                result = "pass" if final >= g["max"] - 1e-9 else ("partial" if final > 0 else "fail")
-            error = g.get("verified_error") or g.get("kernel_error") or ("" if nb["autograded"] or not nb["submitted"]
-                                                                          else "KernelDied")
-            student_rows.append({
-                "student": student, "notebook": nb_name, "test": gid, "points": _num(final),
-                "max_points": _num(g["max"]), "result": result, "error_type": "" if result == "pass" else error,
-                "kernel_points": _num(g.get("kernel_score")), "verified_points": _num(g.get("verified_score")),
-                "overridden": g.get("override") or "no",
-                "message": nb["refused"] if nb.get("refused") else g.get("message", "")})
-    rows[student] = student_rows
-    summary.graded.append(student)
-    missing = sorted(name for name, nb in msg["notebooks"].items() if not nb["submitted"])
-    if missing:
-        summary.missing[student] = missing
-    if msg.get("unchanged"):
-        summary.unchanged[student] = sorted(msg["unchanged"])
-    if msg.get("edited"):
-        summary.edited[student] = {nb: list(cells) for nb, cells in sorted(msg["edited"].items())}
-    summary.totals[student] = (max(score, 0.0), maximum)
-    if overridden:
-        summary.overrides[student] = overridden
-    if rescued:
-        summary.rescued[student] = rescued
-    if msg.get("feedback_problems"):
-        summary.feedback_problems[student] = msg["feedback_problems"]
-    note = (f"{_num(max(score, 0.0))}/{_num(maximum)}" + (f", {len(overridden)} corrected" if overridden else "")
-            + (f", {len(rescued)} scored without a kernel result" if rescued else ""))
-    progress.update(student, note)
-
-
-def _write_tests_csv(path: Path, rows: dict):
-    """Per-test results: this run's students replace their earlier rows; others are kept."""
-    from .csv_reports import TESTS_NUMERIC, read_csv, write_csv
-
-    kept = [r for r in read_csv(path) if r.get("student") not in rows]
-    all_rows = kept + [r for rs in rows.values() for r in rs]
-    all_rows.sort(key=lambda r: (r["student"], r["notebook"]))
-    write_csv(path, CSV_FIELDS, all_rows, TESTS_NUMERIC)      # no cell is a spreadsheet formula

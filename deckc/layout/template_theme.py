@@ -28,7 +28,8 @@ def legible(color: str, background: str, minimum: float) -> str:
 def theme_from_template(tpl):
     c = tpl.colors
     bg = tpl.background.get("content")
-    bg = bg if isinstance(bg, str) else c.get("bg1", "FFFFFF")
+    if not isinstance(bg, str):                   # a picture: its average colour stands for it
+        bg = getattr(bg, "mean", None) or c.get("bg1", "FFFFFF")
     dark = contrast("FFFFFF", bg) > contrast("000000", bg)
     base = BUILTIN["dark" if dark else "default"]
     text = legible(c.get("tx1", base.text), bg, 7.0)

@@ -15,9 +15,9 @@ def look(t: Theme, layout: str, prefix: str) -> tuple[str, list[ImageBox]]:
     if tpl is not None:
         out = []
         bg = tpl.background.get(layout, t.background)
-        if not isinstance(bg, str):          # a picture background
+        if not isinstance(bg, str):          # a picture background (its average colour under it)
             out.append(_box(f"{prefix}.background", bg, 0.0, 0.0, SLIDE_W, SLIDE_H))
-            bg = t.background
+            bg = bg.mean or t.background
         for k, d in enumerate(tpl.decor.get(layout, ())):
             out.append(_box(f"{prefix}.template-picture{k + 1}", d, d.x, d.y, d.w, d.h))
         return bg, out

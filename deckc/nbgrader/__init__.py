@@ -9,6 +9,7 @@
 - release.py (+ preprocessors.py, native_gradebook.py): generate_assignment, natively;
 - command.py: nbgrader's own command line in a subprocess (generate_assignment when the native
   release cannot be sure);
+- migrate.py: a course of deckc's earlier per-lesson layout moved into the module's course;
 - migrate.py: a course folder of the per-lesson layout moved into the module's course (graders'
   folders, gradebook rows);
 - gradebook.py: the gradebook through nbgrader.api (grading only);

@@ -1,6 +1,7 @@
 """The course of a build: one nbgrader course (OUT/course/) per module, named by the lessons' `course:`.
 
-Every lesson of one build must name the same course (compared by its id, the slug of the text);
+Every lesson of one build that publishes an assignment (it has exercises or a quiz, and the build
+includes the exercises format) must name the same course (compared by its id, the slug of the text);
 a lesson that disagrees with the others gets a located error at its `lesson.course`, and so does
 a lesson whose course is not the one OUT/course/ already holds (checked by build.py, which knows
 OUT). The id is also nbgrader's `CourseDirectory.course_id` and the name JupyterHub's exchange

@@ -140,11 +140,12 @@ def read_head(path: Path) -> SpecHead:
     return head
 
 
-def lesson_id_clashes(specs) -> dict[Path, list[Diagnostic]]:
+def lesson_id_clashes(specs, formats=None) -> dict[Path, list[Diagnostic]]:
     """Specs that cannot build together: the same lesson id (case-folded, since a folder name is
     case-insensitive on some disks) as another spec of the same folder, the id of the course
-    folder, or another course than the other lessons of the build (one build, one course:
-    spec/course_id.py). Each gets a located error naming the other."""
+    folder, or another course than the other lessons of the build that publish an assignment
+    (one build, one course: spec/course_id.py; only when `formats` builds the course, and always
+    for `formats=None`, as deckc check has it). Each gets a located error naming the other."""
     from collections import defaultdict
 
     from .course_id import course_clashes, reserved_id
@@ -169,7 +170,9 @@ def lesson_id_clashes(specs) -> dict[Path, list[Diagnostic]]:
                 out[h.path].append(Diagnostic(display_path(h.path), node.line, node.col, "lesson.id",
                                               f"lesson id '{h.meta.id}' is also the id of {others}; two lessons "
                                               "would build into one folder: give each its own id"))
-    for path, diags in course_clashes(built, display_path).items():
+    publishing = [h for h in built if h.meta.exercises or h.quiz is not None]
+    for path, diags in course_clashes(publishing if formats is None or "exercises" in formats else [],
+                                      display_path).items():
         out[path] += diags
     return {p: d for p, d in out.items() if d and p.resolve() in wanted}
 

@@ -97,7 +97,7 @@ def _html_index(out_root: Path) -> None:
 def _course_inputs(head: SpecHead):
     """The assignment is made from the lesson id, the course, its exercise ids, its quiz and its
     own exercise folders: editing a slide, or another lesson's exercise, does not rebuild it."""
-    from ..incremental import tree_digest
+    from ..tree_hash import tree_digest
     from ..spec.course_id import course_slug
     from ..spec.loader import course_root
 

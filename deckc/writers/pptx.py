@@ -160,7 +160,10 @@ def write_pptx(deck: DeckPlan, version: str, date: datetime) -> bytes:
         pptx_package.apply_theme(prs, theme)
         roles, placeholders, _ = find_layouts(prs)
     pptx_package.clean_package(prs)
-    master_bg = {role: (tpl.background.get(role) if tpl else theme.background) for role in roles}
+    # the background the master or layout already draws (a template's picture: its average colour,
+    # which is what the plan's slides say): a slide gets its own only where the plan's differs
+    master_bg = {role: (getattr(b, "mean", b) if tpl else theme.background)
+                 for role in roles for b in [tpl.background.get(role) if tpl else None]}
     trees = []
     drawingml.use_language(deck.language)
     for sp in deck.slides:

@@ -16,8 +16,25 @@ def theme_css(theme) -> str:
              "highlight": t.highlight, "chip": t.chip_fill}
     for name, tone in t.tones.items():
         props.update({f"{name}-bg": tone.fill, f"{name}-edge": tone.border, f"{name}-ink": tone.text})
+    props.update({"on-accent": t.table_header_text, "stripe": t.table_stripe, "table-line": t.table_border})
     body = "; ".join(f"--{k}: #{v}" for k, v in props.items())
-    return f":root {{ {body}; color-scheme: {'dark' if dark else 'light'}; }}\n"
+    return f":root {{ {body}; color-scheme: {'dark' if dark else 'light'}; }}\n{RULES}"
+
+
+# player.css writes a few colours for its light default; under another theme they follow the theme
+# (text on the accent in the theme's on-accent colour, cards in the card colour, a code panel light
+# with dark text as on the slides).
+RULES = """.skip-link { color: var(--card); }
+.nav, .token.focus, thead th { color: var(--on-accent); }
+.nav.prev, .nav:disabled, .option, .retry { background: var(--card); }
+.nav:disabled { color: var(--muted); }
+.option:hover:not(:disabled) { background: var(--chip); }
+.option.is-right .letter, .option.is-wrong .letter { color: var(--card); }
+th, td { border-color: var(--table-line); }
+tbody tr:nth-child(even) { background: var(--stripe); }
+pre.code { color: #1F2A44; }
+.analogy-section { background: linear-gradient(135deg, var(--note-bg), var(--insight-bg)); }
+"""
 
 
 _MIME = {"png": "image/png", "jpeg": "image/jpeg", "svg": "image/svg+xml"}

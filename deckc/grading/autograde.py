@@ -1,0 +1,108 @@
+"""The kernel stage: nbgrader's own Autograde converter on one student, a notebook at a time.
+
+`autograde A --student S --force` with the kernels started through the jail (a kernelspec
+override the worker installs), each notebook under a watchdog: a notebook that kills or hangs
+its kernel costs only that notebook (nbgrader would skip the student's remaining ones).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from ..nbgrader import cells, layout
+from .records import KernelRun
+
+
+class ErrorLog(logging.Handler):
+    """The error messages logged while a notebook ran (nbgrader logs why a kernel failed)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages = []
+
+    def emit(self, record):
+        try:
+            self.messages.append(record.getMessage())
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def autograde(config, root: Path, assignment: str, student: str, submitted: list[str], timeouts: dict,
+              errors: ErrorLog, kill_others) -> dict[str, KernelRun]:
+    """{notebook: KernelRun} for the submitted notebooks; `timeouts`: {notebook: wall seconds}."""
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+
+    from ..nbgrader.converters import quiet_checksum_warnings
+    quiet_checksum_warnings()    # edits.py: the summary names the cells really edited instead
+
+    log = logging.getLogger("deckc.grade")
+    outcomes: dict = {}
+    dest = layout.autograded_dir(root, student, assignment)
+
+    class OneNotebookAtATime(Autograde):
+        def convert_single_notebook(self, notebook_filename):
+            name = Path(notebook_filename).stem
+            limit = timeouts.get(name, 600.0)
+            fired = threading.Event()
+            before = len(errors.messages)
+
+            def watchdog():
+                fired.set()
+                log.error("notebook %s of %s ran out of its %.0f s: killing its kernel", name, student, limit)
+                kill_others()
+
+            timer = threading.Timer(limit, watchdog)
+            timer.daemon = True
+            timer.start()
+            try:
+                super().convert_single_notebook(notebook_filename)
+                outcomes[name] = None
+            except Exception as e:  # noqa: BLE001 - dead kernel, time limit, broken notebook
+                messages = [m.strip().splitlines()[-1] for m in errors.messages[before:] if m.strip()]
+                outcomes[name] = (f"notebook time limit ({limit:.0f} s) reached" if fired.is_set()
+                                  else f"{type(e).__name__}: {e}".strip() or "; ".join(messages[:3]))
+                log.error("autograding %s of %s failed: %s", name, student, outcomes[name])
+                (dest / f"{name}.ipynb").unlink(missing_ok=True)     # as nbgrader's _handle_failure
+            finally:
+                timer.cancel()
+                kill_others()
+
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = assignment
+    coursedir.student_id = student
+    error = None
+    try:
+        OneNotebookAtATime(coursedir=coursedir, config=config).start()
+    except BaseException as e:  # noqa: BLE001 - nbgrader raises NbGraderException (or exits)
+        error = f"{type(e).__name__}: {e}"
+    finally:
+        kill_others()
+    out = {}
+    for name in submitted:
+        path = dest / f"{name}.ipynb"
+        ok = name in outcomes and outcomes[name] is None and path.is_file()
+        why = outcomes.get(name) or error or "not autograded"
+        out[name] = KernelRun(ok, None if ok else str(why)[:1000], kernel_cells(path) if ok else {})
+    return out
+
+
+def kernel_cells(path: Path) -> dict[str, str]:
+    """{grade_id: error type or ''} from an autograded notebook."""
+    import nbformat
+
+    out = {}
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cells.is_grade(cell) and cell.cell_type == "code":
+            etype = ""
+            for o in cell.get("outputs", []):
+                if o.get("output_type") == "error":
+                    etype = o.get("ename", "Error")
+                    break
+                if o.get("output_type") == "stream" and o.get("name") == "stderr":
+                    etype = "Stderr"
+                    break
+            out[cells.grade_id(cell)] = etype
+    return out
