@@ -87,3 +87,34 @@ def test_one_document_date_in_pptx_and_pdf(tmp_path, monkeypatch):
 
 def test_the_seed_deck_has_no_validator_errors(seed_build):
     assert ooxml_errors(seed_build / "the-sequence-problem.pptx") == []
+
+
+def test_a_diagrams_labels_never_fill_the_body_placeholder(tmp_path):
+    """A slide that opens with steps or titled columns has no plain text for the body placeholder:
+    a chip's state label ("Memory: ...") or a panel's heading is not the slide's body in outline view."""
+    from deckc.build import build_lesson
+
+    lesson = tmp_path / "course" / "lesson"
+    lesson.mkdir(parents=True)
+    spec = lesson / "labels.yaml"
+    spec.write_text("""lesson: {id: labels, title: Labels, course: C, module: M, number: 1, of: 1, minutes: 5}
+slides:
+  - {kind: title, notes: hi}
+  - title: Steps first
+    notes: n
+    body:
+      - steps: {items: [{token: The, state: 'Memory: "The"'}, {token: cat, state: 'Memory: "The cat"'}]}
+      - Plain words after the chips.
+  - title: Panels first
+    notes: n
+    body:
+      - columns:
+          - {title: Before, tone: problem, body: [One at a time.]}
+          - {title: After, tone: insight, body: [All at once.]}
+""")
+    build_lesson(spec, tmp_path / "out", formats=("pptx",))
+    prs = Presentation(str(tmp_path / "out" / "labels" / "labels.pptx"))
+    bodies = {i: [ph.text_frame.text for ph in s.placeholders if ph.placeholder_format.idx == 1]
+              for i, s in enumerate(prs.slides)}
+    assert bodies[1] == ["Plain words after the chips."], bodies
+    assert not any("Before" in t or "After" in t for t in bodies[2]), bodies

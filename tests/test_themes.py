@@ -130,6 +130,26 @@ def test_theme_file_problems_are_all_reported_located(tmp_path):
     assert has("looks/bad.yaml:8:15: sizes.body: must be at least 16"), problems
 
 
+def test_theme_file_contrast_and_logo_problems_come_with_the_schema_errors(tmp_path):
+    """One run names everything: a colour typo does not hide a low-contrast pair or a missing
+    logo until the typo is fixed; a colour already wrong gets no second complaint from its stand-in."""
+    course, spec = _course(tmp_path, "  theme: bad.yaml\n")
+    (course / "bad.yaml").write_text(
+        "colors:\n  background: '#FFFFFF'\n  text: '#GGHHII'\n  muted: '#DDDDDD'\n  acent: '#5B2C83'\n"
+        "  palette: ['#FFFFFF', '#0072B2', '#000000']\nsizes: {captoin: 16}\nlogo: brand/nologo.png\n")
+    problems = [str(p) for p in check_lesson(spec).problems]
+
+    def has(where, *words):
+        return any(where in p and all(w in p for w in words) for p in problems)
+    assert has("bad.yaml:3:9: colors.text: expected a colour"), problems
+    assert has("bad.yaml:5:3: colors.acent: unknown key", "did you mean 'accent'"), problems
+    assert has("bad.yaml:7:9: sizes.captoin: unknown key", "did you mean 'caption'"), problems
+    assert has("bad.yaml:4:10: colors.muted: #DDDDDD on #FFFFFF", "4.5:1"), problems
+    assert has("bad.yaml:6:13: colors.palette[0]: #FFFFFF on #FFFFFF", "3:1"), problems
+    assert has("bad.yaml:8:7: logo: no file 'brand/nologo.png'"), problems
+    assert not any("colors.text: #" in p for p in problems), problems
+
+
 def test_theme_file_below_contrast_is_refused_at_the_colour(tmp_path):
     course, spec = _course(tmp_path, "  theme: pale.yaml\n")
     (course / "pale.yaml").write_text("colors:\n  muted: '#BBBBBB'\n  palette: ['#0072B2', '#FFEE00', '#000000']\n")
