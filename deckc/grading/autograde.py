@@ -37,12 +37,28 @@ def autograde(config, root: Path, assignment: str, student: str, submitted: list
     from ..nbgrader.converters import quiet_checksum_warnings
     quiet_checksum_warnings()    # edits.py: the summary names the cells really edited instead
 
+    from . import kernelpool
+
     log = logging.getLogger("deckc.grade")
     outcomes: dict = {}
     dest = layout.autograded_dir(root, student, assignment)
+    pool = kernelpool.KernelPool() if kernelpool.enabled() else None
 
     class OneNotebookAtATime(Autograde):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            if pool is not None:      # the next notebook's kernel boots while this one runs
+                from nbgrader.preprocessors import Execute
+                pooled = kernelpool.pooled_execute(Execute, pool, self._has_next)
+                self.autograde_preprocessors = [pooled if p is Execute else p for p in self.autograde_preprocessors]
+            self._current = None
+
+        def _has_next(self):
+            names = list(self.notebooks)
+            return self._current in names and names.index(self._current) < len(names) - 1
+
         def convert_single_notebook(self, notebook_filename):
+            self._current = notebook_filename
             name = Path(notebook_filename).stem
             limit = timeouts.get(name, 600.0)
             fired = threading.Event()
@@ -67,7 +83,7 @@ def autograde(config, root: Path, assignment: str, student: str, submitted: list
                 (dest / f"{name}.ipynb").unlink(missing_ok=True)     # as nbgrader's _handle_failure
             finally:
                 timer.cancel()
-                kill_others()
+                kill_others(keep=pool.pids() if pool is not None and not fired.is_set() else ())
 
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = assignment
@@ -78,6 +94,8 @@ def autograde(config, root: Path, assignment: str, student: str, submitted: list
     except BaseException as e:  # noqa: BLE001 - nbgrader raises NbGraderException (or exits)
         error = f"{type(e).__name__}: {e}"
     finally:
+        if pool is not None:
+            pool.discard()
         kill_others()
     out = {}
     for name in submitted:

@@ -59,8 +59,8 @@ class Grader:
         self.errors = ErrorLog()
         self.plans: dict = {}
 
-    def kill_others(self):
-        self.processes.kill_others()
+    def kill_others(self, keep=()):
+        self.processes.kill_others(keep)
 
     # ------------------------------------------------------------------ once per process
 

@@ -27,7 +27,16 @@ def loopback_up() -> None:
             fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sh", b"lo", flags | IFF_UP))
 
 
-def reap() -> None:
+def reap(spared=frozenset()) -> None:
+    """Collect dead children; with `spared`, only the others (their owners wait for the spared)."""
+    if spared:
+        for pid, ppid in _parents().items():
+            if ppid == os.getpid() and pid not in spared:
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+        return
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -50,16 +59,27 @@ class Processes:
             import ctypes
             ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)      # PR_SET_CHILD_SUBREAPER: orphans come to us
 
-    def kill_others(self) -> None:
-        """Kill every process this worker started (and theirs). In our own PID namespace: all."""
+    def kill_others(self, keep=()) -> None:
+        """Kill every process this worker started (and theirs). In our own PID namespace: all.
+        ``keep``: pids spared with everything they started (kernelpool.py's waiting kernel)."""
         if self.pid1:
             for _ in range(100):
-                try:
-                    os.kill(-1, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                reap()
-                if not any(p.isdigit() and p != "1" for p in os.listdir("/proc")):
+                if keep:
+                    spared = _tree(keep)
+                    for pid in _pids():
+                        if pid != 1 and pid not in spared:
+                            try:
+                                os.kill(pid, signal.SIGKILL)
+                            except OSError:
+                                pass
+                else:
+                    spared = set()
+                    try:
+                        os.kill(-1, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                reap(spared)
+                if not any(p != 1 and p not in spared for p in _pids()):
                     return
                 time.sleep(0.01)
             return
@@ -67,24 +87,41 @@ class Processes:
         # a few rounds catch the orphans that come to us as subreaper.
         me = os.getpid()
         for _ in range(20):
-            children = []
-            for pid in os.listdir("/proc"):
-                if not pid.isdigit():
-                    continue
-                try:
-                    stat = Path(f"/proc/{pid}/stat").read_text()
-                    ppid = int(stat.rsplit(")", 1)[1].split()[1])
-                except (OSError, ValueError, IndexError):
-                    continue
-                if ppid == me:
-                    children.append(int(pid))
+            children = [pid for pid, ppid in _parents().items() if ppid == me and pid not in keep]
             for pid in children:
                 for kill in (os.killpg, os.kill):
                     try:
                         kill(pid, signal.SIGKILL)
                     except OSError:
                         pass
-            reap()
+            reap(set(keep))
             if not children:
                 return
             time.sleep(0.01)
+
+
+def _pids() -> list[int]:
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def _parents() -> dict[int, int]:
+    """{pid: parent pid} of every process we can see."""
+    out = {}
+    for pid in _pids():
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            out[pid] = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def _tree(roots) -> set[int]:
+    """`roots` and all their descendants."""
+    parents = _parents()
+    tree, grew = set(roots), True
+    while grew:
+        more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return tree
