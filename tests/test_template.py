@@ -34,6 +34,9 @@ def test_deck_uses_the_templates_layouts_placeholders_and_theme(templated):
     prs = Presentation(str(pptx))
     assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)      # the 4:3 template fitted to 16:9
     assert all(s.shapes.title is not None and s.shapes.title.text_frame.text for s in prs.slides)
+    # the seed's 13 slides, and (issue 15) the "(cont.)" slides the template's smaller body area makes
+    titles = [s.shapes.title.text_frame.text for s in prs.slides]
+    assert len([t for t in titles if not t.endswith(" (cont.)")]) == 13
     layouts = [s.slide_layout.name for s in prs.slides]
     assert layouts.count("Title Slide") == 1                                 # the template's own slide dropped
     assert layouts[0] == "Title Slide" and "Section Header" not in layouts[:1]
