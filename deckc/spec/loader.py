@@ -11,7 +11,8 @@ The course folder is the parent of the folder that holds the spec.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import model as m
@@ -187,7 +188,11 @@ def load_lesson(path: Path) -> Loaded:
     ctx = Ctx(diags)
     value = SPEC.check(root, "", ctx)
     if value is INVALID:
-        return Loaded(path, None, diags.items)
+        # every problem in one run: where each error is inside a body block, the blocks reported
+        # stand in as plain paragraphs and the rest gets its file, listing and chart checks too
+        value = _salvage(root, [d.path for d in diags.errors])
+        if value is INVALID:
+            return Loaded(path, None, diags.items)
     lesson = m.Lesson(meta=value["lesson"], slides=tuple(value["slides"]), source=path.resolve(),
                       root=course_root(path))
     _cross_checks(lesson, root, ctx)
@@ -197,6 +202,32 @@ def load_lesson(path: Path) -> Loaded:
     lesson = replace(lesson, theme=resolve_look(lesson, lambda *keys: _at(root, *keys), ctx, display_path))
     lesson = _resolve_charts(lesson, root, ctx)
     return Loaded(path, lesson if not diags.errors else None, diags.items)
+
+
+_BLOCK = re.compile(r"^(.*?\bbody)\[(\d+)\]")
+
+
+def _salvage(root: Node, paths: list[str]):
+    """The spec checked again (silently) with each block an error is inside replaced by a plain
+    paragraph at the same index (so later paths and positions stay right); INVALID when an error
+    is not inside a block or the spec still does not pass."""
+    from .lesson_schema import SPEC
+
+    blocks = [_BLOCK.match(p) for p in paths]
+    if not blocks or not all(blocks):
+        return INVALID
+    doomed = {(b.group(1), int(b.group(2))) for b in blocks}
+
+    def walk(node, here):
+        if node.kind == "map":
+            return replace(node, value={k: (kn, walk(vn, f"{here}.{k}" if here else k))
+                                        for k, (kn, vn) in node.value.items()})
+        if node.kind == "seq":
+            return replace(node, value=[Node("scalar", "(a block with errors)", n.line, n.col, "tag:yaml.org,2002:str")
+                                        if (here, i) in doomed else walk(n, f"{here}[{i}]")
+                                        for i, n in enumerate(node.value)])
+        return node
+    return SPEC.check(walk(root, ""), "", Ctx(Diagnostics("")))
 
 
 def _resolve_charts(lesson: m.Lesson, root: Node, ctx: Ctx) -> m.Lesson:
