@@ -450,6 +450,24 @@ def test_matching_prefers_the_worked_copy_and_looks_into_subfolders(tmp_path):
     assert "x = 1" in (sub / "quick_check.ipynb").read_text()
 
 
+def test_a_notebook_that_is_not_json_is_refused_with_the_reason(tmp_path):
+    """A cut-off upload or an empty file is refused with what is wrong with it (its tests.csv rows
+    carry the note), instead of being graded into 'name softmax is not defined'; a readable copy
+    next to it is graded."""
+    from deckc.grading.matching import match_folder
+
+    (tmp_path / "softmax.ipynb").write_text('{"cells": [{"cell_type": "co')
+    (tmp_path / "quick_check.ipynb").write_bytes(b"")
+    (tmp_path / "quick_check (1).ipynb").write_text("{}")
+    (tmp_path / "attention.ipynb").write_text("[1, 2]")
+    out = {o.file: (o.action, o.note) for o in match_folder(tmp_path, {"softmax", "quick_check", "attention"})}
+    assert out["softmax.ipynb"] == ("refused", "not a notebook: the file is not valid JSON "
+                                               "(line 1: Unterminated string starting at): not graded")
+    assert out["quick_check.ipynb"] == ("refused", "an empty file, not a notebook: not graded")
+    assert out["quick_check (1).ipynb"][0] == "renamed"
+    assert out["attention.ipynb"][0] == "refused"
+
+
 def test_csv_cells_are_never_formulas(tmp_path):
     import csv
 

@@ -18,7 +18,7 @@ then the name.
 Every ``.ipynb`` file of the submission gets one outcome, written to the report: ``graded``
 (exact name), ``renamed`` (graded as NAME.ipynb), ``duplicate`` (another file was graded as that
 notebook), ``refused`` (over the size or cell limits: checked on the file size before anything
-parses it), or ``unmatched`` (no notebook of that name; not graded, never silently ignored).
+parses it; empty, or not JSON), or ``unmatched`` (no notebook of that name; not graded, never silently ignored).
 """
 from __future__ import annotations
 
@@ -88,11 +88,19 @@ def _refusal(path: Path) -> str:
     if size > MAX_NOTEBOOK_BYTES:
         return (f"{size / 1048576:.1f} MB, over the {MAX_NOTEBOOK_BYTES // 1048576} MB limit for a notebook: "
                 "not graded (clear the outputs and hand it in again)")
+    if size == 0:
+        return "an empty file, not a notebook: not graded"
     try:
         with open(path, "rb") as f:
-            cells = json.load(f).get("cells", [])
-    except (ValueError, RecursionError, AttributeError, OSError):
+            data = json.load(f)
+    except ValueError as e:     # a cut-off upload, a file saved as text: say so, not "softmax is not defined"
+        where = f" (line {e.lineno}: {e.msg})" if isinstance(e, json.JSONDecodeError) else ""
+        return f"not a notebook: the file is not valid JSON{where}: not graded"
+    except (RecursionError, OSError):
         return ""               # unreadable: nbgrader reports it as it always does
+    if not isinstance(data, dict):
+        return "not a notebook: the file holds JSON but not a notebook: not graded"
+    cells = data.get("cells", [])
     if isinstance(cells, list) and len(cells) > MAX_CELLS:
         return f"{len(cells)} cells, over the limit of {MAX_CELLS}: not graded"
     return ""
