@@ -87,3 +87,46 @@ def test_one_document_date_in_pptx_and_pdf(tmp_path, monkeypatch):
 
 def test_the_seed_deck_has_no_validator_errors(seed_build):
     assert ooxml_errors(seed_build / "the-sequence-problem.pptx") == []
+
+
+def test_a_diagrams_labels_never_fill_the_body_placeholder(tmp_path):
+    """A slide that opens with steps or titled columns has no plain text for the body placeholder:
+    a chip's state label ("Memory: ...") or a panel's heading is not the slide's body in outline view."""
+    from deckc.build import build_lesson
+
+    lesson = tmp_path / "course" / "lesson"
+    lesson.mkdir(parents=True)
+    spec = lesson / "labels.yaml"
+    spec.write_text("""lesson: {id: labels, title: Labels, course: C, module: M, number: 1, of: 1, minutes: 5}
+slides:
+  - {kind: title, notes: hi}
+  - title: Steps first
+    notes: n
+    body:
+      - steps: {items: [{token: The, state: 'Memory: "The"'}, {token: cat, state: 'Memory: "The cat"'}]}
+      - Plain words after the chips.
+  - title: Panels first
+    notes: n
+    body:
+      - columns:
+          - {title: Before, tone: problem, body: [One at a time.]}
+          - {title: After, tone: insight, body: [All at once.]}
+""")
+    build_lesson(spec, tmp_path / "out", formats=("pptx",))
+    prs = Presentation(str(tmp_path / "out" / "labels" / "labels.pptx"))
+    bodies = {i: [ph.text_frame.text for ph in s.placeholders if ph.placeholder_format.idx == 1]
+              for i, s in enumerate(prs.slides)}
+    assert bodies[1] == ["Plain words after the chips."], bodies
+    assert not any("Before" in t or "After" in t for t in bodies[2]), bodies
+
+
+def test_placeholder_runs_are_not_capitalised_by_the_layout(seed_build):
+    """python-pptx's "Section Header" (and many templates' layouts) sets cap="all" on the title:
+    the placeholder's runs say cap="none", so PowerPoint shows the title as typed, as the PDF does."""
+    parts = _parts(seed_build / "the-sequence-problem.pptx")
+    layouts = "".join(v for k, v in parts.items() if k.startswith("ppt/slideLayouts/slideLayout"))
+    assert 'cap="all"' in layouts         # the reason for the test: the layouts' own style says caps
+    slides = [v for k, v in parts.items() if re.match(r"ppt/slides/slide\d+\.xml$", k)]
+    ph_runs = [r for xml in slides for sp in re.findall(r"<p:sp>(?:(?!</p:sp>).)*?<p:ph[ >/].*?</p:sp>", xml, re.S)
+               for r in re.findall(r"<a:rPr [^>]*>", sp)]
+    assert ph_runs and all('cap="none"' in r for r in ph_runs), [r for r in ph_runs if 'cap="none"' not in r][:3]

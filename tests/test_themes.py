@@ -130,6 +130,26 @@ def test_theme_file_problems_are_all_reported_located(tmp_path):
     assert has("looks/bad.yaml:8:15: sizes.body: must be at least 16"), problems
 
 
+def test_theme_file_contrast_and_logo_problems_come_with_the_schema_errors(tmp_path):
+    """One run names everything: a colour typo does not hide a low-contrast pair or a missing
+    logo until the typo is fixed; a colour already wrong gets no second complaint from its stand-in."""
+    course, spec = _course(tmp_path, "  theme: bad.yaml\n")
+    (course / "bad.yaml").write_text(
+        "colors:\n  background: '#FFFFFF'\n  text: '#GGHHII'\n  muted: '#DDDDDD'\n  acent: '#5B2C83'\n"
+        "  palette: ['#FFFFFF', '#0072B2', '#000000']\nsizes: {captoin: 16}\nlogo: brand/nologo.png\n")
+    problems = [str(p) for p in check_lesson(spec).problems]
+
+    def has(where, *words):
+        return any(where in p and all(w in p for w in words) for p in problems)
+    assert has("bad.yaml:3:9: colors.text: expected a colour"), problems
+    assert has("bad.yaml:5:3: colors.acent: unknown key", "did you mean 'accent'"), problems
+    assert has("bad.yaml:7:9: sizes.captoin: unknown key", "did you mean 'caption'"), problems
+    assert has("bad.yaml:4:10: colors.muted: #DDDDDD on #FFFFFF", "4.5:1"), problems
+    assert has("bad.yaml:6:13: colors.palette[0]: #FFFFFF on #FFFFFF", "3:1"), problems
+    assert has("bad.yaml:8:7: logo: no file 'brand/nologo.png'"), problems
+    assert not any("colors.text: #" in p for p in problems), problems
+
+
 def test_theme_file_below_contrast_is_refused_at_the_colour(tmp_path):
     course, spec = _course(tmp_path, "  theme: pale.yaml\n")
     (course / "pale.yaml").write_text("colors:\n  muted: '#BBBBBB'\n  palette: ['#0072B2', '#FFEE00', '#000000']\n")
@@ -151,3 +171,38 @@ def test_lesson_theme_errors_are_located(tmp_path, value, message):
     problems = [str(p) for p in check_lesson(spec).problems]
     assert any(re.search(r"the-sequence-problem.yaml:14:10: lesson.theme: ", p) and message in p
                for p in problems), problems
+
+
+def test_dark_theme_code_and_heatmap_numbers_stay_readable(tmp_path):
+    """The code listing keeps its light background under a dark theme, so its plain tokens cannot
+    take the theme's (light) text colour; a heatmap's light cells need dark numbers, not the
+    theme's light text."""
+    from deckc.layout.chart_heatmap import plan_heatmap
+    from deckc.layout.code_box import BACKGROUND
+    from deckc.layout.plan import ChartBox, CodeBox
+    from deckc.layout.slides import plan_deck
+    from deckc.layout.themes import contrast
+    from deckc.spec.loader import load_lesson
+
+    spec = tmp_path / "lesson" / "dark.yaml"
+    spec.parent.mkdir()
+    spec.write_text("""lesson: {id: dark, title: Dark, course: C, module: M, number: 1, of: 1, minutes: 5, theme: dark}
+slides:
+  - {kind: title, notes: hi}
+  - title: Code
+    notes: n
+    body:
+      - code: {lang: python, source: "def f(x):\\n    return x @ x.T\\n"}
+  - title: Heat
+    notes: n
+    body:
+      - chart: {kind: heatmap, title: W, data: {rows: [a, b], cols: [a, b], values: [[0.9, 0.1], [0.2, 0.5]]}}
+""")
+    deck, _ = plan_deck(load_lesson(spec).lesson)
+    elements = [e for s in deck.slides for e in s.elements]
+    runs = [r for e in elements if isinstance(e, CodeBox) for p in e.paras for r in p.runs if r.text.strip()]
+    assert runs and all(contrast(r.color, BACKGROUND) >= 4.5 for r in runs), [(r.text, r.color) for r in runs]
+    chart = next(e for e in elements if isinstance(e, ChartBox))
+    cells = [c for row in plan_heatmap(chart).cells for c in row if c.text]
+    assert len(cells) == 4 and all(contrast(c.text_color, c.fill) >= 4.5 for c in cells), \
+        [(c.text, c.text_color, c.fill) for c in cells]

@@ -169,7 +169,7 @@ def _columns_at(b: m.Columns, w, s, ctx, weights):
                                  fill=tone.fill, border=tone.border, radius=10 * s,
                                  decorative=True))     # its title is the text box below
                 out.append(_text_box(ctx.sub(f"{ctx.name}.col{i + 1}"), "title", cx + pad, y + pad,
-                                     cw - 2 * pad, [title]))
+                                     cw - 2 * pad, [title], role="label"))   # a panel's heading
             out.extend(inner.place(cx + pad, y + pad + head, hh - head - 2 * pad))
             cx += cw + gap
         return out

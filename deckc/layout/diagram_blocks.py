@@ -116,7 +116,7 @@ def _steps(b: m.Steps, w, s, ctx):
             if state_paras[i]:
                 sw = chip_w + arrow_w * 0.8
                 out.append(_text_box(ctx, f"state{i + 1}", cx + chip_w / 2 - sw / 2, cy + chip_h + 6 * s, sw,
-                                     [state_paras[i]]))
+                                     [state_paras[i]], role="label"))   # a chip's label, not the slide's body
         if cap:
             out.append(_text_box(ctx, "caption", x, y + h - cap.height, w, [cap], role="caption"))
         if b.reveal:        # step k's chip and state on click k, the arrow into it with it

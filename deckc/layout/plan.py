@@ -89,7 +89,7 @@ class TextBox(Frame):
     border: str | None = None
     radius: float = 0.0               # corner radius; 0 = square
     alt: str = ""                     # alt text (for filled boxes, read by screen readers)
-    role: str = "body"                # title | subtitle | body | footer | caption (the PPTX fills placeholders by role)
+    role: str = "body"                # title | subtitle | body | footer | caption | label (a diagram's); the PPTX fills placeholders by role
 
     @property
     def text(self) -> str:

@@ -107,8 +107,12 @@ def load_theme_file(path: Path, course: Path, display: str):
         return None, diags.items
     ctx = Ctx(diags)
     v = _theme_schema().check(root, "", ctx)
-    if v is INVALID:
-        return None, diags.items
+    dropped: list[str] = []
+    if v is INVALID:     # the rest still gets its checks (logo, contrast): every problem in one run
+        dropped = [d.path for d in diags.errors]
+        v = _theme_schema().check(_without(root, dropped), "", Ctx(Diagnostics(display)))
+        if v is INVALID or any(p in ("", "base") for p in dropped):
+            return None, diags.items
     t = BUILTIN[v["base"]]
     colors, fonts, sizes = v["colors"] or {}, v["fonts"] or {}, v["sizes"] or {}
     changes = {k: colors[k] for k in COLOR_KEYS if colors.get(k)}
@@ -138,11 +142,28 @@ def load_theme_file(path: Path, course: Path, display: str):
     changes["name"] = (v["name"] or path.stem).strip()
     theme = replace(t, **changes)
     for what, fg, bg, ratio, minimum in contrast_problems(theme):
+        names = [f"colors.{n}" for n in what.split(" on ")] + ([] if " on " in what else ["colors.background"])
+        if any(n == p or n.startswith((p + ".", p + "[")) for n in names for p in dropped):
+            continue     # a colour already reported as wrong: its stand-in from the base says nothing
         kind = "text" if minimum > 3 else "graphics"
         ctx.error(_at(root, "colors", *_keys(what)), f"colors.{what.split(' on ')[0]}",
                   f"#{fg} on #{bg} has a contrast of {ratio:.2f}:1; {kind} needs at least {minimum:g}:1 "
                   f"(WCAG 2.2 AA)")
     return (None if diags.errors else theme), diags.items
+
+
+def _without(node, paths: list[str]):
+    """A copy of the node tree without the map keys at `paths` (a list is dropped whole)."""
+    if node.kind != "map":
+        return node
+    here = {p.split(".", 1)[0].split("[", 1)[0]: p for p in paths}
+    value = {}
+    for key, (knode, vnode) in node.value.items():
+        if key in here and ("." not in here[key] or here[key].index(".") > here[key].find("[") >= 0):
+            continue
+        subs = [p.split(".", 1)[1] for p in paths if p.startswith(key + ".")]
+        value[key] = (knode, _without(vnode, subs) if subs else vnode)
+    return replace(node, value=value)
 
 
 def _keys(what: str):
