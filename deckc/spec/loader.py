@@ -199,7 +199,7 @@ def load_lesson(path: Path) -> Loaded:
     from dataclasses import replace
 
     from .theme_file import resolve_look
-    lesson = replace(lesson, theme=resolve_look(lesson, lambda *keys: _at(root, *keys), ctx, display_path))
+    lesson = replace(lesson, theme=resolve_look(lesson, root.at, ctx, display_path))
     lesson = _resolve_charts(lesson, root, ctx)
     return Loaded(path, lesson if not diags.errors else None, diags.items)
 
@@ -236,7 +236,7 @@ def _resolve_charts(lesson: m.Lesson, root: Node, ctx: Ctx) -> m.Lesson:
 
     lesson, problems = resolve_charts(lesson)
     for keys, message in problems:
-        ctx.error(_at(root, *keys), _field_path(keys), message)
+        ctx.error(root.at(*keys), _field_path(keys), message)
     return lesson
 
 
@@ -244,35 +244,22 @@ def _field_path(keys) -> str:
     return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
 
 
-def _at(root: Node, *keys) -> Node:
-    """The node at a path of keys/indices, or the deepest one that exists (for locating a message)."""
-    node = root
-    for k in keys:
-        if node.kind == "map" and k in node.value:
-            node = node.value[k][1]
-        elif node.kind == "seq" and isinstance(k, int) and k < len(node.value):
-            node = node.value[k]
-        else:
-            break
-    return node
-
-
 def _cross_checks(lesson: m.Lesson, root: Node, ctx: Ctx) -> None:
     """Rules that span fields: things a per-field schema cannot see."""
     meta = lesson.meta
     if meta.number > meta.of:
-        ctx.error(_at(root, "lesson", "number"), "lesson.number", f"lesson {meta.number} of {meta.of} is impossible")
+        ctx.error(root.at("lesson", "number"), "lesson.number", f"lesson {meta.number} of {meta.of} is impossible")
     exercises_dir = lesson.root / "exercises"
     for i, ex in enumerate(meta.exercises):
         if not (exercises_dir / ex / "solution.py").is_file():
-            ctx.error(_at(root, "lesson", "exercises", i), f"lesson.exercises[{i}]",
+            ctx.error(root.at("lesson", "exercises", i), f"lesson.exercises[{i}]",
                       f"no exercise '{ex}': expected {display_path(exercises_dir / ex / 'solution.py')}")
     for si, slide in enumerate(lesson.slides):
         path = f"slides[{si}]"
         if isinstance(slide, m.QuizSlide):
             letters = [o.letter for o in slide.quiz.options]
             if slide.quiz.answer not in letters:
-                ctx.error(_at(root, "slides", si, "answer"), f"{path}.answer",
+                ctx.error(root.at("slides", si, "answer"), f"{path}.answer",
                           f"answer '{slide.quiz.answer}' is not one of the options [{', '.join(letters)}]")
         for bi, block in enumerate(slide.body):
             _check_block(block, lesson, root, ctx, ("slides", si, "body", bi), f"{path}.body[{bi}]")
@@ -283,24 +270,24 @@ def _check_block(block, lesson, root, ctx, keys, path) -> None:
         for role in ("focus", "target"):
             word = getattr(block, role)
             if word is not None and word not in block.tokens:
-                ctx.error(_at(root, *keys, "tokens", role), f"{path}.tokens.{role}",
+                ctx.error(root.at(*keys, "tokens", role), f"{path}.tokens.{role}",
                           f"'{word}' is not one of the tokens")
     elif isinstance(block, m.Code):
         n = len(block.source.rstrip("\n").split("\n"))
         for i, line in enumerate(block.highlight):
             if line > n:
-                ctx.error(_at(root, *keys, "code", "highlight", i), f"{path}.code.highlight[{i}]",
+                ctx.error(root.at(*keys, "code", "highlight", i), f"{path}.code.highlight[{i}]",
                           f"line {line} is past the end of the listing ({n} line{'s' * (n != 1)})")
     elif isinstance(block, m.Image):
         from ..images import ImageError, load
 
         if not block.alt and not block.decorative:
-            ctx.error(_at(root, *keys, "image"), f"{path}.image", "missing 'alt': say what the image shows "
+            ctx.error(root.at(*keys, "image"), f"{path}.image", "missing 'alt': say what the image shows "
                       "(or mark it 'decorative: true' if it carries no information)")
         try:
             load(block.src, lesson.source.parent, lesson.root)
         except ImageError as e:
-            ctx.error(_at(root, *keys, "image", "src"), f"{path}.image.src", str(e))
+            ctx.error(root.at(*keys, "image", "src"), f"{path}.image.src", str(e))
     elif isinstance(block, m.Columns):
         for ci, col in enumerate(block.columns):
             for bi, inner in enumerate(col.body):
