@@ -7,7 +7,8 @@ placeholders, not their names (a university's are named in its own language):
 - content: a title placeholder and a body (or content) placeholder: needed, else a TemplateError
   that lists the template's layouts and what each has;
 - title slide: a centred title (ctrTitle), else title + subtitle; falls back to content;
-- section header: a layout named "Section..." with a title, else one with only a title; falls back.
+- section header: a layout of type secHead (however it is named), else one named "Section..." with a title,
+  else one with only a title; falls back.
 
 A template of another size (4:3, A4) is fitted to the 16:9 deck: frames scale with the slide,
 pictures (logos) keep their aspect ratio. Slides already in the template are not used.

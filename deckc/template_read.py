@@ -110,6 +110,7 @@ def _describe(name: str, phs) -> str:
 def find_layouts(prs):
     layouts = list(prs.slide_layouts)
     info = [(i, lay.name or f"layout {i + 1}", _placeholders(lay)) for i, lay in enumerate(layouts)]
+    kind = [lay._element.get("type") for lay in layouts]   # the layout's type (obj, secHead, ...): kept when renamed
 
     def ph(phs, types, exclude_idx0=False):
         return next((p for p in phs if p["type"] in types and not (exclude_idx0 and p["idx"] == "0")), None)
@@ -120,12 +121,14 @@ def find_layouts(prs):
         listing = "; ".join(_describe(n, phs) for _, n, phs in info) or "none"
         raise TemplateError(f"has no layout with a title and a body placeholder (like 'Title and Content'), which "
                             f"content slides need; its layouts: {listing}")
-    named = [c for c in content if "content" in c[1].lower() or "text" in c[1].lower()]
+    named = [c for c in content if kind[c[0]] == "obj"] or \
+            [c for c in content if "content" in c[1].lower() or "text" in c[1].lower()]
     i, n, phs = (named or content)[0]
     roles["content"] = i
     phmap["content"] = {"title": ph(phs, ("title",))["attrs"], "body": ph(phs, BODY_TYPES, True)["attrs"]}
 
-    title = [(i, n, phs) for i, n, phs in info if ph(phs, ("ctrTitle",))] or \
+    title = [(i, n, phs) for i, n, phs in info if kind[i] == "title" and ph(phs, TITLE_TYPES)] or \
+            [(i, n, phs) for i, n, phs in info if ph(phs, ("ctrTitle",))] or \
             [(i, n, phs) for i, n, phs in info if ph(phs, ("title",)) and ph(phs, ("subTitle",))]
     if title:
         i, n, phs = title[0]
@@ -137,7 +140,8 @@ def find_layouts(prs):
                      f"title slide uses '{info[roles['content']][1]}'")
         roles["title"], phmap["title"] = roles["content"], phmap["content"]
 
-    section = [(i, n, phs) for i, n, phs in info if "section" in n.lower() and ph(phs, TITLE_TYPES)] or \
+    section = [(i, n, phs) for i, n, phs in info if kind[i] == "secHead" and ph(phs, TITLE_TYPES)] or \
+              [(i, n, phs) for i, n, phs in info if "section" in n.lower() and ph(phs, TITLE_TYPES)] or \
               [(i, n, phs) for i, n, phs in info if ph(phs, ("title",)) and not ph(phs, BODY_TYPES, True)]
     if section:
         i, n, phs = section[0]

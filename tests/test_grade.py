@@ -406,6 +406,68 @@ def test_notebook_matching(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["attention.ipynb", "data.csv", "rnn_step.ipynb"]
 
 
+def test_matching_prefers_the_worked_copy_and_looks_into_subfolders(tmp_path):
+    """A student who hands in the untouched download next to the worked 'Copy of ...' is graded on
+    the worked copy; a notebook in a subfolder (a zipped folder) is graded, not silently missing."""
+    import nbformat
+
+    from deckc.grading.matching import apply, match_folder
+
+    def notebook(answer):
+        nb = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell(answer)
+        cell.metadata["nbgrader"] = {"solution": True, "grade": False, "locked": False, "grade_id": "a",
+                                     "schema_version": 3}
+        nb.cells.append(cell)
+        return nbformat.writes(nb)
+
+    release, sub = tmp_path / "release", tmp_path / "sub"
+    for d in (release, sub):
+        d.mkdir()
+    for name in ("softmax", "quick_check"):
+        (release / f"{name}.ipynb").write_text(notebook("raise NotImplementedError()"))
+    (sub / "softmax.ipynb").write_text(notebook("raise NotImplementedError()"))
+    (sub / "Copy of softmax (1).ipynb").write_text(notebook("def softmax(z): return z"))
+    (sub / "work").mkdir()
+    (sub / "work" / "quick_check.ipynb").write_text(notebook("x = 1"))
+    (sub / ".ipynb_checkpoints").mkdir()
+    (sub / ".ipynb_checkpoints" / "quick_check-checkpoint.ipynb").write_text(notebook("x = 2"))
+    outcomes = {o.file: (o.action, o.note) for o in match_folder(sub, {"softmax", "quick_check"}, release)}
+    assert outcomes == {
+        "Copy of softmax (1).ipynb": ("renamed", "graded as softmax.ipynb"),
+        "softmax.ipynb": ("duplicate", "not graded: Copy of softmax (1).ipynb was graded as softmax.ipynb "
+                                       "(this one is the release's notebook, unchanged)"),
+        "work/quick_check.ipynb": ("renamed", "graded as quick_check.ipynb (found in work/)")}
+    # without the release (or when both are worked on) the exact name still wins
+    assert {o.file: o.action for o in match_folder(sub, {"softmax"})}["softmax.ipynb"] == "graded"
+    # a top-level file beats the same notebook in a subfolder
+    (sub / "quick_check.ipynb").write_text(notebook("x = 3"))
+    assert {o.file: o.action for o in match_folder(sub, {"quick_check"}, release) if o.notebook} == {
+        "quick_check.ipynb": "graded", "work/quick_check.ipynb": "duplicate"}
+    (sub / "quick_check.ipynb").unlink()
+    assert apply(sub, match_folder(sub, {"softmax", "quick_check"}, release)) == ["quick_check", "softmax"]
+    assert "def softmax" in (sub / "softmax.ipynb").read_text()
+    assert "x = 1" in (sub / "quick_check.ipynb").read_text()
+
+
+def test_a_notebook_that_is_not_json_is_refused_with_the_reason(tmp_path):
+    """A cut-off upload or an empty file is refused with what is wrong with it (its tests.csv rows
+    carry the note), instead of being graded into 'name softmax is not defined'; a readable copy
+    next to it is graded."""
+    from deckc.grading.matching import match_folder
+
+    (tmp_path / "softmax.ipynb").write_text('{"cells": [{"cell_type": "co')
+    (tmp_path / "quick_check.ipynb").write_bytes(b"")
+    (tmp_path / "quick_check (1).ipynb").write_text("{}")
+    (tmp_path / "attention.ipynb").write_text("[1, 2]")
+    out = {o.file: (o.action, o.note) for o in match_folder(tmp_path, {"softmax", "quick_check", "attention"})}
+    assert out["softmax.ipynb"] == ("refused", "not a notebook: the file is not valid JSON "
+                                               "(line 1: Unterminated string starting at): not graded")
+    assert out["quick_check.ipynb"] == ("refused", "an empty file, not a notebook: not graded")
+    assert out["quick_check (1).ipynb"][0] == "renamed"
+    assert out["attention.ipynb"][0] == "refused"
+
+
 def test_csv_cells_are_never_formulas(tmp_path):
     import csv
 

@@ -214,3 +214,17 @@ def test_canvas_and_moodle_downloads_graded_and_exported(tmp_path):
     assert abs(graded.timestamp() - (course / "reports" / ASSIGNMENT / "tests.csv").stat().st_mtime) < 1
     page = (course / "reports" / ASSIGNMENT / "items.html").read_text(encoding="utf-8")
     assert "<svg" in page and "quick_check" in page and "Item analysis" in page
+
+
+def test_an_export_with_no_student_row_fails(tmp_path):
+    """Moodle's worksheet of a course graded without --from-zip (no participant ids), or any export
+    before grading, holds no student: exit 1 and say why, not 'wrote 0 student row(s)' and 0."""
+    from click.testing import CliRunner
+
+    from deckc.grading.grades_cli import grades
+
+    course = new_course(tmp_path / "course")
+    for fmt in ("moodle", "canvas"):
+        run = CliRunner().invoke(grades, ["export", str(course), "--to", fmt, "-o", str(tmp_path / f"{fmt}.csv")])
+        assert run.exit_code == 1, run.output
+        assert "wrote no student row" in run.output and "run deckc grade first" in run.output

@@ -317,3 +317,18 @@ def test_formulas_are_mathml_and_listings_are_text(built):
     assert '@font-face{font-family:"Deckc Math"' in text       # STIX Two Math, with its MATH table, inlined
     first_line = codes[0].source.split("\n")[0]
     assert escape(first_line) in text and text.count('<mark class="code-hl">') == sum(len(c.highlight) for c in codes)
+
+
+def test_code_listing_tabs_are_expanded_like_the_pdf(tmp_path):
+    """A tab in a listing is 4 columns in the PDF and the PPTX; the page expands it the same way
+    (a browser would draw 8), so what students copy from the page lines up as on the slide."""
+    lesson = tmp_path / "course" / "lesson"
+    lesson.mkdir(parents=True)
+    spec = lesson / "tabs.yaml"
+    spec.write_text('lesson: {id: tabs, title: Tabs, course: C, module: M, number: 1, of: 1, minutes: 5}\n'
+                    'slides:\n  - {kind: title, notes: hi}\n  - title: Tabs\n    notes: n\n    body:\n'
+                    '      - code: {lang: python, source: "def f(x):\\n\\treturn x\\n"}\n')
+    build_lesson(spec, tmp_path / "out", formats=("html",))
+    page = (tmp_path / "out" / "tabs" / "tabs.html").read_text()
+    listing = re.search(r'<pre class="code"[^>]*><code[^>]*>(.*?)</code></pre>', page, re.S).group(1)
+    assert listing.split("\n")[1] == "    return x" and "\t" not in listing, listing

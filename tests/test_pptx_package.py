@@ -118,3 +118,15 @@ slides:
               for i, s in enumerate(prs.slides)}
     assert bodies[1] == ["Plain words after the chips."], bodies
     assert not any("Before" in t or "After" in t for t in bodies[2]), bodies
+
+
+def test_placeholder_runs_are_not_capitalised_by_the_layout(seed_build):
+    """python-pptx's "Section Header" (and many templates' layouts) sets cap="all" on the title:
+    the placeholder's runs say cap="none", so PowerPoint shows the title as typed, as the PDF does."""
+    parts = _parts(seed_build / "the-sequence-problem.pptx")
+    layouts = "".join(v for k, v in parts.items() if k.startswith("ppt/slideLayouts/slideLayout"))
+    assert 'cap="all"' in layouts         # the reason for the test: the layouts' own style says caps
+    slides = [v for k, v in parts.items() if re.match(r"ppt/slides/slide\d+\.xml$", k)]
+    ph_runs = [r for xml in slides for sp in re.findall(r"<p:sp>(?:(?!</p:sp>).)*?<p:ph[ >/].*?</p:sp>", xml, re.S)
+               for r in re.findall(r"<a:rPr [^>]*>", sp)]
+    assert ph_runs and all('cap="none"' in r for r in ph_runs), [r for r in ph_runs if 'cap="none"' not in r][:3]

@@ -341,3 +341,30 @@ def test_the_native_path_imports_no_nbgrader_sqlalchemy_or_alembic(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != release.FORCE_NBGRADER}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
     assert out.stdout.strip() == "native []", out.stdout + out.stderr
+
+
+def test_a_rebuild_that_drops_a_handed_in_notebook_fails_before_touching_release(tmp_path):
+    """nbgrader's generate_assignment --force deletes release/<a>/ and then refuses to drop a notebook
+    with submissions: the build must refuse first, with the reason, and leave release/ and the
+    gradebook as they were; without submissions the notebook is dropped as before."""
+    from deckc.errors import BuildError
+    from grade_support import ASSIGNMENT, new_course
+
+    course = new_course(tmp_path / "course")
+    db = course / "gradebook.db"
+    notebooks = sorted(p.stem for p in (course / "release" / ASSIGNMENT).glob("*.ipynb"))
+    assert len(notebooks) >= 2
+    (course / "source" / ASSIGNMENT / f"{notebooks[0]}.ipynb").unlink()
+    with sqlite3.connect(db) as con:
+        (aid,) = con.execute("SELECT id FROM assignment WHERE name = ?", (ASSIGNMENT,)).fetchone()
+        con.execute("INSERT INTO student (id) VALUES ('ann')")
+        con.execute("INSERT INTO submitted_assignment (id, assignment_id, student_id) VALUES ('s1', ?, 'ann')", (aid,))
+    before = db.read_bytes()
+    with pytest.raises(BuildError, match=rf"notebook\(s\) {notebooks[0]} are no longer in the lesson"):
+        release.make_release(course, ASSIGNMENT)
+    assert sorted(p.stem for p in (course / "release" / ASSIGNMENT).glob("*.ipynb")) == notebooks
+    assert db.read_bytes() == before
+    assert release.graded_notebooks_gone(course, ASSIGNMENT) == [notebooks[0]]
+    with sqlite3.connect(db) as con:
+        con.execute("DELETE FROM submitted_assignment")
+    assert release.graded_notebooks_gone(course, ASSIGNMENT) == []

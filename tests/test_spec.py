@@ -603,3 +603,33 @@ def test_quiz_points_come_from_the_spec_and_must_be_positive(course):
     line, col = where(text, "points: 0")
     assert [(d.line, d.col, d.path, d.message) for d in loaded.errors] == [
         (line, col + len("points: "), f"slides[{len(seed_slides(course)) - 1}].points", "must be more than 0, got 0")]
+
+
+def test_block_errors_do_not_hide_the_file_and_chart_checks(tmp_path):
+    """A lecturer's first draft: a LaTeX typo, a language typo and a bad number no longer hide the
+    escaping image, the missing alt and the missing CSV until they are fixed: one run, each at its
+    own line with its own path (the broken blocks keep their indices)."""
+    from deckc.spec.loader import load_lesson
+
+    lesson = tmp_path / "course" / "lesson"
+    lesson.mkdir(parents=True)
+    spec = lesson / "draft.yaml"
+    spec.write_text("""lesson: {id: draft, title: Draft, course: C, module: M, number: 1, of: 1, minutes: 5}
+slides:
+  - {kind: title, notes: hi}
+  - title: First draft
+    notes: n
+    body:
+      - math: '\\\\frac{a}{b} + \\\\foo{x}'
+      - code: {lang: pythn, source: "x = 1"}
+      - image: {src: ../../outside.png, alt: x}
+      - image: {src: figures/missing.png}
+      - chart: {kind: line, csv: data/nope.csv}
+      - chart: {kind: heatmap, data: {rows: [a], cols: [a, b], values: [[1, x]]}}
+""")
+    loaded = load_lesson(spec)
+    assert loaded.lesson is None
+    got = sorted((d.line, d.path) for d in loaded.problems if d.severity == "error")
+    assert got == [(7, "slides[1].body[0].math"), (8, "slides[1].body[1].code.lang"),
+                   (9, "slides[1].body[2].image.src"), (10, "slides[1].body[3].image"), (10, "slides[1].body[3].image.src"),
+                   (11, "slides[1].body[4].chart.csv"), (12, "slides[1].body[5].chart.data.values[0][1]")], got

@@ -142,3 +142,19 @@ def test_picture_background_reaches_the_pdf(tmp_path):
     assert str(title) == "FFFFFF"            # the scheme's white text, legible on the navy picture
     assert all(s.follow_master_background for s in prs.slides)      # the picture shows, not a flat fill
     assert ooxml_errors(result.out_dir / "the-sequence-problem.pptx") == []
+
+
+def test_renamed_layouts_are_found_by_their_type():
+    """A designer renames the layouts ("Divider", "Cover", "Text"): the section slide still takes
+    the layout of type secHead (title and body), not some title-only one, and content takes obj."""
+    from deckc.template_read import find_layouts
+
+    prs = Presentation()
+    names = {"title": "Cover", "obj": "Text", "secHead": "Divider", "titleOnly": "Headline", "twoObj": "Two"}
+    for lay in prs.slide_layouts:
+        kind = lay._element.get("type")
+        lay._element.cSld.set("name", names.get(kind, f"Other {kind}"))
+    roles, phmap, notes = find_layouts(prs)
+    kinds = [lay._element.get("type") for lay in prs.slide_layouts]
+    assert (kinds[roles["title"]], kinds[roles["content"]], kinds[roles["section"]]) == ("title", "obj", "secHead")
+    assert phmap["section"]["body"] is not None and not notes

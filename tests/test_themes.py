@@ -171,3 +171,38 @@ def test_lesson_theme_errors_are_located(tmp_path, value, message):
     problems = [str(p) for p in check_lesson(spec).problems]
     assert any(re.search(r"the-sequence-problem.yaml:14:10: lesson.theme: ", p) and message in p
                for p in problems), problems
+
+
+def test_dark_theme_code_and_heatmap_numbers_stay_readable(tmp_path):
+    """The code listing keeps its light background under a dark theme, so its plain tokens cannot
+    take the theme's (light) text colour; a heatmap's light cells need dark numbers, not the
+    theme's light text."""
+    from deckc.layout.chart_heatmap import plan_heatmap
+    from deckc.layout.code_box import BACKGROUND
+    from deckc.layout.plan import ChartBox, CodeBox
+    from deckc.layout.slides import plan_deck
+    from deckc.layout.themes import contrast
+    from deckc.spec.loader import load_lesson
+
+    spec = tmp_path / "lesson" / "dark.yaml"
+    spec.parent.mkdir()
+    spec.write_text("""lesson: {id: dark, title: Dark, course: C, module: M, number: 1, of: 1, minutes: 5, theme: dark}
+slides:
+  - {kind: title, notes: hi}
+  - title: Code
+    notes: n
+    body:
+      - code: {lang: python, source: "def f(x):\\n    return x @ x.T\\n"}
+  - title: Heat
+    notes: n
+    body:
+      - chart: {kind: heatmap, title: W, data: {rows: [a, b], cols: [a, b], values: [[0.9, 0.1], [0.2, 0.5]]}}
+""")
+    deck, _ = plan_deck(load_lesson(spec).lesson)
+    elements = [e for s in deck.slides for e in s.elements]
+    runs = [r for e in elements if isinstance(e, CodeBox) for p in e.paras for r in p.runs if r.text.strip()]
+    assert runs and all(contrast(r.color, BACKGROUND) >= 4.5 for r in runs), [(r.text, r.color) for r in runs]
+    chart = next(e for e in elements if isinstance(e, ChartBox))
+    cells = [c for row in plan_heatmap(chart).cells for c in row if c.text]
+    assert len(cells) == 4 and all(contrast(c.text_color, c.fill) >= 4.5 for c in cells), \
+        [(c.text, c.text_color, c.fill) for c in cells]

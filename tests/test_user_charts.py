@@ -197,3 +197,15 @@ def test_the_html_lesson_draws_charts_of_the_lecturers_own_numbers(tmp_path):
     html = (r.out_dir / "ch.html").read_text(encoding="utf-8")
     assert "chart-missing" not in html and html.count("<summary>Show data</summary>") == 3
     assert '<th scope="col">LSTM</th>' in html or '<th scope="row">LSTM</th>' in html
+
+
+def test_whole_numbers_get_whole_tick_labels():
+    """tokens/s of 900, 600, ... are ticked 0, 200, ..., 1000, not 1000.00; fractions keep their decimals."""
+    from deckc.charts.user_data import build
+    from deckc.layout.chart_scale import linear_scale
+
+    whole = build("scatter", {"title": "Speed"}, {"x": [1, 2, 4, 8], "series": {"m": [900, 600, 350, 200]}})
+    assert linear_scale(200, 900, 6, whole.value_format).labels == ("0", "200", "400", "600", "800", "1000")
+    frac = build("bar", {"title": "Acc"}, {"x": ["a", "b"], "series": {"dev": [0.71, 0.86]}})
+    assert frac.value_format == "0.00"
+    assert build("line", {}, {"x": [1, 2], "series": {"l": [2.5, 1.0]}}).value_format == "0.0"

@@ -44,6 +44,13 @@ def _name(kind: str, title: str, payload: str) -> str:
     return f"{slug}-{hashlib.sha256(payload.encode()).hexdigest()[:8]}"
 
 
+def _format_of(series) -> str:
+    """The axis format the numbers need: "0" for whole numbers (900, not 900.00), up to two decimals
+    (the value scale adds more where its step is finer)."""
+    decimals = max((len(f"{v:.2f}".rstrip("0").split(".")[1]) for s in series for v in s.values), default=0)
+    return "0." + "0" * decimals if decimals else "0"
+
+
 def build(kind: str, params: dict, table: dict) -> ChartData:
     """ChartData from checked parameters and a table: {x, series} (line/bar) or {rows, cols, values}."""
     title = params.get("title") or ""
@@ -85,7 +92,7 @@ def build(kind: str, params: dict, table: dict) -> ChartData:
                      x_label=params.get("x_label") or "", y_label=params.get("y_label") or "",
                      categories=cats, series=tuple(series), description=desc,
                      notes="Data given in the lesson spec.", log_y=bool(params.get("log_y")),
-                     value_format="0.00")
+                     value_format="0.00" if kind == "heatmap" else _format_of(series))
 
 
 def table_from_csv(kind: str, text: str) -> dict:

@@ -63,19 +63,20 @@ def probe_jail(scratch: Path, kill_others) -> str | None:
 
 def unchanged(release: Path, sub_dir: Path, submitted: list[str]) -> list[str]:
     """Handed-in notebooks whose solution cells are exactly the release's (nothing done)."""
+    return [name for name in submitted if same_solutions(release / f"{name}.ipynb", sub_dir / f"{name}.ipynb")]
+
+
+def same_solutions(release_nb: Path, path: Path) -> bool:
+    """Whether the notebook file `path` has exactly the solution cells of `release_nb` (nothing
+    done). False when either cannot be read: an unreadable notebook is graded (and fails) as usual."""
     import nbformat
 
     from ..nbgrader import cells
 
-    def solutions(path):
-        return cells.solutions(nbformat.read(path, as_version=4))
+    def solutions(p):
+        return cells.solutions(nbformat.read(p, as_version=4))
 
-    out = []
-    for name in submitted:
-        try:
-            if (release / f"{name}.ipynb").is_file() and \
-                    solutions(release / f"{name}.ipynb") == solutions(sub_dir / f"{name}.ipynb"):
-                out.append(name)
-        except Exception:  # noqa: BLE001 - an unreadable notebook is graded (and fails) as usual
-            pass
-    return out
+    try:
+        return release_nb.is_file() and solutions(release_nb) == solutions(path)
+    except Exception:  # noqa: BLE001
+        return False

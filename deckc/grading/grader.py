@@ -156,7 +156,8 @@ class Grader:
         self._clean()
         sub_dir = layout.submitted_dir(self.root, student, self.assignment)
         skipped = self._intake(job, sub_dir)
-        outcomes = matching.match_folder(sub_dir, set(self.defs))     # renamed files, size caps
+        outcomes = matching.match_folder(sub_dir, set(self.defs),        # renamed files, size caps
+                                        layout.release_dir(self.course, self.assignment))
         submitted = matching.apply(sub_dir, outcomes)
         refused = {o.notebook: o.note for o in outcomes if o.action == "refused" and o.notebook not in submitted}
         if not submitted:

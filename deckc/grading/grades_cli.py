@@ -64,4 +64,9 @@ def export_cmd(course, assignment, fmt, output, roster, title, lms_assignment_id
         raise click.ClickException(f"cannot read the grades of {assignment!r}: {str(e).splitlines()[0]}") from None
     for p in problems:
         click.echo(f"warning: {p}", err=True)
+    if n == 0:      # an import file with no student in it: the grader must not upload it believing it done
+        raise click.ClickException(
+            f"wrote no student row of {assignment!r} as {fmt} ({path}): "
+            + ("every student was left out, see the warnings above" if problems
+               else f"no student of {assignment!r} is in the gradebook yet (run deckc grade first)"))
     click.echo(f"wrote {n} student row(s) of {assignment!r} as {fmt}: {path}")

@@ -9,11 +9,16 @@ matches a notebook of the assignment, from the most to the least exact:
 3. that, after removing copy marks at the end (`` (1)``, ``-1``, ``_2``, `` copy``, `` - Copy``)
    or a ``Copy of`` in front, repeatedly.
 
-For each notebook the most exact file wins (then the most recently modified, then the name).
+A notebook in a subfolder (``work/rnn_step.ipynb``, a zip of a folder) matches the same way but
+after every file at the top; folders whose name starts with a dot (``.ipynb_checkpoints``) and
+``__MACOSX`` are not looked into. For each notebook a file whose solution cells differ from the
+release's wins over one that is the untouched release notebook (a student who hands in the
+download and a worked ``Copy of ...``), then the most exact, then the most recently modified,
+then the name.
 Every ``.ipynb`` file of the submission gets one outcome, written to the report: ``graded``
 (exact name), ``renamed`` (graded as NAME.ipynb), ``duplicate`` (another file was graded as that
 notebook), ``refused`` (over the size or cell limits: checked on the file size before anything
-parses it), or ``unmatched`` (no notebook of that name; not graded, never silently ignored).
+parses it; empty, or not JSON), or ``unmatched`` (no notebook of that name; not graded, never silently ignored).
 """
 from __future__ import annotations
 
@@ -83,41 +88,67 @@ def _refusal(path: Path) -> str:
     if size > MAX_NOTEBOOK_BYTES:
         return (f"{size / 1048576:.1f} MB, over the {MAX_NOTEBOOK_BYTES // 1048576} MB limit for a notebook: "
                 "not graded (clear the outputs and hand it in again)")
+    if size == 0:
+        return "an empty file, not a notebook: not graded"
     try:
         with open(path, "rb") as f:
-            cells = json.load(f).get("cells", [])
-    except (ValueError, RecursionError, AttributeError, OSError):
+            data = json.load(f)
+    except ValueError as e:     # a cut-off upload, a file saved as text: say so, not "softmax is not defined"
+        where = f" (line {e.lineno}: {e.msg})" if isinstance(e, json.JSONDecodeError) else ""
+        return f"not a notebook: the file is not valid JSON{where}: not graded"
+    except (RecursionError, OSError):
         return ""               # unreadable: nbgrader reports it as it always does
+    if not isinstance(data, dict):
+        return "not a notebook: the file holds JSON but not a notebook: not graded"
+    cells = data.get("cells", [])
     if isinstance(cells, list) and len(cells) > MAX_CELLS:
         return f"{len(cells)} cells, over the limit of {MAX_CELLS}: not graded"
     return ""
 
 
-def match_folder(folder: Path, notebooks) -> list[FileOutcome]:
-    """Match the .ipynb files at the top of a submission folder (see the module docstring)."""
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink()
-                   and p.name.lower().endswith(".ipynb") and not p.name.startswith("."))
+_NESTED = 3      # a notebook in a subfolder ranks after every file at the top
+
+
+def _notebook_files(folder: Path):
+    """(relative posix name, path, depth) of the submission's .ipynb files, in subfolders too."""
+    for path in sorted(folder.rglob("*.ipynb")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") or part == "__MACOSX" for part in rel.parts) or path.is_symlink() \
+                or not path.is_file() or any(p.is_symlink() for p in list(path.parents)[:len(rel.parts) - 1]):
+            continue
+        yield rel.as_posix(), path, len(rel.parts) - 1
+
+
+def match_folder(folder: Path, notebooks, release: Path | None = None) -> list[FileOutcome]:
+    """Match the .ipynb files of a submission folder (see the module docstring); `release` is the
+    assignment's release folder, to tell an untouched download from the worked copy."""
     outcomes, claims = [], {}
-    for path in files:
+    for rel, path, depth in _notebook_files(folder):
         nb, level = match_name(path.name, notebooks)
         if nb is None:
-            outcomes.append(FileOutcome(path.name, "", "unmatched",
+            outcomes.append(FileOutcome(rel, "", "unmatched",
                                         f"no notebook of this name in the assignment ({', '.join(sorted(notebooks))})"))
             continue
-        claims.setdefault(nb, []).append((level, -path.stat().st_mtime, path.name, path))
+        claims.setdefault(nb, []).append([False, level + (_NESTED if depth else 0), -path.stat().st_mtime, rel, path])
     for nb, candidates in sorted(claims.items()):
-        candidates.sort()
+        if release is not None and len(candidates) > 1:
+            from .diagnose import same_solutions
+            for c in candidates:
+                c[0] = same_solutions(release / f"{nb}.ipynb", c[4])
+        candidates.sort(key=lambda c: tuple(c[:4]))
         chosen = None
-        for level, _, name, path in candidates:
+        for untouched, level, _, name, path in candidates:
             why = _refusal(path)
             if why:
                 outcomes.append(FileOutcome(name, nb, "refused", why))
             elif chosen is None:
                 chosen = name
+                where = f" (found in {name.rsplit('/', 1)[0]}/)" if "/" in name else ""
                 outcomes.append(FileOutcome(name, nb, "graded" if level == 0 else "renamed",
-                                            "" if level == 0 else f"graded as {nb}.ipynb"))
+                                            "" if level == 0 else f"graded as {nb}.ipynb{where}"))
             else:
-                outcomes.append(FileOutcome(name, nb, "duplicate", f"not graded: {chosen} was graded as {nb}.ipynb"))
+                why = " (this one is the release's notebook, unchanged)" if untouched else ""
+                outcomes.append(FileOutcome(name, nb, "duplicate", f"not graded: {chosen} was graded as {nb}.ipynb{why}"))
     outcomes.sort(key=lambda o: o.file)
     return outcomes
 

@@ -33,8 +33,10 @@ def heat_color(t: float) -> str:
 
 
 def text_on(fill: str, dark: str) -> str:
-    """White or `dark`, whichever contrasts more with the fill."""
-    return "FFFFFF" if contrast("FFFFFF", fill) > contrast(dark, fill) else dark
+    """White or `dark`, whichever contrasts more with the fill; black where neither reaches 4.5:1
+    (a dark theme's `dark` is its light text colour, which reads on no light cell)."""
+    best = "FFFFFF" if contrast("FFFFFF", fill) > contrast(dark, fill) else dark
+    return best if contrast(best, fill) >= 4.5 else max(("FFFFFF", dark, "000000"), key=lambda c: contrast(c, fill))
 
 
 def series_colors(el) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ COLOURS = {
     "Token.Generic.Inserted": "116329", "Token.Generic.Heading": "0550AE",
 }
 BACKGROUND, BORDER, HIGHLIGHT, MARK = "F6F8FA", "D0D7DE", "FFF1B8", "57606A"
+TEXT = "1F2328"      # plain tokens: the listing's background is light under every theme (a dark one too)
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +86,7 @@ def _code(b: m.Code, w, s, ctx):
     t = ctx.theme
     pad = (10 * s, 8 * s, 10 * s, 8 * s)
     inner = w - pad[0] - pad[2]
-    lines = highlighted_lines(b.source, b.lang, t.text)
+    lines = highlighted_lines(b.source, b.lang, TEXT)
     book = font_book()
     advance = book.width("0", Style(mono=True), 1.0)           # a monospace font: one advance for all
     size = t.type.at("code", s)      # the deck's one code size: a long line wraps, it never shrinks the listing
@@ -101,7 +102,7 @@ def _code(b: m.Code, w, s, ctx):
             runs = [Run(p, mono=True, color=c) for p, c in part]
             if k:
                 runs.insert(0, Run(CONTINUED, mono=True, color=MARK))
-            runs = tuple(runs) or (Run("", mono=True, color=t.text),)
+            runs = tuple(runs) or (Run("", mono=True, color=TEXT),)
             paras.append(Para(runs=runs, size=size, lines=(runs,), line_height=line_h))
             owners.append(n)
     text_h = line_h * len(paras)

@@ -114,6 +114,14 @@ def make_release(course_dir: Path, assignment: str, course_id: str | None = None
     """
     course_dir = Path(course_dir)
     course_id = course_id or assignment
+    gone = graded_notebooks_gone(course_dir, assignment)
+    if gone:     # nbgrader would delete release/<a>/ first, then refuse: fail before either
+        from ..errors import BuildError
+
+        raise BuildError(
+            f"release of {assignment}: the gradebook holds submissions of this assignment, and its notebook(s) "
+            f"{', '.join(gone)} are no longer in the lesson; nbgrader cannot drop a notebook that was handed in. "
+            "Put the exercise back in the lesson's exercises, or give the changed lesson a new id (a new assignment)")
     reason = why_not_native(course_dir, assignment, course_id)
     if reason is None:
         try:
@@ -135,6 +143,27 @@ def make_release(course_dir: Path, assignment: str, course_id: str | None = None
     log.info("release of %s: nbgrader generate_assignment (%s)", assignment, reason)
     path = generate_release(course_dir, assignment)
     return {"release": "nbgrader", "reason": reason, "path": path}
+
+
+def graded_notebooks_gone(course_dir: Path, assignment: str) -> list[str]:
+    """Notebooks the gradebook has for `assignment` but source/ no longer does, when the assignment
+    has submissions (nbgrader's _clean_old_notebooks refuses exactly this); [] without a gradebook."""
+    db = Path(layout.gradebook_path(os.path.abspath(course_dir)))
+    if not db.is_file():
+        return []
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+            if not con.execute("SELECT 1 FROM submitted_assignment s JOIN assignment a ON s.assignment_id = a.id "
+                               "WHERE a.name = ? LIMIT 1", (assignment,)).fetchone():
+                return []
+            known = [r[0] for r in con.execute("SELECT n.name FROM notebook n JOIN assignment a ON "
+                                               "n.assignment_id = a.id WHERE a.name = ? ORDER BY n.name",
+                                               (assignment,))]
+    except sqlite3.DatabaseError:
+        return []        # not a gradebook deckc can read: nbgrader decides, as before
+    present = {_notebook_id(p) for p in glob.glob(os.path.join(source_dir(os.path.abspath(course_dir), assignment),
+                                                               "*.ipynb"))}
+    return [name for name in known if name not in present]
 
 
 def why_not_native(course_dir: Path, assignment: str, course_id: str | None = None) -> str | None:

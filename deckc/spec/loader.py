@@ -11,7 +11,8 @@ The course folder is the parent of the folder that holds the spec.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import model as m
@@ -187,16 +188,46 @@ def load_lesson(path: Path) -> Loaded:
     ctx = Ctx(diags)
     value = SPEC.check(root, "", ctx)
     if value is INVALID:
-        return Loaded(path, None, diags.items)
+        # every problem in one run: where each error is inside a body block, the blocks reported
+        # stand in as plain paragraphs and the rest gets its file, listing and chart checks too
+        value = _salvage(root, [d.path for d in diags.errors])
+        if value is INVALID:
+            return Loaded(path, None, diags.items)
     lesson = m.Lesson(meta=value["lesson"], slides=tuple(value["slides"]), source=path.resolve(),
                       root=course_root(path))
     _cross_checks(lesson, root, ctx)
     from dataclasses import replace
 
     from .theme_file import resolve_look
-    lesson = replace(lesson, theme=resolve_look(lesson, lambda *keys: _at(root, *keys), ctx, display_path))
+    lesson = replace(lesson, theme=resolve_look(lesson, root.at, ctx, display_path))
     lesson = _resolve_charts(lesson, root, ctx)
     return Loaded(path, lesson if not diags.errors else None, diags.items)
+
+
+_BLOCK = re.compile(r"^(.*?\bbody)\[(\d+)\]")
+
+
+def _salvage(root: Node, paths: list[str]):
+    """The spec checked again (silently) with each block an error is inside replaced by a plain
+    paragraph at the same index (so later paths and positions stay right); INVALID when an error
+    is not inside a block or the spec still does not pass."""
+    from .lesson_schema import SPEC
+
+    blocks = [_BLOCK.match(p) for p in paths]
+    if not blocks or not all(blocks):
+        return INVALID
+    doomed = {(b.group(1), int(b.group(2))) for b in blocks}
+
+    def walk(node, here):
+        if node.kind == "map":
+            return replace(node, value={k: (kn, walk(vn, f"{here}.{k}" if here else k))
+                                        for k, (kn, vn) in node.value.items()})
+        if node.kind == "seq":
+            return replace(node, value=[Node("scalar", "(a block with errors)", n.line, n.col, "tag:yaml.org,2002:str")
+                                        if (here, i) in doomed else walk(n, f"{here}[{i}]")
+                                        for i, n in enumerate(node.value)])
+        return node
+    return SPEC.check(walk(root, ""), "", Ctx(Diagnostics("")))
 
 
 def _resolve_charts(lesson: m.Lesson, root: Node, ctx: Ctx) -> m.Lesson:
@@ -205,7 +236,7 @@ def _resolve_charts(lesson: m.Lesson, root: Node, ctx: Ctx) -> m.Lesson:
 
     lesson, problems = resolve_charts(lesson)
     for keys, message in problems:
-        ctx.error(_at(root, *keys), _field_path(keys), message)
+        ctx.error(root.at(*keys), _field_path(keys), message)
     return lesson
 
 
@@ -213,35 +244,22 @@ def _field_path(keys) -> str:
     return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
 
 
-def _at(root: Node, *keys) -> Node:
-    """The node at a path of keys/indices, or the deepest one that exists (for locating a message)."""
-    node = root
-    for k in keys:
-        if node.kind == "map" and k in node.value:
-            node = node.value[k][1]
-        elif node.kind == "seq" and isinstance(k, int) and k < len(node.value):
-            node = node.value[k]
-        else:
-            break
-    return node
-
-
 def _cross_checks(lesson: m.Lesson, root: Node, ctx: Ctx) -> None:
     """Rules that span fields: things a per-field schema cannot see."""
     meta = lesson.meta
     if meta.number > meta.of:
-        ctx.error(_at(root, "lesson", "number"), "lesson.number", f"lesson {meta.number} of {meta.of} is impossible")
+        ctx.error(root.at("lesson", "number"), "lesson.number", f"lesson {meta.number} of {meta.of} is impossible")
     exercises_dir = lesson.root / "exercises"
     for i, ex in enumerate(meta.exercises):
         if not (exercises_dir / ex / "solution.py").is_file():
-            ctx.error(_at(root, "lesson", "exercises", i), f"lesson.exercises[{i}]",
+            ctx.error(root.at("lesson", "exercises", i), f"lesson.exercises[{i}]",
                       f"no exercise '{ex}': expected {display_path(exercises_dir / ex / 'solution.py')}")
     for si, slide in enumerate(lesson.slides):
         path = f"slides[{si}]"
         if isinstance(slide, m.QuizSlide):
             letters = [o.letter for o in slide.quiz.options]
             if slide.quiz.answer not in letters:
-                ctx.error(_at(root, "slides", si, "answer"), f"{path}.answer",
+                ctx.error(root.at("slides", si, "answer"), f"{path}.answer",
                           f"answer '{slide.quiz.answer}' is not one of the options [{', '.join(letters)}]")
         for bi, block in enumerate(slide.body):
             _check_block(block, lesson, root, ctx, ("slides", si, "body", bi), f"{path}.body[{bi}]")
@@ -252,24 +270,24 @@ def _check_block(block, lesson, root, ctx, keys, path) -> None:
         for role in ("focus", "target"):
             word = getattr(block, role)
             if word is not None and word not in block.tokens:
-                ctx.error(_at(root, *keys, "tokens", role), f"{path}.tokens.{role}",
+                ctx.error(root.at(*keys, "tokens", role), f"{path}.tokens.{role}",
                           f"'{word}' is not one of the tokens")
     elif isinstance(block, m.Code):
         n = len(block.source.rstrip("\n").split("\n"))
         for i, line in enumerate(block.highlight):
             if line > n:
-                ctx.error(_at(root, *keys, "code", "highlight", i), f"{path}.code.highlight[{i}]",
+                ctx.error(root.at(*keys, "code", "highlight", i), f"{path}.code.highlight[{i}]",
                           f"line {line} is past the end of the listing ({n} line{'s' * (n != 1)})")
     elif isinstance(block, m.Image):
         from ..images import ImageError, load
 
         if not block.alt and not block.decorative:
-            ctx.error(_at(root, *keys, "image"), f"{path}.image", "missing 'alt': say what the image shows "
+            ctx.error(root.at(*keys, "image"), f"{path}.image", "missing 'alt': say what the image shows "
                       "(or mark it 'decorative: true' if it carries no information)")
         try:
             load(block.src, lesson.source.parent, lesson.root)
         except ImageError as e:
-            ctx.error(_at(root, *keys, "image", "src"), f"{path}.image.src", str(e))
+            ctx.error(root.at(*keys, "image", "src"), f"{path}.image.src", str(e))
     elif isinstance(block, m.Columns):
         for ci, col in enumerate(block.columns):
             for bi, inner in enumerate(col.body):

@@ -138,7 +138,7 @@ def load_theme_file(path: Path, course: Path, display: str):
         try:
             changes["logo"] = load(v["logo"], path.parent, course)
         except ImageError as e:
-            ctx.error(_at(root, "logo"), "logo", str(e))
+            ctx.error(root.at("logo"), "logo", str(e))
     changes["name"] = (v["name"] or path.stem).strip()
     theme = replace(t, **changes)
     for what, fg, bg, ratio, minimum in contrast_problems(theme):
@@ -146,7 +146,7 @@ def load_theme_file(path: Path, course: Path, display: str):
         if any(n == p or n.startswith((p + ".", p + "[")) for n in names for p in dropped):
             continue     # a colour already reported as wrong: its stand-in from the base says nothing
         kind = "text" if minimum > 3 else "graphics"
-        ctx.error(_at(root, "colors", *_keys(what)), f"colors.{what.split(' on ')[0]}",
+        ctx.error(root.at("colors", *_keys(what)), f"colors.{what.split(' on ')[0]}",
                   f"#{fg} on #{bg} has a contrast of {ratio:.2f}:1; {kind} needs at least {minimum:g}:1 "
                   f"(WCAG 2.2 AA)")
     return (None if diags.errors else theme), diags.items
@@ -173,18 +173,6 @@ def _keys(what: str):
         m = re.match(r"(\w+)\[(\d+)\]", part)
         out += [m.group(1), int(m.group(2))] if m else [part]
     return out
-
-
-def _at(root, *keys):
-    node = root
-    for k in keys:
-        if node.kind == "map" and k in node.value:
-            node = node.value[k][1]
-        elif node.kind == "seq" and isinstance(k, int) and k < len(node.value):
-            node = node.value[k]
-        else:
-            break
-    return node
 
 
 def theme_json_schema() -> dict:

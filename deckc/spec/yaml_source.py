@@ -71,6 +71,18 @@ class Node:
             return [v.plain() for v in self.value]
         return self.value
 
+    def at(self, *keys) -> "Node":
+        """The node at a path of keys/indices, or the deepest one that exists (for locating a message)."""
+        node = self
+        for k in keys:
+            if node.kind == "map" and k in node.value:
+                node = node.value[k][1]
+            elif node.kind == "seq" and isinstance(k, int) and k < len(node.value):
+                node = node.value[k]
+            else:
+                break
+        return node
+
 
 class _Refused(Exception):
     """A bound was exceeded or the stream is not one YAML document: stop reading at once."""

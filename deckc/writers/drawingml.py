@@ -175,9 +175,12 @@ def placeholder(el: TextBox, shape_id: int, ph: dict, math: str = "auto") -> str
         return alternate(placeholder(el, shape_id, ph, "omml"), placeholder(el, shape_id, ph, "text"))
     attrs = "".join(f' {k}="{attr(v)}"' for k, v in ph.items() if k in ("type", "idx", "orient", "sz"))
     geom, pad = _inset(el)
+    # cap="none": a layout's title style may set all caps (python-pptx's "Section Header" does, a
+    # template's may); the text is shown as typed and as the PDF draws it
+    body = text_body(el.paras, pad, el.valign, math=math).replace("<a:rPr ", '<a:rPr cap="none" ')
     return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, el.name)}'
             f'<p:cNvSpPr><a:spLocks noGrp="1"/></p:cNvSpPr><p:nvPr><p:ph{attrs}/></p:nvPr></p:nvSpPr>'
-            f'<p:spPr>{xfrm(*geom)}</p:spPr>{text_body(el.paras, pad, el.valign, math=math)}</p:sp>')
+            f'<p:spPr>{xfrm(*geom)}</p:spPr>{body}</p:sp>')
 
 
 SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"

@@ -86,8 +86,10 @@ class Blocks:
 
     def code(self, b) -> str:
         marked = set(getattr(b, "highlight", ()) or ())
+        from ...layout.code_box import TAB      # tabs at the stops the PDF and PPTX use (a browser's are 8)
+
         lines = [f'<mark class="code-hl">{esc(ln)}</mark>' if i in marked else esc(ln)
-                 for i, ln in enumerate(b.source.split("\n"), start=1)]
+                 for i, ln in enumerate((ln.expandtabs(TAB) for ln in b.source.split("\n")), start=1)]
         lang = getattr(b, "lang", "") or ""
         cls = f' class="language-{esc(lang)}"' if lang and lang != "text" else ""
         cap = f'<figcaption dir="auto">{inline(b.caption)}</figcaption>' if getattr(b, "caption", None) else ""
