@@ -49,14 +49,16 @@ def use_language(tag: str) -> None:
 
 
 def run(s: str, size: float, color: str, *, bold: bool = False, italic: bool | None = False,
-        face: str = CHART_TYPEFACE, font_name: str | None = None, highlight: str | None = None) -> str:
+        face: str = CHART_TYPEFACE, font_name: str | None = None, highlight: str | None = None,
+        superscript: bool = False) -> str:
     """One a:r: `lang` and the latin/ea/cs (and sym, for emoji) faces of its script, chosen for the
     shipped font `font_name` that draws it in the PDF (deckc.fonts.office); `face` the Latin face."""
     f = run_faces(face, font_name, s, _LANGUAGE.get())
     i = "" if italic is None else f' i="{int(bool(italic))}"'
     hl = f'<a:highlight><a:srgbClr val="{highlight}"/></a:highlight>' if highlight else ""
     sym = f'<a:sym typeface="{attr(f.sym)}"/>' if f.sym else ""
-    return (f'<a:r><a:rPr lang="{attr(f.lang)}" sz="{centipoints(size)}" b="{int(bool(bold))}"{i}>{solid(color)}{hl}'
+    sup = ' baseline="30000"' if superscript else ""      # PowerPoint's own superscript offset
+    return (f'<a:r><a:rPr{sup} lang="{attr(f.lang)}" sz="{centipoints(size)}" b="{int(bool(bold))}"{i}>{solid(color)}{hl}'
             f'<a:latin typeface="{attr(f.latin)}"/><a:ea typeface="{attr(f.ea)}"/><a:cs typeface="{attr(f.cs)}"/>'
             f'{sym}</a:rPr><a:t>{text(s)}</a:t></a:r>')
 
@@ -264,3 +266,27 @@ def table(el: TableBox, shape_id: int, math: str = "auto") -> str:
             f'{xfrm(el.x, el.y, el.w, el.h, tag="p:xfrm")}<a:graphic><a:graphicData uri="{TABLE_URI}">'
             f'<a:tbl><a:tblPr firstRow="1"><a:tableStyleId>{TABLE_STYLE}</a:tableStyleId></a:tblPr>'
             f'<a:tblGrid>{grid}</a:tblGrid>{"".join(rows)}</a:tbl></a:graphicData></a:graphic></p:graphicFrame>')
+
+
+def label_box(lab, ox: float, oy: float, name: str, shape_id: int) -> str:
+    """A chart label of the plan (layout.chart_parts.Label) as a frameless one-line text box at its
+    place in a chart at (ox, oy); an exponent (`lab.sup`) follows as a superscript run."""
+    vert = "vert270" if lab.rotation == -90 else None
+    sup = run(lab.sup, lab.size, lab.color, bold=lab.bold, italic=None, superscript=True) if lab.sup else ""
+    body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", wrap="none", vert=vert, autofit=False)}<a:lstStyle/>'
+            f'<a:p><a:pPr algn="{ALIGN[lab.align]}"/>'
+            f'{run(lab.text, lab.size, lab.color, bold=lab.bold, italic=None)}{sup}</a:p></p:txBody>')
+    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
+            f'<p:spPr>{xfrm(ox + lab.x, oy + lab.y, lab.w, lab.h)}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom>'
+            f'<a:noFill/></p:spPr>{body}</p:sp>')
+
+
+def group_shape(group_id: int, name: str, descr: str | None, parts, boxes, nsdecls: str = "") -> str:
+    """A p:grpSp of the shapes `parts` whose boxes (EMU x, y, w, h) it spans, child space = its own."""
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    ns = f" {nsdecls}" if nsdecls else ""
+    return (f'<p:grpSp{ns}><p:nvGrpSpPr>{c_nv_pr(group_id, name, descr)}<p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr>'
+            f'<p:grpSpPr><a:xfrm><a:off x="{x0}" y="{y0}"/><a:ext cx="{x1 - x0}" cy="{y1 - y0}"/>'
+            f'<a:chOff x="{x0}" y="{y0}"/><a:chExt cx="{x1 - x0}" cy="{y1 - y0}"/></a:xfrm></p:grpSpPr>'
+            f'{"".join(parts)}</p:grpSp>')

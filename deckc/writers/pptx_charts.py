@@ -23,8 +23,8 @@ from pptx.oxml import parse_xml
 from pptx.util import Pt
 
 from ..layout.chart_parts import AXIS, GAP_WIDTH, GRID, LINE_WIDTH, MARKER_SIZE
-from .drawingml import ALIGN, CHART_TYPEFACE as TYPEFACE, body_pr, run
-from .ooxml import NSDECLS, c_nv_pr, emu, xfrm
+from .drawingml import CHART_TYPEFACE as TYPEFACE, group_shape, label_box
+from .ooxml import NSDECLS, emu
 from .pptx_heatmap import heatmap_labels, heatmap_table
 from .pptx_xml import (positive_axis_ids, set_alt_text, set_chart_area_plain, set_cross_between, set_font_faces,
                        set_log_scale,
@@ -208,24 +208,9 @@ def _with_power_labels(shapes, frame, el):
     if el.geometry.y_title is not None:
         labels.append((el.geometry.y_title, "y title"))
     for lab, name in labels:
-        sup = run(lab.sup, lab.size, lab.color, italic=None).replace("<a:rPr ", '<a:rPr baseline="30000" ', 1) \
-            if lab.sup else ""
-        vert = "vert270" if lab.rotation == -90 else None
-        body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", wrap="none", vert=vert, autofit=False)}<a:lstStyle/>'
-                f'<a:p><a:pPr algn="{ALIGN[lab.align]}"/>{run(lab.text, lab.size, lab.color, italic=None)}{sup}'
-                f'</a:p></p:txBody>')
-        geom = (el.x + lab.x, el.y + lab.y, lab.w, lab.h)
-        parts.append(f'<p:sp><p:nvSpPr>{c_nv_pr(next(ids), name)}<p:cNvSpPr txBox="1"/>'
-                     f'<p:nvPr/></p:nvSpPr><p:spPr>{xfrm(*geom)}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom>'
-                     f'<a:noFill/></p:spPr>{body}</p:sp>')
-        boxes.append(tuple(emu(v) for v in geom))
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
-    group = parse_xml(
-        f'<p:grpSp {NSDECLS}><p:nvGrpSpPr>{c_nv_pr(next(ids), f"{el.name} group", el.alt)}<p:cNvGrpSpPr/><p:nvPr/>'
-        f'</p:nvGrpSpPr><p:grpSpPr><a:xfrm><a:off x="{x0}" y="{y0}"/><a:ext cx="{x1 - x0}" cy="{y1 - y0}"/>'
-        f'<a:chOff x="{x0}" y="{y0}"/><a:chExt cx="{x1 - x0}" cy="{y1 - y0}"/></a:xfrm></p:grpSpPr>'
-        f'{"".join(parts)}</p:grpSp>')
+        parts.append(label_box(lab, el.x, el.y, name, next(ids)))
+        boxes.append(tuple(emu(v) for v in (el.x + lab.x, el.y + lab.y, lab.w, lab.h)))
+    group = parse_xml(group_shape(next(ids), f"{el.name} group", el.alt, parts, boxes, NSDECLS))
     frame._element.addprevious(group)
     group.insert(2, frame._element)       # the chart first in the group (reading order), then its labels
     return frame

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..layout.chart_parts import Cell, Label
+from ..layout.chart_parts import Cell
 from ..layout.plan import ChartBox
-from .drawingml import ALIGN, EMPTY_SHAPE_TEXT, TABLE_URI, _autoshape, body_pr, run
+from .drawingml import ALIGN, EMPTY_SHAPE_TEXT, TABLE_URI, _autoshape, group_shape, label_box, run
 from .ooxml import c_nv_pr, emu, solid, xfrm
 
 NO_STYLE = "{2D5ABB26-0587-4C30-8999-92F81FD0307C}"     # PowerPoint's built-in "No Style, No Grid"
@@ -58,16 +58,6 @@ def heatmap_table(el: ChartBox, shape_id: int) -> str:
             f'<a:tblGrid>{grid}</a:tblGrid>{"".join(rows)}</a:tbl></a:graphicData></a:graphic></p:graphicFrame>')
 
 
-def _label(lab: Label, ox: float, oy: float, name: str, shape_id: int) -> str:
-    vert = "vert270" if lab.rotation == -90 else None
-    body = (f'<p:txBody>{body_pr((0, 0, 0, 0), "middle", wrap="none", vert=vert, autofit=False)}<a:lstStyle/>'
-            f'<a:p><a:pPr algn="{ALIGN[lab.align]}"/>'
-            f'{run(lab.text, lab.size, lab.color, bold=lab.bold, italic=None)}</a:p></p:txBody>')
-    return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name)}<p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
-            f'<p:spPr>{xfrm(ox + lab.x, oy + lab.y, lab.w, lab.h)}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom>'
-            f'<a:noFill/></p:spPr>{body}</p:sp>')
-
-
 def _swatch(cell: Cell, ox: float, oy: float, name: str, shape_id: int) -> str:
     ln = f'<a:ln w="{emu(cell.line_w)}">{solid(cell.line)}</a:ln>' if cell.line else "<a:ln><a:noFill/></a:ln>"
     return (f'<p:sp><p:nvSpPr>{c_nv_pr(shape_id, name)}<p:cNvSpPr/><p:nvPr/></p:nvSpPr>'
@@ -96,14 +86,9 @@ def heatmap_labels(el: ChartBox, ids: Iterator[int]) -> str:
     labels += [(lab, f"scale label {lab.text}") for lab in p.scale_labels]
     labels += [(lab, name) for lab, name in ((p.x_title, "x title"), (p.y_title, "y title")) if lab is not None]
     for lab, name in labels:
-        add(_label(lab, ox, oy, name, next(ids)), lab.x, lab.y, lab.w, lab.h)
+        add(label_box(lab, ox, oy, name, next(ids)), lab.x, lab.y, lab.w, lab.h)
     if not parts:
         return ""
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
-    grp_xfrm = (f'<a:xfrm><a:off x="{x0}" y="{y0}"/><a:ext cx="{x1 - x0}" cy="{y1 - y0}"/>'
-                f'<a:chOff x="{x0}" y="{y0}"/><a:chExt cx="{x1 - x0}" cy="{y1 - y0}"/></a:xfrm>')
     descr = "Heading and axis titles of the heatmap: " + "; ".join(
         lab.text for lab in (*p.titles, p.x_title, p.y_title) if lab is not None)
-    return (f'<p:grpSp><p:nvGrpSpPr>{c_nv_pr(group_id, f"{el.name} labels", descr)}<p:cNvGrpSpPr/><p:nvPr/>'
-            f'</p:nvGrpSpPr><p:grpSpPr>{grp_xfrm}</p:grpSpPr>{"".join(parts)}</p:grpSp>')
+    return group_shape(group_id, f"{el.name} labels", descr, parts, boxes)
