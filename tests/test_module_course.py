@@ -262,3 +262,31 @@ def test_migration_merges_the_gradebook_once_even_after_a_crash(tmp_path):
         ("lesson-1", COURSE_ID), ("lesson-2", COURSE_ID)]
     assert (course / "submitted" / "alice" / "lesson-1" / "rnn_step.ipynb").read_text() == "{}"
     assert (course / "migrated" / "lesson-1" / "gradebook.db").is_file() and not old.exists()
+
+
+def tree(folder: Path) -> dict:
+    """Every file and folder under `folder`: {relative path: bytes, or None for a folder}."""
+    return {p.relative_to(folder).as_posix(): (None if p.is_dir() else p.read_bytes()) for p in sorted(folder.rglob("*"))}
+
+
+def test_a_rebuild_that_drops_a_submitted_exercise_refuses_before_writing_anything(tmp_path):
+    """Dropping `attention` from a lesson whose assignment has submissions is refused, located at the
+    lesson's exercises, exit 1, and the course folder stays byte-identical: not source/ rewritten
+    (the other exercise changed too), not the config, not release/ nor the gradebook."""
+    root = module(tmp_path, {"lesson-1": ["rnn_step", "attention"]})
+    build(root)
+    course = root / "build" / "course"
+    _hand_in_rows(course / "gradebook.db", "alice", "lesson-1")
+    before = tree(course)
+    (root / "lesson" / "lesson-1.yaml").write_text(spec("lesson-1", ["rnn_step"]), encoding="utf-8")
+    with open(root / "exercises" / "rnn_step" / "intro.md", "a", encoding="utf-8") as f:
+        f.write("\nA new hint.\n")
+    proc = deckc(root, "build", "lesson", "--format", "exercises")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "lesson/lesson-1.yaml" in proc.stderr and "lesson.exercises" in proc.stderr
+    assert "attention" in proc.stderr and "submissions" in proc.stderr
+    assert tree(course) == before
+    # Put back, the build goes through and publishes the edit.
+    (root / "lesson" / "lesson-1.yaml").write_text(spec("lesson-1", ["rnn_step", "attention"]), encoding="utf-8")
+    build(root)
+    assert "A new hint." in (course / "release" / "lesson-1" / "rnn_step.ipynb").read_text(encoding="utf-8")

@@ -30,9 +30,9 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 from ..nbgrader import layout
 from ..nbgrader.config import DEFAULT_TIMEOUT, write_config
-from .quiz import QUIZ_STEPS, validate_quiz
+from .quiz import MAKE_QUIZ, validate_quiz
 from .sources import SLUG, ExerciseError, load_exercise
-from .steps import EXERCISE_STEPS, run
+from .steps import MAKE_EXERCISE, run, write_notebook
 
 if TYPE_CHECKING:
     from ..model import Quiz
@@ -70,19 +70,26 @@ def build_course(lesson_id: str, exercise_ids: list[str], exercises_dir: Path, c
     course_dir = Path(course_dir)
     source = layout.source_dir(course_dir, lesson_id)
     names = [f"{e}.ipynb" for e in exercise_ids] + ([f"{QUIZ_NOTEBOOK}.ipynb"] if quiz else [])
-    _remove_stale(source, keep=set(names))
     course_id = course_id or lesson_id
-    write_config(course_dir, course_id, timeout)
 
-    points = 0
+    # The whole plan first, in memory: every notebook made, and what the course would lose
+    # checked; only then is anything written, so a refused build leaves the course as it was.
+    made_notebooks, points = [], 0
     for exercise_id in exercise_ids:
-        _, resources = run(EXERCISE_STEPS, resources={
+        nb, resources = run(MAKE_EXERCISE, resources={
             "exercises_dir": Path(exercises_dir), "exercise_id": exercise_id,
             "output_path": source / f"{exercise_id}.ipynb"})
+        made_notebooks.append((nb, resources))
         points += resources["exercise"].points
     if quiz is not None:
-        run(QUIZ_STEPS, resources={"quiz": quiz, "output_path": source / f"{QUIZ_NOTEBOOK}.ipynb"})
+        made_notebooks.append(run(MAKE_QUIZ, resources={"quiz": quiz, "output_path": source / f"{QUIZ_NOTEBOOK}.ipynb"}))
         points += quiz.points
+    _refuse_dropping_handed_in(course_dir, lesson_id, names)
+
+    _remove_stale(source, keep=set(names))
+    write_config(course_dir, course_id, timeout)
+    for nb, resources in made_notebooks:
+        write_notebook(nb, resources)
 
     made = {"release": None, "reason": None}
     if release:
@@ -92,6 +99,22 @@ def build_course(lesson_id: str, exercise_ids: list[str], exercises_dir: Path, c
     return {"course": course_dir, "course_id": course_id, "assignment": lesson_id, "notebooks": names,
             "points": int(points) if float(points).is_integer() else points,
             "release": made["release"], "release_reason": made["reason"]}
+
+
+def _refuse_dropping_handed_in(course_dir: Path, assignment: str, names: list[str]) -> None:
+    """A notebook the gradebook holds submissions of cannot leave the assignment (nbgrader refuses,
+    after its --force has deleted release/<a>/): say so before anything is written."""
+    from ..errors import BuildError
+    from ..nbgrader.release import graded_notebooks_gone
+
+    gone = graded_notebooks_gone(course_dir, assignment, [n[:-len(".ipynb")] for n in names])
+    if gone:
+        field = "lesson.quiz" if gone == [QUIZ_NOTEBOOK] else "lesson.exercises"
+        raise BuildError(
+            f"{field}: {', '.join(gone)} dropped, but assignment {assignment} of the course "
+            f"{course_dir} has submissions of {'it' if len(gone) == 1 else 'them'} (nbgrader cannot drop a "
+            "handed-in notebook); nothing was written. Put the exercise back in the lesson's exercises, or give "
+            "the changed lesson a new id (a new assignment)")
 
 
 def _remove_stale(source: Path, keep: set[str]) -> None:

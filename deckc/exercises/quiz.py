@@ -86,4 +86,5 @@ def validate_quiz(quiz) -> m.Quiz:
                    options=tuple(replace(o, text=" ".join(o.text.split())) for o in options))
 
 
-QUIZ_STEPS = (add_quiz, steps.assign_nbgrader_metadata, steps.normalise, steps.write_notebook)
+MAKE_QUIZ = (add_quiz, steps.assign_nbgrader_metadata, steps.normalise)
+QUIZ_STEPS = MAKE_QUIZ + (steps.write_notebook,)

@@ -8,7 +8,8 @@ fixes everything that must be byte-identical across builds (cell ids, notebook m
 outputs). The cells' code is cell_sources.py's.
 
 Chains:
-- :data:`EXERCISE_STEPS`: one exercise folder -> one source notebook;
+- :data:`EXERCISE_STEPS`: one exercise folder -> one source notebook (:data:`MAKE_EXERCISE`
+  without the write);
 - quiz.QUIZ_STEPS: the lesson's quick-check question -> one source notebook.
 
 Nothing here imports nbgrader.
@@ -157,8 +158,11 @@ def write_notebook(nb, resources):
     return nb, resources
 
 
-EXERCISE_STEPS = (load_sources, compute_references, add_intro, add_setup, add_parts,
-                  assign_nbgrader_metadata, normalise, write_notebook)
+# MAKE_EXERCISE builds the notebook in memory; build_course writes every notebook of a lesson
+# only once all of them are made (a bad exercise then leaves the course as it was).
+MAKE_EXERCISE = (load_sources, compute_references, add_intro, add_setup, add_parts,
+                 assign_nbgrader_metadata, normalise)
+EXERCISE_STEPS = MAKE_EXERCISE + (write_notebook,)
 
 
 # --------------------------------------------------------------------------- small helpers

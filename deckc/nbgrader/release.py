@@ -145,9 +145,10 @@ def make_release(course_dir: Path, assignment: str, course_id: str | None = None
     return {"release": "nbgrader", "reason": reason, "path": path}
 
 
-def graded_notebooks_gone(course_dir: Path, assignment: str) -> list[str]:
-    """Notebooks the gradebook has for `assignment` but source/ no longer does, when the assignment
-    has submissions (nbgrader's _clean_old_notebooks refuses exactly this); [] without a gradebook."""
+def graded_notebooks_gone(course_dir: Path, assignment: str, notebooks=None) -> list[str]:
+    """Notebooks the gradebook has for `assignment` but source/ (or `notebooks`, the ids a build is
+    about to write) no longer does, when the assignment has submissions (nbgrader's
+    _clean_old_notebooks refuses exactly this); [] without a gradebook."""
     db = Path(layout.gradebook_path(os.path.abspath(course_dir)))
     if not db.is_file():
         return []
@@ -161,8 +162,8 @@ def graded_notebooks_gone(course_dir: Path, assignment: str) -> list[str]:
                                                (assignment,))]
     except sqlite3.DatabaseError:
         return []        # not a gradebook deckc can read: nbgrader decides, as before
-    present = {_notebook_id(p) for p in glob.glob(os.path.join(source_dir(os.path.abspath(course_dir), assignment),
-                                                               "*.ipynb"))}
+    present = set(notebooks) if notebooks is not None else {
+        _notebook_id(p) for p in glob.glob(os.path.join(source_dir(os.path.abspath(course_dir), assignment), "*.ipynb"))}
     return [name for name in known if name not in present]
 
 
