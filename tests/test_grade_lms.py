@@ -228,3 +228,40 @@ def test_an_export_with_no_student_row_fails(tmp_path):
         run = CliRunner().invoke(grades, ["export", str(course), "--to", fmt, "-o", str(tmp_path / f"{fmt}.csv")])
         assert run.exit_code == 1, run.output
         assert "wrote no student row" in run.output and "run deckc grade first" in run.output
+
+
+def test_an_empty_submission_is_graded_0_and_a_cut_off_upload_is_not(tmp_path):
+    """bob's folder holds no notebook (only notes.txt): a submission with every notebook missing,
+    graded 0 as nbgrader grades a missing notebook, and said so everywhere: the summary, tests.csv,
+    grades.csv, the LMS export. carol's one notebook is an empty file (a cut-off upload): never a
+    silent 0, NOT GRADED with the refusal. No kernel runs for either."""
+    from click.testing import CliRunner
+
+    from deckc.grading.grades_cli import grades
+
+    course = new_course(tmp_path / "course")
+    (course / "submitted" / "bob" / ASSIGNMENT).mkdir(parents=True)
+    (course / "submitted" / "bob" / ASSIGNMENT / "notes.txt").write_text("sorry", encoding="utf-8")
+    (course / "submitted" / "carol" / ASSIGNMENT).mkdir(parents=True)
+    (course / "submitted" / "carol" / ASSIGNMENT / "rnn_step.ipynb").write_bytes(b"")
+    result = grade(course, "--jobs", "1", "--timeout", TIMEOUT, "--no-feedback", "--no-preflight")
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert "empty submissions (graded 0, as nbgrader grades a missing notebook): 1 - bob" in out
+    assert "bob: no notebook of the assignment handed in (files: notes.txt)" in out
+    assert "NOT GRADED: 1" in out and "carol: " in out and "an empty file, not a notebook" in out
+    reports = course / "reports" / ASSIGNMENT
+    tests = list(csv.DictReader(io.StringIO((reports / "tests.csv").read_text(encoding="utf-8"))))
+    assert tests and {r["student"] for r in tests} == {"bob"}
+    assert {r["result"] for r in tests} == {"not submitted"} and {r["points"] for r in tests} == {"0"}
+    assert all(r["message"].startswith("empty submission: no notebook of the assignment") for r in tests)
+    graded = {r["student_id"]: r for r in csv.DictReader(io.StringIO((reports / "grades.csv").read_text()))}
+    assert set(graded) == {"bob"} and float(graded["bob"]["score"]) == 0.0
+    export = tmp_path / "plain.csv"
+    run = CliRunner().invoke(grades, ["export", str(course), "--to", "csv", "-o", str(export)])
+    assert run.exit_code == 0, run.output
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(export.read_text(encoding="utf-8")))}
+    assert (rows["bob"]["score"], rows["bob"]["submitted"]) == ("0", "yes")
+    assert rows["bob"]["note"].startswith("empty submission: no notebook of the assignment")
+    assert (rows["carol"]["score"], rows["carol"]["submitted"]) == ("", "no")
+    assert "not graded: rnn_step.ipynb: an empty file, not a notebook" in rows["carol"]["note"]

@@ -94,7 +94,10 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
     First the reference solution (COURSE/source/) is graded in the same jail (preflight):
     less than full marks stops the run with the cause. A submission that cannot be graded
     for a reason not the student's (its kernel never started) is NOT GRADED: nothing is
-    written over an earlier grade, and the exit code is 1. One run per course at a time
+    written over an earlier grade, and the exit code is 1; so is one whose only notebooks
+    were refused (empty or cut-off files). A submission with no notebook of the assignment
+    (and none refused) is an empty submission: graded 0, as nbgrader grades missing
+    notebooks, and listed. One run per course at a time
     (a lock); Ctrl-C / SIGTERM stop it cleanly ("Interrupted.", exit 130 / 143), keeping
     whole students only; nothing it started outlives it.
 

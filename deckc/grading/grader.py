@@ -139,6 +139,30 @@ class Grader:
 
     # ------------------------------------------------------------------ one submission
 
+    def _empty(self, job: GradeJob, sub_dir: Path, outcomes, started: float) -> StudentResult:
+        """A submission without a notebook of the assignment (none refused): graded as nbgrader grades
+        a submission whose notebooks are all missing, 0 for each, with the reason; no kernel runs."""
+        from ..nbgrader import gradebook as gbmod
+        from . import gradebook_io, scoring
+
+        others = sorted(p.relative_to(sub_dir).as_posix() for p in sub_dir.rglob("*") if p.is_file()
+                        and p.name != "timestamp.txt")
+        why = "no notebook of the assignment handed in" + (
+            f" (files: {', '.join(others[:5])}{', ...' if len(others) > 5 else ''})" if others else " (the folder is empty)")
+        with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
+            gradebook_io.apply_student_state(gb, self.assignment, job.student, job.state)
+            gbmod.create_submission(gb, self.assignment, job.student)
+            stored = gradebook_io.read_submission(gb, self.assignment, job.student)
+        notebooks = {}
+        for name, nb in stored.notebooks.items():   # 0, not "no score": nothing is left to grade by hand
+            made = scoring.score_notebook(name, nb, False, None, None,
+                                          self.plans[name].layout if name in self.plans else scoring.Layout())
+            notebooks[name] = dataclasses.replace(made, grades={gid: dataclasses.replace(g, final=0.0) for gid, g in made.grades.items()})
+        score, maximum = scoring.totals(notebooks)
+        return StudentResult(job.student, ok=True, files=tuple(outcomes), timestamp=stored.timestamp,
+                             notebooks=notebooks, score=score, max_score=maximum, empty=why,
+                             seconds=time.monotonic() - started)
+
     def grade(self, job: GradeJob) -> StudentResult:
         import resource
 
@@ -160,10 +184,14 @@ class Grader:
                                         layout.release_dir(self.course, self.assignment))
         submitted = matching.apply(sub_dir, outcomes)
         refused = {o.notebook: o.note for o in outcomes if o.action == "refused" and o.notebook not in submitted}
-        if not submitted:
+        if not submitted and (refused or job.preflight):
+            # a cut-off upload is never a silent 0: not graded, with the refusal
             return StudentResult(student, ok=False, files=tuple(outcomes), error=(
                 "no notebooks of this assignment in the submission"
-                + (f" ({'; '.join(f'{o.file}: {o.action}' for o in outcomes)})" if outcomes else "")))
+                + (f" ({'; '.join(f'{o.file}: {o.action}' + (f' ({o.note})' if o.note else '') for o in outcomes)})"
+                   if outcomes else "")))
+        if not submitted:
+            return self._empty(job, sub_dir, outcomes, started)
 
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             gradebook_io.apply_student_state(gb, self.assignment, student, job.state)

@@ -26,7 +26,8 @@ def grades():
 @click.option("--to", "fmt", type=click.Choice(["canvas", "moodle", "moodle-grades", "csv"]), required=True,
               help="canvas: Canvas's gradebook import. moodle: the assignment's grading worksheet "
                    "(needs Moodle participant ids from --from-zip). moodle-grades: Moodle's gradebook CSV "
-                   "import (mapped by email or ID number). csv: everything deckc knows.")
+                   "import (mapped by email or ID number). csv: everything deckc knows, with a "
+                   "note column (empty submissions graded 0, refused uploads not graded).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Output file (default: COURSE/reports/<assignment>/<format>-grades.csv).")
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True),

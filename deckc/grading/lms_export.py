@@ -26,7 +26,10 @@ student without a submission gets an empty grade, which both LMSs read as "no ch
 - ``moodle-grades``: the gradebook's CSV import (Grades > Import > CSV file), mapped in Moodle
   by ``Email address`` or ``ID number``: ``First name``, ``Last name``, ``ID number``,
   ``Email address``, then the assignment column.
-- ``csv``: everything deckc knows, one row per student: ids, names, score, maximum, lateness.
+- ``csv``: everything deckc knows, one row per student: ids, names, score, maximum, lateness, and a
+  ``note``: an empty submission (graded 0) or a student whose files were all refused (not graded,
+  no grade; listed even without a gradebook row). Moodle's worksheet carries an empty submission's
+  note as its feedback comment.
 
 Ids come from the gradebook (first/last name, email, lms_user_id: a roster imported by ``deckc
 grade --roster`` or ``nbgrader db student import``), then ``--roster`` (SIS ids, section), then
@@ -46,7 +49,7 @@ MOODLE_WORKSHEET = ["Identifier", "Full name", "Email address", "Status", "Grade
                     "Feedback comments"]
 MOODLE_GRADES = ["First name", "Last name", "ID number", "Email address"]
 PLAIN = ["student", "first_name", "last_name", "email", "lms_user_id", "sis_user_id", "section", "score",
-         "max_score", "submitted", "timestamp", "late_seconds", "lms_late_mark"]
+         "max_score", "submitted", "timestamp", "late_seconds", "lms_late_mark", "note"]
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Row:
     timestamp: object = None           # datetime of the submission (nbgrader's), or None
     late_seconds: float = 0.0
     lms_late: bool = False
+    note: str = ""                     # an empty submission (graded 0) or a refused file (not graded): why
 
     @property
     def student(self) -> str:
@@ -135,7 +139,8 @@ def table(fmt: str, rows: list[Row], max_score: float, title: str, lms_assignmen
             full = " ".join(p for p in (r.who.first_name, r.who.last_name) if p) or r.student
             status = "Submitted for grading" if r.score is not None else "No submission"
             out.append([f"Participant {r.moodle_id}", full, r.who.email, status, _points(r.score), _points(max_score),
-                        "Yes", _moodle_time(r.timestamp), _graded_time(graded_at) if r.score is not None else "-", ""])
+                        "Yes", _moodle_time(r.timestamp), _graded_time(graded_at) if r.score is not None else "-",
+                        r.note if r.score is not None else ""])
         return MOODLE_WORKSHEET, out, problems
     if fmt == "moodle-grades":
         out = []
@@ -147,8 +152,25 @@ def table(fmt: str, rows: list[Row], max_score: float, title: str, lms_assignmen
     out = [[r.student, r.who.first_name, r.who.last_name, r.who.email, r.who.lms_user_id, r.who.sis_user_id, r.who.section,
             _points(r.score), _points(max_score), "yes" if r.score is not None else "no",
             r.timestamp.isoformat() if r.timestamp is not None else "", _points(r.late_seconds),
-            "yes" if r.lms_late else ""] for r in rows]
+            "yes" if r.lms_late else "", r.note] for r in rows]
     return PLAIN, out, problems
+
+
+def grading_notes(reports: Path) -> dict[str, str]:
+    """{student: why} from deckc grade's reports: an empty submission (graded 0; tests.csv says so)
+    or handed-in files refused (a cut-off upload; not graded; submissions.csv)."""
+    from .csv_reports import read_csv
+
+    notes = {}
+    for r in read_csv(reports / "tests.csv"):
+        if r.get("result") == "not submitted" and r.get("message", "").startswith("empty submission:"):
+            notes.setdefault(r["student"], r["message"])
+    graded = {r.get("student") for r in read_csv(reports / "tests.csv")}
+    for r in read_csv(reports / "submissions.csv"):
+        if r.get("action") == "refused" and r.get("student") not in graded:
+            why = f"{r.get('file')}: {r.get('note')}"
+            notes[r["student"]] = f"{notes[r['student']]}; {why}" if r["student"] in notes else f"not graded: {why}"
+    return notes
 
 
 def write_table(path: Path, header: list[str], data: list[list]) -> None:
@@ -173,6 +195,12 @@ def export(course: Path, assignment: str, fmt: str, out: Path, *, db_url: str, c
     if tests.is_file():
         from datetime import datetime, timezone
         graded_at = datetime.fromtimestamp(int(tests.stat().st_mtime), tz=timezone.utc)
+    notes = grading_notes(Path(course) / "reports" / assignment)
+    rows = [replace(r, note=notes[r.student]) if r.student in notes else r for r in rows]
+    if fmt == "csv":     # everything deckc knows: also who handed in only refused files (not in the gradebook)
+        known = {r.student for r in rows}
+        rows = sorted(rows + [Row(Student(s), note=n) for s, n in notes.items() if s not in known],
+                      key=lambda r: r.student)
     header, data, problems = table(fmt, rows, max_score, title or assignment, lms_assignment_id, graded_at)
     write_table(out, header, data)
     return out, len(data) - (1 if fmt == "canvas" else 0), problems

@@ -62,7 +62,9 @@ def take(result: StudentResult, gb, course: Path, assignment: str, summary, rows
     rows[student] = test_rows(result)
     summary.graded.append(student)
     missing = sorted(name for name, nb in result.notebooks.items() if not nb.submitted)
-    if missing:
+    if result.empty:
+        summary.empty[student] = result.empty
+    elif missing:
         summary.missing[student] = missing
     if result.unchanged:
         summary.unchanged[student] = sorted(result.unchanged)

@@ -266,6 +266,7 @@ class StudentResult:
     feedback_dir: str | None = None
     outputs: dict[str, dict[str, bytes]] | None = None   # or packed: AUTOGRADED/FEEDBACK -> files
     feedback_problems: tuple[str, ...] = ()
+    empty: str = ""      # an empty submission (no notebook to grade, none refused): why, graded 0
 
     def parts(self, override: Override) -> list[str]:
         """notebook/grade id of the parts whose score came about that way, in report order."""

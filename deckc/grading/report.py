@@ -94,6 +94,12 @@ def format_summary(s) -> str:
                      + ", ".join(sorted(s.failed)))
         for student, why in sorted(s.failed.items()):
             lines.append(f"  {student}: {why}")
+    empty = getattr(s, "empty", {})
+    if empty:
+        lines.append(f"empty submissions (graded 0, as nbgrader grades a missing notebook): {len(empty)} - "
+                     + ", ".join(sorted(empty)))
+        for student, why in sorted(empty.items()):
+            lines.append(f"  {student}: {why}")
     for label, table in (("missing notebooks", s.missing), ("unchanged from the release", s.unchanged)):
         if table:
             lines.append(f"{label}: {sum(len(v) for v in table.values())} notebook(s) of {len(table)} student(s)")

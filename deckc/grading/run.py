@@ -66,6 +66,7 @@ class Summary:
     graded: list = field(default_factory=list)
     failed: dict = field(default_factory=dict)          # student -> why not graded (nothing written)
     missing: dict = field(default_factory=dict)         # student -> [notebooks not handed in]
+    empty: dict = field(default_factory=dict)           # student -> why the submission held nothing (graded 0)
     unchanged: dict = field(default_factory=dict)       # student -> [notebooks identical to the release]
     edited: dict = field(default_factory=dict)          # student -> {notebook: [read-only cells changed]}
     preflight: tuple | None = None                      # (score, max, seconds) of the reference

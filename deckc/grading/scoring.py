@@ -98,7 +98,8 @@ def test_rows(result: StudentResult) -> list[TestRow]:
             error = g.verified_error or g.kernel_error or ("" if nb.autograded or not nb.submitted else "KernelDied")
             rows.append(TestRow(result.student, name, g.grade_id, g.final, g.max_score, verdict,
                                 "" if verdict == "pass" else error, g.kernel_score, g.verified_score, g.override,
-                                nb.refused or g.message))
+                                nb.refused or g.message or (f"empty submission: {result.empty}"
+                                                            if result.empty and not nb.submitted else "")))
     return rows
 
 

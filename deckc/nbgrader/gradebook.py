@@ -170,6 +170,14 @@ def read_submission(gb: Gradebook, assignment: str, student: str) -> dict:
     return out
 
 
+def create_submission(gb: Gradebook, assignment: str, student: str) -> None:
+    """The student and a submission of every notebook (grades without scores), as nbgrader's
+    autograde records a submission before grading it."""
+    gb.update_or_create_student(student)
+    gb.update_or_create_submission(assignment, student)
+    gb.db.commit()
+
+
 def set_scores(gb: Gradebook, assignment: str, student: str, notebooks: dict) -> None:
     """Store final auto scores and auto comments: notebooks = {nb: {"grades": {name: {"final": x}},
     "comments": {name: text}, "late_penalty": p}} (the shape of a worker's result)."""
