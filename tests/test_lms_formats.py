@@ -118,3 +118,55 @@ def test_moodle_blind_marking_and_team_submissions(tmp_path):
     # Without a roster a group cannot be told from a student: it is graded as one, by its slug.
     got = from_zip(team, tmp_path / "course3", ASSIGNMENT, NOTEBOOKS)
     assert sorted(s for s, _ in got.added) == ["group_a", "group_c"]
+
+
+def test_canvas_group_submission_goes_to_every_member(tmp_path):
+    """Canvas downloads a group assignment (graded as a group) once per group: Assignment#representatives
+    names the file after the group ("Group A" -> "groupa") under one member's user id. With a roster
+    whose `group` column names it, every member gets the notebooks, and the Canvas export has a
+    row with each member's own Canvas id; the member's id is never lent to the others."""
+    from types import SimpleNamespace as NS
+
+    from deckc.grading import lms_export
+
+    export = _zip(tmp_path / "canvas.zip", {"groupa_4712_90010_rnn_step.ipynb": b'{"team": 1}',
+                                            "groupb_LATE_4713_90011_rnn_step.ipynb": b"{}",
+                                            "groupa_4712_90012_attention.ipynb": b"{}"}, step=5)
+    course = tmp_path / "course"
+    got = from_zip(export, course, ASSIGNMENT, NOTEBOOKS, roster=load_roster(tmp_path))
+    assert sorted(got.added) == [("jmuller", "attention"), ("jmuller", "rnn_step"), ("nchen", "attention"),
+                                 ("nchen", "rnn_step"), ("okeefe", "rnn_step")]
+    assert (course / "submitted" / "jmuller" / ASSIGNMENT / "rnn_step.ipynb").read_bytes() == b'{"team": 1}'
+    assert got.late == ["okeefe"] and not got.rejected
+    assert any("Canvas group submission 'groupa'" in n and "jmuller, nchen" in n for n in got.notes)
+    ids = load_lms_ids(course, ASSIGNMENT)
+    assert {s: (r["lms"], r["lms_id"]) for s, r in ids.items()} == {
+        "jmuller": ("canvas-group", "4712"), "nchen": ("canvas-group", "4712"), "okeefe": ("canvas-group", "4713")}
+    # The export: every member's row, each with the id the roster gives it (none for a member
+    # without one: Canvas then matches by name, and the export says so).
+    people = [NS(id=s.id, first_name=s.first_name, last_name=s.last_name, email=s.email,
+                 lms_user_id=s.lms_user_id if s.id != "nchen" else None) for s in load_roster(tmp_path).students]
+    gb = NS(students=people, find_assignment=lambda a: NS(max_score=10.0),
+            find_submission=lambda a, s: NS(score=7.0, timestamp=None, total_seconds_late=0.0))
+    rows, top = lms_export.collect(gb, ASSIGNMENT, None, ids)
+    header, data, problems = lms_export.table("canvas", rows, top, "Team work")
+    assert [(r[0], r[1], r[-1]) for r in data[1:]] == [("Müller, José", "4711", "7"), ("Chen, Ning", "", "7"),
+                                                       ("O'Keefe, Siobhán", "4713", "7")]
+    assert problems == ["nchen: no Canvas ID, SIS User ID or SIS Login ID; Canvas can match the row by name only "
+                        "(give --roster with lms_user_id)"]
+
+
+def test_a_canvas_group_submission_outside_the_roster_s_groups_is_said(tmp_path):
+    """Without a roster (or a roster without the group) a group's file cannot be told from a student's:
+    the summary says the submission may be a group's, and how to grade every member; a file whose
+    user id is a member of another roster group than its name says is refused."""
+    export = _zip(tmp_path / "canvas.zip", {"teamrocket_4712_90010_rnn_step.ipynb": b"{}"})
+    got = from_zip(export, tmp_path / "c1", ASSIGNMENT, NOTEBOOKS)
+    assert got.added == [("teamrocket", "rnn_step")]
+    assert any("may be a group's" in n and "--roster" in n and "group" in n for n in got.notes)
+    got = from_zip(export, tmp_path / "c2", ASSIGNMENT, NOTEBOOKS, roster=load_roster(tmp_path))
+    assert got.added == [("nchen", "rnn_step")]          # by the user id: only that member
+    assert any("'teamrocket'" in n and "nchen" in n and "may be a group's" in n for n in got.notes)
+    wrong = _zip(tmp_path / "w.zip", {"groupb_4712_90010_rnn_step.ipynb": b"{}"})
+    got = from_zip(wrong, tmp_path / "c3", ASSIGNMENT, NOTEBOOKS, roster=load_roster(tmp_path))
+    assert not got.added and "nchen is not in roster group 'Group B'" in got.rejected[0][1]

@@ -46,7 +46,9 @@ def require_grade_extra(command: str) -> None:
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="students.csv (id, first_name, last_name, email, lms_user_id, ...; what `nbgrader db "
                    "student import` reads): maps the LMS's ids and names of --from-zip to student ids, "
-                   "and its students are written into the gradebook.")
+                   "and its students are written into the gradebook. A `group` column names each "
+                   "student's group: a Canvas group submission (named after the group, one member's "
+                   "id) or a Moodle team submission then goes to every member, each graded.")
 @click.option("--lms-timezone", default="UTC", show_default=True,
               help="The LMS server's time zone (e.g. Europe/Berlin): the times in a Canvas or Moodle "
                    "download, which become nbgrader's submission timestamps (late penalties).")

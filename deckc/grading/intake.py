@@ -32,7 +32,8 @@ LMS downloads are recognised by their own names (any leading folders ignored):
 
 With a roster (roster.py) the LMS's user id (Canvas; ``lms_user_id``) or the student's name
 (Moodle's files carry only the name and a per-assignment participant id) gives the student id,
-a Moodle team submission goes to every member of the roster ``group`` it is named after, and a
+a Moodle team submission or a Canvas group submission (named after the group, under one member's
+user id) goes to every member of the roster ``group`` it is named after, and a
 student not in the roster is rejected, never guessed. Without one, the student id is the
 Canvas name (``smithjohn``) or the slugged Moodle name (``john_smith``). The LMS ids and ``late``
 marks go to ``COURSE/lms/<assignment>.csv`` (the grade exports read them back), and each LMS
@@ -59,6 +60,10 @@ MAX_ENTRY = 50 * 1024 * 1024
 # "Last, First" with every non-word character removed (Unicode letters kept: "müllerjosé") and no
 # "_<digits>_" left in it; under anonymous grading there is no name and the id is
 # "anon_<anonymous id>". Online text and URL entries end in _text.html / _link.html (ignored).
+# A group assignment graded as a group (Assignment#representatives) is downloaded once per group:
+# the name is the group's ("Group A" -> "groupa"), the user id one member's. With a roster whose
+# `group` column names it, every member gets the notebooks (LMS row "canvas-group"); without one
+# it is graded as the one student the name or id says, and the summary says it may be a group's.
 CANVAS = re.compile(r"^(?:(?P<name>\w+?)_)??(?:(?P<late>LATE|late)_)?(?P<user>\d+|anon_[A-Za-z0-9]+)_"
                     r"(?P<sub>\d+)_(?P<file>.+)$")
 # Moodle (mod/assign/classes/downloader.php, get_student_prefix and load_submissionplugin_filelist):
@@ -185,8 +190,16 @@ def _lms_students(entry: LmsEntry, roster, owners: dict):
            f"({entry.name})"
     if roster is not None:
         found = roster.by_lms_id(entry.lms_id) or roster.by_name(entry.name)
-        if found is None and entry.lms == "moodle" and roster.members(entry.name):
-            return [m.id for m in roster.members(entry.name)], None, True    # a team submission
+        team = roster.members(entry.name) if entry.name else []
+        if team and entry.lms == "canvas" and roster.by_lms_id(entry.lms_id) is not None:
+            member = roster.by_lms_id(entry.lms_id)
+            if member not in team:
+                return [], f"{what}: the file is named after roster group {team[0].group!r}, but user " \
+                           f"{entry.lms_id} is {member.id}, and {member.id} is not in roster group " \
+                           f"{team[0].group!r} (fix the roster's group column)", False
+            return [m.id for m in team], None, True                         # Canvas: one member's id
+        if team and (found is None or entry.lms == "canvas"):
+            return [m.id for m in team], None, True    # a team submission
         if found is None:
             return [], f"{what} is not in the roster (no lms_user_id {entry.lms_id}, no one student of that " \
                        "name, no group of that name)", False
@@ -201,6 +214,29 @@ def _lms_students(entry: LmsEntry, roster, owners: dict):
     if other != (entry.lms, entry.lms_id):
         return [], f"{what} and {other[0]} id {other[1]} would both be student {student!r}; give --roster", False
     return [student], None, False
+
+
+def _group_note(report: Intake, entry: LmsEntry, students: list[str], team: bool, roster) -> None:
+    """What the summary says of a Canvas entry that is, or may be, a group's (once per name)."""
+    from .roster import name_key
+
+    if entry.lms != "canvas" or not entry.name:
+        return
+    if team:
+        note = (f"Canvas group submission {entry.name!r} (user {entry.lms_id}) given to every member of its "
+                f"roster group: {', '.join(students)}")
+    elif roster is None:
+        return          # one note for the whole download (from_zip)
+    else:
+        who = roster.by_id[students[0]]
+        if not who.full_name or name_key(entry.name) in {name_key(who.full_name),
+                                                         name_key(f"{who.last_name}{who.first_name}")}:
+            return
+        note = (f"Canvas user {entry.lms_id} is {who.id} ({who.full_name}), but the file is named {entry.name!r}: "
+                "it may be a group's (Canvas names a group's submission after the group); only "
+                f"{who.id} is graded: give the roster a group column naming {entry.name!r} to grade every member")
+    if note not in report.notes:
+        report.notes.append(note)
 
 
 def _zip_time(info: zipfile.ZipInfo, tz) -> str:
@@ -249,6 +285,7 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
                 if not students:
                     report.rejected.append((name, why))
                     continue
+                _group_note(report, entry, students, team, roster)
                 entry.timestamp = _zip_time(info, tz)
             else:
                 student, notebook = identify(parts, notebooks, assignment)
@@ -266,8 +303,8 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
                     continue
                 report.added.append((student, notebook))
                 if entry is not None:
-                    mine = LmsEntry("moodle-group", entry.name, entry.lms_id, entry.filename,
-                                    timestamp=entry.timestamp) if team else entry
+                    mine = LmsEntry(f"{entry.lms}-group", entry.name, entry.lms_id, entry.filename,
+                                    entry.submission_id, entry.late, entry.timestamp) if team else entry
                     kept = report.lms.get(student)
                     if kept is not None:
                         mine.late = mine.late or kept.late
@@ -281,6 +318,13 @@ def from_zip(zip_path: Path, course: Path, assignment: str, notebooks: set[str],
                             "the time of the download, not of the submissions; no timestamps set")
         for e in report.lms.values():
             e.timestamp = ""
+    named = sorted({s for s, e in report.lms.items() if e.lms == "canvas" and e.name})
+    if roster is None and named:
+        report.notes.append(
+            "Canvas downloads a group assignment once per group, named after the group under one member's user "
+            f"id: each submission may be a group's, graded here as the one student its name says ({', '.join(named[:5])}"
+            f"{', ...' if len(named) > 5 else ''}); if this is a group assignment, give --roster with a group column "
+            "naming the groups, so every member is graded")
     for student, entry in report.lms.items():
         if entry.timestamp:
             (layout.submitted_dir(course, student, assignment) / "timestamp.txt").write_text(
