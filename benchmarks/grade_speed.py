@@ -59,6 +59,7 @@ def main() -> None:
     ap.add_argument("--no-cluster", action="store_true", help="skip `deckc grade --cluster local:J`")
     ap.add_argument("--no-serial", action="store_true", help="skip serial nbgrader (ratios to --jobs only)")
     ap.add_argument("--merges", type=int, default=300, help="students merged per gradebook for the merge rate")
+    ap.add_argument("--merge-only", action="store_true", help="only the merge rates (no grading runs)")
     ap.add_argument("--keep", type=Path, help="build in this folder and keep it")
     args = ap.parse_args()
 
@@ -87,6 +88,8 @@ def main() -> None:
     per_sub_notebooks = handed_in / len(students)
     cluster_ok = not args.no_cluster and _has_distributed()
     runs = (["serial"] if not args.no_serial else []) + ["jobs"] + (["cluster"] if cluster_ok else [])
+    if args.merge_only:
+        runs = []
     for name in runs:
         shutil.copytree(base, where / name)
     print(f"built the course and {len(students)} submissions ({per_sub_notebooks:.2f} notebooks each) in "
@@ -143,21 +146,24 @@ def main() -> None:
             print(f"{label[name]} start-up (workers ready / course sent): {float(startup.group(1)):.1f} s")
 
     books = {name: scores(where / name) for name in runs}
-    first = books[runs[0]]
+    first = books[runs[0]] if runs else {}
     for name in runs[1:]:
         if books[name] != first:
             diff = sorted(s for s in set(first) | set(books[name]) if first.get(s) != books[name].get(s))
             sys.exit(f"scores differ for {diff}: {runs[0]} {[first.get(s) for s in diff]} vs {name} "
                      f"{[books[name].get(s) for s in diff]}")
     total = sum(sum(p.values()) for nbs in first.values() for p in nbs.values())
-    print(f"identical scores in {len(runs)} gradebooks: {len(first)} students x every part ({total:g} points in all)")
+    if runs:
+        print(f"identical scores in {len(runs)} gradebooks: {len(first)} students x every part ({total:g} points)")
 
-    print(f"merge rate, SQLite:     {merge_rate(base, 'sqlite:///' + str(where / 'merge.db'), args.merges):.0f} "
-          "students/s")
     pg = os.environ.get("DECKC_TEST_PG_URL")
-    if pg:
-        print(f"merge rate, PostgreSQL: {merge_rate_pg(base, pg, args.merges):.0f} students/s")
-    else:
+    for folders in (None, "moved", "packed"):
+        what = {None: "gradebook alone", "moved": "+ folders moved", "packed": "+ folders unpacked"}[folders]
+        rate = merge_rate(base, "sqlite:///" + str(where / f"merge-{folders}.db"), args.merges, folders)
+        print(f"merge rate, SQLite, {what}: {rate:.0f} students/s")
+        if pg:
+            print(f"merge rate, PostgreSQL, {what}: {merge_rate_pg(base, pg, args.merges, folders):.0f} students/s")
+    if not pg:
         print("merge rate, PostgreSQL: not measured (set DECKC_TEST_PG_URL)")
     if not args.keep:
         shutil.rmtree(where, ignore_errors=True)
@@ -183,9 +189,16 @@ def stage_split(stderr: str, kernel_starts: float) -> str:
             f"+ feedback {mean['feedback']:.2f} s + other {max(0.0, mean['total'] - mean['autograde'] - mean['verify'] - mean['feedback']):.2f} s")
 
 
-def merge_rate(course: Path, url: str, count: int) -> float:
-    """Students per second through gradebook.merge_student (deckc/nbgrader/gradebook.py: what the
-    main process does per student), with full results of the assignment's real definition."""
+def merge_rate(course: Path, url: str, count: int, folders: str | None = None) -> float:
+    """Students per second through merge.take, the main process's work per student (gradebook,
+    tests.csv rows, summary), with full results of the assignment's real definition; `folders`:
+    also autograded/ and feedback/ placed, "moved" from a scratch folder as the local pool's, or
+    "packed" (bytes in the result, unpacked) as a cluster's. Their files: the release notebooks,
+    and each as nbconvert's HTML for the feedback."""
+    from deckc.grading import merge
+    from deckc.grading.guard import signals_deferred
+    from deckc.grading.records import GradeRow, NotebookResult, StudentResult
+    from deckc.grading.run import Summary
     from deckc.nbgrader import gradebook as gbmod
 
     with gbmod.open_gradebook("sqlite:///" + str(course / "gradebook.db"), "default_course") as src:
@@ -193,22 +206,55 @@ def merge_rate(course: Path, url: str, count: int) -> float:
         with gbmod.open_gradebook(url, "default_course") as gb:
             if not gbmod.has_assignment(gb, ASSIGNMENT_NAME):
                 gbmod.copy_assignment(src, gb, ASSIGNMENT_NAME)
-    from deckc.grading import gradebook_io        # merge.take's own call: records -> the adapter
-    from deckc.grading.records import GradeRow, NotebookResult, StudentResult
-
     notebooks = {nb: NotebookResult(nb, submitted=True, autograded=True, late_penalty=0.0,
                                     grades={g: GradeRow(g, float(mx), float(mx)) for g, (mx, _) in d["grades"].items()},
                                     comments={c: "" for c in d.get("solutions", [])}) for nb, d in defs.items()}
-    with gbmod.open_gradebook(url, "default_course") as gb:
-        t0 = time.perf_counter()
-        for i in range(count):
-            student = f"m{i:05d}"
-            gradebook_io.merge_student(gb, ASSIGNMENT_NAME, student,
-                                       StudentResult(student, ok=True, notebooks=notebooks))
-        return count / (time.perf_counter() - t0)
+    packed = _output_files(course) if folders else None
+    target = Path(tempfile.mkdtemp(prefix="deckc-merge-bench-", dir=course.parent))
+    summary, rows = Summary(ASSIGNMENT_NAME, url), {}
+
+    class Quiet:
+        def update(self, student, note):
+            pass
+
+    def result(student: str) -> StudentResult:
+        if folders != "moved":
+            return StudentResult(student, ok=True, notebooks=notebooks, outputs=packed)
+        dirs = {}
+        for kind, files in packed.items():                      # a worker's scratch on the same disk
+            dirs[kind] = target / "scratch" / student / kind
+            for rel, data in files.items():
+                (dirs[kind] / rel).parent.mkdir(parents=True, exist_ok=True)
+                (dirs[kind] / rel).write_bytes(data)
+        return StudentResult(student, ok=True, notebooks=notebooks, autograded_dir=str(dirs["autograded"]),
+                             feedback_dir=str(dirs["feedback"]))
+
+    results = [result(f"m{i:05d}") for i in range(count)]
+    try:
+        with gbmod.open_gradebook(url, "default_course") as gb:
+            t0 = time.perf_counter()
+            for r in results:
+                with signals_deferred():
+                    merge.take(r, gb, target, ASSIGNMENT_NAME, summary, rows, Quiet())
+            return count / (time.perf_counter() - t0)
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
 
 
-def merge_rate_pg(course: Path, url: str, count: int) -> float:
+def _output_files(course: Path) -> dict:
+    """autograded/S/A and feedback/S/A of a full submission: the release notebooks, and their HTML."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    release = course / "release" / ASSIGNMENT_NAME
+    autograded = {p.name: p.read_bytes() for p in sorted(release.glob("*.ipynb"))}
+    exporter = HTMLExporter()
+    feedback = {f"{Path(name).stem}.html": exporter.from_notebook_node(nbformat.reads(data.decode(), 4))[0].encode()
+                for name, data in autograded.items()}
+    return {"autograded": autograded, "feedback": feedback}
+
+
+def merge_rate_pg(course: Path, url: str, count: int, folders: str | None = None) -> float:
     """merge_rate into a schema of its own on the PostgreSQL server, dropped afterwards."""
     import psycopg
 
@@ -219,7 +265,7 @@ def merge_rate_pg(course: Path, url: str, count: int) -> float:
         conn.execute(f"CREATE SCHEMA {schema}")
     try:
         scoped = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-        return merge_rate(course, normalize_db_url(scoped), count)
+        return merge_rate(course, normalize_db_url(scoped), count, folders)
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")

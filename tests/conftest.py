@@ -4,11 +4,16 @@
 pdffonts, pdftoppm, ...) call this first.  When the program is not on PATH the
 test is skipped with a visible reason -- except on CI (environment variable
 ``CI=true``), where a missing tool is a broken environment and the test fails.
+
+``require_pg_url()`` / ``pg_schema()``: a PostgreSQL server from DECKC_TEST_PG_URL (.ci/run
+starts one), or skip (locally) / fail (CI=true); a schema of its own per use, dropped after.
 """
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import uuid
 
 import pytest
 from hypothesis import settings
@@ -29,6 +34,33 @@ def require_tool(name: str) -> str:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(msg + " -- CI=true, so this is an error, not a skip")
     pytest.skip(msg)
+
+
+def require_pg_url() -> str:
+    """DECKC_TEST_PG_URL, or skip (locally) / fail (CI=true)."""
+    url = os.environ.get("DECKC_TEST_PG_URL", "")
+    if url:
+        return url
+    msg = "no PostgreSQL server: set DECKC_TEST_PG_URL (.ci/run starts one)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(msg + " -- CI=true, so this is an error, not a skip")
+    pytest.skip(msg)
+
+
+@contextlib.contextmanager
+def pg_schema(prefix: str = "deckc_test"):
+    """(url whose search_path is a new schema, the plain url, the schema); the schema is dropped after."""
+    url = require_pg_url()
+    import psycopg
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}", url, schema
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -7,41 +7,18 @@ afterwards.
 """
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-
+from conftest import pg_schema, require_pg_url  # noqa: F401 - require_pg_url: test_grade_cluster's import
 from grade_support import ASSIGNMENT, NO_TANH, TIMEOUT, expected_parts, grade, new_course, observed, scores, submit
 
 STUDENTS = {"ann": "reference", "ben": "no_tanh", "eve": "quiz_wrong"}
 LOST = {"ann": set(), "ben": NO_TANH, "eve": {"quick_check"}}
 
 
-def require_pg_url() -> str:
-    """DECKC_TEST_PG_URL, or skip (locally) / fail (CI=true)."""
-    url = os.environ.get("DECKC_TEST_PG_URL", "")
-    if url:
-        return url
-    msg = "no PostgreSQL server: set DECKC_TEST_PG_URL (.ci/run starts one)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(msg + " -- CI=true, so this is an error, not a skip")
-    pytest.skip(msg)
-
-
 @pytest.fixture(scope="module")
 def pg_url():
-    url = require_pg_url()
-    import psycopg
-
-    schema = f"deckc_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}", url, schema
-    finally:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with pg_schema() as scoped:
+        yield scoped
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@
   way round.
 - student_state: what the real gradebook already holds for a student (manual scores, extension),
   so a worker's private copy computes the same needs_manual_grade and late penalties.
-- merge_student: the main process (the only writer) stores one student's results.
+- merge_students / merge_student: the main process (the only writer) stores students' results,
+  in bulk, one transaction per call (gradebook_merge.py).
 - scores: {student: {notebook: {grade: (score, max, needs_manual)}}} for tests and summaries.
 
 Imports nbgrader (~3.5 s): only grading processes load this module. The gradebook rows of a
@@ -22,7 +23,7 @@ import datetime as _dt
 
 from nbgrader.api import Gradebook, MissingEntry  # noqa: F401 - re-exported
 
-from . import installed
+from . import gradebook_merge, installed
 from .layout import DEFAULT_COURSE_ID
 
 
@@ -116,19 +117,32 @@ def definitions(gb: Gradebook, assignment: str) -> dict:
 
 
 def student_state(gb: Gradebook, assignment: str, student: str) -> dict:
-    """Manual scores, extra credit, manual comments and extension already in the gradebook."""
-    try:
-        sub = gb.find_submission(assignment, student)
-    except MissingEntry:
+    """Manual scores, extra credit, manual comments and extension already in the gradebook, in
+    three queries (the main process asks this for every student it sends out)."""
+    from nbgrader.api import Assignment, BaseCell, Comment, Grade, Notebook, SubmittedAssignment, SubmittedNotebook
+    from sqlalchemy import select
+
+    found = gb.db.execute(select(SubmittedAssignment.id, SubmittedAssignment.extension)
+                          .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+                          .where(Assignment.name == assignment, SubmittedAssignment.student_id == student)).all()
+    if not found:
         return {}
-    state = {"extension": sub.extension.total_seconds() if sub.extension else None, "grades": {}, "comments": {}}
-    for nb in sub.notebooks:
-        for g in nb.grades:
-            if g.manual_score is not None or g.extra_credit is not None:
-                state["grades"].setdefault(nb.name, {})[g.name] = [g.manual_score, g.extra_credit]
-        for c in nb.comments:
-            if c.manual_comment is not None:
-                state["comments"].setdefault(nb.name, {})[c.name] = c.manual_comment
+    sub_id, extension = found[0]
+    state = {"extension": extension.total_seconds() if extension else None, "grades": {}, "comments": {}}
+
+    def rows(table, *columns, where):
+        return gb.db.execute(select(Notebook.name, BaseCell.name, *columns)
+                             .join(BaseCell, BaseCell.id == table.cell_id)
+                             .join(SubmittedNotebook, SubmittedNotebook.id == table.notebook_id)
+                             .join(Notebook, Notebook.id == SubmittedNotebook.notebook_id)
+                             .where(SubmittedNotebook.assignment_id == sub_id, where)
+                             .order_by(Notebook.name, BaseCell.name)).all()
+
+    for nb, name, manual, extra in rows(Grade, Grade.manual_score, Grade.extra_credit,
+                                        where=(Grade.manual_score.is_not(None) | Grade.extra_credit.is_not(None))):
+        state["grades"].setdefault(nb, {})[name] = [manual, extra]
+    for nb, name, text in rows(Comment, Comment.manual_comment, where=Comment.manual_comment.is_not(None)):
+        state["comments"].setdefault(nb, {})[name] = text
     return state
 
 
@@ -179,43 +193,27 @@ def create_submission(gb: Gradebook, assignment: str, student: str) -> None:
 
 
 def set_scores(gb: Gradebook, assignment: str, student: str, notebooks: dict) -> None:
-    """Store final auto scores and auto comments: notebooks = {nb: {"grades": {name: {"final": x}},
-    "comments": {name: text}, "late_penalty": p}} (the shape of a worker's result)."""
-    for nb_name, nb in notebooks.items():
-        snb = gb.find_submission_notebook(nb_name, assignment, student)
-        if "late_penalty" in nb:
-            snb.late_submission_penalty = nb["late_penalty"]
-        grades = {g.name: g for g in snb.grades}
-        for name, g in nb.get("grades", {}).items():
-            grade = grades.get(name)
-            if grade is None:
-                continue
-            grade.auto_score = g["final"]
-            # nbgrader's rule (SaveAutoGrades): a manual score or no auto score needs a grader.
-            grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
-        comments = {c.name: c for c in snb.comments}
-        for name, text in nb.get("comments", {}).items():
-            if name in comments:
-                comments[name].auto_comment = text
-    gb.db.commit()
+    """Store final auto scores and auto comments of an existing submission (a worker's private
+    gradebook): notebooks = {nb: {"grades": {name: {"final": x}}, "comments": {name: text},
+    "late_penalty": p}} (the shape of a worker's result). One transaction (gradebook_merge)."""
+    gradebook_merge.set_scores(gb, assignment, student, notebooks)
+
+
+def merge_students(gb: Gradebook, assignment: str, results: list[tuple[str, dict]]) -> None:
+    """Store students' results in the real gradebook (the main process is the only writer), all
+    in one transaction: results = [(student, {"timestamp": ..., "notebooks": ...})].
+
+    The rows nbgrader's autograde leaves: the student and the submission (timestamp) created or
+    updated, each notebook's late penalty, each grade's auto_score and needs_manual_grade, each
+    comment's auto_comment. Manual scores and comments stay. Re-grading a student replaces these
+    values. Written in bulk (gradebook_merge.py), row for row what nbgrader's API writes.
+    """
+    gradebook_merge.merge(gb, assignment, results)
 
 
 def merge_student(gb: Gradebook, assignment: str, student: str, result: dict) -> None:
-    """Store one student's results in the real gradebook (the main process is the only writer).
-
-    Mirrors what nbgrader's autograde does to the gradebook: the student and the submission
-    (timestamp) are created or updated, each notebook's late penalty, each grade's auto_score
-    and needs_manual_grade, each comment's auto_comment. Manual scores and comments stay.
-    Re-grading a student replaces these values.
-    """
-    try:
-        gb.update_or_create_student(student)
-        kwargs = {"timestamp": result["timestamp"]} if result.get("timestamp") else {}
-        gb.update_or_create_submission(assignment, student, **kwargs)
-        set_scores(gb, assignment, student, result["notebooks"])
-    except Exception:
-        gb.db.rollback()
-        raise
+    """One student's results (merge_students), in one transaction."""
+    gradebook_merge.merge(gb, assignment, [(student, result)])
 
 
 def scores(db_url: str, course_id: str, assignment: str) -> dict:
