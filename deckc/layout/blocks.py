@@ -29,6 +29,7 @@ class Measured:
     height: float
     place: Callable[[float, float, float], list[Element]]   # (x, y, h) -> elements
     flex: bool = False
+    give: float = 0.0     # not flexible, but can take this much more height in its own gaps (a table's rows)
 
 
 @dataclass
@@ -66,13 +67,13 @@ def stack(blocks, w: float, s: float, ctx: Ctx, gap: float, balance: bool = Fals
 
     def place(x, y, h):
         extra = max(h - natural, 0.0) / len(flex) if flex else 0.0
-        g = gap
+        g, f = gap, 0.0
         if balance and not flex:
-            dy, more = balanced_offsets(natural, h, len(parts) - 1, gap)
+            dy, more, f = balanced_offsets(natural, h, len(parts) - 1, gap, sum(p.give for p in parts))
             y, g = y + dy, gap + more
         out: list[Element] = []
         for p in parts:
-            ph = p.height + (extra if p.flex else 0.0)
+            ph = p.height + (extra if p.flex else p.give * f)
             out.extend(after_reveals(p.place(x, y, ph), last_step(out)))
             y += ph + g
         return out
@@ -203,11 +204,17 @@ def _table(b: m.Table, w, s, ctx):
         cells.append(tuple(row))
         heights.append(max(paras_height(cell.paras) for cell in row) + pad[1] + pad[3])
     h = sum(heights)
+    give = (pad[1] + pad[3]) * len(heights)     # a sparse slide may double each row's padding (.balance)
     alt = f"Table with {len(rows) - 1} rows comparing " + ", ".join(plain_text(x) for x in b.header[1:]) + \
         " by " + plain_text(b.header[0]).lower()
-    return Measured(h, lambda x, y, hh: [TableBox(
-        name=f"{ctx.name}.table", x=x, y=y, w=sum(widths), h=h, col_widths=tuple(widths), row_heights=tuple(heights),
-        cells=tuple(cells), pad=pad, border=t.table_border, alt=alt)])
+
+    def place(x, y, hh):
+        more = min(max(hh - h, 0.0), give) / len(heights)    # the cells' text stays centred in its row
+        rows_h = tuple(rh + more for rh in heights)
+        return [TableBox(name=f"{ctx.name}.table", x=x, y=y, w=sum(widths), h=sum(rows_h), col_widths=tuple(widths),
+                         row_heights=rows_h, cells=tuple(cells), pad=pad, border=t.table_border, alt=alt)]
+
+    return Measured(h, place, give=give)
 
 
 @block(m.Analogy)
