@@ -93,6 +93,8 @@ class Grader:
         }
         if os.environ.get("DECKC_GRADE_DEBUG"):
             self.jail_cfg["log"] = os.environ["DECKC_GRADE_DEBUG"]
+        from . import forkserver         # kernels and runners forked from a zygote (forkserver.py)
+        forkserver.start(self.jail_cfg, self.scratch, self.processes)
         kernel = {"argv": [sys.executable, "-I", "-S", str(HERE / "jail.py"), "--kernel", "{connection_file}"],
                   "display_name": "Python 3 (deckc grading sandbox)", "language": "python",
                   "metadata": {"debugger": False}}

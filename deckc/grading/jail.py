@@ -300,7 +300,18 @@ def _exec(command, env):
         os._exit(127)
 
 
-def main(argv):
+def _forkclient():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_deckc_forkclient", os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "forkclient.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv, run=None):
+    """`run(command, env)` instead of exec at the end: the fork server's child (forkrun.py)."""
     starter = os.getppid()
     _pdeathsig(starter)
     cfg = json.loads(os.environ.get("DECKC_JAIL", "{}"))
@@ -312,6 +323,8 @@ def main(argv):
         connection, command = None, argv[1:]
     else:
         sys.exit("usage: jail.py (--kernel CONNECTION_FILE | --run ARGV...)")
+    if run is None and cfg.get("forkserver"):
+        _forkclient().run(cfg["forkserver"], argv)     # returns if the zygote did not start it
     cwd = os.getcwd()
     uid = int(cfg["uid"]) if isolate else None
     # The kernel's own stdout/stderr (not cell outputs, which travel over ZMQ): a debug log, or nowhere.
@@ -355,7 +368,7 @@ def main(argv):
             sys.exit("jail: could not drop privileges")
     _new_keyring()
     _pdeathsig(1 if isolate else starter)      # again: a change of uid clears it
-    _exec(command, env)
+    (run or _exec)(command, env)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ class Processes:
 
     def __init__(self):
         self.pid1 = os.getpid() == 1
+        self.forkserver = None      # forkserver.ForkServer: spared itself, never what it forks
 
     def setup(self) -> None:
         if self.pid1:
@@ -61,11 +62,17 @@ class Processes:
 
     def kill_others(self, keep=()) -> None:
         """Kill every process this worker started (and theirs). In our own PID namespace: all.
-        ``keep``: pids spared with everything they started (kernelpool.py's waiting kernel)."""
+        ``keep``: pids spared with everything they started (kernelpool.py's waiting kernel). The
+        fork server is spared (not what it forked: those are ours to kill, unless they were
+        started for a kept launcher)."""
+        server = self.forkserver if self.forkserver is not None and self.forkserver.alive() else None
+        alone = {server.pid} if server is not None else set()
+        if keep and server is not None:
+            keep = set(keep) | server.children_of(_tree(keep))
         if self.pid1:
             for _ in range(100):
-                if keep:
-                    spared = _tree(keep)
+                if keep or alone:
+                    spared = (_tree(keep) if keep else set()) | alone
                     for pid in _pids():
                         if pid != 1 and pid not in spared:
                             try:
@@ -79,40 +86,48 @@ class Processes:
                     except ProcessLookupError:
                         pass
                 reap(spared)
-                if not any(p != 1 and p not in spared for p in _pids()):
+                if not any(p != 1 and p not in spared for p in _pids(live=True)):
                     return
                 time.sleep(0.01)
             return
-        # No namespace: our children and their process groups (kernels and runners lead theirs);
-        # a few rounds catch the orphans that come to us as subreaper.
+        # No namespace: our children (and the fork server's) and their process groups (kernels
+        # and runners lead theirs); a few rounds catch the orphans that come to us as subreaper.
         me = os.getpid()
+        spared = (_tree(keep) if keep else set()) | alone
         for _ in range(20):
-            children = [pid for pid, ppid in _parents().items() if ppid == me and pid not in keep]
+            children = [pid for pid, ppid in _parents(live=True).items()
+                        if (ppid == me or ppid in alone) and pid not in spared]
             for pid in children:
                 for kill in (os.killpg, os.kill):
                     try:
                         kill(pid, signal.SIGKILL)
                     except OSError:
                         pass
-            reap(set(keep))
+            reap(spared)
             if not children:
                 return
             time.sleep(0.01)
 
 
-def _pids() -> list[int]:
-    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+def _pids(live=False) -> list[int]:
+    pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    return list(_parents(live=True)) if live else pids
 
 
-def _parents() -> dict[int, int]:
-    """{pid: parent pid} of every process we can see."""
+def _parents(live=False) -> dict[int, int]:
+    """{pid: parent pid} of every process we can see (`live`: not the zombies the fork server
+    has yet to reap; ours are reaped by reap())."""
     out = {}
-    for pid in _pids():
+    me = os.getpid()
+    for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
         try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            out[pid] = int(stat.rsplit(")", 1)[1].split()[1])
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ppid = int(fields[1])
         except (OSError, ValueError, IndexError):
             continue
+        if live and fields[0] == "Z" and ppid != me:
+            continue
+        out[pid] = ppid
     return out
 
 
