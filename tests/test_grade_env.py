@@ -191,7 +191,7 @@ def test_console_script_exit_code_when_a_submission_fails(tmp_path):
     submit(course, "ann", "reference")
     empty = course / "submitted" / "zed" / ASSIGNMENT
     empty.mkdir(parents=True)
-    (empty / "notes.txt").write_text("no notebook here\n")
+    (empty / "rnn_step.ipynb").write_text("")     # a cut-off upload: not graded (an empty folder is graded 0)
     run = _console("grade", course, "--jobs", "1", "--timeout", TIMEOUT, "--no-feedback", "-q")
     assert run.returncode == 1, run.stdout + run.stderr
     assert "NOT GRADED: 1" in run.stdout and "zed" in run.stdout
