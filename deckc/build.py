@@ -250,14 +250,27 @@ class _WriterRun:
 
     def stop(self, interrupted: bool = False) -> None:
         """After a failure: writers that never got their context are killed (they are importing or
-        waiting, and have written nothing); the others are waited for, unless the build was
-        interrupted (then their half-written files go with the staging folder). All are reaped."""
+        waiting, and have written nothing); the others are waited for. If the build was
+        interrupted, they are asked to stop (SIGTERM: their half-written files go with the staging
+        folder, the course writer finishes its held write and releases the course lock) and
+        killed only if they have not within STOP_GRACE. All are reaped."""
+        from .pool import STOP_GRACE
+
         self.loaded.cancel()
         self.planned.cancel()
+        writing = []
         for w in self.writers:
             if w.name in self.running:
                 later = self.planned if w.needs_plan else self.loaded
-                self.running[w.name].stop(kill=interrupted or not later.sent)
+                if not later.sent:
+                    self.running[w.name].stop(kill=True)
+                elif interrupted:
+                    self.running[w.name].terminate()
+                    writing.append(self.running[w.name])
+                else:
+                    self.running[w.name].stop()
+        for handle in writing:
+            handle.wait(STOP_GRACE)
 
 
 def _write(writer, later):

@@ -12,10 +12,11 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import signal
 import sys
 import threading
+import time
 import traceback
-import signal
 import weakref
 
 from . import signals
@@ -127,6 +128,12 @@ class _Thread:
         """Wait for the thread (a thread cannot be killed; a cancelled Later ends its wait)."""
         self._thread.join()
 
+    def terminate(self) -> None:
+        """A thread cannot be asked to stop; wait() joins it."""
+
+    def wait(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
 
 class _Child:
     def __init__(self, fn, args):
@@ -228,6 +235,29 @@ class _Child:
             value._deckc_noted = True
         raise value
 
+    def _stop_now(self) -> int:
+        """SIGTERM, so the child unwinds (a held write finishes, its locks are released); SIGKILL
+        if it has not ended within STOP_GRACE. Returns its wait status."""
+        from .pool import STOP_GRACE
+
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.kill(self._pid, sig)
+            except ProcessLookupError:
+                pass
+            deadline = time.monotonic() + STOP_GRACE
+            while True:
+                try:
+                    pid, status = os.waitpid(self._pid, os.WNOHANG if sig == signal.SIGTERM else 0)
+                except ChildProcessError:
+                    return 0
+                if pid:
+                    return status
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
+        return 0
+
     def _collect(self):
         """Read the child's report and reap it. The pipe is closed and the child reaped whatever
         happens (an interrupted read ends the child and is not retried on a closed or reused
@@ -240,14 +270,12 @@ class _Child:
         finally:
             self._read = None
             if not done:                  # interrupted (Ctrl-C): the build is over, so is the writer
+                status = self._stop_now()
+            else:
                 try:
-                    os.kill(self._pid, 9)
-                except ProcessLookupError:
+                    _, status = os.waitpid(self._pid, 0)
+                except ChildProcessError:
                     pass
-            try:
-                _, status = os.waitpid(self._pid, 0)
-            except ChildProcessError:
-                pass
         if data:
             try:
                 return pickle.loads(data)

@@ -15,13 +15,14 @@ even after a SIGKILL of deckc, no writer or lesson process lives on.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 
 from .errors import Interrupted
 
-_STATE = {"signum": 0}
+_STATE = {"signum": 0, "held": 0, "deferred": 0}
 _PRCTL = []                  # [prctl] once loaded (in the parent, before any fork)
 PR_SET_PDEATHSIG = 1
 
@@ -29,6 +30,9 @@ PR_SET_PDEATHSIG = 1
 def _raise(signum, frame):
     if _STATE["signum"]:
         return               # already stopping: let the cleanup finish
+    if _STATE["held"]:
+        _STATE["deferred"] = _STATE["deferred"] or signum     # raised when the held section ends
+        return
     _STATE["signum"] = signum
     raise Interrupted(signum)
 
@@ -72,6 +76,21 @@ def check() -> None:
         raise Interrupted(_STATE["signum"])
 
 
+@contextlib.contextmanager
+def held():
+    """A section a signal must not cut in half (a write into a folder that is not staged, such as
+    the course's): SIGINT/SIGTERM arriving inside it are raised as Interrupted when it ends."""
+    _STATE["held"] += 1
+    try:
+        yield
+    finally:
+        _STATE["held"] -= 1
+        signum = _STATE["deferred"]
+        if not _STATE["held"] and signum:
+            _STATE["deferred"] = 0
+            _raise(signum, None)
+
+
 def prepare_fork() -> None:
     """Load prctl in the parent, so a child only has to call it."""
     if not _PRCTL and sys.platform.startswith("linux"):
@@ -98,7 +117,7 @@ def subprocess_options() -> dict:
 
 def in_child(parent: int) -> None:
     """Signal dispositions of a forked child of `parent` (see the module docstring)."""
-    _STATE["signum"] = 0
+    _STATE.update(signum=0, held=0, deferred=0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _raise)
     if _PRCTL and _PRCTL[0] is not None:

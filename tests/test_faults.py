@@ -463,3 +463,27 @@ def test_a_signal_inside_a_callback_python_cannot_raise_from_prints_no_traceback
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("stopped"), (p.stdout, p.stderr)
     assert "Traceback" not in p.stderr and "Exception ignored" not in p.stderr, p.stderr
+
+
+def test_a_signal_inside_a_held_write_waits_until_the_write_is_whole(tmp_path):
+    """The course folder is written in place: a SIGTERM (what the build sends its writers on
+    Ctrl-C) during that write must let it finish, then stop the process."""
+    script = ("import os, signal, sys\n"
+              "from pathlib import Path\n"
+              "from deckc import signals\n"
+              "from deckc.errors import Interrupted\n"
+              "signals.install()\n"
+              "out = Path(sys.argv[1])\n"
+              "try:\n"
+              "    with signals.held():\n"
+              "        (out / 'a').write_text('1')\n"
+              "        os.kill(os.getpid(), signal.SIGTERM)\n"
+              "        for _ in range(100000): pass\n"
+              "        (out / 'b').write_text('2')\n"
+              "    (out / 'after').write_text('3')\n"
+              "except Interrupted as e:\n"
+              "    print('stopped', e.signum)\n")
+    p = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["stopped", str(int(signal.SIGTERM))], (p.stdout, p.stderr)
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["a", "b"]      # whole, and nothing after it

@@ -86,16 +86,18 @@ def build_course(lesson_id: str, exercise_ids: list[str], exercises_dir: Path, c
         points += quiz.points
     _refuse_dropping_handed_in(course_dir, lesson_id, names)
 
-    _remove_stale(source, keep=set(names))
-    write_config(course_dir, course_id, timeout)
-    for nb, resources in made_notebooks:
-        write_notebook(nb, resources)
+    from .. import signals
 
     made = {"release": None, "reason": None}
-    if release:
-        from ..nbgrader.release import make_release
+    with signals.held():      # the course is written in place: a Ctrl-C waits until it is whole
+        _remove_stale(source, keep=set(names))
+        write_config(course_dir, course_id, timeout)
+        for nb, resources in made_notebooks:
+            write_notebook(nb, resources)
+        if release:
+            from ..nbgrader.release import make_release
 
-        made = make_release(course_dir, lesson_id, course_id)
+            made = make_release(course_dir, lesson_id, course_id)
     return {"course": course_dir, "course_id": course_id, "assignment": lesson_id, "notebooks": names,
             "points": int(points) if float(points).is_integer() else points,
             "release": made["release"], "release_reason": made["reason"]}
