@@ -13,9 +13,10 @@ a kernel killed at the top of a cell) go into every copy. Then, each as a fresh 
    processes; skipped without deckc[cluster] or with --no-cluster).
 
 It prints each time and its ratio to the baseline, the cluster's ratio to `--jobs`, deckc's
-seconds per submission split into kernel starts, student code with the in-kernel tests, the
-out-of-kernel check, feedback and the merge into the gradebook, and the merge rate (students
-per second) into SQLite and, when DECKC_TEST_PG_URL is set, PostgreSQL. Every student's score
+seconds per submission split as each worker measured it (stagetimes.py: kernel start/stop,
+student code with the in-kernel tests, the out-of-kernel check, the private gradebook, feedback,
+the rest), the worker's CPU per submission, the merge in the main process per student, and
+the merge rate (students per second) into SQLite and, when DECKC_TEST_PG_URL is set, PostgreSQL. Every student's score
 on every part must be identical in all gradebooks.
 
     python benchmarks/grade_speed.py [--students 200] [--jobs 2] [--feedback] [--no-cluster]
@@ -27,6 +28,8 @@ Aims (issue 18, 2 cores): `--jobs 2` >= 2.5x serial nbgrader; the local cluster 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import re
 import shutil
@@ -131,14 +134,13 @@ def main() -> None:
 
     for name in ("jobs", "cluster"):
         if name in stderr:
-            split = stage_split(stderr[name], kernel * per_sub_notebooks)
+            split = stage_split(stderr[name])
             if split:
                 print(f"{label[name]} per submission, in a worker: " + split)
-    if "cluster" in stderr:
-        merges = [float(m) for m in re.findall(r"^merge \S+: ([\d.]+) s$", stderr["cluster"], flags=re.M)]
-        if merges:
-            print(f"merge in the main process (gradebook + folders, cluster run): {statistics.mean(merges):.3f} s "
-                  f"per student ({1 / statistics.mean(merges):.0f} students/s)")
+            merges = [float(m) for m in re.findall(r"^merge \S+: ([\d.]+) s$", stderr[name], flags=re.M)]
+            if merges:
+                print(f"{label[name]} merge in the main process (gradebook + folders): {statistics.mean(merges):.3f} s "
+                      f"per student ({1 / statistics.mean(merges):.0f} students/s)")
     print(f"one jailed-less kernel start here: {kernel:.2f} s")
     for name in ("jobs", "cluster"):
         startup = re.search(r"\[\s*([\d.]+) s\] (?:worker \d ready|course sent)", stderr.get(name, ""))
@@ -174,19 +176,23 @@ def _has_distributed() -> bool:
     return importlib.util.find_spec("distributed") is not None
 
 
-def stage_split(stderr: str, kernel_starts: float) -> str:
-    """Mean stage times of `timings S: T s {...}` lines (DECKC_GRADE_TIMINGS=1)."""
-    stages = {"verify": [], "autograde": [], "feedback": [], "total": []}
-    for m in re.finditer(r"timings \S+: ([\d.]+) s \{'verify': ([\d.]+), 'autograde': ([\d.]+), "
-                         r"'feedback': ([\d.]+)\}", stderr):
-        for key, value in zip(("total", "verify", "autograde", "feedback"), m.groups()):
-            stages[key].append(float(value))
-    if not stages["total"]:
+def stage_split(stderr: str) -> str:
+    """Mean seconds per submission by stage, as each worker measured them (the StageTimes of the
+    `timings S: T s {...} cpu {...}` lines of DECKC_GRADE_TIMINGS=1), and the worker's CPU."""
+    from deckc.grading.records import from_json
+    from deckc.grading.stagetimes import StageTimes
+
+    found = [(float(total), from_json(StageTimes, json.loads(times)), json.loads(cpu)) for total, times, cpu in
+             re.findall(r"^timings \S+: ([\d.]+) s (\{.*?\}) cpu (\{.*?\})$", stderr, flags=re.M)]
+    if not found:
         return ""
-    mean = {k: statistics.mean(v) for k, v in stages.items()}
-    return (f"{mean['total']:.2f} s = kernel starts ~{kernel_starts:.2f} s + student code and in-kernel tests "
-            f"{max(0.0, mean['autograde'] - kernel_starts):.2f} s + out-of-kernel check {mean['verify']:.2f} s "
-            f"+ feedback {mean['feedback']:.2f} s + other {max(0.0, mean['total'] - mean['autograde'] - mean['verify'] - mean['feedback']):.2f} s")
+    mean = {f.name: statistics.mean(getattr(t, f.name) for _, t, _ in found) for f in dataclasses.fields(StageTimes)}
+    total = statistics.mean(s for s, _, _ in found)
+    cpu = statistics.mean(c.get("worker", 0.0) for _, _, c in found)
+    return (f"{total:.2f} s = kernel start/stop {mean['kernel']:.2f} s + student code and in-kernel tests "
+            f"{mean['student_code']:.2f} s + out-of-kernel check {mean['check']:.2f} s + private gradebook "
+            f"{mean['gradebook']:.2f} s + feedback {mean['feedback']:.2f} s + other {mean['other']:.2f} s "
+            f"(measured, {len(found)} submissions; worker CPU {cpu:.3f} s)")
 
 
 def merge_rate(course: Path, url: str, count: int, folders: str | None = None) -> float:

@@ -279,3 +279,40 @@ def test_a_broken_worker_reply_is_a_student_not_graded_not_a_crash():
                        ({"ok": True, "result": ok | {"student": "bob"}}, "answered for 'bob'")):
         result = result_of("ann", reply)
         assert result.student == "ann" and not result.ok and why in result.error, (reply, result.error)
+
+
+@pytest.mark.slow      # one submission with kernels: ~10 s on an idle machine
+def test_the_stage_times_add_up_and_a_slow_cell_is_student_code_not_kernel_start(tmp_path):
+    """Each stage is timed where it runs (stagetimes.py): a student's cell that sleeps 1 s shows up
+    in student_code, not in the kernel's start, and the stages add up to the submission's time."""
+    import nbformat
+    from grade_support import ASSIGNMENT, TIMEOUT, new_course, submit
+
+    from deckc.grading.records import Limits, StageTimes
+    from deckc.grading.run import prepare_gradebook, read_config
+    from deckc.grading.sandbox import jail_view
+
+    course = new_course(tmp_path / "course")
+    handed = submit(course, "sam", "reference")
+    path = course / "submitted" / "sam" / ASSIGNMENT / f"{sorted(handed)[0]}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell("import time\ntime.sleep(1.0)"))
+    nbformat.write(nb, path)
+    cfg = read_config(course)
+    (tmp_path / "prep").mkdir()
+    template = prepare_gradebook(course, ASSIGNMENT, cfg["db_url"], cfg["course_id"], tmp_path / "prep")
+    definition = AssignmentDef.from_course(course, ASSIGNMENT, template, Limits(cell_timeout=TIMEOUT), feedback=False)
+    ro, links = jail_view()
+    msg = {"definition": to_json(definition), "sandbox": to_json(Sandbox(False, tuple(ro), links)),
+           "scratch": str(tmp_path / "scratch"),
+           "jobs": [to_json(GradeJob("sam", folder=str(course / "submitted" / "sam" / ASSIGNMENT), uid=None))]}
+    run = subprocess.run([sys.executable, "-c", UNIT], input=json.dumps(msg), capture_output=True, text=True,
+                         timeout=600, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = from_json(StudentResult, json.loads(run.stdout.strip().splitlines()[-1])[1])
+    assert result.ok and result.score == result.max_score, result.error
+    times = result.timings
+    assert isinstance(times, StageTimes) and times.feedback == 0.0
+    assert abs(times.total - result.seconds) < 0.01, (times, result.seconds)
+    assert times.student_code >= 0.9 and times.kernel < times.student_code, times
+    assert times.kernel > 0 and times.gradebook > 0 and times.check > 0 and times.other > 0, times

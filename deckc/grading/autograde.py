@@ -3,6 +3,10 @@
 `autograde A --student S --force` with the kernels started through the jail (a kernelspec
 override the worker installs), each notebook under a watchdog: a notebook that kills or hangs
 its kernel costs only that notebook (nbgrader would skip the student's remaining ones).
+
+The stages are timed where they run (stagetimes.py): the kernel's start, ready wait and stop,
+each cell (the student's code and the in-kernel tests), and nbgrader's reads and writes of the
+private gradebook (its init_assignment and the preprocessors that open the gradebook).
 """
 from __future__ import annotations
 
@@ -12,6 +16,10 @@ from pathlib import Path
 
 from ..nbgrader import cells, layout
 from .records import KernelRun
+from .stagetimes import Stage, Stopwatch
+
+# nbgrader's preprocessors of autograde that read or write the gradebook (timed as GRADEBOOK)
+GRADEBOOK_STEPS = ("OverwriteKernelspec", "OverwriteCells", "SaveAutoGrades", "AssignLatePenalties")
 
 
 class ErrorLog(logging.Handler):
@@ -29,8 +37,9 @@ class ErrorLog(logging.Handler):
 
 
 def autograde(config, root: Path, assignment: str, student: str, submitted: list[str], timeouts: dict,
-              errors: ErrorLog, kill_others) -> dict[str, KernelRun]:
-    """{notebook: KernelRun} for the submitted notebooks; `timeouts`: {notebook: wall seconds}."""
+              errors: ErrorLog, kill_others, watch: Stopwatch | None = None) -> dict[str, KernelRun]:
+    """{notebook: KernelRun} for the submitted notebooks; `timeouts`: {notebook: wall seconds};
+    the stages' time charged to `watch`."""
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
 
@@ -43,6 +52,7 @@ def autograde(config, root: Path, assignment: str, student: str, submitted: list
     outcomes: dict = {}
     dest = layout.autograded_dir(root, student, assignment)
     pool = kernelpool.KernelPool() if kernelpool.enabled() else None
+    watch = watch or Stopwatch()
 
     class OneNotebookAtATime(Autograde):
         def __init__(self, **kw):
@@ -51,7 +61,13 @@ def autograde(config, root: Path, assignment: str, student: str, submitted: list
                 from nbgrader.preprocessors import Execute
                 pooled = kernelpool.pooled_execute(Execute, pool, self._has_next)
                 self.autograde_preprocessors = [pooled if p is Execute else p for p in self.autograde_preprocessors]
+            self.autograde_preprocessors = [_timed(p, watch) for p in self.autograde_preprocessors]
+            self.sanitize_preprocessors = [_timed(p, watch) for p in self.sanitize_preprocessors]
             self._current = None
+
+        def init_assignment(self, assignment_id, student_id):
+            with watch.stage(Stage.GRADEBOOK):     # the student, the submission, missing notebooks
+                super().init_assignment(assignment_id, student_id)
 
         def _has_next(self):
             names = list(self.notebooks)
@@ -95,7 +111,8 @@ def autograde(config, root: Path, assignment: str, student: str, submitted: list
         error = f"{type(e).__name__}: {e}"
     finally:
         if pool is not None:
-            pool.discard()
+            with watch.stage(Stage.KERNEL):
+                pool.discard()
         kill_others()
     out = {}
     for name in submitted:
@@ -104,6 +121,47 @@ def autograde(config, root: Path, assignment: str, student: str, submitted: list
         why = outcomes.get(name) or error or "not autograded"
         out[name] = KernelRun(ok, None if ok else str(why)[:1000], kernel_cells(path) if ok else {})
     return out
+
+
+def _timed(cls, watch: Stopwatch):
+    """`cls` (a preprocessor class; anything else as it is) with its work charged to its stage:
+    the kernel's lifecycle and each cell for nbgrader's Execute, the whole step for a gradebook step."""
+    from nbgrader.preprocessors import Execute
+
+    if not isinstance(cls, type):
+        return cls
+    if issubclass(cls, Execute):
+        class TimedExecute(cls):
+            def create_kernel_manager(self):      # with the kernel pool: takes one, pre-starts the next
+                with watch.stage(Stage.KERNEL):
+                    return super().create_kernel_manager()
+
+            def start_new_kernel(self, **kwargs):
+                with watch.stage(Stage.KERNEL):
+                    return super().start_new_kernel(**kwargs)
+
+            def start_new_kernel_client(self):   # the wait until the kernel answers
+                with watch.stage(Stage.KERNEL):
+                    return super().start_new_kernel_client()
+
+            def _cleanup_kernel(self):
+                with watch.stage(Stage.KERNEL):
+                    return super()._cleanup_kernel()
+
+            def preprocess_cell(self, cell, resources, index):
+                with watch.stage(Stage.STUDENT_CODE):
+                    return super().preprocess_cell(cell, resources, index)
+
+        return TimedExecute
+    if not any(base.__name__ in GRADEBOOK_STEPS for base in cls.__mro__):
+        return cls
+
+    class TimedStep(cls):
+        def preprocess(self, nb, resources):
+            with watch.stage(Stage.GRADEBOOK):
+                return super().preprocess(nb, resources)
+
+    return TimedStep
 
 
 def kernel_cells(path: Path) -> dict[str, str]:

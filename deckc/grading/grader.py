@@ -36,6 +36,7 @@ sys.modules.setdefault("rfc3987_syntax", None)   # see deckc/nbgrader/command.py
 
 from .records import (MAX_SUBMISSION_BYTES, AssignmentDef, GradeJob, Sandbox, StudentResult,  # noqa: E402
                       WorkerReady, submission_files)
+from .stagetimes import Stage, Stopwatch  # noqa: E402
 
 from ..nbgrader import layout  # noqa: E402
 
@@ -141,7 +142,7 @@ class Grader:
 
     # ------------------------------------------------------------------ one submission
 
-    def _empty(self, job: GradeJob, sub_dir: Path, outcomes, started: float) -> StudentResult:
+    def _empty(self, job: GradeJob, sub_dir: Path, outcomes, started: float, watch) -> StudentResult:
         """A submission without a notebook of the assignment (none refused): graded as nbgrader grades
         a submission whose notebooks are all missing, 0 for each, with the reason; no kernel runs."""
         from ..nbgrader import gradebook as gbmod
@@ -151,7 +152,7 @@ class Grader:
                         and p.name != "timestamp.txt")
         why = "no notebook of the assignment handed in" + (
             f" (files: {', '.join(others[:5])}{', ...' if len(others) > 5 else ''})" if others else " (the folder is empty)")
-        with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
+        with watch.stage(Stage.GRADEBOOK), gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             gradebook_io.apply_student_state(gb, self.assignment, job.student, job.state)
             gbmod.create_submission(gb, self.assignment, job.student)
             stored = gradebook_io.read_submission(gb, self.assignment, job.student)
@@ -163,7 +164,7 @@ class Grader:
         score, maximum = scoring.totals(notebooks)
         return StudentResult(job.student, ok=True, files=tuple(outcomes), timestamp=stored.timestamp,
                              notebooks=notebooks, score=score, max_score=maximum, empty=why,
-                             seconds=time.monotonic() - started)
+                             timings=watch.times(), seconds=time.monotonic() - started)
 
     def grade(self, job: GradeJob) -> StudentResult:
         import resource
@@ -174,6 +175,7 @@ class Grader:
         from .edits import edited_cells
 
         started = time.monotonic()
+        watch = Stopwatch(started)      # every stage below charged where it runs (stagetimes.py)
         cpu0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         student = job.student
         self.jail_cfg["uid"] = job.uid               # a uid of its own for every submission
@@ -193,28 +195,22 @@ class Grader:
                 + (f" ({'; '.join(f'{o.file}: {o.action}' + (f' ({o.note})' if o.note else '') for o in outcomes)})"
                    if outcomes else "")))
         if not submitted:
-            return self._empty(job, sub_dir, outcomes, started)
+            return self._empty(job, sub_dir, outcomes, started, watch)
 
-        with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
+        with watch.stage(Stage.GRADEBOOK), gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             gradebook_io.apply_student_state(gb, self.assignment, student, job.state)
-        timings = {}
         check = checking.CheckRun()
         if self.definition.verify:
-            t0 = time.monotonic()
-            check = checking.record_and_replay(self.plans, sub_dir, submitted, self.cell_timeout, self.isolate,
-                                               self.kill_others)
-            timings["verify"] = round(time.monotonic() - t0, 3)
-        else:
-            timings["verify"] = 0.0
-        t0 = time.monotonic()
+            with watch.stage(Stage.CHECK):
+                check = checking.record_and_replay(self.plans, sub_dir, submitted, self.cell_timeout, self.isolate,
+                                                   self.kill_others)
         kernel = autograde(self.config, self.root, self.assignment, student, submitted,
-                           {name: p.timeout for name, p in self.plans.items()}, self.errors, self.kill_others)
-        timings["autograde"] = round(time.monotonic() - t0, 3)
+                           {name: p.timeout for name, p in self.plans.items()}, self.errors, self.kill_others, watch)
 
         diagnosis = diagnose.not_the_students_fault(kernel, check.silent, self.scratch, self.kill_others)
         if diagnosis and not job.preflight:
             return StudentResult(student, ok=False, not_graded=True, error=diagnosis)
-        with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
+        with watch.stage(Stage.GRADEBOOK), gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             stored = gradebook_io.read_submission(gb, self.assignment, student)
         notebooks = {}
         for name, nb in stored.notebooks.items():
@@ -222,25 +218,25 @@ class Grader:
             notebooks[name] = scoring.score_notebook(
                 name, nb, name in submitted, kernel.get(name), check.verdicts.get(name),
                 plan.layout if plan else scoring.Layout(), refused.get(name, ""))
-        with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
+        with watch.stage(Stage.GRADEBOOK), gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             gradebook_io.set_scores(gb, self.assignment, student, notebooks)
         release = layout.release_dir(self.course, self.assignment)
         unchanged = diagnose.unchanged(release, sub_dir, submitted)
         edited = {name: tuple(cells) for name in submitted
                   if (cells := edited_cells(release / f"{name}.ipynb", sub_dir / f"{name}.ipynb"))}
 
-        feedback_dir, problems, t0 = None, [], time.monotonic()
+        feedback_dir, problems = None, []
         if self.definition.feedback:
             from .feedback_run import generate
-            feedback_dir, problems = generate(self.config, self.root, self.assignment, student, check.verdicts,
-                                              {n: p.secrets for n, p in self.plans.items()}, set(self.defs))
-        timings["feedback"] = round(time.monotonic() - t0, 3)
+            with watch.stage(Stage.FEEDBACK):
+                feedback_dir, problems = generate(self.config, self.root, self.assignment, student, check.verdicts,
+                                                  {n: p.secrets for n, p in self.plans.items()}, set(self.defs))
         autograded = layout.autograded_dir(self.root, student, self.assignment)
         score, maximum = scoring.totals(notebooks)
         return StudentResult(
             student, ok=True, files=tuple(outcomes), timestamp=stored.timestamp, notebooks=notebooks,
             score=score, max_score=maximum, diagnosis=diagnosis, unchanged=tuple(unchanged), edited=edited,
-            skipped_files=tuple(skipped), seconds=time.monotonic() - started, timings=timings,
+            skipped_files=tuple(skipped), timings=watch.times(), seconds=time.monotonic() - started,
             cpu={"worker": round(_cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(cpu0[0]), 3),
                  "children": round(_cpu(resource.getrusage(resource.RUSAGE_CHILDREN)) - _cpu(cpu0[1]), 3)},
             autograded_dir=str(autograded) if autograded.is_dir() else None, feedback_dir=feedback_dir,

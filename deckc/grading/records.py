@@ -14,7 +14,8 @@ type hints, so a field added here travels everywhere at once.
 - ``GradeJob``: one submission: the student, its files (a folder the worker can read, or the
   files themselves), the manual state already in the real gradebook, the uid it runs as.
 - ``StudentResult``: what the worker found: per notebook a ``NotebookResult`` of ``GradeRow``s,
-  the totals (``scoring.totals``), what each handed-in file became, timings, the folders.
+  the totals (``scoring.totals``), what each handed-in file became, the seconds by stage
+  (``stagetimes.StageTimes``), the folders.
 - ``TestRow``: one row of tests.csv (``scoring.test_rows``).
 """
 from __future__ import annotations
@@ -27,6 +28,8 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .stagetimes import StageTimes
 
 from ..nbgrader import layout
 from .matching import FileOutcome
@@ -260,7 +263,7 @@ class StudentResult:
     edited: dict[str, tuple[str, ...]] = field(default_factory=dict)   # read-only cells changed
     skipped_files: tuple[str, ...] = ()
     seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: StageTimes = field(default_factory=StageTimes)   # seconds by stage, adding up to `seconds`
     cpu: dict[str, float] = field(default_factory=dict)
     autograded_dir: str | None = None         # in the worker's scratch (same machine)
     feedback_dir: str | None = None
