@@ -220,3 +220,32 @@ def test_set_scores_of_a_private_gradebook(tmp_path):
         assert rows(new) == rows(old)
         with pytest.raises(MissingEntry):
             gbmod.set_scores(new, A, "zed", scored["notebooks"])
+
+
+def test_a_workers_private_gradebook_keeps_one_engine_checks_its_schema_once_and_skips_fsync(tmp_path):
+    """scratch_gradebook.install (a grading worker's private copy): every Gradebook of that URL
+    shares one engine, lists and creates the tables only once, runs with synchronous=OFF, and
+    stores the rows it stores without; any other URL (the real gradebook) is untouched."""
+    from sqlalchemy import event, text
+
+    from deckc.nbgrader import scratch_gradebook
+
+    private, real = f"sqlite:///{tmp_path / 'private.db'}", f"sqlite:///{tmp_path / 'real.db'}"
+    with gbmod.open_gradebook(private):
+        pass                                  # the template a worker copies: tables exist
+    assert scratch_gradebook.install(private)
+    with gbmod.open_gradebook(private) as gb:
+        story(gb, by_api)                      # nbgrader's API calls, a commit each
+        engine = gb.engine
+    statements = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    with gbmod.open_gradebook(private) as a, gbmod.open_gradebook(private) as b:
+        assert a.engine is b.engine is engine
+        assert a.db.execute(text("PRAGMA synchronous")).scalar() == 0        # OFF
+        got = rows(a)
+    assert not [s for s in statements if "sqlite_master" in s or "table_info" in s], statements
+    with gbmod.open_gradebook(real) as gb:
+        assert gb.engine is not engine
+        assert gb.db.execute(text("PRAGMA synchronous")).scalar() == 2        # SQLite's default, FULL
+        story(gb, by_api)
+        assert got == rows(gb)

@@ -112,7 +112,9 @@ class Grader:
 
         from . import testplan
         from ..nbgrader import gradebook as gbmod
+        from ..nbgrader import scratch_gradebook
 
+        scratch_gradebook.install(self.db_url)   # one engine, schema checked once, no fsync (private copy)
         with gbmod.open_gradebook(self.db_url, self.course_id) as gb:
             self.defs = gbmod.definitions(gb, self.assignment)
         self.plans = testplan.load(layout.source_dir(self.course, self.assignment), self.defs, self.cell_timeout,

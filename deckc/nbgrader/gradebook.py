@@ -13,6 +13,8 @@
 - merge_students / merge_student: the main process (the only writer) stores students' results,
   in bulk, one transaction per call (gradebook_merge.py).
 - scores: {student: {notebook: {grade: (score, max, needs_manual)}}} for tests and summaries.
+- a grading worker's private copy is opened through scratch_gradebook.py (one engine per
+  process, the schema checked once, no fsync); open_gradebook skips its table check there.
 
 Imports nbgrader (~3.5 s): only grading processes load this module. The gradebook rows of a
 release, written without nbgrader, are native_gradebook.py's.
@@ -34,6 +36,9 @@ def _create_new(db_url: str) -> None:
     from nbgrader.api import Base
     from sqlalchemy import create_engine, inspect, text
 
+    from . import scratch_gradebook
+    if scratch_gradebook.is_private(db_url):     # a worker's private copy, its tables known
+        return
     head = installed.alembic_head()
     if head is None:
         return
