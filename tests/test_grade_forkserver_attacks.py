@@ -68,3 +68,14 @@ def test_the_grader_environment_is_nowhere_in_the_outputs(runs, mode):
 
 def test_forked_and_exec_grades_are_identical(runs):
     assert runs["1"]["scores"] == runs["0"]["scores"]
+
+
+@pytest.mark.parametrize("mode", ["1", "0"])
+def test_the_attacks_ran_and_reached_nothing(runs, mode):
+    """What the kernels printed: each attack ran to its end (the checking runner's side is in the
+    scores: the runner ran the same cells and would have answered wrong)."""
+    printed = {s: "".join(p.read_text(encoding="utf-8") for p in
+                          (runs[mode]["course"] / "autograded" / s).rglob("rnn_step.ipynb")) for s in STUDENTS}
+    assert "grader environment seen by student code: []" in printed["a_peek"]
+    assert "reached: []" in printed["b_poke"]
+    assert "patches seen: []" in printed["d_find"]
