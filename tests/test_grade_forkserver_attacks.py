@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
-from grade_support import (TIMEOUT, expected_parts, grade, new_course, observed, require_namespace_isolation,
+from grade_support import (ASSIGNMENT, TIMEOUT, expected_parts, grade, new_course, observed, require_namespace_isolation,
                            scores, submit)
 
 pytestmark = pytest.mark.slow
@@ -79,3 +83,76 @@ def test_the_attacks_ran_and_reached_nothing(runs, mode):
     assert "grader environment seen by student code: []" in printed["a_peek"]
     assert "reached: []" in printed["b_poke"]
     assert "patches seen: []" in printed["d_find"]
+
+
+def _forked() -> tuple[dict, dict]:
+    """({pid: parent} of the fork servers' processes, {pid: "kernel" or "runner"} of the students'
+    (their uids): a kernel has ipykernel's threads, a checking runner one)."""
+    procs, kinds = {}, {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if b"forkserver.py" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                continue
+            procs[int(pid)] = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+            uid, threads = int(status["Uid"].split()[0]), int(status["Threads"])
+        except (OSError, ValueError, IndexError, KeyError):
+            continue
+        if uid >= 200000:
+            kinds[int(pid)] = "kernel" if threads >= 3 else "runner"
+    return procs, kinds
+
+
+@pytest.mark.parametrize("when", ["preflight", "kernel1", "runner1"])
+def test_a_zygote_killed_mid_notebook_costs_no_student_anything(tmp_path, monkeypatch, when):
+    """The zygote SIGKILLed (the OOM killer, a bug) while a process it forked runs: the first
+    kernel (the preflight's reference), or the first kernel or checking runner busy for
+    over a second (only the students' two-second cell is): the worker goes on the exec way,
+    every student graded right, once."""
+    require_namespace_isolation()
+    monkeypatch.setenv("DECKC_GRADE_FORKSERVER", "1")
+    course = new_course(tmp_path / "course")
+    handed = {s: submit(course, s, "slow_cells") for s in ("s1", "s2", "s3")}
+    killed, first_seen, busy, stop = [], {}, [], threading.Event()
+
+    def zygote_of(pid, procs):
+        while procs.get(pid) in procs:
+            pid = procs[pid]
+        return pid
+
+    def killer():
+        while not stop.is_set() and not killed:
+            procs, kinds = _forked()
+            now = time.monotonic()
+            kind, nth = when[:-1], int(when[-1:] or 0) if when != "preflight" else 0
+            for pid in kinds:
+                first_seen.setdefault(pid, now)
+                if now - first_seen[pid] > 1.0 and kinds[pid] == kind and pid not in busy:
+                    busy.append(pid)
+                target = (pid if when == "preflight" and kinds[pid] == "kernel" else
+                          busy[nth - 1] if nth and len(busy) >= nth else None)
+                if target is not None and target in kinds:
+                    try:
+                        os.kill(zygote_of(target, procs), signal.SIGKILL)
+                        killed.append(target)
+                    except ProcessLookupError:
+                        pass
+                    break
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    try:
+        result = grade(course, "--jobs", "1", "--timeout", TIMEOUT, "--no-feedback", "-q")
+    finally:
+        stop.set()
+        thread.join()
+    assert killed, "no zygote was seen forking"
+    assert result.exit_code == 0, result.output
+    got = scores(course)
+    assert set(got) == set(handed)
+    for student, notebooks in handed.items():
+        assert observed(got[student]) == expected_parts(notebooks, set()), (student, result.output)
+    rows = [line.split(",")[3] for line in
+            (course / "reports" / ASSIGNMENT / "grades.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    assert sorted(rows) == sorted(handed), rows
