@@ -22,7 +22,9 @@ Python's ``random`` is reseeded by the fork itself; numpy's global RandomState i
 when ``numpy.random`` is first imported, which the zygote does not do (checked at start).
 
 The zygote never holds a secret: it reads no connection file (the child does, inside the jail
-path), and its socket is 0600 in the worker's private scratch, checked by SO_PEERCRED.
+path), it is sent only the names of the environment jail.main reads (forkclient.py: the rest is
+the grader's, and what the zygote received stays in every later child's memory), and its socket
+is 0600 in the worker's private scratch, checked by SO_PEERCRED.
 
 Whenever the zygote cannot serve (not started, dead, multi-threaded, a submission folder that
 shadows a module it pre-imported), jail.py runs the process the exec way: same jail, slower.

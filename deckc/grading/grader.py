@@ -169,6 +169,22 @@ class Grader:
                              timings=watch.times(), seconds=time.monotonic() - started)
 
     def grade(self, job: GradeJob) -> StudentResult:
+        server = self.processes.forkserver
+        forking = server is not None and server.alive()
+        result = self._grade(job)
+        if forking and not server.alive():
+            # The zygote died during this submission (the OOM killer, a bug): what it had forked
+            # died with it, through no fault of the student's. From now on the exec path, and
+            # this submission again (its private gradebook and folders are redone by _grade).
+            logging.getLogger("deckc.grade").warning("fork server died; kernels start the exec way from now on")
+            self.jail_cfg.pop("forkserver", None)
+            self.processes.forkserver = None
+            server.stop()
+            self.kill_others()
+            result = self._grade(job)
+        return result
+
+    def _grade(self, job: GradeJob) -> StudentResult:
         import resource
 
         from ..nbgrader import gradebook as gbmod

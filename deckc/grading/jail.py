@@ -324,7 +324,9 @@ def main(argv, run=None):
     else:
         sys.exit("usage: jail.py (--kernel CONNECTION_FILE | --run ARGV...)")
     if run is None and cfg.get("forkserver"):
-        _forkclient().run(cfg["forkserver"], argv)     # returns if the zygote did not start it
+        # returns if the zygote did not start it; the zygote is sent only what main reads of the
+        # environment (the rest is the grader's, and a fork keeps it in the student's memory)
+        _forkclient().run(cfg["forkserver"], argv, KEEP_ENV + ("DECKC_JAIL", "TMPDIR"))
     cwd = os.getcwd()
     uid = int(cfg["uid"]) if isolate else None
     # The kernel's own stdout/stderr (not cell outputs, which travel over ZMQ): a debug log, or nowhere.
