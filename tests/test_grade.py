@@ -485,6 +485,28 @@ def test_csv_cells_are_never_formulas(tmp_path):
     assert list(csv.DictReader(open(path, newline=""))) == [{"name": "'=cmd", "score": "-3"}]
 
 
+def test_grades_csv_rows_do_not_depend_on_merge_order(tmp_path):
+    """Students enter the gradebook in the order their results arrive (which differs between runs
+    and between --jobs and --cluster); nbgrader's export orders by name only, so with no names
+    grades.csv came out in arrival order and two runs with identical scores did not diff equal."""
+    import csv
+
+    from deckc.grading.run import _export
+    from deckc.nbgrader.gradebook import open_gradebook
+
+    rows = {}
+    for order in (["zed", "amy", "bob"], ["bob", "zed", "amy"]):
+        url = f"sqlite:///{tmp_path / ('-'.join(order) + '.db')}"
+        with open_gradebook(url) as gb:
+            gb.add_assignment("a")
+            for student in order:
+                gb.add_student(student)
+            path = tmp_path / f"{'-'.join(order)}.csv"
+            _export(gb, path, "a")
+        rows[tuple(order)] = [r["student_id"] for r in csv.DictReader(open(path, newline=""))]
+    assert list(rows.values()) == [["amy", "bob", "zed"]] * 2
+
+
 def test_feedback_check_redacts():
     from deckc.grading.feedback import check_html, secrets_of, strip_hidden
 

@@ -290,6 +290,7 @@ def test_scheduler_lost_then_resume(tmp_path):
         got = scores(course)
         assert sorted(got) == sorted(first)                 # whole students: merged ones only
         _check_scores(course, handed_in, first)
+        assert _in_submissions_csv(course) == set(first)     # the run's reports cover what it merged
         dask.stop()
         DaskProcesses.wait_for(lambda: not leftovers(dask.tmp), 30, f"left running: {leftovers(dask.tmp)}")
 
@@ -306,9 +307,17 @@ def test_scheduler_lost_then_resume(tmp_path):
         merges = [s for s, _ in _merges(course)]
         assert sorted(merges) == sorted(STUDENTS)             # the first ones were not graded again
         _check_scores(course, handed_in, STUDENTS)
+        assert _in_submissions_csv(course) == set(STUDENTS)  # was: only the resumed run's students
     finally:
         dask.stop()
     DaskProcesses.wait_for(lambda: not leftovers(dask.tmp), 30, f"left running: {leftovers(dask.tmp)}")
+
+
+def _in_submissions_csv(course: Path) -> set[str]:
+    import csv
+
+    path = course / "reports" / ASSIGNMENT / "submissions.csv"
+    return {row["student"] for row in csv.DictReader(open(path, newline=""))} if path.is_file() else set()
 
 
 def _log(course: Path) -> bool:

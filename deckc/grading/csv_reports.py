@@ -20,6 +20,7 @@ from pathlib import Path
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TESTS_NUMERIC = {"points", "max_points", "kernel_points", "verified_points"}
 GRADES_NUMERIC = {"raw_score", "late_submission_penalty", "score", "max_score"}
+GRADES_ORDER = ("assignment", "last_name", "first_name", "student_id")
 SUBMISSIONS_FIELDS = ["student", "file", "notebook", "action", "note"]
 
 
@@ -60,13 +61,16 @@ def read_csv(path: Path) -> list:
         return list(csv.DictReader(f))
 
 
-def neutralise_file(path: Path, numeric=GRADES_NUMERIC) -> None:
-    """Rewrite a CSV written by someone else (nbgrader's export) through the same rule."""
+def neutralise_file(path: Path, numeric=GRADES_NUMERIC, order=()) -> None:
+    """Rewrite a CSV written by someone else (nbgrader's export) through the same rule; rows
+    sorted by the columns `order` names, if any."""
     if not path.is_file():
         return
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         fields, rows = reader.fieldnames or [], list(reader)
+    if order:
+        rows.sort(key=lambda r: tuple(r.get(k) or "" for k in order))
     write_csv(path, fields, rows, numeric)
 
 

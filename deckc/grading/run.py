@@ -301,18 +301,18 @@ def _grade_locked(opts: Options, course: Path, assignment: str, scratch: Path, s
                     grading.pool.run(grading.queue(students))
                 _mark("all graded")
             finally:
-                # also when interrupted: the rows of the students merged so far (tests.csv and
-                # the gradebook agree)
-                if grading.rows:
-                    with signals_deferred():
+                # also when interrupted or the scheduler is lost: the rows of the students merged
+                # so far (tests.csv and the gradebook agree), and their files in submissions.csv,
+                # which a --resume run only adds its own students to
+                from .csv_reports import write_submissions
+                with signals_deferred():
+                    if grading.rows:
                         write_tests_csv(course / "reports" / assignment / "tests.csv", grading.rows)
+                    write_submissions(course / "reports" / assignment / "submissions.csv", summary.files)
             reports = course / "reports" / assignment
-            from .csv_reports import neutralise_file, write_submissions
             from .report import write_pass_rates
             with signals_deferred():          # the reports are written whole (a second or so)
                 _export(gb, reports / "grades.csv", assignment)
-                neutralise_file(reports / "grades.csv")
-                write_submissions(reports / "submissions.csv", summary.files)
                 if (reports / "tests.csv").is_file():
                     write_pass_rates(reports / "tests.csv", reports / "pass_rates.csv")
                     from .items import write_item_analysis
@@ -342,13 +342,18 @@ def _mark(what: str) -> None:
 
 
 def _export(gb, path: Path, assignment: str):
-    """nbgrader's own export (`nbgrader export --assignment A`): one row per student."""
+    """nbgrader's own export (`nbgrader export --assignment A`): one row per student, rewritten
+    formula-safe and in nbgrader's order (last, first name) with ties by student id: nbgrader
+    leaves ties in the gradebook's order, i.e. the order the results happened to arrive."""
     from nbgrader.plugins import CsvExportPlugin
+
+    from .csv_reports import GRADES_ORDER, neutralise_file
 
     plugin = CsvExportPlugin()
     plugin.to = str(path)
     plugin.assignment = [assignment]
     plugin.export(gb)
+    neutralise_file(path, order=GRADES_ORDER)
 
 
 def _safe_url(url: str) -> str:
