@@ -59,8 +59,10 @@ def autograde(config, root: Path, assignment: str, student: str, submitted: list
             super().__init__(**kw)
             if pool is not None:      # the next notebook's kernel boots while this one runs
                 from nbgrader.preprocessors import Execute
-                pooled = kernelpool.pooled_execute(Execute, pool, self._has_next)
-                self.autograde_preprocessors = [pooled if p is Execute else p for p in self.autograde_preprocessors]
+                # any Execute: the config's is outputs.CappedExecute (`p is Execute` never matched it)
+                self.autograde_preprocessors = [
+                    kernelpool.pooled_execute(p, pool, self._has_next) if isinstance(p, type) and issubclass(p, Execute)
+                    else p for p in self.autograde_preprocessors]
             self.autograde_preprocessors = [_timed(p, watch) for p in self.autograde_preprocessors]
             self.sanitize_preprocessors = [_timed(p, watch) for p in self.sanitize_preprocessors]
             self._current = None

@@ -86,9 +86,14 @@ def pooled_execute(execute_cls, pool: KernelPool, has_next):
                 run_sync(km.start_kernel)(extra_arguments=list(self.extra_arguments), cwd=cwd)
             self.km = km
             if has_next():
-                name = self.kernel_name
-                pool.start(lambda: self.kernel_manager_class(kernel_name=name, config=self.config), cwd,
-                           self.extra_arguments)
+                # the kernel this notebook got names the spec (self.kernel_name is only set by
+                # nbclient when it makes the manager itself: '' for a kernel from the pool)
+                name = km.kernel_name
+                try:
+                    pool.start(lambda: self.kernel_manager_class(kernel_name=name, config=self.config), cwd,
+                               self.extra_arguments)
+                except Exception as e:  # noqa: BLE001 - this notebook has its kernel; the next starts its own
+                    self.log.warning("pre-starting the next notebook's kernel failed: %s", e)
             return km
 
     return PooledExecute
