@@ -186,20 +186,31 @@ def _preload():
 
 
 def _recv_request(conn):
-    """(request dict, [fds]) from a new connection."""
+    """(request dict, [fds]) from a new connection; the fds are closed if the request is refused."""
     data, fds, _flags, _addr = socket.recv_fds(conn, 65536, 3)
-    if len(data) < 4:
-        raise ValueError("short request")
-    size = struct.unpack("!I", data[:4])[0]
-    if size > MAX_REQUEST:
-        raise ValueError("request too large")
-    data = data[4:]
-    while len(data) < size:
-        chunk = conn.recv(min(65536, size - len(data)))
-        if not chunk:
-            raise ValueError("cut-off request")
-        data += chunk
-    return json.loads(data), fds
+    try:
+        if len(data) < 4:
+            raise ValueError("short request")
+        size = struct.unpack("!I", data[:4])[0]
+        if size > MAX_REQUEST:
+            raise ValueError("request too large")
+        data = data[4:]
+        while len(data) < size:
+            chunk = conn.recv(min(65536, size - len(data)))
+            if not chunk:
+                raise ValueError("cut-off request")
+            data += chunk
+        try:
+            request = json.loads(data)
+        except RecursionError:
+            raise ValueError("request nested too deep") from None
+        if not isinstance(request, dict):
+            raise ValueError("request is not an object")
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return request, fds
 
 
 class Zygote:
