@@ -28,6 +28,8 @@ is 0600 in the worker's private scratch, checked by SO_PEERCRED.
 
 Whenever the zygote cannot serve (not started, dead, multi-threaded, a submission folder that
 shadows a module it pre-imported), jail.py runs the process the exec way: same jail, slower.
+A zygote that dies during a submission takes what it forked with it: grader.py grades that
+submission again, the exec way, as it does every later one.
 ``DECKC_GRADE_FORKSERVER=0`` turns it off.
 """
 import os
