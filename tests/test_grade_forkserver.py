@@ -131,3 +131,34 @@ print(json.dumps(state))
     state = json.loads(out.stdout.strip().splitlines()[-1])
     assert state == {"zygote": True, "kept": True, "other": False, "k1": 1, "k2": 1, "kept_after": False,
                      "zygote_after": True}
+
+
+def test_junk_on_the_socket_is_refused_and_the_zygote_lives(tmp_path, monkeypatch):
+    """Only the worker's uid can connect, but that is the student's with isolation none: no
+    request, however malformed, ends the zygote (each used to: an uncaught error in its loop)."""
+    from deckc.grading import forkserver
+
+    monkeypatch.setenv("DECKC_GRADE_FORKSERVER", "1")
+    cfg = {"env": {}}
+    server = forkserver.start(cfg, tmp_path)
+    try:
+        for _ in range(100):
+            if server.stats():
+                break
+            time.sleep(0.1)
+        junk = [b"[1]", b'"x"', b"null", b"[" * 100000 + b"]" * 100000, b"\xff\xfe", b'{"op": "children", "of": 5}',
+                b'{"argv": "x", "env": {}}']
+        for body in junk:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(5)
+                s.connect(cfg["forkserver"])
+                try:
+                    s.sendall(len(body).to_bytes(4, "big") + body)
+                    s.recv(100)
+                except OSError:              # closed on us: refused
+                    pass
+            time.sleep(0.1)
+            assert server.alive(), body[:30]
+        assert server.alive() and server.stats()["forked"] == 0
+    finally:
+        server.stop()

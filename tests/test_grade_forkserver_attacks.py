@@ -9,7 +9,9 @@ path's. One `deckc grade --jobs 1` run (one worker, one zygote, students in orde
 - poke_zygote: looks for the zygote's socket and connections, and for any process outside its jail;
 - patch_preloaded then find_preloaded: the first rebinds numpy, IPython, ipykernel and the fork
   server's own modules in its forked kernel and runner, the second (next, same zygote) looks for it;
-- a reference submission.
+- a fork bomb and a daemon before them, a reference after them;
+- wrong, crashing, kernel-killing and numpy-rebinding submissions, whose grades must be the exec
+  path's (the same submissions graded with DECKC_GRADE_FORKSERVER=0).
 
 Each attacker answers wrong if its attack worked, so full marks everywhere means it held.
 """
@@ -29,13 +31,16 @@ from grade_support import (ASSIGNMENT, TIMEOUT, expected_parts, grade, new_cours
 
 pytestmark = pytest.mark.slow
 
-STUDENTS = {"a_peek": "peek_grader_env", "b_poke": "poke_zygote", "c_patch": "patch_preloaded",
-            "d_find": "find_preloaded", "e_ref": "reference"}
+STUDENTS = {"aa_bomb": "fork_bomb", "ab_daemon": "daemon", "a_peek": "peek_grader_env", "b_poke": "poke_zygote",
+            "c_patch": "patch_preloaded", "d_find": "find_preloaded", "e_ref": "reference"}
+# wrong or crashing ones: only compared with the exec path (their parts lost: test_grade_hostile's tables)
+PARTIAL = {"f_no_tanh": "no_tanh", "g_crash": "crash_at_top", "h_kill": "kernel_kill", "i_rebind": "rebind_numpy",
+           "j_always": "always_equal"}
 
 
 def _run(tmp_path_factory, forkserver: str) -> dict:
     course = new_course(tmp_path_factory.mktemp(f"forkattacks{forkserver}") / "course")
-    handed = {s: submit(course, s, k) for s, k in STUDENTS.items()}
+    handed = {s: submit(course, s, k) for s, k in {**STUDENTS, **PARTIAL}.items()}
     marker = "h4leak-" + secrets.token_hex(8)
     old = {k: os.environ.get(k) for k in ("DECKC_ATTACK_SECRET", "DECKC_GRADE_FORKSERVER")}
     os.environ.update({"DECKC_ATTACK_SECRET": marker, "DECKC_GRADE_FORKSERVER": forkserver})
@@ -71,7 +76,9 @@ def test_the_grader_environment_is_nowhere_in_the_outputs(runs, mode):
 
 
 def test_forked_and_exec_grades_are_identical(runs):
+    assert set(runs["1"]["scores"]) == set(STUDENTS) | set(PARTIAL)
     assert runs["1"]["scores"] == runs["0"]["scores"]
+    assert observed(runs["1"]["scores"]["f_no_tanh"]) != observed(runs["1"]["scores"]["e_ref"])   # not all full
 
 
 @pytest.mark.parametrize("mode", ["1", "0"])

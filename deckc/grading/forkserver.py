@@ -28,6 +28,8 @@ is 0600 in the worker's private scratch, checked by SO_PEERCRED.
 
 Whenever the zygote cannot serve (not started, dead, multi-threaded, a submission folder that
 shadows a module it pre-imported), jail.py runs the process the exec way: same jail, slower.
+A zygote that dies during a submission takes what it forked with it: grader.py grades that
+submission again, the exec way, as it does every later one.
 ``DECKC_GRADE_FORKSERVER=0`` turns it off.
 """
 import os
@@ -186,20 +188,31 @@ def _preload():
 
 
 def _recv_request(conn):
-    """(request dict, [fds]) from a new connection."""
+    """(request dict, [fds]) from a new connection; the fds are closed if the request is refused."""
     data, fds, _flags, _addr = socket.recv_fds(conn, 65536, 3)
-    if len(data) < 4:
-        raise ValueError("short request")
-    size = struct.unpack("!I", data[:4])[0]
-    if size > MAX_REQUEST:
-        raise ValueError("request too large")
-    data = data[4:]
-    while len(data) < size:
-        chunk = conn.recv(min(65536, size - len(data)))
-        if not chunk:
-            raise ValueError("cut-off request")
-        data += chunk
-    return json.loads(data), fds
+    try:
+        if len(data) < 4:
+            raise ValueError("short request")
+        size = struct.unpack("!I", data[:4])[0]
+        if size > MAX_REQUEST:
+            raise ValueError("request too large")
+        data = data[4:]
+        while len(data) < size:
+            chunk = conn.recv(min(65536, size - len(data)))
+            if not chunk:
+                raise ValueError("cut-off request")
+            data += chunk
+        try:
+            request = json.loads(data)
+        except RecursionError:
+            raise ValueError("request nested too deep") from None
+        if not isinstance(request, dict):
+            raise ValueError("request is not an object")
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return request, fds
 
 
 class Zygote:
