@@ -328,9 +328,19 @@ def test_bad_cluster_spec_is_a_usage_error(tmp_path):
     course, _ = _course(tmp_path, {"ann": "reference"})
     result = grade(course, "--cluster", "locl:2")
     assert result.exit_code == 2 and "expected local:N" in result.output
+    for spec in ("tcp://127.0.0.1", "tcp://127.0.0.1:99999"):   # Dask's ValueError, an impossible port
+        result = grade(course, "--cluster", spec)
+        assert result.exit_code == 2 and "port" in result.output, (spec, result.output)
     port = _free_port()                                   # nothing listens there
     result = grade(course, "--cluster", f"tcp://127.0.0.1:{port}", "--no-preflight")
     assert result.exit_code == 1 and "cannot reach the Dask scheduler" in result.output, result.output
+    # something listens but never speaks Dask (the dashboard's port, 8787, given by mistake):
+    # distributed's Client waited for its handshake for ever
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        result = grade(course, "--cluster", f"tcp://127.0.0.1:{server.getsockname()[1]}", "--no-preflight")
+    assert result.exit_code == 1 and "not a Dask scheduler" in result.output, result.output
     assert scores(course) == {}
 
 

@@ -29,6 +29,7 @@ from . import preflight
 
 LOCAL = re.compile(r"^local:(\d+)$")
 CONNECT_SECONDS = 30
+HANDSHAKE_SECONDS = 10
 
 
 def check_spec(spec: str) -> str:
@@ -40,7 +41,13 @@ def check_spec(spec: str) -> str:
         if not 1 <= int(m.group(1)) <= 256:
             raise GradeError(f"--cluster {spec}: N must be 1 to 256")
         return spec
-    if re.match(r"^(tcp|tls|ucx|inproc|ws|wss)://[^\s/]+(:\d+)?/?$", spec):
+    if spec.startswith("inproc://") and re.match(r"^inproc://[^\s/]+/?$", spec):
+        return spec
+    m = re.match(r"^(tcp|tls|ucx|ws|wss)://[^\s/]+?(?::(\d+))?/?$", spec)
+    if m:
+        if m.group(2) is None or not 1 <= int(m.group(2)) <= 65535:
+            raise GradeError(f"--cluster {spec}: the scheduler's address needs its port (1 to 65535), "
+                             "e.g. tcp://scheduler:8786")
         return spec
     raise GradeError(f"--cluster {spec!r}: expected local:N (a local cluster of N workers) or a "
                      "scheduler address such as tcp://scheduler:8786")
@@ -106,7 +113,10 @@ def connect(spec: str, scratch: Path, quiet: bool, say):
 
 
 def _reachable(spec: str) -> None:
-    """Fail at once, not after the client's 30 s of retries, when nothing listens at a tcp:// address."""
+    """Fail at once, not after the client's 30 s of retries, when nothing listens at a tcp://
+    address, and at all when what listens is not a Dask scheduler (the dashboard's port, say):
+    a scheduler sends its handshake as soon as it accepts, and distributed's Client waits for it
+    without a time limit."""
     import socket
 
     from .run import GradeFailure
@@ -115,9 +125,18 @@ def _reachable(spec: str) -> None:
     if not m:
         return
     try:
-        socket.create_connection((m.group(1), int(m.group(2))), timeout=10).close()
+        with socket.create_connection((m.group(1), int(m.group(2))), timeout=10) as conn:
+            conn.settimeout(HANDSHAKE_SECONDS)
+            try:
+                spoke = bool(conn.recv(1))
+            except TimeoutError:
+                spoke = False
     except OSError as e:
         raise GradeFailure(f"cannot reach the Dask scheduler {spec}: {e.strerror or e}") from None
+    if not spoke:
+        raise GradeFailure(f"{spec} is not a Dask scheduler: it accepted the connection but sent no Dask "
+                           f"handshake in {HANDSHAKE_SECONDS} s (the scheduler's port is 8786 by default, "
+                           "its dashboard's 8787)")
 
 
 def _has_dashboard(client) -> bool:
