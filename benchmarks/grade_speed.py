@@ -180,7 +180,7 @@ def stage_split(stderr: str) -> str:
     """Mean seconds per submission by stage, as each worker measured them (the StageTimes of the
     `timings S: T s {...} cpu {...}` lines of DECKC_GRADE_TIMINGS=1), and the worker's CPU."""
     from deckc.grading.records import from_json
-    from deckc.grading.stagetimes import StageTimes
+    from deckc.grading.stagetimes import CpuTimes, StageTimes
 
     found = [(float(total), from_json(StageTimes, json.loads(times)), json.loads(cpu)) for total, times, cpu in
              re.findall(r"^timings \S+: ([\d.]+) s (\{.*?\}) cpu (\{.*?\})$", stderr, flags=re.M)]
@@ -188,7 +188,7 @@ def stage_split(stderr: str) -> str:
         return ""
     mean = {f.name: statistics.mean(getattr(t, f.name) for _, t, _ in found) for f in dataclasses.fields(StageTimes)}
     total = statistics.mean(s for s, _, _ in found)
-    cpu = statistics.mean(c.get("worker", 0.0) for _, _, c in found)
+    cpu = statistics.mean(from_json(CpuTimes, c).worker for _, _, c in found)
     return (f"{total:.2f} s = kernel start/stop {mean['kernel']:.2f} s + student code and in-kernel tests "
             f"{mean['student_code']:.2f} s + out-of-kernel check {mean['check']:.2f} s + private gradebook "
             f"{mean['gradebook']:.2f} s + feedback {mean['feedback']:.2f} s + other {mean['other']:.2f} s "

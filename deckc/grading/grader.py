@@ -36,7 +36,7 @@ sys.modules.setdefault("rfc3987_syntax", None)   # see deckc/nbgrader/command.py
 
 from .records import (MAX_SUBMISSION_BYTES, AssignmentDef, GradeJob, Sandbox, StudentResult,  # noqa: E402
                       WorkerReady, submission_files)
-from .stagetimes import Stage, Stopwatch  # noqa: E402
+from .stagetimes import CpuTimes, Stage, Stopwatch  # noqa: E402
 
 from ..nbgrader import layout  # noqa: E402
 
@@ -255,8 +255,8 @@ class Grader:
             student, ok=True, files=tuple(outcomes), timestamp=stored.timestamp, notebooks=notebooks,
             score=score, max_score=maximum, diagnosis=diagnosis, unchanged=tuple(unchanged), edited=edited,
             skipped_files=tuple(skipped), timings=watch.times(), seconds=time.monotonic() - started,
-            cpu={"worker": round(_cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(cpu0[0]), 3),
-                 "children": round(_cpu(resource.getrusage(resource.RUSAGE_CHILDREN)) - _cpu(cpu0[1]), 3)},
+            cpu=CpuTimes(worker=round(_cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(cpu0[0]), 3),
+                         children=round(_cpu(resource.getrusage(resource.RUSAGE_CHILDREN)) - _cpu(cpu0[1]), 3)),
             autograded_dir=str(autograded) if autograded.is_dir() else None, feedback_dir=feedback_dir,
             feedback_problems=tuple(problems))
 

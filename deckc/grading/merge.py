@@ -60,7 +60,7 @@ def take(result: StudentResult, gb, course: Path, assignment: str, summary, rows
     if os.environ.get("DECKC_GRADE_TIMINGS"):
         # one JSON record a line: benchmarks/grade_speed.py reads it back as a StageTimes
         print(f"timings {student}: {result.seconds:.4f} s {json.dumps(to_json(result.timings))} "
-              f"cpu {json.dumps(result.cpu)}", file=sys.stderr)
+              f"cpu {json.dumps(to_json(result.cpu))}", file=sys.stderr)
     place_outputs(result, course, assignment)
     rows[student] = test_rows(result)
     summary.graded.append(student)

@@ -29,7 +29,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .stagetimes import StageTimes
+from .stagetimes import CpuTimes, StageTimes
 
 from ..nbgrader import layout
 from .matching import FileOutcome
@@ -264,7 +264,7 @@ class StudentResult:
     skipped_files: tuple[str, ...] = ()
     seconds: float = 0.0
     timings: StageTimes = field(default_factory=StageTimes)   # seconds by stage, adding up to `seconds`
-    cpu: dict[str, float] = field(default_factory=dict)
+    cpu: CpuTimes = field(default_factory=CpuTimes)
     autograded_dir: str | None = None         # in the worker's scratch (same machine)
     feedback_dir: str | None = None
     outputs: dict[str, dict[str, bytes]] | None = None   # or packed: AUTOGRADED/FEEDBACK -> files

@@ -30,6 +30,13 @@ class StageTimes:
         return sum(getattr(self, f.name) for f in fields(self))
 
 
+@dataclass(frozen=True)
+class CpuTimes:
+    """CPU seconds (user + system) one submission cost in its worker."""
+    worker: float = 0.0          # the grading worker process itself (nbgrader, the gradebook, the check's driver)
+    children: float = 0.0        # the processes it reaped meanwhile (kernels' launchers, runners)
+
+
 class Stage(enum.Enum):
     KERNEL = "kernel"
     STUDENT_CODE = "student_code"
