@@ -108,6 +108,12 @@ def grade(course, assignment, jobs, timeout, notebook_timeout, memory_mb, db, st
     2 usage errors, 130 / 143 interrupted.
 
     \b
+    Environment (speed switches, for measuring; grades are the same either way):
+      DECKC_GRADE_FORKSERVER=0  kernels exec'd, not forked from the worker's zygote
+      DECKC_GRADE_PRESTART=0    no next kernel started while a notebook runs
+      DECKC_GRADE_TIMINGS=1     each submission's seconds by stage and its CPU, on stderr
+
+    \b
     Writes, in COURSE:
       gradebook.db (or --db)             grades, as `nbgrader autograde` would
       autograded/<student>/<assignment>/ the executed notebooks
