@@ -61,15 +61,23 @@ def _old_and_new(tmp_path: Path):
     return root, out, old, new
 
 
-def _nbgrader_started(sid: int, timeout: float = 60) -> None:
+def _processes_in(folder: Path) -> list[str]:
+    """Processes working in `folder` (nbgrader runs in the course folder, in a session of its own)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and Path(os.readlink(proc / "cwd")).is_relative_to(folder):
+                found.append(proc.name + " " + (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:
+            pass
+    return found
+
+
+def _nbgrader_started(folder: Path, timeout: float = 60) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
-        for ln in _live_processes(sid):
-            try:            # ps cuts long command lines: /proc has them whole
-                if b"nbgraderapp" in Path(f"/proc/{ln.split()[0]}/cmdline").read_bytes():
-                    return
-            except OSError:
-                pass
+        if any("nbgraderapp" in p for p in _processes_in(folder)):
+            return
         time.sleep(0.02)
     raise AssertionError("nbgrader never ran: the release took the native path")
 
@@ -78,13 +86,13 @@ def _interrupt_release(root: Path, sig: int, group: bool, env: dict | None = Non
     proc = subprocess.Popen(deckc_cmd() + ARGV, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True, env={**os.environ, **(env or {})})
     _wait_started(proc.pid)
-    _nbgrader_started(proc.pid)
+    _nbgrader_started(root)
     (os.killpg if group else os.kill)(proc.pid, sig)
     _, err = proc.communicate(timeout=120)
     deadline = time.time() + 5
-    while _live_processes(proc.pid) and time.time() < deadline:
+    while (_live_processes(proc.pid) or _processes_in(root)) and time.time() < deadline:
         time.sleep(0.1)
-    return {"code": proc.returncode, "err": err, "left": _live_processes(proc.pid)}
+    return {"code": proc.returncode, "err": err, "left": _live_processes(proc.pid) + _processes_in(root)}
 
 
 def _check_whole(trial: dict, sig: int, out: Path, old: dict, new: dict) -> None:
