@@ -238,20 +238,21 @@ class _Child:
         raise value
 
     def _ends_within(self, ended, timeout: float) -> bool:
-        """Whether ended(poll seconds) comes true within `timeout`, a wait that goes on past it while
-        the child holds a write (signals.held: killed, it would leave that write half done, a
-        course a mix of old and new files and its lock taken). Meanwhile this process holds too,
-        so its own parent waits as well (a lesson process waiting for its course writer)."""
+        """Whether ended(poll seconds) comes true within `timeout`, a wait that does not count the
+        time the child holds a write (signals.held: killed, it would leave that write half done, a
+        course a mix of old and new files and its lock taken). While it holds, this process holds
+        too, at once, so its own parent waits as well (a lesson process waiting for its writer)."""
         deadline = time.monotonic() + timeout
-        while not ended(0.01):
-            if time.monotonic() > deadline:
-                if not self._holding[0]:
-                    return False
+        while True:
+            if self._holding[0]:
                 with signals.held():
                     while self._holding[0] and not ended(0.02):
                         pass
                 deadline = time.monotonic() + timeout      # then the usual grace to unwind
-        return True
+            if ended(0.01):
+                return True
+            if time.monotonic() > deadline:
+                return False
 
     def _stop_now(self) -> int:
         """SIGTERM, so the child unwinds (a held write finishes, its locks are released); SIGKILL

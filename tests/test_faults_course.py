@@ -28,8 +28,9 @@ def _course_state(out: Path) -> dict:
     course = out / "course"
     con = sqlite3.connect(course / "gradebook.db")
     try:
-        cells = con.execute("SELECT n.name, b.name, g.max_score FROM grade_cells g JOIN base_cell b ON g.id = b.id "
-                            "JOIN notebook n ON b.notebook_id = n.id ORDER BY 1, 2").fetchall()
+        cells = con.execute("SELECT a.name, n.name, b.name, g.max_score FROM grade_cells g JOIN base_cell b "
+                            "ON g.id = b.id JOIN notebook n ON b.notebook_id = n.id JOIN assignment a "
+                            "ON n.assignment_id = a.id ORDER BY 1, 2, 3").fetchall()
         notebooks = con.execute("SELECT a.name, n.name FROM notebook n JOIN assignment a "
                                 "ON n.assignment_id = a.id ORDER BY 1, 2").fetchall()
     finally:
@@ -38,10 +39,11 @@ def _course_state(out: Path) -> dict:
             "notebooks": notebooks, "grade_cells": cells}
 
 
-def _old_and_new(tmp_path: Path):
-    """A course with a submission of lesson-1, an edit that changes its notebooks and points; the
-    output folder is left as the old build. Returns (root, out, old state, new state, old copy)."""
-    root = module(tmp_path, {"lesson-1": ["rnn_step", "attention"]})
+def _old_and_new(tmp_path: Path, lessons: int = 1):
+    """A course with a submission of lesson-1 (so nbgrader releases it; lesson-2 is released
+    natively), an edit that changes their notebooks and points; the output folder is left as the
+    old build. Returns (root, out, old state, new state)."""
+    root = module(tmp_path, {f"lesson-{i}": ["rnn_step", "attention"] for i in range(1, lessons + 1)})
     out = root / "build"
     assert subprocess.run(deckc_cmd() + ARGV, cwd=root, capture_output=True).returncode == 0
     _hand_in_rows(out / "course" / "gradebook.db", "alice", "lesson-1")
@@ -82,8 +84,8 @@ def _nbgrader_started(folder: Path, timeout: float = 60) -> None:
     raise AssertionError("nbgrader never ran: the release took the native path")
 
 
-def _interrupt_release(root: Path, sig: int, group: bool, env: dict | None = None) -> dict:
-    proc = subprocess.Popen(deckc_cmd() + ARGV, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+def _interrupt_release(root: Path, sig: int, group: bool, env: dict | None = None, argv=()) -> dict:
+    proc = subprocess.Popen(deckc_cmd() + ARGV + list(argv), cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True, env={**os.environ, **(env or {})})
     _wait_started(proc.pid)
     _nbgrader_started(root)
@@ -103,8 +105,18 @@ def _check_whole(trial: dict, sig: int, out: Path, old: dict, new: dict) -> None
         assert trial["err"].strip().splitlines()[-1] == "Interrupted.", trial["err"]
     assert _leftovers(out) == [], _leftovers(out)
     state = _course_state(out)
-    mixed = [k for k in state if state[k] != (new if state["source"] == new["source"] else old)[k]]
-    assert not mixed, f"the course is a mix of the old and the new build: {mixed} differ"
+    for a in state["source"]:             # each assignment is its old or its new self
+        if "/" not in a:
+            was = new if state["source"][a + "/rnn_step.ipynb"] == new["source"][a + "/rnn_step.ipynb"] else old
+            mixed = [k for k in ("source", "release") if _of(state[k], a) != _of(was[k], a)]
+            mixed += [k for k in ("notebooks", "grade_cells") if _of(state[k], a) != _of(was[k], a)]
+            assert not mixed, f"assignment {a} is a mix of its old and its new build: {mixed} differ"
+
+
+def _of(rows, assignment: str):
+    if isinstance(rows, dict):
+        return {k: v for k, v in rows.items() if k.split("/")[0] == assignment}
+    return [r for r in rows if r[0] == assignment]
 
 
 @pytest.mark.slow
@@ -117,13 +129,17 @@ def test_a_signal_to_the_process_group_while_nbgrader_releases_leaves_a_whole_co
 
 
 @pytest.mark.slow
-def test_a_held_course_write_longer_than_the_stop_grace_is_not_killed(tmp_path):
+@pytest.mark.parametrize("lessons", [1, 2])
+def test_a_held_course_write_longer_than_the_stop_grace_is_not_killed(tmp_path, lessons):
     """nbgrader's release can take longer than STOP_GRACE (5 s) on a loaded machine: the writer
-    holding the course write is not SIGKILLed half-way (mix, lock file left), it is waited for."""
-    root, out, old, new = _old_and_new(tmp_path)
+    holding the course write is not SIGKILLed half-way (mix, lock file left), it is waited for;
+    with -j 2, by its lesson process and by deckc (whose grace for that lesson, the first one
+    started, ends first)."""
+    root, out, old, new = _old_and_new(tmp_path, lessons)
     slow = tmp_path / "slow"
     slow.mkdir()
     (slow / "sitecustomize.py").write_text(SLOW_NBGRADER, encoding="utf-8")
     env = {"PYTHONPATH": str(slow), "DECKC_TEST_NBGRADER_SLEEP": "7"}
-    trial = _interrupt_release(root, signal.SIGINT, group=False, env=env)
+    trial = _interrupt_release(root, signal.SIGINT, group=lessons > 1, env=env,
+                               argv=["-j", "2"] if lessons > 1 else [])
     _check_whole(trial, signal.SIGINT, out, old, new)
