@@ -10,6 +10,7 @@ run the functions instead: slower, same results.
 from __future__ import annotations
 
 import gc
+import mmap
 import os
 import pickle
 import signal
@@ -145,6 +146,7 @@ class _Child:
                 if isinstance(a, Later) and not a.sent:
                     channels.append((a, a._channel()))
             read, write = os.pipe()
+            holding = mmap.mmap(-1, 1)     # shared with the child: 1 while it holds a write (signals.held)
             sys.stdout.flush()
             sys.stderr.flush()
             # The child's garbage collector leaves the objects it inherits alone: a collection would
@@ -169,7 +171,7 @@ class _Child:
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             raise
         if pid == 0:                                   # the child: run, report, leave at once
-            signals.in_child(parent)                   # dies with its parent; the parent handles Ctrl-C
+            signals.in_child(parent, holding)          # dies with its parent; the parent handles Ctrl-C
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             os.close(read)
             for later in list(_OPEN):                  # the parent's ends of every pipe: only the parent
@@ -179,7 +181,7 @@ class _Child:
             for later, (r, _w) in channels:
                 later._bind(r)
             _run_child(fn, args, write)
-        self._pid, self._read, self._outcome = pid, read, None
+        self._pid, self._read, self._outcome, self._holding = pid, read, None, holding
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         gc.unfreeze()
         os.close(write)
@@ -203,8 +205,8 @@ class _Child:
         import select
 
         if self._outcome is None and self._read is not None:
-            ready, _, _ = select.select([self._read], [], [], timeout)
-            self.stop(kill=not ready)
+            read = self._read
+            self.stop(kill=not self._ends_within(lambda t: bool(select.select([read], [], [], t)[0]), timeout))
 
     def stop(self, kill: bool = False) -> None:
         """Reap the child; with kill, end it first (only safe while it has written nothing)."""
@@ -235,28 +237,50 @@ class _Child:
             value._deckc_noted = True
         raise value
 
+    def _ends_within(self, ended, timeout: float) -> bool:
+        """Whether ended(poll seconds) comes true within `timeout`, a wait that does not count the
+        time the child holds a write (signals.held: killed, it would leave that write half done, a
+        course a mix of old and new files and its lock taken). While it holds, this process holds
+        too, at once, so its own parent waits as well (a lesson process waiting for its writer)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._holding[0]:
+                with signals.held():
+                    while self._holding[0] and not ended(0.02):
+                        pass
+                deadline = time.monotonic() + timeout      # then the usual grace to unwind
+            if ended(0.01):
+                return True
+            if time.monotonic() > deadline:
+                return False
+
     def _stop_now(self) -> int:
         """SIGTERM, so the child unwinds (a held write finishes, its locks are released); SIGKILL
-        if it has not ended within STOP_GRACE. Returns its wait status."""
+        if it has not ended within STOP_GRACE (and holds no write). Returns its wait status."""
         from .pool import STOP_GRACE
 
-        for sig in (signal.SIGTERM, signal.SIGKILL):
+        status = [0]
+
+        def ended(poll: float) -> bool:
             try:
-                os.kill(self._pid, sig)
-            except ProcessLookupError:
+                pid, status[0] = os.waitpid(self._pid, os.WNOHANG)
+            except ChildProcessError:
+                return True
+            if not pid:
+                time.sleep(poll)
+            return bool(pid)
+
+        try:
+            os.kill(self._pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        if not self._ends_within(ended, STOP_GRACE):
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+                _, status[0] = os.waitpid(self._pid, 0)
+            except (ProcessLookupError, ChildProcessError):
                 pass
-            deadline = time.monotonic() + STOP_GRACE
-            while True:
-                try:
-                    pid, status = os.waitpid(self._pid, os.WNOHANG if sig == signal.SIGTERM else 0)
-                except ChildProcessError:
-                    return 0
-                if pid:
-                    return status
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.01)
-        return 0
+        return status[0]
 
     def _collect(self):
         """Read the child's report and reap it. The pipe is closed and the child reaped whatever

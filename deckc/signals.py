@@ -24,6 +24,7 @@ from .errors import Interrupted
 
 _STATE = {"signum": 0, "held": 0, "deferred": 0}
 _PRCTL = []                  # [prctl] once loaded (in the parent, before any fork)
+_HOLDING = []                # in a forked child: [its byte shared with the parent], 1 while held()
 PR_SET_PDEATHSIG = 1
 
 
@@ -79,16 +80,26 @@ def check() -> None:
 @contextlib.contextmanager
 def held():
     """A section a signal must not cut in half (a write into a folder that is not staged, such as
-    the course's): SIGINT/SIGTERM arriving inside it are raised as Interrupted when it ends."""
+    the course's): SIGINT/SIGTERM arriving inside it are raised as Interrupted when it ends. A
+    forked child shows its parent that it is inside one (forked.py then waits past STOP_GRACE
+    instead of killing it half-way)."""
     _STATE["held"] += 1
+    _show_held(1)
     try:
         yield
     finally:
         _STATE["held"] -= 1
+        if not _STATE["held"]:
+            _show_held(0)
         signum = _STATE["deferred"]
         if not _STATE["held"] and signum:
             _STATE["deferred"] = 0
             _raise(signum, None)
+
+
+def _show_held(value: int) -> None:
+    if _HOLDING:
+        _HOLDING[0][0] = value
 
 
 def prepare_fork() -> None:
@@ -110,14 +121,22 @@ def die_with_parent() -> None:
 
 
 def subprocess_options() -> dict:
-    """Keyword arguments for subprocess.run/Popen of a helper program that must die with deckc."""
+    """Keyword arguments for subprocess.run/Popen of a helper program that must die with deckc.
+    It gets its own session, so a signal to deckc's process group (a terminal's Ctrl-C, a service
+    manager's SIGTERM) does not end it half-way through a write its caller holds (held()): deckc
+    decides when it stops (subprocess.run kills it when the caller is interrupted)."""
     prepare_fork()
-    return {"preexec_fn": die_with_parent} if _PRCTL and _PRCTL[0] is not None else {}
+    options = {"start_new_session": True}
+    if _PRCTL and _PRCTL[0] is not None:
+        options["preexec_fn"] = die_with_parent
+    return options
 
 
-def in_child(parent: int) -> None:
-    """Signal dispositions of a forked child of `parent` (see the module docstring)."""
+def in_child(parent: int, holding=None) -> None:
+    """Signal dispositions of a forked child of `parent` (see the module docstring); `holding`
+    is the byte (shared memory) through which held() shows the parent a write in progress."""
     _STATE.update(signum=0, held=0, deferred=0)
+    _HOLDING[:] = [holding] if holding is not None else []
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _raise)
     if _PRCTL and _PRCTL[0] is not None:
