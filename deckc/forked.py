@@ -182,11 +182,20 @@ class _Child:
                 later._bind(r)
             _run_child(fn, args, write)
         self._pid, self._read, self._outcome, self._holding = pid, read, None, holding
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         gc.unfreeze()
         os.close(write)
         for _, (r, _w) in channels:
             os.close(r)
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)    # a signal that came meanwhile is raised here
+        except BaseException:
+            # the caller never gets this handle, so nobody else would stop the child: left to
+            # PR_SET_PDEATHSIG, it would be SIGKILLed holding its lesson's lock and staging folder
+            from .pool import STOP_GRACE
+
+            self.terminate()
+            self.wait(STOP_GRACE)
+            raise
 
     def fileno(self) -> int:
         """Readable when the child has reported or died (for selectors)."""

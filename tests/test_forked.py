@@ -1,6 +1,7 @@
 """deckc.forked: writers in forked processes, a value handed over later, failures brought home."""
 import os
 import signal
+import subprocess
 import sys
 
 import pytest
@@ -249,3 +250,35 @@ def test_a_writer_that_fails_in_its_process_fails_the_build_with_its_error(tmp_p
         build_lesson(spec, tmp_path / "out", ["pptx", "pdf", "charts"], force=True)
     assert no_children_left()
     assert not list((tmp_path / "out").glob(".deckc-stage-*"))     # the staging folder is gone
+
+
+def test_a_signal_right_after_the_fork_stops_the_child_cleanly(tmp_path):
+    """A SIGTERM that arrives while the fork has signals blocked is raised in the parent before
+    start() returns a handle: the child must still be stopped (its finally runs), not left to be
+    SIGKILLed with deckc holding a lesson's lock and staging folder."""
+    script = ("import os, signal, sys\n"
+              "from deckc import forked, signals\n"
+              "from deckc.errors import Interrupted\n"
+              "signals.install()\n"
+              "real_fork = os.fork\n"
+              "def fork():\n"
+              "    pid = real_fork()\n"
+              "    if pid:\n"
+              "        os.kill(os.getpid(), signal.SIGTERM)\n"     # pending until the mask is restored
+              "    return pid\n"
+              "os.fork = fork\n"
+              "def work(path):\n"
+              "    import time\n"
+              "    try:\n"
+              "        time.sleep(30)\n"
+              "    finally:\n"
+              "        open(path, 'w').write('cleaned up')\n"
+              "try:\n"
+              "    forked.start(work, sys.argv[1])\n"
+              "except Interrupted:\n"
+              "    print('stopped')\n")
+    mark = tmp_path / "mark"
+    p = subprocess.run([sys.executable, "-c", script, str(mark)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "stopped", (p.stdout, p.stderr)
+    assert mark.read_text() == "cleaned up"
