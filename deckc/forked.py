@@ -254,6 +254,7 @@ class _Child:
         deadline = time.monotonic() + timeout
         while True:
             if self._holding[0]:
+                signals.tell_held_wait()
                 with signals.held():
                     while self._holding[0] and not ended(0.02):
                         pass

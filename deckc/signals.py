@@ -97,6 +97,15 @@ def held():
             _raise(signum, None)
 
 
+def tell_held_wait() -> None:
+    """Once, in deckc's own process only (a forked child has a parent to tell it): a stopping run
+    waits for a held write, which can take seconds (nbgrader's release), so say why."""
+    if _HOLDING or _STATE.get("told"):
+        return
+    _STATE["told"] = 1
+    print("finishing the course's write before stopping ...", file=sys.stderr, flush=True)
+
+
 def _show_held(value: int) -> None:
     if _HOLDING:
         _HOLDING[0][0] = value

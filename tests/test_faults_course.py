@@ -143,3 +143,5 @@ def test_a_held_course_write_longer_than_the_stop_grace_is_not_killed(tmp_path, 
     trial = _interrupt_release(root, signal.SIGINT, group=lessons > 1, env=env,
                                argv=["-j", "2"] if lessons > 1 else [])
     _check_whole(trial, signal.SIGINT, out, old, new)
+    if trial["code"]:                     # it waited for the write: the user is told why, once
+        assert trial["err"].count("finishing the course's write before stopping") == 1, trial["err"]
