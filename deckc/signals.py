@@ -19,6 +19,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 
 from .errors import Interrupted
 
@@ -82,7 +83,11 @@ def held():
     """A section a signal must not cut in half (a write into a folder that is not staged, such as
     the course's): SIGINT/SIGTERM arriving inside it are raised as Interrupted when it ends. A
     forked child shows its parent that it is inside one (forked.py then waits past STOP_GRACE
-    instead of killing it half-way)."""
+    instead of killing it half-way). In another thread (writers run as threads off Linux) it does
+    nothing: signals reach the main thread only, which unwinds and then joins the writer."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _STATE["held"] += 1
     _show_held(1)
     try:
