@@ -254,7 +254,7 @@ class _WriterRun:
         interrupted, they are asked to stop (SIGTERM: their half-written files go with the staging
         folder, the course writer finishes its held write and releases the course lock) and
         killed only if they have not within STOP_GRACE. All are reaped."""
-        from .pool import STOP_GRACE
+        from .forked import STOP_GRACE
 
         self.loaded.cancel()
         self.planned.cancel()

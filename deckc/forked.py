@@ -23,6 +23,8 @@ import weakref
 from . import signals
 from .errors import Cancelled   # the value a child waited for will not come
 
+STOP_GRACE = 5.0       # seconds a child asked to stop gets to clean up before it is killed
+
 __all__ = ["start", "Later", "Cancelled"]
 
 _OPEN: "weakref.WeakSet[Later]" = weakref.WeakSet()    # Laters with pipes to children
@@ -191,8 +193,6 @@ class _Child:
         except BaseException:
             # the caller never gets this handle, so nobody else would stop the child: left to
             # PR_SET_PDEATHSIG, it would be SIGKILLed holding its lesson's lock and staging folder
-            from .pool import STOP_GRACE
-
             self.terminate()
             self.wait(STOP_GRACE)
             raise
@@ -267,8 +267,6 @@ class _Child:
     def _stop_now(self) -> int:
         """SIGTERM, so the child unwinds (a held write finishes, its locks are released); SIGKILL
         if it has not ended within STOP_GRACE (and holds no write). Returns its wait status."""
-        from .pool import STOP_GRACE
-
         status = [0]
 
         def ended(poll: float) -> bool:

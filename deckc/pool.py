@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import selectors
 
-STOP_GRACE = 5.0       # seconds a stopped lesson gets to clean up before it is killed
+from .forked import STOP_GRACE   # seconds a stopped lesson gets to clean up before it is killed
 
 
 def run_parallel(fn, arglists: list[tuple], jobs: int, on_crash, advance=None) -> list:
