@@ -174,7 +174,6 @@ class _Child:
             raise
         if pid == 0:                                   # the child: run, report, leave at once
             signals.in_child(parent, holding)          # dies with its parent; the parent handles Ctrl-C
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             os.close(read)
             for later in list(_OPEN):                  # the parent's ends of every pipe: only the parent
                 for fd in later._writers:              # writes, and a pipe must close when it does
@@ -182,7 +181,7 @@ class _Child:
                 later._writers = []
             for later, (r, _w) in channels:
                 later._bind(r)
-            _run_child(fn, args, write)
+            _run_child(fn, args, write, mask)
         self._pid, self._read, self._outcome, self._holding = pid, read, None, holding
         gc.unfreeze()
         os.close(write)
@@ -318,9 +317,12 @@ class _Child:
         return (False, RuntimeError(f"a writer process {why} without a result"), "")
 
 
-def _run_child(fn, args, write: int):
+def _run_child(fn, args, write: int, mask):
     code = 0
     try:
+        # signals unblocked only here: a SIGTERM the parent sent at once (it was interrupted while
+        # forking) raises in fn's frame and is reported, never in the parent's code it would unwind
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         payload = pickle.dumps((True, fn(*args)))
     except BaseException as exc:   # noqa: BLE001 - everything goes back to the parent
         code = 1

@@ -254,8 +254,9 @@ def test_a_writer_that_fails_in_its_process_fails_the_build_with_its_error(tmp_p
 
 def test_a_signal_right_after_the_fork_stops_the_child_cleanly(tmp_path):
     """A SIGTERM that arrives while the fork has signals blocked is raised in the parent before
-    start() returns a handle: the child must still be stopped (its finally runs), not left to be
-    SIGKILLed with deckc holding a lesson's lock and staging folder."""
+    start() returns a handle: the child must still be stopped and reaped there (asked to stop, so
+    what it started is cleaned up), not left to be SIGKILLed with deckc, holding a lesson's lock
+    and staging folder; and the stop request must never unwind the parent's code in the child."""
     script = ("import os, signal, sys\n"
               "from deckc import forked, signals\n"
               "from deckc.errors import Interrupted\n"
@@ -276,9 +277,13 @@ def test_a_signal_right_after_the_fork_stops_the_child_cleanly(tmp_path):
               "try:\n"
               "    forked.start(work, sys.argv[1])\n"
               "except Interrupted:\n"
-              "    print('stopped')\n")
+              "    try:\n"
+              "        os.waitpid(-1, os.WNOHANG)\n"
+              "        print('child left running')\n"
+              "    except ChildProcessError:\n"           # reaped: nothing of it is left
+              "        print('stopped')\n")
     mark = tmp_path / "mark"
     p = subprocess.run([sys.executable, "-c", script, str(mark)], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
-    assert p.stdout.strip() == "stopped", (p.stdout, p.stderr)
-    assert mark.read_text() == "cleaned up"
+    assert p.stdout.strip() == "stopped", (p.stdout, p.stderr)       # once: the child never ran this code
+    assert not mark.exists() or mark.read_text() == "cleaned up"      # if work() had started, it cleaned up
