@@ -277,10 +277,7 @@ class _Child:
                 time.sleep(poll)
             return bool(pid)
 
-        try:
-            os.kill(self._pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+        self.terminate()
         if not self._ends_within(ended, STOP_GRACE):
             try:
                 os.kill(self._pid, signal.SIGKILL)

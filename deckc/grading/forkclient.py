@@ -53,7 +53,8 @@ def run(path, argv, keep):
     sock.settimeout(HANDSHAKE_S)
     try:
         sock.connect(path)
-        request = json.dumps({"argv": list(argv), "cwd": os.getcwd(), "env": {k: v for k, v in os.environ.items() if k in keep}}).encode()
+        env = {k: v for k, v in os.environ.items() if k in keep}
+        request = json.dumps({"argv": list(argv), "cwd": os.getcwd(), "env": env}).encode()
         header = struct.pack("!I", len(request))
         socket.send_fds(sock, [header + request], [0, 1, 2])
         line, buf = _lines(sock, b"")
